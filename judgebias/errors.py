@@ -1,0 +1,94 @@
+"""One exception tree for judgebias.
+
+Every error a user can cause or meet is a :class:`JudgebiasError`. The CLI turns
+any of them into one line on stderr and an exit status (2 for usage and input
+errors), never a traceback. Backend (provider) errors are mapped to the
+:class:`BackendError` branch in one place, ``judgebias.judges.base``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "BackendError",
+    "BadRequestError",
+    "BadResponseError",
+    "BudgetExceeded",
+    "InputError",
+    "JudgebiasError",
+    "RateLimitError",
+    "ServerError",
+    "SpecError",
+    "TimeoutError_",
+    "UsageError",
+]
+
+
+class JudgebiasError(Exception):
+    """Base of every error judgebias raises on purpose."""
+
+    exit_code = 2
+
+
+class UsageError(JudgebiasError):
+    """A flag or argument is wrong (names the flag)."""
+
+
+class SpecError(UsageError):
+    """A judge spec (``sim:...``, ``openai:...``) is malformed."""
+
+
+class InputError(JudgebiasError):
+    """An input file is unreadable or invalid (names the file and line/row)."""
+
+    def __init__(self, path: str, problem: str, line: int | None = None, row: int | None = None):
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        elif row is not None:
+            where += f", row {row}"
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.row = row
+        self.problem = problem
+
+
+class BudgetExceeded(JudgebiasError):
+    """Sending more would cross ``--max-cost``; the run stops and stays resumable."""
+
+
+class BackendError(JudgebiasError):
+    """A judge call failed. ``retryable`` tells the runner whether to try again."""
+
+    retryable = False
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthError(BackendError):
+    """Bad or missing credentials: the run stops at once."""
+
+
+class BadRequestError(BackendError):
+    """The endpoint rejected the request as malformed (not retried)."""
+
+
+class RateLimitError(BackendError):
+    retryable = True
+
+
+class ServerError(BackendError):
+    retryable = True
+
+
+class TimeoutError_(BackendError):  # noqa: N801 - avoid shadowing the builtin
+    retryable = True
+
+
+class BadResponseError(BackendError):
+    """The endpoint answered, but not with a usable completion (malformed body, no choices)."""
+
+    retryable = True

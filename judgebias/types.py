@@ -1,0 +1,163 @@
+"""The values that flow through judgebias: pairs -> variants -> calls -> records.
+
+All are frozen dataclasses; stages take one and return the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "ChatRequest",
+    "Completion",
+    "JudgeCall",
+    "Label",
+    "Order",
+    "Pair",
+    "Variant",
+]
+
+Label = Literal["a", "b", "tie"]
+"""A verdict or gold label in the pair's own terms: response_a, response_b or a tie."""
+
+Order = Literal["ab", "ba"]
+"""Presentation order: ``ab`` shows response_a first, ``ba`` shows response_b first."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One pairwise comparison: an instruction and two candidate responses."""
+
+    id: str
+    instruction: str
+    response_a: str
+    response_b: str
+    gold: Label | None = None
+    model_a: str | None = None
+    model_b: str | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A pair as one probe condition presents it to the judge.
+
+    ``kind`` is ``control`` (the pair unchanged; shared by every probe of a run),
+    ``cue`` (the bias cue attached to ``target``) or ``placebo`` (an edit of the
+    same size and place that carries no cue). ``inserted`` is the exact text the
+    probe added, kept for the report's highlighting.
+    """
+
+    pair_id: str
+    probe: str
+    kind: Literal["control", "cue", "placebo"]
+    instruction: str
+    response_a: str
+    response_b: str
+    variant: str = ""
+    target: Literal["a", "b"] | None = None
+    system_note: str | None = None
+    user_note: str | None = None
+    inserted: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """Everything that changes a judge's answer. Its :meth:`key` identifies it in the store.
+
+    Credentials and endpoints are deliberately not part of it: the same request to
+    two replicas of one model is the same request.
+    """
+
+    model: str
+    messages: tuple[tuple[str, str], ...]
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    logprobs: bool = False
+    top_logprobs: int | None = None
+    seed: int | None = None
+    sample: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "messages": [{"role": r, "content": c} for r, c in self.messages],
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "logprobs": self.logprobs,
+            "top_logprobs": self.top_logprobs,
+            "seed": self.seed,
+            "sample": self.sample,
+        }
+
+    def key(self) -> str:
+        blob = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ChatRequest:
+        return cls(
+            model=d["model"],
+            messages=tuple((m["role"], m["content"]) for m in d["messages"]),
+            temperature=d.get("temperature", 0.0),
+            max_tokens=d.get("max_tokens"),
+            logprobs=bool(d.get("logprobs", False)),
+            top_logprobs=d.get("top_logprobs"),
+            seed=d.get("seed"),
+            sample=d.get("sample", 0),
+        )
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A judge's answer to one request."""
+
+    text: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    top_logprobs: tuple[tuple[str, float], ...] | None = None
+    """Alternatives for the first generated token: (token, logprob)."""
+    model: str | None = None
+    finish_reason: str | None = None
+    cost_usd: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "top_logprobs": [list(t) for t in self.top_logprobs] if self.top_logprobs else None,
+            "model": self.model,
+            "finish_reason": self.finish_reason,
+            "cost_usd": self.cost_usd,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Completion:
+        tl = d.get("top_logprobs")
+        return cls(
+            text=d.get("text", ""),
+            prompt_tokens=d.get("prompt_tokens"),
+            completion_tokens=d.get("completion_tokens"),
+            top_logprobs=tuple((str(t), float(lp)) for t, lp in tl) if tl else None,
+            model=d.get("model"),
+            finish_reason=d.get("finish_reason"),
+            cost_usd=d.get("cost_usd"),
+        )
+
+
+@dataclass(frozen=True)
+class JudgeCall:
+    """One request the audit needs: a variant shown in one order, built into a chat request."""
+
+    variant: Variant
+    order: Order
+    request: ChatRequest
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def first_label(self) -> Literal["a", "b"]:
+        """The original label of the response shown first."""
+        return "a" if self.order == "ab" else "b"
