@@ -1,0 +1,1 @@
+"""Files shipped with judgebias: the bundled pairs and the default judge template."""

@@ -1,0 +1,175 @@
+"""The ``judgebias`` command line (typer). Heavy imports happen inside commands.
+
+Exit status: 0 success, 1 a ``--fail-on`` gate tripped, 2 usage or input error
+(one line on stderr naming the file, line or flag; never a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from .errors import JudgebiasError
+
+app = typer.Typer(
+    name="judgebias",
+    help="Measure, test and correct the biases of LLM judges.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"judgebias: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _parse_map(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    from .data import parse_mapping
+
+    return parse_mapping(text)
+
+
+@app.command(epilog="""Examples:
+
+  judgebias audit --judge "sim:accuracy=0.9,position=0.3" --probes position --out runs/sim
+
+  judgebias audit --judge openai:gpt-4o-mini --data my_pairs.jsonl --out runs/4o-mini
+
+  judgebias audit --judge openai:Qwen2.5-7B-Instruct --base-url http://localhost:8000/v1 --data pairs.csv
+""")
+def audit(
+    judge: Annotated[str, typer.Option("--judge", help="Judge spec: sim[:k=v,...], openai:MODEL, litellm:PROVIDER/MODEL, replay:FILE.")],
+    data: Annotated[str | None, typer.Option("--data", help="Pairs file (JSONL, CSV, Parquet; .gz ok). Default: the bundled 240 pairs.")] = None,
+    probes: Annotated[str, typer.Option("--probes", help="Comma-separated probes, or 'all'.")] = "position",
+    out: Annotated[str, typer.Option("--out", help="Run folder (store, summary.json, records, report.html). Re-using it resumes.")] = "judgebias-run",
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 8,
+    limit: Annotated[int | None, typer.Option("--limit", help="Use only the first N pairs.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for probe variant choices.")] = 0,
+    base_url: Annotated[list[str] | None, typer.Option("--base-url", help="OpenAI-compatible endpoint; repeat to spread load over replicas.")] = None,
+    template: Annotated[str | None, typer.Option("--template", help="Judge prompt template (YAML with system/user).")] = None,
+    map_: Annotated[str | None, typer.Option("--map", help="Rename columns of --data: new=old,...")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="verdict (parse [[A]]/[[B]]) or logprob (P(A) from top_logprobs).")] = "verdict",
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a request is abandoned and retried.")] = 60.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
+) -> None:
+    """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
+    from .audit import AuditConfig, run_audit
+
+    cfg = AuditConfig(
+        judge=judge, data=data, probes=probes.split(","), out=out, concurrency=concurrency,
+        limit=limit, seed=seed, base_urls=list(base_url or []), template=template,
+        mapping=_parse_map(map_), mode=mode, timeout=timeout, quiet=quiet or as_json,
+        command=" ".join(["judgebias", *sys.argv[1:]]),
+    )
+    outcome = run_audit(cfg)
+    _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)
+
+
+def _print_outcome(summary: dict[str, object], out: Path, *, quiet: bool, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    if quiet:
+        return
+    from .report.console import print_summary
+
+    print_summary(summary, out)
+
+
+@app.command(epilog="""Example:
+
+  judgebias demo --out demo && open demo/report.html
+""")
+def demo(
+    out: Annotated[str, typer.Option("--out", help="Run folder.")] = "judgebias-demo",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Audit the simulated judge (documented planted biases) on the bundled pairs, offline."""
+    from .audit import AuditConfig, run_audit
+    from .demo import DEMO_JUDGE, DEMO_PROBES
+
+    cfg = AuditConfig(judge=DEMO_JUDGE, probes=list(DEMO_PROBES), out=out, quiet=quiet,
+                      command=" ".join(["judgebias", *sys.argv[1:]]))
+    outcome = run_audit(cfg)
+    _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=False)
+
+
+@app.command("serve-sim", epilog="""Examples:
+
+  judgebias serve-sim --judge "sim:accuracy=0.9,position=0.3" --port 8011
+
+  judgebias serve-sim --judge sim --port 0 --latency-ms 50 --fault-rate 0.2
+""")
+def serve_sim(
+    judge: Annotated[str, typer.Option("--judge", help="sim[:key=value,...]")] = "sim",
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one (printed).")] = 8011,
+    latency_ms: Annotated[float, typer.Option("--latency-ms", help="Mean latency per request.")] = 0.0,
+    fault_rate: Annotated[float, typer.Option("--fault-rate", help="Share of requests that meet a fault.")] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fault and latency draws.")] = 0,
+    stall_s: Annotated[float, typer.Option("--stall-s", help="How long a stall fault holds a request.")] = 120.0,
+    retry_after: Annotated[float, typer.Option("--retry-after", help="Retry-After seconds sent with 429.")] = 1.0,
+) -> None:
+    """Serve the simulated judge behind an OpenAI-compatible HTTP endpoint."""
+    from .judges.base import parse_spec
+    from .judges.simulated import parse_sim_params
+    from .simserver import ServerConfig, serve
+
+    kind, rest = parse_spec(judge)
+    if kind != "sim":
+        _fail(f"--judge: serve-sim serves the simulated judge only ('sim:...'), not '{kind}'")
+    if not 0.0 <= fault_rate <= 1.0:
+        _fail(f"--fault-rate: {fault_rate} is outside [0, 1]")
+    if latency_ms < 0:
+        _fail("--latency-ms: must not be negative")
+    if not 0 <= port <= 65535:
+        _fail(f"--port: {port} is not a TCP port")
+    cfg = ServerConfig(params=parse_sim_params(rest), latency_ms=latency_ms,
+                       fault_rate=fault_rate, seed=seed, stall_s=stall_s, retry_after_s=retry_after)
+    try:
+        serve(cfg, host=host, port=port)
+    except OSError as exc:
+        _fail(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})")
+
+
+@app.command(epilog="""Example:
+
+  judgebias report runs/gpt-4o-mini --out report.html
+""")
+def report(
+    runs: Annotated[list[str], typer.Argument(help="Run folders written by 'judgebias audit'.")],
+    out: Annotated[str | None, typer.Option("--out", help="Output HTML (default: RUN/report.html).")] = None,
+) -> None:
+    """Re-render the HTML report of stored runs, without calling any judge."""
+    from .report.render import write_report
+
+    if len(runs) > 1:
+        _fail("report: comparing several runs in one report is not available yet; give one RUN")
+    path = write_report(Path(runs[0]), Path(out) if out else None)
+    typer.echo(str(path))
+
+
+def main() -> None:
+    """Console entry point: run the app, turning judgebias errors into one line and exit 2."""
+    try:
+        app()
+    except JudgebiasError as exc:
+        typer.echo(f"judgebias: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("judgebias: interrupted; re-run the same command to resume", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

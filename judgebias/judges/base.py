@@ -1,0 +1,155 @@
+"""The judge protocol, the backend registry and the one place provider errors are mapped.
+
+A backend is one file with one class that has an ``async complete(request)``
+coroutine. It does no caching, retrying or rate limiting: the runner owns those.
+Backends are registered lazily as ``"module:Class"`` strings so that
+``judgebias --help`` never imports openai or litellm.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import (
+    AuthError,
+    BackendError,
+    BadRequestError,
+    BadResponseError,
+    RateLimitError,
+    ServerError,
+    SpecError,
+    TimeoutError_,
+)
+from ..types import ChatRequest, Completion
+
+__all__ = ["BACKENDS", "Judge", "JudgeOptions", "make_judge", "map_exception", "parse_spec"]
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """What the runner needs from a backend."""
+
+    spec: str
+    """The judge spec as shown to users (never contains a secret)."""
+    model: str
+    """The model name put into every request (part of the cache key)."""
+
+    async def complete(self, request: ChatRequest) -> Completion: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class JudgeOptions:
+    """Backend settings that do not change the answer (so are not part of the cache key)."""
+
+    base_urls: list[str] = field(default_factory=list)
+    timeout: float = 60.0
+    price_in: float | None = None
+    price_out: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+BACKENDS: dict[str, str] = {
+    "sim": "judgebias.judges.simulated:SimJudge",
+    "openai": "judgebias.judges.openai_compat:OpenAIJudge",
+    "litellm": "judgebias.judges.litellm_backend:LiteLLMJudge",
+    "replay": "judgebias.judges.replay:ReplayJudge",
+}
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """Split ``kind:rest`` (``sim`` alone is allowed) and check the kind exists."""
+    spec = spec.strip()
+    if not spec:
+        raise SpecError("--judge: empty judge spec; use e.g. 'sim', 'openai:gpt-4o-mini'")
+    kind, _, rest = spec.partition(":")
+    kind = kind.strip().lower()
+    if kind not in BACKENDS:
+        close = difflib.get_close_matches(kind, list(BACKENDS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise SpecError(
+            f"--judge: unknown judge kind '{kind}'{hint}; use one of "
+            + ", ".join(f"{k}:..." if k != "sim" else "sim[:key=value,...]" for k in BACKENDS)
+        )
+    return kind, rest
+
+
+def make_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
+    """Build a judge from its spec string, importing only the backend it names."""
+    kind, rest = parse_spec(spec)
+    module_name, _, cls_name = BACKENDS[kind].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise SpecError(
+            f"--judge: the '{kind}' backend needs a package that is not installed ({exc.name}); "
+            f"install it with: pip install 'judgebias[{kind}]'"
+        ) from None
+    cls = getattr(module, cls_name)
+    judge: Judge = cls(rest, options or JudgeOptions())
+    return judge
+
+
+def _status_of(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return status
+    resp = getattr(exc, "response", None)
+    status = getattr(resp, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    resp = getattr(exc, "response", None)
+    headers = getattr(resp, "headers", None)
+    if not headers:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def map_exception(exc: BaseException) -> BackendError:
+    """Map any provider or transport exception to the judgebias error tree.
+
+    Covers the openai SDK (and litellm, whose exceptions subclass openai's or carry a
+    ``status_code``), httpx and asyncio timeouts, and malformed bodies.
+    """
+    if isinstance(exc, BackendError):
+        return exc
+    name = type(exc).__name__
+    status = _status_of(exc)
+    msg = _short(exc)
+    if status in (401, 403) or name in ("AuthenticationError", "PermissionDeniedError"):
+        return AuthError(
+            f"authentication failed ({status or name}): check the API key in the environment; {msg}"
+        )
+    if status == 429 or name == "RateLimitError":
+        return RateLimitError(f"rate limited: {msg}", retry_after=_retry_after(exc))
+    if isinstance(exc, TimeoutError) or "Timeout" in name:
+        return TimeoutError_(f"timed out: {msg}")
+    if status is not None and status >= 500:
+        return ServerError(f"server error {status}: {msg}", retry_after=_retry_after(exc))
+    if status in (400, 404, 405, 413, 422) or name in ("BadRequestError", "NotFoundError"):
+        return BadRequestError(f"request rejected ({status or name}): {msg}")
+    if name in ("APIConnectionError", "ConnectError", "ReadError", "RemoteProtocolError",
+                "ServiceUnavailableError", "InternalServerError", "APIError"):
+        return ServerError(f"connection problem: {msg}")
+    if isinstance(exc, ValueError) or name in ("APIResponseValidationError", "JSONDecodeError"):
+        return BadResponseError(f"malformed response: {msg}")
+    return ServerError(f"{name}: {msg}")

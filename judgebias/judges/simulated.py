@@ -1,0 +1,201 @@
+"""The simulated judge: a judge with planted biases of known size.
+
+It exists for an offline demo and as proof that the auditing method works: an
+audit of it must recover what was planted. It reacts only to the text it is sent
+(never to metadata), so it behaves the same in process and behind
+``judgebias serve-sim``.
+
+How it decides, for one pairwise request:
+
+1. It reads the instruction and the two answers (first- and second-shown) out of
+   the prompt through the markers of the bundled template, and strips every cue or
+   placebo text the probe templates define (:func:`judgebias.probes.strip_edits`).
+2. **Content verdict C** depends on the stripped pair alone, never on the order or
+   on the edits: where the task is checkable (:mod:`.checkers`) the truly better
+   answer, otherwise a stable hash of the pair picks one; then with probability
+   ``1 - accuracy`` it is flipped by a draw keyed on the unordered stripped pair.
+3. Every other random draw is a stable hash of (seed, bias name, the stripped
+   pair *in the order shown*). A cued request therefore differs from its
+   control only through the cue's own draw.
+4. Verdict = the cued answer (for ``distraction``: the other answer) when a cue of
+   bias X is present and X's draw falls below X's parameter; else the first-shown
+   answer (second-shown for negative ``position``) when the position draw falls
+   below ``|position|``; else C.
+
+What each parameter means, so that planted value = the audit's effect estimate:
+
+- ``accuracy`` (0..1): P(C agrees with the better answer) where the sim can check
+  the task; elsewhere C is a stable coin flip, so accuracy against gold is 0.5.
+- ``position`` (-1..1): the share of pairs whose two-order verdicts follow the
+  position rather than the content. In each order the position draw fires with
+  probability |position|, so P(the two orders disagree) = |position| exactly, and
+  the position effect (primacy share - recency share) = ``position``.
+- ``length``, ``bandwagon``, ``authority``, ``reflection``, ``self`` (0..1): among
+  requests whose control verdict was against the cued answer, the probability that
+  the cue moves the verdict to the cued answer (the probe's flip rate). The placebo
+  of a probe is stripped like the cue but carries no cue, so its flip rate is 0 and
+  the placebo-net effect equals the parameter.
+- ``distraction`` (0..1): the same, toward the *other* answer (the distractor
+  hurts the answer it is attached to).
+- ``suppression`` (0..1): when the system message carries the bias-aware
+  instruction (``--mitigation system-prompt``), every bias parameter above, position
+  included, is multiplied by ``1 - suppression``.
+- ``seed``: changes every draw.
+
+Same request + same parameters = same answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+from dataclasses import dataclass, fields, replace
+
+from ..errors import SpecError
+from ..prompts import extract_pair
+from ..types import ChatRequest, Completion
+from . import checkers
+from .base import JudgeOptions
+
+__all__ = ["BIAS_KEYS", "SimJudge", "SimParams", "parse_sim_params", "simulate"]
+
+BIAS_KEYS = ("length", "bandwagon", "authority", "reflection", "distraction", "self")
+
+
+@dataclass(frozen=True)
+class SimParams:
+    accuracy: float = 0.8
+    position: float = 0.0
+    length: float = 0.0
+    bandwagon: float = 0.0
+    authority: float = 0.0
+    reflection: float = 0.0
+    distraction: float = 0.0
+    self: float = 0.0
+    suppression: float = 0.0
+    seed: int = 0
+
+    def spec(self) -> str:
+        parts = [f"{f.name}={getattr(self, f.name):g}" for f in fields(self)]
+        return "sim:" + ",".join(parts)
+
+
+def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
+    """Parse ``key=value,...`` (the part of ``sim:...`` after the colon)."""
+    params = SimParams()
+    names = [f.name for f in fields(SimParams)]
+    text = text.strip()
+    if not text:
+        return params
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not eq:
+            raise SpecError(f"{flag}: sim parameter '{item.strip()}' needs a value (key=value)")
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise SpecError(
+                f"{flag}: unknown sim parameter '{key}'{hint}; known: {', '.join(names)}"
+            )
+        try:
+            num = int(value) if key == "seed" else float(value)
+        except ValueError:
+            raise SpecError(f"{flag}: sim parameter {key}={value!r} is not a number") from None
+        if key != "seed":
+            lo = -1.0 if key == "position" else 0.0
+            if not (lo <= num <= 1.0) or math.isnan(num):
+                raise SpecError(f"{flag}: sim parameter {key}={value} is outside [{lo:g}, 1]")
+        params = replace(params, **{key: num})
+    return params
+
+
+def _draw(*parts: object) -> float:
+    """A uniform number in [0, 1) that is a stable function of its parts."""
+    blob = "\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "big") / 2.0**64
+
+
+def _tokens(text: str) -> int:
+    return max(1, math.ceil(len(text) / 4))
+
+
+def _decide(
+    params: SimParams, system: str, instruction: str, first: str, second: str, note: str
+) -> tuple[str, str]:
+    """Return (position of the winner: 'first'|'second', reason)."""
+    from ..probes import strip_edits  # local: probes imports prompts, not judges
+
+    edits = strip_edits(system=system, first=first, second=second, note=note)
+    s1, s2 = edits.first, edits.second
+    scale = 1.0 - params.suppression if edits.bias_aware else 1.0
+
+    # 2. content verdict on the unordered, stripped pair
+    lo, hi = sorted((s1, s2))
+    truth = checkers.check(instruction, lo, hi)
+    if truth is None:
+        truth = 1 if _draw(params.seed, "content", instruction, lo, hi) < 0.5 else 2
+    if _draw(params.seed, "accuracy", instruction, lo, hi) >= params.accuracy:
+        truth = 3 - truth
+    better = lo if truth == 1 else hi
+    content = "first" if better == s1 else "second"
+    if s1 == s2:
+        content = "first" if _draw(params.seed, "identical", instruction, s1) < 0.5 else "second"
+
+    # 4. cues, then position, then content
+    for bias, where in edits.cues:
+        strength = getattr(params, bias) * scale
+        if _draw(params.seed, bias, instruction, s1, s2) < strength:
+            if bias == "distraction":
+                return ("second" if where == "first" else "first"), f"{bias} cue"
+            return where, f"{bias} cue"
+    pos = params.position * scale
+    if _draw(params.seed, "position", instruction, s1, s2) < abs(pos):
+        return ("first" if pos > 0 else "second"), "position"
+    return content, "content"
+
+
+def simulate(request: ChatRequest, params: SimParams) -> Completion:
+    """Answer one chat request as the simulated judge would."""
+    system = "\n".join(c for r, c in request.messages if r == "system")
+    user = "\n".join(c for r, c in request.messages if r == "user")
+    prompt_tokens = _tokens(system + user)
+    parsed = extract_pair(user)
+    if parsed is None:
+        # Not a pairwise judging prompt: answer as a plain assistant would.
+        text = f"Here is my answer (simulated, ref {int(_draw(params.seed, 'gen', user) * 1e6):06d})."
+        return Completion(text=text, prompt_tokens=prompt_tokens,
+                          completion_tokens=_tokens(text), model="sim", finish_reason="stop")
+    instruction, first, second = parsed
+    end = user.rfind("[End of Response B]")
+    note = user[end + len("[End of Response B]"):].strip() if end >= 0 else ""
+    winner, reason = _decide(params, system, instruction, first, second, note)
+    label = "A" if winner == "first" else "B"
+    if request.logprobs:
+        text = label
+        other = "B" if label == "A" else "A"
+        top: tuple[tuple[str, float], ...] | None = (
+            (label, math.log(0.999)), (other, math.log(0.001)))
+    else:
+        text = f"Response {label} answers the instruction better ({reason}).\n[[{label}]]"
+        top = None
+    return Completion(text=text, prompt_tokens=prompt_tokens, completion_tokens=_tokens(text),
+                      top_logprobs=top, model="sim", finish_reason="stop")
+
+
+class SimJudge:
+    """``sim[:key=value,...]``: the simulated judge, in process."""
+
+    def __init__(self, rest: str, options: JudgeOptions):
+        self.params = parse_sim_params(rest)
+        self.spec = "sim:" + rest if rest else "sim"
+        self.model = "sim"
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        return simulate(request, self.params)
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,219 @@
+"""Judge prompt templates and verdict parsers.
+
+A template is a YAML file with ``system`` and ``user`` strings (and optionally
+``user_logprob`` for ``--mode logprob``). In ``user``, ``{instruction}``,
+``{response_a}`` and ``{response_b}`` are each replaced in one pass, so text
+inside a response can never be mistaken for a placeholder. ``response_a`` is the
+answer shown *first*, whichever original response that is.
+
+Verdicts are parsed into positions (``first``, ``second``, ``tie``) and then,
+knowing the order shown, into the pair's own labels (``a``, ``b``, ``tie``).
+An answer that cannot be parsed is ``None``: recorded as invalid, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from .errors import InputError
+from .types import Label, Order, Variant
+
+__all__ = [
+    "Position",
+    "Template",
+    "default_template",
+    "extract_pair",
+    "load_template",
+    "parse_logprob_preference",
+    "parse_verdict",
+    "position_to_label",
+    "render",
+]
+
+Position = Literal["first", "second", "tie"]
+
+_PLACEHOLDER = re.compile(r"\{(instruction|response_a|response_b)\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    system: str
+    user: str
+    user_logprob: str | None = None
+
+
+def _check_template(t: Template, source: str) -> None:
+    for field in ("instruction", "response_a", "response_b"):
+        if "{" + field + "}" not in t.user:
+            raise InputError(source, f"template 'user' lacks the placeholder {{{field}}}")
+
+
+def load_template(path: str | Path) -> Template:
+    """Read a judge template from a YAML file (see the module docstring)."""
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(str(p), "template file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(p), f"cannot read template: {exc}") from None
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise InputError(
+            str(p), "not valid YAML", line=None if line is None else line + 1
+        ) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("user"), str):
+        raise InputError(str(p), "a template needs a 'user' string (and optionally 'system')")
+    t = Template(
+        name=str(raw.get("name", p.stem)),
+        system=str(raw.get("system") or ""),
+        user=raw["user"],
+        user_logprob=raw.get("user_logprob"),
+    )
+    _check_template(t, str(p))
+    if t.user_logprob is not None:
+        _check_template(Template(t.name, t.system, t.user_logprob), str(p))
+    return t
+
+
+def default_template() -> Template:
+    """The bundled pairwise template (``judgebias/assets/template_pairwise.yaml``)."""
+    ref = resources.files("judgebias.assets").joinpath("template_pairwise.yaml")
+    with resources.as_file(ref) as p:
+        return load_template(p)
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def render(
+    template: Template, variant: Variant, order: Order, mode: str = "verdict"
+) -> tuple[tuple[str, str], ...]:
+    """Build the chat messages for one variant shown in one order."""
+    first, second = (
+        (variant.response_a, variant.response_b)
+        if order == "ab"
+        else (variant.response_b, variant.response_a)
+    )
+    user_t = template.user_logprob if mode == "logprob" and template.user_logprob else template.user
+    user = _fill(user_t, {"instruction": variant.instruction, "response_a": first, "response_b": second})
+    if variant.user_note:
+        user = f"{user}\n\n{variant.user_note}"
+    system = template.system
+    if variant.system_note:
+        system = f"{system}\n\n{variant.system_note}" if system else variant.system_note
+    msgs: list[tuple[str, str]] = []
+    if system:
+        msgs.append(("system", system))
+    msgs.append(("user", user))
+    return tuple(msgs)
+
+
+_PAIR_RE = re.compile(
+    r"\[Instruction\]\n(?P<instruction>.*?)\n\n\[Response A\]\n(?P<first>.*)\n\[End of Response A\]"
+    r"\s*\[Response B\]\n(?P<second>.*)\n\[End of Response B\]",
+    re.DOTALL,
+)
+
+
+def extract_pair(user_text: str) -> tuple[str, str, str] | None:
+    """Read (instruction, first-shown, second-shown) back out of a rendered prompt.
+
+    Works for any template that keeps the bundled markers; ``None`` otherwise.
+    """
+    m = _PAIR_RE.search(user_text)
+    if not m:
+        return None
+    return m.group("instruction"), m.group("first"), m.group("second")
+
+
+_TAG_RE = re.compile(r"\[\[\s*(A|B|C|tie)\s*\]\]", re.IGNORECASE)
+_JSON_RE = re.compile(r"\{[^{}]*\}")
+_JSON_KEYS = ("verdict", "winner", "better", "choice", "preference", "answer")
+_BARE_RE = re.compile(
+    r"^\s*(?:(?:final\s+)?(?:verdict|answer|winner|output|response)\s*[:\-]?\s*)?"
+    r"(?:response\s+|output\s+|assistant\s+)?\(?\s*(A|B|C|tie|1|2)\s*\)?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _token_to_position(tok: str) -> Position | None:
+    t = tok.strip().strip("()[]\"'.").lower()
+    t = re.sub(r"^(response|output|assistant|answer)\s*", "", t)
+    if t in ("a", "1", "first"):
+        return "first"
+    if t in ("b", "2", "second"):
+        return "second"
+    if t in ("c", "tie", "draw", "equal", "both"):
+        return "tie"
+    return None
+
+
+def parse_verdict(text: str | None) -> Position | None:
+    """Parse a judge's answer: ``[[A]]`` tags (the last one wins), a JSON object with a
+    ``verdict``/``winner``/... key, or a bare label (``A``, ``Response B``, ``tie``).
+    Returns ``None`` when the answer is not one of those forms.
+    """
+    if not text:
+        return None
+    tags = _TAG_RE.findall(text)
+    if tags:
+        return _token_to_position(tags[-1])
+    for blob in reversed(_JSON_RE.findall(text)):
+        try:
+            obj = json.loads(blob)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            for k in _JSON_KEYS:
+                if k in obj and isinstance(obj[k], str | int):
+                    pos = _token_to_position(str(obj[k]))
+                    if pos is not None:
+                        return pos
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    if lines:
+        m = _BARE_RE.match(lines[-1])
+        if m:
+            return _token_to_position(m.group(1))
+    return None
+
+
+def parse_logprob_preference(top: tuple[tuple[str, float], ...] | None) -> float | None:
+    """P(first shown is better) from the first token's top logprobs: p(A) / (p(A) + p(B)).
+
+    Tokens are compared after stripping spaces and case; ``None`` when neither label
+    is among the alternatives.
+    """
+    if not top:
+        return None
+    pa = pb = 0.0
+    for tok, lp in top:
+        t = tok.strip().lower()
+        if t == "a":
+            pa += math.exp(lp)
+        elif t == "b":
+            pb += math.exp(lp)
+    if pa + pb <= 0.0:
+        return None
+    return pa / (pa + pb)
+
+
+def position_to_label(pos: Position | None, order: Order) -> Label | None:
+    """Map a verdict in positions to the pair's own labels, undoing the swap."""
+    if pos is None:
+        return None
+    if pos == "tie":
+        return "tie"
+    if order == "ab":
+        return "a" if pos == "first" else "b"
+    return "b" if pos == "first" else "a"

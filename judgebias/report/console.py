@@ -1,0 +1,39 @@
+"""The terminal summary printed after an audit (rich; plain when not a terminal)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["print_summary"]
+
+
+def _fmt(x: Any, pct: bool = True) -> str:
+    if x is None:
+        return "-"
+    return f"{100 * x:+.1f} pp" if pct else f"{x:.3g}"
+
+
+def print_summary(summary: dict[str, Any], out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"judgebias audit of {summary['judge']} ({summary['n_pairs']} pairs)")
+    for col in ("probe", "effect", "95% CI", "p (BH)", "n", "severity"):
+        table.add_column(col)
+    for name, fig in summary["probes"].items():
+        eff = fig.get("effect", fig.get("dbg"))
+        ci = f"[{_fmt(fig.get('ci_low'))}, {_fmt(fig.get('ci_high'))}]"
+        p = fig.get("p_adjusted")
+        table.add_row(name, _fmt(eff), ci, "-" if p is None else f"{p:.3g}", str(fig.get("n")),
+                      str(fig.get("severity", "")))
+    console.print(table)
+    acc = summary.get("accuracy")
+    calls = summary["calls"]
+    console.print(
+        f"accuracy vs gold: {'-' if acc is None else f'{100 * acc:.1f} %'}   "
+        f"calls: {calls['total']} total, {calls['sent']} sent, {calls['cached']} cached, "
+        f"{calls['failed']} failed"
+    )
+    console.print(f"report: {out / 'report.html'}")

@@ -1,0 +1,149 @@
+"""Position bias from verdicts given in both orders.
+
+Input: one row per pair with the verdict when response_a was shown first
+(``first`` column) and when response_b was shown first (``second`` column), both
+already in the pair's own labels (``a``, ``b``, ``tie``; missing = unparseable).
+
+Each pair with both verdicts valid is *consistent* (same verdict), *primacy*
+(the first-shown answer is favoured: a then b, or a first-shown win plus a tie)
+or *recency* (the mirror). An unparseable verdict makes its pair invalid for the
+position figures (it is counted in ``n_invalid``, never as consistent) and
+leaves the other order's verdict usable for accuracy.
+
+- ``consistency`` = consistent / n; ``primacy``, ``recency`` likewise.
+- ``effect`` = primacy - recency: the share of pairs whose verdict follows the
+  position rather than the content, positive toward the first position. Its 95 %
+  interval is Newcombe's paired score interval; its p-value the exact McNemar test
+  of primacy against recency counts.
+- ``preference_fairness`` = recency - primacy, in [-1, 1]; 0 is fair.
+- ``accuracy`` = mean credit over valid verdicts on pairs with gold a or b (1 for
+  the gold answer, 0.5 for a tie, 0 otherwise); ``accuracy_first`` /
+  ``accuracy_second`` the same over the calls where the gold answer was shown
+  first / second (their gap is what position bias costs in accuracy).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .intervals import mcnemar_p, newcombe_paired_diff, wilson
+
+__all__ = ["accuracy_stats", "classify_orders", "normalize_label", "position_stats"]
+
+_LABELS = {
+    "a": "a", "1": "a", "1.0": "a", "output_1": "a", "m1": "a",
+    "b": "b", "2": "b", "2.0": "b", "output_2": "b", "m2": "b",
+    "tie": "tie", "c": "tie", "0": "tie", "0.0": "tie", "3": "tie", "3.0": "tie",
+    "1.5": "tie", "draw": "tie", "equal": "tie",
+}
+
+
+def normalize_label(value: Any) -> str | None:
+    """Map verdict spellings (1/2, 1.0/2.0, a/b, A/B, tie/0/3/C/1.5) to a/b/tie; else None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    text = str(value).strip().lower()
+    return _LABELS.get(text)
+
+
+def classify_orders(first: pd.Series, second: pd.Series) -> pd.Series:
+    """Per pair: 'consistent', 'primacy', 'recency', or None when a verdict is missing."""
+    f = first.map(normalize_label)
+    s = second.map(normalize_label)
+    out = pd.Series([None] * len(f), index=f.index, dtype=object)
+    valid = f.notna() & s.notna()
+    out[valid & (f == s)] = "consistent"
+    prim = valid & (
+        ((f == "a") & (s == "b")) | ((f == "a") & (s == "tie")) | ((f == "tie") & (s == "b"))
+    )
+    rec = valid & (
+        ((f == "b") & (s == "a")) | ((f == "b") & (s == "tie")) | ((f == "tie") & (s == "a"))
+    )
+    out[prim] = "primacy"
+    out[rec] = "recency"
+    return out
+
+
+def _credit(verdict: pd.Series, gold: pd.Series) -> pd.Series:
+    c = pd.Series(np.nan, index=verdict.index, dtype=float)
+    ok = verdict.notna() & gold.isin(["a", "b"])
+    c[ok] = 0.0
+    c[ok & (verdict == gold)] = 1.0
+    c[ok & (verdict == "tie")] = 0.5
+    return c
+
+
+def position_stats(
+    frame: pd.DataFrame,
+    *,
+    first: str = "verdict_ab",
+    second: str = "verdict_ba",
+    gold: str | None = "gold",
+    alpha: float = 0.05,
+) -> dict[str, Any]:
+    """Position-bias and accuracy figures for one group of pairs (see the module docstring)."""
+    cls = classify_orders(frame[first], frame[second])
+    n_pairs = len(frame)
+    n = int(cls.notna().sum())
+    n_cons = int((cls == "consistent").sum())
+    n_pri = int((cls == "primacy").sum())
+    n_rec = int((cls == "recency").sum())
+    out: dict[str, Any] = {"n_pairs": n_pairs, "n": n, "n_valid": n, "n_invalid": n_pairs - n}
+    if n > 0:
+        f = frame[first].map(normalize_label)
+        cons = cls == "consistent"
+        a_cnt = float(((f == "a") & cons).sum()) + 0.5 * float(((f == "tie") & cons).sum())
+        d_cnt = float(n_cons) - a_cnt
+        effect, lo, hi = newcombe_paired_diff(a_cnt, n_pri, n_rec, d_cnt, alpha)
+        c_lo, c_hi = wilson(n_cons, n, alpha)
+        out.update({
+            "effect": effect, "ci_low": lo, "ci_high": hi, "p_value": mcnemar_p(n_pri, n_rec),
+            "consistency": n_cons / n, "consistency_ci_low": c_lo, "consistency_ci_high": c_hi,
+            "primacy": n_pri / n, "recency": n_rec / n,
+            "preference_fairness": (n_rec - n_pri) / n,
+            "n_consistent": n_cons, "n_primacy": n_pri, "n_recency": n_rec,
+        })
+    else:
+        for k in ("effect", "ci_low", "ci_high", "p_value", "consistency", "consistency_ci_low",
+                  "consistency_ci_high", "primacy", "recency", "preference_fairness"):
+            out[k] = math.nan
+        out.update({"n_consistent": 0, "n_primacy": 0, "n_recency": 0})
+
+    out.update(accuracy_stats(frame, first=first, second=second, gold=gold, alpha=alpha))
+    return out
+
+
+def accuracy_stats(
+    frame: pd.DataFrame, *, first: str, second: str, gold: str | None, alpha: float = 0.05
+) -> dict[str, Any]:
+    """Accuracy against gold over both orders, and split by where the gold answer was shown."""
+    nan = math.nan
+    empty = {"accuracy": nan, "accuracy_ci_low": nan, "accuracy_ci_high": nan,
+             "accuracy_first": nan, "accuracy_second": nan, "n_gold": 0}
+    if gold is None or gold not in frame.columns:
+        return empty
+    g = frame[gold].map(normalize_label)
+    f = frame[first].map(normalize_label)
+    s = frame[second].map(normalize_label)
+    cf, cs = _credit(f, g), _credit(s, g)
+    both = pd.concat([cf, cs])
+    if both.notna().sum() == 0:
+        return empty
+    per_pair = pd.concat([cf, cs], axis=1).mean(axis=1, skipna=True).dropna()
+    acc = float(both.mean(skipna=True))
+    lo, hi = wilson(acc * len(per_pair), len(per_pair), alpha)
+    # gold shown first: gold a in the ab order, gold b in the ba order
+    gold_first = pd.concat([cf[g == "a"], cs[g == "b"]])
+    gold_second = pd.concat([cf[g == "b"], cs[g == "a"]])
+    return {
+        "accuracy": acc, "accuracy_ci_low": lo, "accuracy_ci_high": hi,
+        "accuracy_first": float(gold_first.mean()) if gold_first.notna().any() else nan,
+        "accuracy_second": float(gold_second.mean()) if gold_second.notna().any() else nan,
+        "n_gold": len(per_pair),
+    }

@@ -1,0 +1,196 @@
+"""The run store: every judge request and response, in SQLite.
+
+One row per unique request, keyed by :meth:`ChatRequest.key` (a hash of
+everything that changes the answer). A response is committed the moment it
+arrives (WAL journal), so a run killed at any point, even by ``kill -9``, loses
+at most the answers in flight; a re-run asks only what is missing. Failed
+requests are kept with their error and asked again on the next run.
+No credential is ever written here: requests hold model, messages and
+sampling parameters only.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .types import ChatRequest, Completion
+
+__all__ = ["STORE_NAME", "Store", "StoredResponse"]
+
+STORE_NAME = "store.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    request TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    response TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    latency_s REAL,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    cost_usd REAL,
+    judge TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    key: str
+    status: str
+    completion: Completion | None
+    error: str | None
+    attempts: int
+    latency_s: float | None
+    cost_usd: float | None
+
+
+class Store:
+    """A SQLite file of requests and responses. Use as a context manager."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(str(self.path), f"not a judgebias store ({exc})") from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reading -----------------------------------------------------------------
+    def get(self, key: str) -> StoredResponse | None:
+        row = self._db.execute(
+            "SELECT key, status, response, error, attempts, latency_s, cost_usd "
+            "FROM responses WHERE key = ?",
+            (key,),
+        ).fetchone()
+        return None if row is None else self._row(row)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, StoredResponse]:
+        keys = list(keys)
+        out: dict[str, StoredResponse] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                "SELECT key, status, response, error, attempts, latency_s, cost_usd "
+                f"FROM responses WHERE key IN ({marks})",
+                chunk,
+            ):
+                out[row[0]] = self._row(row)
+        return out
+
+    @staticmethod
+    def _row(row: tuple[Any, ...]) -> StoredResponse:
+        key, status, response, error, attempts, latency, cost = row
+        comp = Completion.from_dict(json.loads(response)) if response else None
+        return StoredResponse(key, status, comp, error, int(attempts or 0), latency, cost)
+
+    def ok_keys(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT key FROM responses WHERE status = 'ok'")}
+
+    def iter_rows(self) -> Iterator[dict[str, Any]]:
+        cur = self._db.execute(
+            "SELECT key, request, status, response, error, attempts, latency_s, prompt_tokens, "
+            "completion_tokens, cost_usd, judge, updated_at FROM responses"
+        )
+        cols = [d[0] for d in cur.description]
+        for row in cur:
+            yield dict(zip(cols, row, strict=True))
+
+    def count(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT status, COUNT(*) FROM responses GROUP BY status")
+        return {status: n for status, n in rows}
+
+    # -- writing -----------------------------------------------------------------
+    def put_ok(
+        self,
+        request: ChatRequest,
+        completion: Completion,
+        *,
+        attempts: int,
+        latency_s: float,
+        judge: str,
+    ) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO responses (key, request, status, response, error, attempts, "
+            "latency_s, prompt_tokens, completion_tokens, cost_usd, judge, updated_at) "
+            "VALUES (?, ?, 'ok', ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                request.key(),
+                json.dumps(request.as_dict(), ensure_ascii=False),
+                json.dumps(completion.as_dict(), ensure_ascii=False),
+                attempts,
+                latency_s,
+                completion.prompt_tokens,
+                completion.completion_tokens,
+                completion.cost_usd,
+                judge,
+                time.time(),
+            ),
+        )
+
+    def put_failed(self, request: ChatRequest, error: str, *, attempts: int, judge: str) -> None:
+        """Record a failure, unless an answer is already stored for this request."""
+        self._db.execute(
+            "INSERT INTO responses (key, request, status, error, attempts, judge, updated_at) "
+            "VALUES (?, ?, 'failed', ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET error = excluded.error, "
+            "attempts = responses.attempts + excluded.attempts, updated_at = excluded.updated_at "
+            "WHERE responses.status = 'failed'",
+            (
+                request.key(),
+                json.dumps(request.as_dict(), ensure_ascii=False),
+                error,
+                attempts,
+                judge,
+                time.time(),
+            ),
+        )
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (key, json.dumps(value))
+        )
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self._db.execute("SELECT v FROM meta WHERE k = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def merge_from(self, other: Store) -> int:
+        """Copy every answered request of ``other`` that this store lacks; return how many."""
+        n = 0
+        for row in other.iter_rows():
+            if row["status"] != "ok":
+                continue
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO responses (key, request, status, response, error, attempts, "
+                "latency_s, prompt_tokens, completion_tokens, cost_usd, judge, updated_at) "
+                "VALUES (:key, :request, 'ok', :response, NULL, :attempts, :latency_s, "
+                ":prompt_tokens, :completion_tokens, :cost_usd, :judge, :updated_at)",
+                row,
+            )
+            n += cur.rowcount
+        return n

@@ -1,0 +1,101 @@
+"""Shared fixtures: synthetic pairs no one wrote by hand, and a real serve-sim subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+WORDS = (
+    "river stone lamp orbit cedar violet engine harbor quartz meadow signal copper lattice "
+    "ember tundra falcon prism velvet canyon beacon mosaic thistle glacier saffron anchor"
+).split()
+
+
+def make_pairs(n: int, seed: int) -> list[dict[str, Any]]:
+    """Random pairs of random text: nothing the simulated judge can check, no hand-made content."""
+    rng = random.Random(seed)
+
+    def sentence(k: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(k)).capitalize() + "."
+
+    rows = []
+    for i in range(n):
+        rows.append({
+            "id": f"r{seed}-{i}",
+            "instruction": "Describe " + sentence(rng.randint(3, 8)),
+            "response_a": " ".join(sentence(rng.randint(4, 12)) for _ in range(rng.randint(1, 5))),
+            "response_b": " ".join(sentence(rng.randint(4, 12)) for _ in range(rng.randint(1, 5))),
+            "gold": rng.choice(["a", "b"]),
+        })
+    return rows
+
+
+@pytest.fixture
+def pairs_file(tmp_path: Path) -> Callable[..., Path]:
+    def _make(n: int = 300, seed: int = 1, name: str = "pairs.jsonl") -> Path:
+        p = tmp_path / name
+        with p.open("w", encoding="utf-8") as fh:
+            for row in make_pairs(n, seed):
+                fh.write(json.dumps(row) + "\n")
+        return p
+
+    return _make
+
+
+def judgebias_cmd() -> list[str]:
+    return [sys.executable, "-m", "judgebias.cli"]
+
+
+class SimServer:
+    def __init__(self, proc: subprocess.Popen[str], port: int):
+        self.proc = proc
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/stats", timeout=5) as r:
+            return json.loads(r.read())
+
+
+def start_sim_server(*args: str) -> SimServer:
+    proc = subprocess.Popen(
+        [*judgebias_cmd(), "serve-sim", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    deadline = time.time() + 30
+    line = ""
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if line.strip().startswith("{"):
+            break
+        if proc.poll() is not None:
+            raise RuntimeError(f"serve-sim exited: {proc.stderr.read() if proc.stderr else ''}")
+    info = json.loads(line)
+    return SimServer(proc, int(info["port"]))
+
+
+@pytest.fixture
+def sim_server() -> Iterator[Callable[..., SimServer]]:
+    started: list[SimServer] = []
+
+    def _start(*args: str) -> SimServer:
+        s = start_sim_server(*args)
+        started.append(s)
+        return s
+
+    yield _start
+    for s in started:
+        s.proc.kill()
+        s.proc.wait(timeout=10)
