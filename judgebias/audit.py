@@ -34,7 +34,7 @@ from .prompts import (
     position_to_label,
     render,
 )
-from .runner import RunCounts, RunnerConfig, run_requests
+from .runner import RunnerConfig, run_requests
 from .stats.intervals import bh_adjust
 from .stats.position import position_stats
 from .store import STORE_NAME, Store
@@ -80,7 +80,7 @@ def build_calls(
     calls: list[JudgeCall] = []
     for v in plan_variants(pairs, probes, seed=seed):
         for order in ("ab", "ba"):
-            msgs = render(template, v, order, mode)  # type: ignore[arg-type]
+            msgs = render(template, v, order, mode)
             req = ChatRequest(
                 model=model,
                 messages=msgs,
@@ -89,7 +89,7 @@ def build_calls(
                 logprobs=mode == "logprob",
                 top_logprobs=5 if mode == "logprob" else None,
             )
-            calls.append(JudgeCall(variant=v, order=order, request=req))  # type: ignore[arg-type]
+            calls.append(JudgeCall(variant=v, order=order, request=req))
     return calls
 
 

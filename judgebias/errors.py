@@ -84,7 +84,7 @@ class ServerError(BackendError):
     retryable = True
 
 
-class TimeoutError_(BackendError):  # noqa: N801 - avoid shadowing the builtin
+class TimeoutError_(BackendError):
     retryable = True
 
 

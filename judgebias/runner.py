@@ -163,7 +163,7 @@ async def run_requests(
                     return await asyncio.wait_for(judge.complete(req), timeout=cfg.timeout + 5.0)
                 except asyncio.TimeoutError:
                     err: BackendError = TimeoutError_(f"no answer within {cfg.timeout:g} s")
-                except Exception as exc:  # noqa: BLE001 - every provider error is mapped here
+                except Exception as exc:
                     err = map_exception(exc)
                 name = type(err).__name__.rstrip("_")
                 counts.errors[name] = counts.errors.get(name, 0) + 1
@@ -180,7 +180,7 @@ async def run_requests(
                         wait=_Wait(cfg.backoff_base, cfg.backoff_max),
                         reraise=True,
                     )
-                    completion = await retrying(attempt)
+                    completion: Completion = await retrying(attempt)
                 except AuthError as exc:
                     fatal.append(exc)
                     return

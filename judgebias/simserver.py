@@ -11,6 +11,7 @@ generator per request received, so a retried request can succeed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -180,7 +181,5 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
         finally:
             await runner.cleanup()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass

@@ -76,5 +76,5 @@ def test_custom_template_needs_placeholders(tmp_path) -> None:  # type: ignore[n
     with pytest.raises(InputError, match="instruction"):
         load_template(p)
     p.write_text("user: [unclosed\n")
-    with pytest.raises(InputError, match="t.yaml"):
+    with pytest.raises(InputError, match=r"t\.yaml"):
         load_template(p)

@@ -109,7 +109,7 @@ def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
             lo = -1.0 if key == "position" else 0.0
             if not (lo <= num <= 1.0) or math.isnan(num):
                 raise SpecError(f"{flag}: sim parameter {key}={value} is outside [{lo:g}, 1]")
-        params = replace(params, **{key: num})
+        params = replace(params, **{key: num})  # type: ignore[arg-type]
     return params
 
 

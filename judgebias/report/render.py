@@ -37,7 +37,7 @@ def load_run(run: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     try:
         records = pd.read_parquet(rp) if rp.exists() else pd.DataFrame()
         pairs = pd.read_parquet(pp) if pp.exists() else pd.DataFrame()
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types
+    except Exception as exc:
         raise InputError(str(rp), f"unreadable records ({exc})") from None
     return summary, records, pairs
 

@@ -1,0 +1,70 @@
+"""End-to-end audits of the in-process simulated judge: planted position bias recovered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from judgebias.audit import AuditConfig, run_audit
+
+CONTRACT_POSITION_KEYS = {"effect", "ci_low", "ci_high", "p_value", "p_adjusted", "n",
+                          "consistency", "primacy", "recency"}
+
+
+@pytest.mark.parametrize("planted", [0.3, -0.2])
+def test_planted_position_bias_is_recovered(pairs_file, tmp_path: Path, planted: float) -> None:  # type: ignore[no-untyped-def]
+    data = pairs_file(300, seed=7)
+    o = run_audit(AuditConfig(judge=f"sim:accuracy=0.9,position={planted},seed=3",
+                              data=str(data), out=str(tmp_path / "run"), quiet=True))
+    pos = o.summary["probes"]["position"]
+    assert pos["ci_low"] <= planted <= pos["ci_high"]
+    assert pos["p_adjusted"] < 0.001
+    assert abs(pos["effect"] - planted) < 0.07
+    # the inconsistent share is |planted| in expectation, all on one side
+    side = "primacy" if planted > 0 else "recency"
+    assert pos[side] == pytest.approx(1 - pos["consistency"])
+
+
+def test_zero_position_bias_is_not_flagged(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = pairs_file(300, seed=8)
+    o = run_audit(AuditConfig(judge="sim:accuracy=0.9,position=0", data=str(data),
+                              out=str(tmp_path / "run"), quiet=True))
+    pos = o.summary["probes"]["position"]
+    assert pos["ci_low"] <= 0 <= pos["ci_high"]
+    assert pos["p_adjusted"] >= 0.05
+    assert pos["consistency"] == 1.0
+    assert pos["severity"] == "not detected"
+
+
+def test_run_folder_contract_and_resume(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = pairs_file(40, seed=9)
+    out = tmp_path / "run"
+    cfg = AuditConfig(judge="sim:accuracy=0.8,position=0.1", data=str(data), out=str(out), quiet=True)
+    first = run_audit(cfg)
+    s = json.loads((out / "summary.json").read_text())
+    assert s == first.summary
+    assert {"judge", "n_pairs", "accuracy", "probes", "calls", "tokens", "cost_usd"} <= set(s)
+    assert set(s["probes"]["position"]) >= CONTRACT_POSITION_KEYS
+    assert s["n_pairs"] == 40 and s["judge"] == "sim:accuracy=0.8,position=0.1"
+    assert s["calls"] == {**s["calls"], "total": 80, "sent": 80, "cached": 0, "failed": 0}
+    assert s["tokens"]["prompt"] > 0
+    rec = pd.read_parquet(out / "records.parquet")
+    assert len(rec) == 80 and set(rec["order"]) == {"ab", "ba"}
+    assert {"pair_id", "order", "verdict", "raw", "gold", "latency_s"} <= set(rec.columns)
+    html = (out / "report.html").read_text()
+    assert "This judge is simulated" in html and "position" in html
+    again = run_audit(cfg)
+    assert again.summary["calls"]["sent"] == 0 and again.summary["calls"]["cached"] == 80
+    assert again.summary["probes"] == first.summary["probes"]
+
+
+def test_same_request_same_answer_and_order_free_content(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With no position bias, the content verdict is the same in both orders on any data."""
+    data = pairs_file(100, seed=10)
+    o = run_audit(AuditConfig(judge="sim:accuracy=0.7", data=str(data),
+                              out=str(tmp_path / "r"), quiet=True))
+    wide = o.records.pivot(index="pair_id", columns="order", values="verdict")
+    assert (wide["ab"] == wide["ba"]).all()

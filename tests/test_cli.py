@@ -1,0 +1,105 @@
+"""The command line: one-line errors with exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import judgebias_cmd
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+    assert "Traceback" not in p.stderr
+    lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, p.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+
+
+def test_help_is_fast() -> None:
+    t0 = time.monotonic()
+    p = run("--help")
+    assert p.returncode == 0 and "audit" in p.stdout
+    assert time.monotonic() - t0 < 5  # generous: interpreter start included; see benchmarks
+
+
+@pytest.mark.parametrize(("spec", "needle"), [
+    ("sim:accuracy=1.5", "accuracy"),
+    ("sim:positon=0.3", "did you mean 'position'"),
+    ("sim:position=abc", "not a number"),
+    ("sim:position=-1.2", "outside"),
+    ("simm", "unknown judge kind"),
+    ("", "empty judge spec"),
+])
+def test_bad_judge_spec(spec: str, needle: str, pairs_file) -> None:  # type: ignore[no-untyped-def]
+    p = run("audit", "--judge", spec, "--data", str(pairs_file(5)), "--quiet")
+    assert_one_line_error(p, "--judge", needle)
+
+
+def test_bad_probe_and_flags(pairs_file) -> None:  # type: ignore[no-untyped-def]
+    data = str(pairs_file(5))
+    assert_one_line_error(run("audit", "--judge", "sim", "--data", data, "--probes", "positon"),
+                          "--probes", "did you mean 'position'")
+    assert_one_line_error(run("audit", "--judge", "sim", "--data", data, "--mode", "vibes"), "--mode")
+    assert_one_line_error(run("audit", "--judge", "sim", "--data", data, "--concurrency", "0"),
+                          "--concurrency")
+
+
+@pytest.mark.parametrize(("content", "suffix", "needles"), [
+    ("", ".jsonl", ("empty",)),
+    ('{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n{broken\n', ".jsonl", ("line 2",)),
+    ('{"id": 1, "instruction": "x", "response_a": "y"}\n', ".jsonl", ("response_b",)),
+    ('{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n'
+     '{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n', ".jsonl", ("duplicate",)),
+    ("id,instruction\n1,x\n", ".txt", ("format",)),
+])
+def test_bad_data_files(tmp_path: Path, content: str, suffix: str, needles: tuple[str, ...]) -> None:
+    f = tmp_path / f"pairs{suffix}"
+    f.write_text(content)
+    p = run("audit", "--judge", "sim", "--data", str(f), "--out", str(tmp_path / "o"))
+    assert_one_line_error(p, f.name, *needles)
+
+
+def test_undecodable_bytes(tmp_path: Path) -> None:
+    f = tmp_path / "pairs.jsonl"
+    f.write_bytes(b'{"id": 1, "instruction": "x", "response_a": "\xff\xfe", "response_b": "z"}\n')
+    assert_one_line_error(run("audit", "--judge", "sim", "--data", str(f)), "pairs.jsonl")
+
+
+def test_missing_data_file(tmp_path: Path) -> None:
+    assert_one_line_error(run("audit", "--judge", "sim", "--data", str(tmp_path / "nope.jsonl")),
+                          "nope.jsonl")
+
+
+def test_audit_json_output_and_map(tmp_path: Path) -> None:
+    f = tmp_path / "p.csv"
+    f.write_text("pid,prompt,a,b,label\n1,Add 2 and 2,4,5,a\n2,Add 3 and 3,7,6,b\n")
+    p = run("audit", "--judge", "sim:accuracy=1", "--data", str(f), "--out", str(tmp_path / "o"),
+            "--map", "id=pid,instruction=prompt,response_a=a,response_b=b,gold=label", "--json")
+    assert p.returncode == 0, p.stderr
+    s = json.loads(p.stdout)
+    assert s["n_pairs"] == 2 and s["calls"]["total"] == 4
+
+
+def test_report_rerenders_without_judge(tmp_path: Path, pairs_file) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "run"
+    assert run("audit", "--judge", "sim:position=0.2", "--data", str(pairs_file(20)),
+               "--out", str(out), "--quiet").returncode == 0
+    (out / "report.html").unlink()
+    p = run("report", str(out), "--out", str(tmp_path / "r.html"))
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+    assert_one_line_error(run("report", str(tmp_path / "missing")), "missing")
+
+
+def test_serve_sim_bad_flags() -> None:
+    assert_one_line_error(run("serve-sim", "--judge", "sim", "--fault-rate", "2"), "--fault-rate")
+    assert_one_line_error(run("serve-sim", "--judge", "openai:x"), "--judge")
