@@ -49,7 +49,10 @@ def _parse_map(text: str | None) -> dict[str, str]:
 def audit(
     judge: Annotated[str, typer.Option("--judge", help="Judge spec: sim[:k=v,...], openai:MODEL, litellm:PROVIDER/MODEL, replay:FILE.")],
     data: Annotated[str | None, typer.Option("--data", help="Pairs file (JSONL, CSV, Parquet; .gz ok). Default: the bundled 240 pairs.")] = None,
-    probes: Annotated[str, typer.Option("--probes", help="Comma-separated probes, or 'all'.")] = "position",
+    probes: Annotated[str, typer.Option("--probes", help="Comma-separated: position, length, bandwagon, authority, reflection, distraction, self; or 'all'.")] = "position",
+    probe_file: Annotated[list[str] | None, typer.Option("--probe-file", help="A probe YAML file of your own (repeatable); it is added to --probes.")] = None,
+    gold_judge: Annotated[str | None, typer.Option("--gold-judge", help="Judge spec whose verdicts are the gold for the self probe.")] = None,
+    self_answers: Annotated[str | None, typer.Option("--self-answers", help="The judge model's own answers (columns id, response) for the self probe; default: ask the judge model.")] = None,
     out: Annotated[str, typer.Option("--out", help="Run folder (store, summary.json, records, report.html). Re-using it resumes.")] = "judgebias-run",
     concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 8,
     limit: Annotated[int | None, typer.Option("--limit", help="Use only the first N pairs.")] = None,
@@ -66,7 +69,8 @@ def audit(
     from .audit import AuditConfig, run_audit
 
     cfg = AuditConfig(
-        judge=judge, data=data, probes=probes.split(","), out=out, concurrency=concurrency,
+        judge=judge, data=data, probes=probes.split(","), probe_files=list(probe_file or []),
+        gold_judge=gold_judge, self_answers=self_answers, out=out, concurrency=concurrency,
         limit=limit, seed=seed, base_urls=list(base_url or []), template=template,
         mapping=_parse_map(map_), mode=mode, timeout=timeout, quiet=quiet or as_json,
         command=" ".join(["judgebias", *sys.argv[1:]]),
@@ -96,9 +100,10 @@ def demo(
 ) -> None:
     """Audit the simulated judge (documented planted biases) on the bundled pairs, offline."""
     from .audit import AuditConfig, run_audit
-    from .demo import DEMO_JUDGE, DEMO_PROBES
+    from .demo import DEMO_GOLD_JUDGE, DEMO_JUDGE, DEMO_PROBES
 
-    cfg = AuditConfig(judge=DEMO_JUDGE, probes=list(DEMO_PROBES), out=out, quiet=quiet,
+    cfg = AuditConfig(judge=DEMO_JUDGE, probes=list(DEMO_PROBES), gold_judge=DEMO_GOLD_JUDGE,
+                      out=out, quiet=quiet,
                       command=" ".join(["judgebias", *sys.argv[1:]]))
     outcome = run_audit(cfg)
     _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=False)

@@ -1,78 +1,259 @@
-"""Probe registry: which variants of each pair an audit asks the judge about.
+"""Probes: which variants of each pair an audit asks the judge about.
 
-Every probe is judged in both orders, so position effects never masquerade as
-probe effects. The *control* variants (the pairs unchanged) are shared by all
-probes of a run and asked once. ``position`` needs only the controls.
-Perturbation probes (length, bandwagon, ...) are YAML files in ``probes/``; each
-adds a cue variant and a matched placebo variant per pair.
+Probe families are data: one YAML file per family in ``probes/`` (shipped in the
+wheel as ``judgebias.probe_data``), plus any ``--probe-file`` of the user's. A file
+has ``name``, ``kind`` (``position``, ``perturbation`` or ``self``), ``bias`` (the
+simulated judge's parameter it tests), ``direction`` (``toward`` or ``away``),
+``placement`` and lists of ``cues`` and ``placebos``, each an ``id`` and a ``text``
+(optionally its own ``placement``). Texts may use ``{label}`` (the letter the
+targeted answer has in the order shown), ``{instruction}``, ``{answer}`` (the
+targeted answer's own text) and any list under ``vars`` (one value is drawn per
+request, seeded).
 
-:func:`strip_edits` is the inverse used by the simulated judge: it finds and
-removes any text a probe inserts, and reports which cues it found where.
+Placements: ``prefix`` / ``suffix`` (the text goes before / after the targeted
+answer, separated by a blank line), ``note`` (a paragraph after both answers in the
+user message), ``system`` (appended to the system message) and, for placebos only,
+``both`` (the same text as a suffix on both answers).
+
+Design of a perturbation probe. Every pair is first judged unchanged in both orders
+(the *controls*, shared by all probes). Then, for each order whose control verdict
+names one answer, the cue is attached to the answer that verdict was against
+(``toward`` probes) or to the one it favoured (``away`` probes), and, as a separate
+request, the matched placebo: an edit of the same place and similar size with no
+cue. The effect is the cue's flip rate minus the placebo's flip rate.
+
+:func:`strip_edits` is the inverse, used by the simulated judge: it finds and
+removes any text a built-in probe inserts and reports which cues it found where.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
+import hashlib
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
 
-from .errors import UsageError
-from .types import Pair, Variant
+import yaml
+
+from .errors import InputError, UsageError
+from .types import Label, Order, Pair, Variant
 
 __all__ = [
-    "PROBE_NAMES",
+    "BIAS_AWARE_MARKER",
     "Edits",
+    "ProbeSpec",
+    "ProbeText",
+    "builtin_probes",
     "control_variant",
-    "plan_variants",
+    "load_probe_file",
+    "perturb",
+    "probe_names",
     "resolve_probes",
     "strip_edits",
 ]
 
-PROBE_NAMES: tuple[str, ...] = ("position",)
-"""Probes available in this version, in report order."""
-
 BIAS_AWARE_MARKER = "Judge impartially:"
 """First words of the bias-aware system prompt (``--mitigation system-prompt``)."""
 
+Placement = Literal["prefix", "suffix", "note", "system", "both"]
+_PLACEMENTS = ("prefix", "suffix", "note", "system", "both")
+_KINDS = ("position", "perturbation", "self")
+_ORDER = ("position", "length", "bandwagon", "authority", "reflection", "distraction", "self")
 
-def resolve_probes(text: str | Sequence[str], flag: str = "--probes") -> list[str]:
-    """Turn ``"position,length"`` or ``"all"`` into a validated list of probe names."""
+
+@dataclass(frozen=True)
+class ProbeText:
+    id: str
+    text: str
+    placement: Placement
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    name: str
+    kind: str
+    bias: str
+    direction: Literal["toward", "away"] = "toward"
+    description: str = ""
+    cues: tuple[ProbeText, ...] = ()
+    placebos: tuple[ProbeText, ...] = ()
+    vars: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = ""
+
+
+def _probe_error(source: str, problem: str) -> InputError:
+    return InputError(source, problem)
+
+
+def _texts(raw: Any, default: str, source: str, key: str, allow_both: bool) -> tuple[ProbeText, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _probe_error(source, f"'{key}' must be a non-empty list of {{id, text}} entries")
+    out = []
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
+            raise _probe_error(source, f"'{key}' entry {i} needs a non-empty 'text'")
+        placement = str(item.get("placement", default))
+        allowed = _PLACEMENTS if allow_both else _PLACEMENTS[:-1]
+        if placement not in allowed:
+            raise _probe_error(source, f"'{key}' entry {i}: placement '{placement}' is not one of "
+                               + ", ".join(allowed))
+        out.append(ProbeText(id=str(item.get("id", f"{key}-{i}")), text=item["text"].strip(),
+                             placement=placement))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def parse_probe(raw: Any, source: str) -> ProbeSpec:
+    """Validate one probe file's content."""
+    if not isinstance(raw, dict):
+        raise _probe_error(source, "a probe file must be a YAML mapping with name, kind, ...")
+    name = raw.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+        raise _probe_error(source, "'name' must be a lower-case identifier")
+    kind = raw.get("kind", "perturbation")
+    if kind not in _KINDS:
+        raise _probe_error(source, f"'kind' must be one of {', '.join(_KINDS)}")
+    direction = raw.get("direction", "toward")
+    if direction not in ("toward", "away"):
+        raise _probe_error(source, "'direction' must be 'toward' or 'away'")
+    vars_raw = raw.get("vars") or {}
+    if not isinstance(vars_raw, dict) or not all(
+        isinstance(v, list) and v and all(isinstance(x, str | int | float) for x in v)
+        for v in vars_raw.values()
+    ):
+        raise _probe_error(source, "'vars' must map names to non-empty lists of strings")
+    spec = ProbeSpec(
+        name=name, kind=kind, bias=str(raw.get("bias", name)), direction=direction,
+        description=str(raw.get("description", "")),
+        vars={str(k): tuple(str(x) for x in v) for k, v in vars_raw.items()}, source=source,
+    )
+    if kind == "perturbation":
+        default = str(raw.get("placement", "suffix"))
+        cues = _texts(raw.get("cues"), default, source, "cues", allow_both=False)
+        placebos = _texts(raw.get("placebos"), str(raw.get("placebo_placement", default)),
+                          source, "placebos", allow_both=True)
+        known = {"label", "instruction", "answer", *spec.vars}
+        for t in (*cues, *placebos):
+            for var in re.findall(r"\{(\w+)\}", t.text):
+                if var not in known:
+                    raise _probe_error(source, f"text '{t.id}' uses {{{var}}}, which is not defined "
+                                       "under 'vars' (built in: label, instruction, answer)")
+        spec = replace(spec, cues=cues, placebos=placebos)
+    return spec
+
+
+def load_probe_file(path: str | Path) -> ProbeSpec:
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(str(p), "probe file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(p), f"cannot read probe file: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(str(p), f"not valid YAML ({getattr(exc, 'problem', exc)})",
+                         line=None if mark is None else mark.line + 1) from None
+    return parse_probe(raw, str(p))
+
+
+@functools.cache
+def builtin_probes() -> dict[str, ProbeSpec]:
+    """The probe families shipped with judgebias, in report order."""
+    found: dict[str, ProbeSpec] = {}
+    for entry in resources.files("judgebias.probe_data").iterdir():
+        if entry.name.endswith(".yaml"):
+            with resources.as_file(entry) as p:
+                spec = load_probe_file(p)
+            found[spec.name] = spec
+    return dict(sorted(found.items(), key=lambda kv: (_ORDER.index(kv[0]) if kv[0] in _ORDER else 99, kv[0])))
+
+
+def probe_names() -> list[str]:
+    return list(builtin_probes())
+
+
+def resolve_probes(
+    text: str | Sequence[str], extra: Sequence[ProbeSpec] = (), flag: str = "--probes"
+) -> list[ProbeSpec]:
+    """Turn ``"position,length"`` or ``"all"`` into validated probe specs (plus ``extra``)."""
+    available = {**builtin_probes(), **{s.name: s for s in extra}}
     items = [t.strip().lower() for t in (text.split(",") if isinstance(text, str) else text)]
     items = [t for t in items if t]
-    if not items:
-        raise UsageError(f"{flag}: no probe named; choose from {', '.join(PROBE_NAMES)} or 'all'")
+    if not items and not extra:
+        raise UsageError(f"{flag}: no probe named; choose from {', '.join(available)} or 'all'")
     if "all" in items:
-        return list(PROBE_NAMES)
-    out: list[str] = []
+        return list(available.values())
+    out: dict[str, ProbeSpec] = {}
     for name in items:
-        if name not in PROBE_NAMES:
-            close = difflib.get_close_matches(name, PROBE_NAMES, n=1)
+        if name not in available:
+            close = difflib.get_close_matches(name, list(available), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise UsageError(
-                f"{flag}: unknown probe '{name}'{hint}; available: {', '.join(PROBE_NAMES)}, all"
+                f"{flag}: unknown probe '{name}'{hint}; available: {', '.join(available)}, all"
             )
-        if name not in out:
-            out.append(name)
-    return out
+        out[name] = available[name]
+    for s in extra:
+        out.setdefault(s.name, s)
+    return list(out.values())
 
 
 def control_variant(pair: Pair) -> Variant:
-    return Variant(
-        pair_id=pair.id,
-        probe="control",
-        kind="control",
-        instruction=pair.instruction,
-        response_a=pair.response_a,
-        response_b=pair.response_b,
-    )
+    return Variant(pair_id=pair.id, probe="control", kind="control", instruction=pair.instruction,
+                   response_a=pair.response_a, response_b=pair.response_b)
 
 
-def plan_variants(pairs: Iterable[Pair], probes: Sequence[str], seed: int = 0) -> list[Variant]:
-    """All variants an audit needs: the shared controls plus each probe's own."""
-    variants = [control_variant(p) for p in pairs]
-    # position needs only the controls; perturbation probes add theirs here.
-    return variants
+def _pick(n: int, *parts: object) -> int:
+    blob = "\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "big") % n
 
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def _apply(pair: Pair, spec: ProbeSpec, t: ProbeText, kind: Literal["cue", "placebo"],
+           target: Literal["a", "b"], order: Order, seed: int) -> Variant:
+    answer = pair.response_a if target == "a" else pair.response_b
+    values = {k: v[_pick(len(v), seed, spec.name, k, pair.id, order)] for k, v in spec.vars.items()}
+    values.update(instruction=pair.instruction, answer=answer)
+    text = _fill(t.text, values)  # {label} stays: it depends on the order shown
+    ra, rb = pair.response_a, pair.response_b
+    user_note = system_note = None
+    if t.placement == "prefix":
+        ra, rb = (f"{text}\n\n{ra}", rb) if target == "a" else (ra, f"{text}\n\n{rb}")
+    elif t.placement == "suffix":
+        ra, rb = (f"{ra}\n\n{text}", rb) if target == "a" else (ra, f"{rb}\n\n{text}")
+    elif t.placement == "both":
+        ra, rb = f"{ra}\n\n{text}", f"{rb}\n\n{text}"
+    elif t.placement == "note":
+        user_note = text
+    else:
+        system_note = text
+    return Variant(pair_id=pair.id, probe=spec.name, kind=kind, instruction=pair.instruction,
+                   response_a=ra, response_b=rb, variant=t.id if kind == "cue" else f"{t.id}",
+                   target=target, system_note=system_note, user_note=user_note, inserted=text,
+                   only_order=order)
+
+
+def perturb(pair: Pair, spec: ProbeSpec, control: Label, order: Order, seed: int) -> list[Variant]:
+    """The cue and placebo variants of one pair for one order, given that order's control verdict."""
+    if spec.kind != "perturbation" or control == "tie":
+        return []
+    loser: Literal["a", "b"] = "b" if control == "a" else "a"
+    target: Literal["a", "b"] = loser if spec.direction == "toward" else ("a" if loser == "b" else "b")
+    cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue", pair.id, order)]
+    same_place = [p for p in spec.placebos if p.placement == cue.placement] or list(spec.placebos)
+    placebo = same_place[_pick(len(same_place), seed, spec.name, "placebo", pair.id, order)]
+    return [_apply(pair, spec, cue, "cue", target, order, seed),
+            _apply(pair, spec, placebo, "placebo", target, order, seed)]
+
+
+# -- the inverse, for the simulated judge ------------------------------------------------
 
 @dataclass(frozen=True)
 class Edits:
@@ -81,10 +262,70 @@ class Edits:
     first: str
     second: str
     cues: list[tuple[str, str]] = field(default_factory=list)
-    """(bias name, 'first' | 'second'): which answer each cue favours or targets."""
+    """(bias name, 'first' | 'second'): the answer each cue is attached to or names."""
     bias_aware: bool = False
+
+
+def _pattern(text: str) -> str:
+    parts = re.split(r"(\{\w+\})", text)
+    out = []
+    for part in parts:
+        m = re.fullmatch(r"\{(\w+)\}", part)
+        if not m:
+            out.append(re.escape(part))
+        elif m.group(1) == "label":
+            out.append("(?P<label>[AB])")
+        else:
+            out.append("(?:.+?)")
+    return "".join(out)
+
+
+@functools.cache
+def _matchers() -> tuple[tuple[str, bool, str, re.Pattern[str]], ...]:
+    """(bias, is_cue, placement, compiled regex) for every built-in probe text."""
+    out = []
+    for spec in builtin_probes().values():
+        for is_cue, texts in ((True, spec.cues), (False, spec.placebos)):
+            for t in texts:
+                pat = _pattern(t.text)
+                if t.placement == "prefix":
+                    rx = re.compile(rf"\A{pat}\n\n", re.DOTALL)
+                elif t.placement in ("suffix", "both", "system"):
+                    rx = re.compile(rf"\n\n{pat}\Z", re.DOTALL)
+                else:
+                    rx = re.compile(rf"\A{pat}\Z", re.DOTALL)
+                out.append((spec.bias, is_cue, t.placement, rx))
+    return tuple(out)
 
 
 def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
     """Remove probe-inserted text from a rendered request and say which cues were there."""
-    return Edits(first=first, second=second, bias_aware=BIAS_AWARE_MARKER in system)
+    cues: list[tuple[str, str]] = []
+    answers = {"first": first, "second": second}
+    for bias, is_cue, placement, rx in _matchers():
+        if placement in ("prefix", "suffix", "both"):
+            for where in ("first", "second"):
+                m = rx.search(answers[where])
+                if m:
+                    answers[where] = answers[where][: m.start()] + answers[where][m.end():]
+                    if is_cue:
+                        cues.append((bias, where))
+        else:
+            target_text = note if placement == "note" else system
+            m = rx.search(target_text)
+            if m:
+                if placement == "note":
+                    note = ""
+                else:
+                    system = system[: m.start()]
+                label = m.groupdict().get("label")
+                if is_cue and label:
+                    cues.append((bias, "first" if label == "A" else "second"))
+    return Edits(first=answers["first"], second=answers["second"], cues=cues,
+                 bias_aware=BIAS_AWARE_MARKER in system)
+
+
+def iter_probe_texts(specs: Iterable[ProbeSpec]) -> Iterable[tuple[str, ProbeText]]:
+    for s in specs:
+        for t in (*s.cues, *s.placebos):
+            yield s.name, t

@@ -107,11 +107,18 @@ def render(
     )
     user_t = template.user_logprob if mode == "logprob" and template.user_logprob else template.user
     user = _fill(user_t, {"instruction": variant.instruction, "response_a": first, "response_b": second})
-    if variant.user_note:
-        user = f"{user}\n\n{variant.user_note}"
+    user_note, system_note = variant.user_note, variant.system_note
+    if variant.target is not None:
+        # {label} names the targeted answer by the letter it has in this order
+        shown_first = "a" if order == "ab" else "b"
+        letter = "A" if variant.target == shown_first else "B"
+        user_note = user_note.replace("{label}", letter) if user_note else user_note
+        system_note = system_note.replace("{label}", letter) if system_note else system_note
+    if user_note:
+        user = f"{user}\n\n{user_note}"
     system = template.system
-    if variant.system_note:
-        system = f"{system}\n\n{variant.system_note}" if system else variant.system_note
+    if system_note:
+        system = f"{system}\n\n{system_note}" if system else system_note
     msgs: list[tuple[str, str]] = []
     if system:
         msgs.append(("system", system))

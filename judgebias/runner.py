@@ -54,6 +54,18 @@ class RunCounts:
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def merged(self, other: RunCounts) -> RunCounts:
+        """The counts of two invocations over disjoint requests, added up."""
+        errors = dict(self.errors)
+        for k, v in other.errors.items():
+            errors[k] = errors.get(k, 0) + v
+        return RunCounts(
+            total=self.total + other.total, cached=self.cached + other.cached,
+            sent=self.sent + other.sent, failed=self.failed + other.failed,
+            attempts=self.attempts + other.attempts, retried=self.retried + other.retried,
+            errors=errors, seconds=self.seconds + other.seconds,
+        )
+
     def as_dict(self) -> dict[str, object]:
         return {
             "total": self.total,
@@ -86,7 +98,7 @@ class _Wait:
         return delay
 
 
-def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
+def _progress(enabled: bool, label: str):  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -99,7 +111,7 @@ def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
 
     console = Console(stderr=True)
     return Progress(
-        TextColumn("[bold]judging"),
+        TextColumn(f"[bold]{label:<12}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]:>6.1f}/s"),
@@ -119,6 +131,7 @@ async def run_requests(
     judge: Judge,
     store: Store,
     config: RunnerConfig | None = None,
+    label: str = "judging",
 ) -> RunCounts:
     """Make sure every request has an answer in ``store``; return what was done."""
     cfg = config or RunnerConfig()
@@ -134,7 +147,7 @@ async def run_requests(
     sem = asyncio.Semaphore(max(1, cfg.concurrency))
     fatal: list[BaseException] = []
 
-    with _progress(cfg.progress, counts.total) as prog:
+    with _progress(cfg.progress and counts.total > 0, label) as prog:
         task_id = prog.add_task(
             "judging", total=counts.total, completed=counts.cached,
             cached=counts.cached, failed=0, retried=0, rate=0.0,

@@ -52,7 +52,7 @@ class Variant:
 
     pair_id: str
     probe: str
-    kind: Literal["control", "cue", "placebo"]
+    kind: Literal["control", "cue", "placebo", "self", "self-gold"]
     instruction: str
     response_a: str
     response_b: str
@@ -61,6 +61,8 @@ class Variant:
     system_note: str | None = None
     user_note: str | None = None
     inserted: str | None = None
+    only_order: Order | None = None
+    """When set, the variant is asked in this order only (perturbations target one order)."""
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,7 @@ from typing import Any
 
 import pytest
 
-WORDS = (
-    "river stone lamp orbit cedar violet engine harbor quartz meadow signal copper lattice "
-    "ember tundra falcon prism velvet canyon beacon mosaic thistle glacier saffron anchor"
-).split()
+WORDS = ["river", "stone", "lamp", "orbit", "cedar", "violet", "engine", "harbor", "quartz", "meadow", "signal", "copper", "lattice", "ember", "tundra", "falcon", "prism", "velvet", "canyon", "beacon", "mosaic", "thistle", "glacier", "saffron", "anchor"]
 
 
 def make_pairs(n: int, seed: int) -> list[dict[str, Any]]:

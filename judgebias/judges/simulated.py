@@ -30,13 +30,19 @@ What each parameter means, so that planted value = the audit's effect estimate:
   position rather than the content. In each order the position draw fires with
   probability |position|, so P(the two orders disagree) = |position| exactly, and
   the position effect (primacy share - recency share) = ``position``.
-- ``length``, ``bandwagon``, ``authority``, ``reflection``, ``self`` (0..1): among
+- ``length``, ``bandwagon``, ``authority``, ``reflection`` (0..1): among
   requests whose control verdict was against the cued answer, the probability that
   the cue moves the verdict to the cued answer (the probe's flip rate). The placebo
   of a probe is stripped like the cue but carries no cue, so its flip rate is 0 and
   the placebo-net effect equals the parameter.
 - ``distraction`` (0..1): the same, toward the *other* answer (the distractor
   hurts the answer it is attached to).
+- ``self`` (0..1): the answers the sim generates end with :data:`SIM_SIGNATURE`;
+  when exactly one of the two answers carries it, that answer is "cued" as above:
+  among pairs whose content verdict was against its own answer, the verdict moves
+  to its own answer with probability ``self``. The DBG score it produces is
+  ``self`` times the share of comparisons whose content verdict went against the
+  sim's own answer (about one half on uncheckable tasks).
 - ``suppression`` (0..1): when the system message carries the bias-aware
   instruction (``--mitigation system-prompt``), every bias parameter above, position
   included, is multiplied by ``1 - suppression``.
@@ -58,7 +64,11 @@ from ..types import ChatRequest, Completion
 from . import checkers
 from .base import JudgeOptions
 
-__all__ = ["BIAS_KEYS", "SimJudge", "SimParams", "parse_sim_params", "simulate"]
+__all__ = ["BIAS_KEYS", "SIM_SIGNATURE", "SimJudge", "SimParams", "parse_sim_params", "simulate"]
+
+SIM_SIGNATURE = "(answered by the simulated judge)"
+"""How the sim recognises its own answers: every answer it generates ends with this.
+It stands for the stylistic fingerprint by which real models recognise their own text."""
 
 BIAS_KEYS = ("length", "bandwagon", "authority", "reflection", "distraction", "self")
 
@@ -131,6 +141,10 @@ def _decide(
 
     edits = strip_edits(system=system, first=first, second=second, note=note)
     s1, s2 = edits.first, edits.second
+    cues = list(edits.cues)
+    own1, own2 = SIM_SIGNATURE in s1, SIM_SIGNATURE in s2
+    if own1 != own2:
+        cues.append(("self", "first" if own1 else "second"))
     scale = 1.0 - params.suppression if edits.bias_aware else 1.0
 
     # 2. content verdict on the unordered, stripped pair
@@ -146,7 +160,7 @@ def _decide(
         content = "first" if _draw(params.seed, "identical", instruction, s1) < 0.5 else "second"
 
     # 4. cues, then position, then content
-    for bias, where in edits.cues:
+    for bias, where in cues:
         strength = getattr(params, bias) * scale
         if _draw(params.seed, bias, instruction, s1, s2) < strength:
             if bias == "distraction":
@@ -166,7 +180,8 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     parsed = extract_pair(user)
     if parsed is None:
         # Not a pairwise judging prompt: answer as a plain assistant would.
-        text = f"Here is my answer (simulated, ref {int(_draw(params.seed, 'gen', user) * 1e6):06d})."
+        ref = int(_draw(params.seed, "gen", user) * 1e6)
+        text = f"Here is my answer to your request, reference {ref:06d}. {SIM_SIGNATURE}"
         return Completion(text=text, prompt_tokens=prompt_tokens,
                           completion_tokens=_tokens(text), model="sim", finish_reason="stop")
     instruction, first, second = parsed
@@ -192,7 +207,9 @@ class SimJudge:
     def __init__(self, rest: str, options: JudgeOptions):
         self.params = parse_sim_params(rest)
         self.spec = "sim:" + rest if rest else "sim"
-        self.model = "sim"
+        # the model name is part of every request's cache key: two differently
+        # planted sims (a judge and a gold judge) must never share answers
+        self.model = self.params.spec()
 
     async def complete(self, request: ChatRequest) -> Completion:
         return simulate(request, self.params)

@@ -58,10 +58,11 @@ def _forest_plot(summary: dict[str, Any]) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [(n, f) for n, f in summary["probes"].items() if f.get("effect") is not None]
+    rows = [(n, f) for n, f in summary["probes"].items()
+            if f.get("effect", f.get("dbg")) is not None and f.get("ci_low") is not None]
     fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.45 * max(1, len(rows))))
     for i, (name, f) in enumerate(rows):
-        lo, hi, eff = f["ci_low"], f["ci_high"], f["effect"]
+        lo, hi, eff = f["ci_low"], f["ci_high"], f.get("effect", f.get("dbg"))
         ax.plot([100 * lo, 100 * hi], [i, i], color="#345", lw=2)
         ax.plot([100 * eff], [i], "o", color="#c33" if (f.get("p_adjusted") or 1) < 0.05 else "#777")
         planted = (summary.get("run", {}).get("planted") or {}).get(name)
