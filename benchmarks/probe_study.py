@@ -1,0 +1,109 @@
+"""Does the audit recover planted biases? A simulation study over the simulated judge.
+
+For each planted level (0, 0.1, 0.3), pair count (200, 400) and seed, it plants the
+same level for position, length, bandwagon, authority, reflection and distraction
+at once, audits the sim on freshly generated random pairs (new pairs per seed), and
+records each probe's estimate, interval and BH-adjusted p-value. It prints a table
+(mean estimate vs planted, bias, 95 % interval coverage, rejection rate: the
+false-positive rate at 0 and the power at 0.1 and 0.3), then one JSON line.
+
+    python benchmarks/probe_study.py --seeds 40
+
+Targets (issue 3): coverage >= 0.93, false-positive rate <= 0.05, power at 0.1 with
+400 pairs >= 0.8, |bias| < 0.02.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+PROBES = ["position", "length", "bandwagon", "authority", "reflection", "distraction"]
+WORDS = ("amber basalt comet delta ember fjord garnet harbor iris jasper kelp lumen "
+         "mistral nectar onyx pollen quill rune sable tidal umber vale willow yarrow zephyr").split()
+
+
+def make_pairs(path: Path, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+
+    def sentence() -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 12))).capitalize() + "."
+
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({
+                "id": f"s{seed}-{i}", "instruction": "Explain " + sentence(),
+                "response_a": " ".join(sentence() for _ in range(rng.randint(1, 4))),
+                "response_b": " ".join(sentence() for _ in range(rng.randint(1, 4))),
+            }) + "\n")
+
+
+def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
+    from judgebias.audit import AuditConfig, run_audit
+
+    level, n, seed = job
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "pairs.jsonl"
+        make_pairs(data, n, seed * 1000 + n)
+        spec = f"sim:accuracy=0.85,seed={seed}," + ",".join(f"{p}={level}" for p in PROBES)
+        o = run_audit(AuditConfig(judge=spec, data=str(data), probes=PROBES, seed=seed,
+                                  out=str(Path(tmp) / "run"), quiet=True, write_report=False))
+    rows = []
+    for p in PROBES:
+        f = o.summary["probes"][p]
+        rows.append({"probe": p, "planted": level, "n": n, "seed": seed, "effect": f["effect"],
+                     "ci_low": f["ci_low"], "ci_high": f["ci_high"], "p_adjusted": f["p_adjusted"]})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, default=40)
+    ap.add_argument("--levels", default="0,0.1,0.3")
+    ap.add_argument("--sizes", default="200,400")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    import pandas as pd
+
+    jobs = [(float(lv), int(n), s) for lv in args.levels.split(",") for n in args.sizes.split(",")
+            for s in range(args.seeds)]
+    rows: list[dict[str, Any]] = []
+    with ProcessPoolExecutor(args.workers) as ex:
+        for i, r in enumerate(ex.map(one, jobs), 1):
+            rows.extend(r)
+            print(f"\r{i}/{len(jobs)} audits", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    df = pd.DataFrame(rows)
+    df["covered"] = (df["ci_low"] <= df["planted"]) & (df["planted"] <= df["ci_high"])
+    df["rejected"] = df["p_adjusted"] < 0.05
+    table = df.groupby(["probe", "planted", "n"], sort=False).agg(
+        mean_estimate=("effect", "mean"), coverage=("covered", "mean"),
+        rejection_rate=("rejected", "mean"), runs=("seed", "count")).reset_index()
+    table["bias"] = table["mean_estimate"] - table["planted"]
+    pd.set_option("display.width", 120)
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    fpr = float(df[df["planted"] == 0]["rejected"].mean())
+    power = df[(df["planted"] == 0.1) & (df["n"] == 400)]
+    result = {
+        "benchmark": "probe_study",
+        "runs": len(jobs),
+        "min_coverage": round(float(table["coverage"].min()), 4),
+        "mean_coverage": round(float(df["covered"].mean()), 4),
+        "false_positive_rate": round(fpr, 4),
+        "power_at_0.1_n400": round(float(power["rejected"].mean()), 4) if len(power) else None,
+        "max_abs_bias": round(float(table["bias"].abs().max()), 4),
+    }
+    result["targets_met"] = bool(
+        result["mean_coverage"] >= 0.93 and fpr <= 0.05
+        and (result["power_at_0.1_n400"] or 0) >= 0.8 and result["max_abs_bias"] < 0.02)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
