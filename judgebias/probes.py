@@ -38,10 +38,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from .errors import InputError, UsageError
 from .types import Label, Order, Pair, Variant
+from .yamlfile import read_yaml
 
 __all__ = [
     "BIAS_AWARE_MARKER",
@@ -147,18 +146,7 @@ def parse_probe(raw: Any, source: str) -> ProbeSpec:
 
 
 def load_probe_file(path: str | Path) -> ProbeSpec:
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(p), "probe file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"cannot read probe file: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(str(p), f"not valid YAML ({getattr(exc, 'problem', exc)})",
-                         line=None if mark is None else mark.line + 1) from None
-    return parse_probe(raw, str(p))
+    return parse_probe(read_yaml(path, "probe"), str(path))
 
 
 @functools.cache

@@ -21,10 +21,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from .errors import InputError
 from .types import Label, Order, Variant
+from .yamlfile import read_yaml
 
 __all__ = [
     "Position",
@@ -60,17 +59,7 @@ def _check_template(t: Template, source: str) -> None:
 def load_template(path: str | Path) -> Template:
     """Read a judge template from a YAML file (see the module docstring)."""
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(p), "template file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"cannot read template: {exc}") from None
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise InputError(
-            str(p), "not valid YAML", line=None if line is None else line + 1
-        ) from None
+    raw = read_yaml(p, "template")
     if not isinstance(raw, dict) or not isinstance(raw.get("user"), str):
         raise InputError(str(p), "a template needs a 'user' string (and optionally 'system')")
     t = Template(

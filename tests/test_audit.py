@@ -68,3 +68,14 @@ def test_same_request_same_answer_and_order_free_content(pairs_file, tmp_path: P
                               out=str(tmp_path / "r"), quiet=True))
     wide = o.records.pivot(index="pair_id", columns="order", values="verdict")
     assert (wide["ab"] == wide["ba"]).all()
+
+
+def test_bundled_pairs_and_checkable_accuracy(tmp_path: Path) -> None:
+    """Without --data the bundled pairs are used; where the task is checkable the sim's
+    accuracy against gold is its planted accuracy."""
+    o = run_audit(AuditConfig(judge="sim:accuracy=0.9,seed=1", out=str(tmp_path / "r"), quiet=True))
+    s = o.summary
+    assert s["n_pairs"] >= 200
+    lo, hi = s["accuracy_ci"]
+    assert lo <= 0.9 <= hi
+    assert s["probes"]["position"]["consistency"] == 1.0

@@ -141,6 +141,7 @@ def _guarded(verify: Verifier) -> Verifier:
 
 _NUM_PATTERN = r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUM_RE = re.compile(r"(?<![\w.,])" + _NUM_PATTERN + r"(?![\d])")
+_ENUM_RE = re.compile(r"(?m)^[ \t]*(?:\d{1,3}[.)]|[-*•+])[ \t]+(?=\S)")
 _ANSWER_MARKER_RE = re.compile(r"(?i)\b(?:final\s+answer|answer|result)\b")
 _NUMBER_WORDS = {
     "zero": 0,
@@ -194,26 +195,34 @@ def _numbers(text: str) -> list[_Num]:
     return out
 
 
+def _number_words(text: str) -> list[_Num]:
+    """Spelled-out small numbers ("three", "twice"), skipping pronoun uses of "one"."""
+    out = []
+    for m in _NUMBER_WORD_RE.finditer(text):
+        word = m.group(1).lower()
+        if word == "one" and (
+            re.match(r"\s+of\b", text[m.end() :])
+            or re.search(r"(?i)\b(?:the|this|that|each|any|every|no|which)\s+$", text[: m.start()])
+        ):
+            continue
+        out.append(_Num(float(_NUMBER_WORDS[word]), 0, m.start(), m.end()))
+    return out
+
+
 def _final_number(text: str) -> _Num | None:
     """The answer a response states: the first number after its last answer marker
-    ("answer", "final answer", "result"), else its last number, else a number word."""
+    ("answer", "final answer", "result"), else its last number (digits or a
+    spelled-out small number)."""
+    text = _ENUM_RE.sub(lambda m: " " * len(m.group(0)), text)  # list markers "1." are not answers
+    nums = sorted(_numbers(text) + _number_words(text), key=lambda n: n.start)
+    if not nums:
+        return None
     markers = list(_ANSWER_MARKER_RE.finditer(text))
     if markers:
-        tail_start = markers[-1].end()
-        after = [n for n in _numbers(text) if n.start >= tail_start]
+        after = [n for n in nums if n.start >= markers[-1].end()]
         if after:
             return after[0]
-    nums = _numbers(text)
-    if nums:
-        return nums[-1]
-    words = list(_NUMBER_WORD_RE.finditer(text))
-    if markers:
-        tail = [w for w in words if w.start() >= markers[-1].end()]
-        words = tail[:1] or words
-    if not words:
-        return None
-    word = words[-1]
-    return _Num(float(_NUMBER_WORDS[word.group(1).lower()]), 0, word.start(), word.end())
+    return nums[-1]
 
 
 def _close(x: float, y: float) -> bool:
@@ -246,7 +255,7 @@ class _Reversed:
 
 def _size(value: Any, budget: int = _MAX_SIZE) -> int:
     """A bounded measure of how big a value is (stops counting past ``budget``)."""
-    if isinstance(value, bool) or value is None or isinstance(value, float):
+    if isinstance(value, (bool, float, _Builtin)) or value is None:
         return 1
     if isinstance(value, int):
         return max(1, value.bit_length() // 8)
@@ -306,7 +315,10 @@ def _safe_pow(base: Any, exp: Any) -> Any:
         return base**exp
     if abs(exp) > 10_000:
         raise _Unsupported("exponent too large")
-    return math.pow(base, exp) if isinstance(base, float) or base < 0 else base**exp
+    result = base**exp  # a float here; OverflowError / ZeroDivisionError mean None
+    if isinstance(result, complex):
+        raise _Unsupported("complex result")
+    return result
 
 
 def _safe_mult(left: Any, right: Any) -> Any:
@@ -433,6 +445,8 @@ class _Builtin:
         if name == "float" and len(args) <= 1:
             return float(args[0]) if args else 0.0
         if name == "round" and 1 <= len(args) <= 2:
+            if len(args) == 2 and not (isinstance(args[1], int) and abs(args[1]) <= 100):
+                raise _Unsupported("round() to too many places")
             return round(*args)
         if name == "bool" and len(args) <= 1:
             return bool(args[0]) if args else False
@@ -521,12 +535,14 @@ class _Interpreter:
         for stmt in module.body:
             last = None
             if isinstance(stmt, ast.Assign):
-                value = self.eval(stmt.value)
+                value = self.evaluate(stmt.value)
                 for target in stmt.targets:
                     self.assign(target, value)
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
                 current = self.lookup(stmt.target.id)
-                self.env[stmt.target.id] = _bounded(_binop(stmt.op, current, self.eval(stmt.value)))
+                self.env[stmt.target.id] = _bounded(
+                    _binop(stmt.op, current, self.evaluate(stmt.value))
+                )
             elif isinstance(stmt, ast.Expr):
                 call = stmt.value
                 if (
@@ -536,7 +552,7 @@ class _Interpreter:
                 ):
                     self.print(call)
                 else:
-                    last = self.eval(call)
+                    last = self.evaluate(call)
             elif isinstance(stmt, ast.Pass):
                 continue
             else:
@@ -565,7 +581,7 @@ class _Interpreter:
     def print(self, call: ast.Call) -> None:
         sep, end = " ", "\n"
         for kw in call.keywords:
-            value = self.eval(kw.value)
+            value = self.evaluate(kw.value)
             if kw.arg == "sep" and isinstance(value, str):
                 sep = value
             elif kw.arg == "end" and isinstance(value, str):
@@ -575,40 +591,38 @@ class _Interpreter:
         parts: list[str] = []
         for arg in call.args:
             if isinstance(arg, ast.Starred):
-                parts.extend(str(_plain(v)) for v in _iter_items(self.eval(arg.value)))
+                parts.extend(str(_plain(v)) for v in _iter_items(self.evaluate(arg.value)))
             else:
-                parts.append(str(_plain(self.eval(arg))))
+                parts.append(str(_plain(self.evaluate(arg))))
         self.output.append(sep.join(parts) + end)
         if sum(len(o) for o in self.output) > _MAX_SIZE:
             raise _Unsupported("too much output")
 
-    def eval(self, node: ast.expr) -> Any:
-        return _bounded(self._eval(node))
+    def evaluate(self, node: ast.expr) -> Any:
+        return _bounded(self._evaluate(node))
 
-    def _eval(self, node: ast.expr) -> Any:
+    def _evaluate(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (int, float, str, bool)) or node.value is None:
                 return node.value
             raise _Unsupported("constant type")
         if isinstance(node, ast.Name):
-            if node.id in ("True", "False", "None"):
-                return {"True": True, "False": False, "None": None}[node.id]
             return self.lookup(node.id)
         if isinstance(node, ast.List):
-            return [self.eval(e) for e in node.elts]
+            return [self.evaluate(e) for e in node.elts]
         if isinstance(node, ast.Tuple):
-            return tuple(self.eval(e) for e in node.elts)
+            return tuple(self.evaluate(e) for e in node.elts)
         if isinstance(node, ast.Dict):
             out: dict[Any, Any] = {}
             for k, v in zip(node.keys, node.values, strict=True):
                 if k is None:
                     raise _Unsupported("dict unpacking")
-                out[self.eval(k)] = self.eval(v)
+                out[self.evaluate(k)] = self.evaluate(v)
             return out
         if isinstance(node, ast.BinOp):
-            return _binop(node.op, self.eval(node.left), self.eval(node.right))
+            return _binop(node.op, self.evaluate(node.left), self.evaluate(node.right))
         if isinstance(node, ast.UnaryOp):
-            operand = _plain(self.eval(node.operand))
+            operand = _plain(self.evaluate(node.operand))
             if isinstance(node.op, ast.Not):
                 return not operand
             if not isinstance(operand, (int, float)):
@@ -621,37 +635,39 @@ class _Interpreter:
         if isinstance(node, ast.BoolOp):
             result: Any = None
             for value_node in node.values:
-                result = self.eval(value_node)
+                result = self.evaluate(value_node)
                 if isinstance(node.op, ast.And) and not result:
                     return result
                 if isinstance(node.op, ast.Or) and result:
                     return result
             return result
         if isinstance(node, ast.Compare):
-            left = self.eval(node.left)
+            left = self.evaluate(node.left)
             for op, right_node in zip(node.ops, node.comparators, strict=True):
-                right = self.eval(right_node)
+                right = self.evaluate(right_node)
                 if not _compare(op, left, right):
                     return False
                 left = right
             return True
         if isinstance(node, ast.IfExp):
-            return self.eval(node.body) if self.eval(node.test) else self.eval(node.orelse)
+            return (
+                self.evaluate(node.body) if self.evaluate(node.test) else self.evaluate(node.orelse)
+            )
         if isinstance(node, ast.Subscript):
-            container = _plain(self.eval(node.value))
+            container = _plain(self.evaluate(node.value))
             if not isinstance(container, (str, list, tuple, dict)):
                 raise TypeError("not subscriptable")
             if isinstance(node.slice, ast.Slice):
                 if isinstance(container, dict):
                     raise TypeError("slice of dict")
                 bounds = [
-                    None if part is None else self.eval(part)
+                    None if part is None else self.evaluate(part)
                     for part in (node.slice.lower, node.slice.upper, node.slice.step)
                 ]
                 if not all(b is None or isinstance(b, int) for b in bounds):
                     raise TypeError("slice bounds must be integers")
                 return container[slice(*bounds)]
-            index = self.eval(node.slice)
+            index = self.evaluate(node.slice)
             return container[index]
         if isinstance(node, ast.Call):
             return self.call(node)
@@ -662,8 +678,8 @@ class _Interpreter:
             raise _Unsupported("starred call")
         if any(kw.arg is None for kw in node.keywords):
             raise _Unsupported("** call")
-        args = [self.eval(a) for a in node.args]
-        kwargs = {str(kw.arg): self.eval(kw.value) for kw in node.keywords}
+        args = [self.evaluate(a) for a in node.args]
+        kwargs = {str(kw.arg): self.evaluate(kw.value) for kw in node.keywords}
         if isinstance(node.func, ast.Name):
             func = self.lookup(node.func.id)
             if not isinstance(func, _Builtin):
@@ -672,7 +688,7 @@ class _Interpreter:
         if isinstance(node.func, ast.Attribute):
             if kwargs:
                 raise _Unsupported("method keywords")
-            return _call_method(self.eval(node.func.value), node.func.attr, args)
+            return _call_method(self.evaluate(node.func.value), node.func.attr, args)
         raise _Unsupported("call target")
 
 
@@ -696,7 +712,7 @@ def _eval_arithmetic(expr: str) -> float | int:
             isinstance(node.value, bool) or not isinstance(node.value, (int, float))
         ):
             raise _Unsupported("not a number")
-    value = _Interpreter().eval(tree.body)
+    value = _Interpreter().evaluate(tree.body)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise _Unsupported("not a number")
     return value
@@ -835,7 +851,7 @@ _UNIT_ALT = "|".join(
     re.escape(a).replace(r"\ ", r"\s+") for a in sorted(_ALIAS_TO_UNIT, key=len, reverse=True)
 )
 _UNIT_TAIL = r"(?![a-z])"
-_VALUE = r"(?P<val>[-−]?\d+(?:,\d{3})*(?:\.\d+)?)"
+_VALUE = r"(?<![\w.])(?P<val>[-−]?\d+(?:,\d{3})*(?:\.\d+)?)"
 _CONVERT_RE = re.compile(
     _VALUE
     + r"\s*(?P<u1>"
@@ -958,7 +974,7 @@ _SORT_RE = re.compile(
     r"smallest|largest|lowest|highest|a\s*(?:to|-)\s*z|z\s*(?:to|-)\s*a)\b"
 )
 _LIST_NUM_RE = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?(?![\d])")
-_ENUM_RE = re.compile(r"(?m)^[ \t]*(?:\d{1,3}[.)]|[-*•+])[ \t]+")
+
 _RUN_GAP_RE = re.compile(
     r"^[\s,;<≤>≥\[\](){}*`'\"|/]*(?:(?:and|then|&)[\s,;<≤>≥\[\](){}*`'\"|/]*){0,2}$", re.I
 )
@@ -1178,10 +1194,10 @@ class _DateMention:
 
 def _dates(text: str) -> list[_DateMention]:
     found: list[_DateMention] = []
-    taken: list[tuple[int, int]] = []
+    taken: set[int] = set()
     for pattern in _DATE_RES:
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if not taken.isdisjoint(range(m.start(), m.end())):
                 continue
             month = int(m.group("m")) if "m" in m.groupdict() else _MONTHS[m.group("mon")]
             day = int(m.group("d"))
@@ -1189,7 +1205,7 @@ def _dates(text: str) -> list[_DateMention]:
             if not (1 <= month <= 12 and 1 <= day <= 31):
                 continue
             found.append(_DateMention(m.start(), m.end(), year, month, day))
-            taken.append((m.start(), m.end()))
+            taken.update(range(m.start(), m.end()))
     found.sort(key=lambda d: d.start)
     return found
 
@@ -1299,6 +1315,10 @@ _CODE_TASK_RE = re.compile(
     r"|\b(?:print|prints|printed|output|outputs|evaluate|evaluates|return|returns|result|value)\b"
     r"[^\n]{0,200}?\b(?:python|code|snippet|program|script|expression)\b"
 )
+_OUTPUT_WORD_RE = re.compile(
+    r"(?i)\b(?:print|prints|printed|output|outputs|evaluate|evaluates|return|returns|result|value"
+    r"|display|displays|show|shows)\b"
+)
 _OUTPUT_MARKER_RE = re.compile(
     r"(?i)(?<![`\w])(?:final\s+answer|answer|output|outputs|prints|printed|print\s+out|"
     r"will\s+print|would\s+print|evaluates\s+to|returns|result)"
@@ -1307,12 +1327,15 @@ _OUTPUT_MARKER_RE = re.compile(
 
 
 def _recognise_code(instruction: str) -> Verifier | None:
-    if not _CODE_TASK_RE.search(instruction):
-        return None
     fence = _FENCE_RE.search(instruction)
     if fence:
+        asked = instruction[: fence.start()] + instruction[fence.end() :]
+        if not _OUTPUT_WORD_RE.search(asked):
+            return None
         source = fence.group(1)
     else:
+        if not _CODE_TASK_RE.search(instruction):
+            return None
         inline = _INLINE_CODE_RE.findall(instruction)
         if len(inline) != 1:
             return None
@@ -1340,7 +1363,7 @@ def _recognise_code(instruction: str) -> Verifier | None:
         candidates = _code_answers(response)
         if not candidates:
             return None
-        return any(_same_output(c, e) for c in candidates[:1] for e in expected)
+        return any(_same_output(c, e) for c in candidates for e in expected)
 
     return verify
 
@@ -1354,7 +1377,9 @@ def _dedent(source: str) -> str:
 
 
 def _code_answers(response: str) -> list[str]:
-    """The answer a response gives, first choice first (a one-element list, or empty)."""
+    """What a response gives as the output: the content of its last code block or of
+    the line after its last "prints"/"output"/"answer" marker, else its last inline
+    code span, else the bare response (whole, or its first line)."""
     markers = list(_OUTPUT_MARKER_RE.finditer(response))
     fences = list(_FENCE_RE.finditer(response)) or list(
         re.finditer(r"```[^\n`]*\n(.*?)```", response, re.S)
@@ -1379,10 +1404,12 @@ def _code_answers(response: str) -> list[str]:
     spans = _INLINE_CODE_RE.findall(response)
     if spans:
         return [spans[-1]]
+    # A bare answer, possibly followed by a remark on later lines.
     text = response.strip()
-    if text and text.count("\n") <= 5:
-        return [text]
-    return []
+    if not text:
+        return []
+    first_line = text.split("\n", 1)[0].strip()
+    return [text, first_line] if first_line != text else [text]
 
 
 def _same_output(candidate: str, expected: str) -> bool:
@@ -1413,7 +1440,7 @@ _STOPWORDS = frozenset(
         """
         a an the of to in on at for by with is are was were be been being does do did what which
         who whom whose when where how much many according memo invoice schedule passage notice
-        text document above below this that it its there their they per please answer question
+        text document above below this that it its there their they per please answer
         following read based given use using stated state say says said email letter note
         receipt timetable agenda reply and or as from into about
         """,
@@ -1451,9 +1478,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "total": ("total", "amount"),
     "deadline": ("due", "deadline", "by"),
     "due": ("due", "deadline"),
-    "contact": ("contact", "phone", "ext", "call"),
-    "call": ("contact", "phone", "call"),
-    "phone": ("phone", "contact", "tel"),
+    "contact": ("contact", "phone", "ext", "call", "extension"),
+    "call": ("contact", "phone", "call", "extension", "ext"),
+    "phone": ("phone", "contact", "tel", "extension", "ext"),
     "lead": ("led", "lead", "by", "host", "instructor", "presenter", "speaker"),
     "leads": ("led", "lead", "by", "host", "instructor", "presenter", "speaker"),
     "teach": ("led", "by", "instructor", "teacher", "tutor"),
@@ -1556,10 +1583,14 @@ def _date_spans(text: str) -> list[_Span]:
 
 
 def _number_spans(text: str) -> list[_Span]:
-    blocked = [(s.start, s.end) for s in _money_spans(text) + _time_spans(text) + _date_spans(text)]
+    blocked = {
+        i
+        for s in _money_spans(text) + _time_spans(text) + _date_spans(text)
+        for i in range(s.start, s.end)
+    }
     out = []
     for n in _numbers(text):
-        if any(n.start < e and s < n.end for s, e in blocked):
+        if not blocked.isdisjoint(range(n.start, n.end)):
             continue
         out.append(_Span(text[n.start : n.end], n.value, n.start, n.end))
     return out
@@ -1570,9 +1601,10 @@ def _person_spans(text: str) -> list[_Span]:
         _Span(m.group("name"), _norm_text(m.group("name")), m.start("name"), m.end("name"))
         for m in _BY_PERSON_RE.finditer(text)
     ]
+    covered = {i for s in out for i in range(s.start, s.end)}
     for m in _PERSON_RE.finditer(text):
         first = _words(m.group(0))[0].lower()
-        if first in _NOT_NAMES or any(s.start <= m.start() < s.end for s in out):
+        if first in _NOT_NAMES or m.start() in covered:
             continue
         out.append(_Span(m.group(0), _norm_text(m.group(0)), m.start(), m.end()))
     return out
@@ -1673,9 +1705,17 @@ def _find_typed(kind: str, text: str, question: str) -> list[_Span]:
     return [s for s in spans if f" {_norm_text(s.text)} " not in q_norm]
 
 
+_HEAD_NOUN_RE = re.compile(
+    r"(?i)^\s*(?:which|what)\s+(?:(?:is|are|was|were)\s+(?:the|its|their)\s+)?([A-Za-z]+)"
+)
+
+
 def _score_line(
     line: str, question_stems: set[str], synonym_stems: set[str], kind: str, question: str
 ) -> float:
+    """How well a passage line matches the question: shared words (doubly so in a
+    ``key:`` label, more again for the noun a which/what question asks about),
+    synonyms of the question words, and holding a value of the type asked for."""
     kv = _split_kv(line)
     key_stems = {_stem(w) for w in _words(kv[0])} if kv else set()
     line_stems = {_stem(w) for w in _words(line)} - _STEM_STOPS
@@ -1683,6 +1723,9 @@ def _score_line(
     score += len(question_stems & line_stems)
     score += 1.0 * len(question_stems & key_stems)
     score += 0.5 * len(synonym_stems & (line_stems | key_stems))
+    head = _HEAD_NOUN_RE.match(question)
+    if head and _stem(head.group(1)) in key_stems - _STEM_STOPS:
+        score += 1.5
     if kind != "generic" and _find_typed(kind, kv[1] if kv else line, question):
         score += 1.0
     return score
@@ -1709,9 +1752,14 @@ def _recognise_passage(instruction: str) -> Verifier | None:
     synonym_stems = {_stem(s) for w in q_words for s in _SYNONYMS.get(w, ())}
     if "who" in q_words or "whom" in q_words:
         synonym_stems |= {_stem(s) for s in _SYNONYMS["lead"]}
+    # A question asking for a time, a sum, a name... is answered by a line holding one.
+    candidates = list(enumerate(passage))
+    if kind != "generic":
+        typed = [(i, line) for i, line in candidates if _find_typed(kind, line, question)]
+        candidates = typed or candidates
     scored = [
         (_score_line(line, question_stems, synonym_stems, kind, question), -i, line)
-        for i, line in enumerate(passage)
+        for i, line in candidates
     ]
     best_score, _, best = max(scored)
     if best_score <= 0:
@@ -1742,10 +1790,11 @@ def _expected_from_line(line: str, kind: str, question: str) -> tuple[str, Any] 
                 span = spans[-1]
             else:
                 span = spans[0]
-            key_kind = kind
+            if kind in ("person", "place"):
+                return "text", _norm_text(span.text)
             if kind == "when":
-                key_kind = "date" if isinstance(span.key, _DateMention) else "time"
-            return key_kind, span.key
+                return ("date" if isinstance(span.key, _DateMention) else "time"), span.key
+            return kind, span.key
     if kv:
         value = re.split(r"\s+[(—–-]\s*|[;(]", kv[1])[0].strip().rstrip(".,;")
         if kind == "person":
@@ -1764,10 +1813,10 @@ def _passage_verifier(expected: tuple[str, Any], question: str) -> Verifier:
             if not got:
                 return None
             return bool(want) and f" {want} " in f" {got} "
-        spans = _SPAN_FINDERS[key_kind](response)
         if key_kind == "number":
-            q_numbers = {s.key for s in _number_spans(question)}
-            spans = [s for s in spans if s.key not in q_numbers]
+            answer = _final_number(response)
+            return None if answer is None else answer.value == want
+        spans = _SPAN_FINDERS[key_kind](response)
         if not spans:
             return None
         if key_kind == "date":

@@ -82,7 +82,7 @@ def _position_plot(pos: dict[str, Any]) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.5, 1.3))
+    fig, ax = plt.subplots(figsize=(6.5, 1.6))
     left = 0.0
     for key, color in (("consistency", "#4a8"), ("primacy", "#d84"), ("recency", "#58c")):
         w = 100 * (pos.get(key) or 0.0)
@@ -91,7 +91,7 @@ def _position_plot(pos: dict[str, Any]) -> str:
     ax.set_xlim(0, 100)
     ax.set_yticks([])
     ax.set_xlabel("share of pairs judged in both orders (%)")
-    ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, 1.6), frameon=False)
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.02), frameon=False)
     fig.tight_layout()
     return _svg(fig)
 
