@@ -45,7 +45,7 @@ def make_pairs(path: Path, n: int, seed: int) -> None:
 
 
 def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
-    from judgebias.audit import AuditConfig, run_audit
+    from judgebias.pipeline import AuditConfig, run_audit
 
     level, n, seed = job
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,86 @@
-"""judgebias: measure, test and correct the biases of LLM judges."""
+"""judgebias: measure, test and correct the biases of LLM judges.
+
+The notebook API (every name is imported on first use, so ``import judgebias`` is
+fast)::
+
+    import judgebias as jb
+    out = jb.audit("sim:position=0.3", probes="all")       # an audit, returns AuditOutcome
+    pairs = jb.load_pairs("my_pairs.jsonl")                # list[Pair]
+    lc = jb.lc_winrate(jb.load_lc_table("annotations.json.gz"))
+    jb.position_stats(df, first="winner_noswap", second="winner_swap", gold="label")
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_LAZY: dict[str, str] = {
+    "audit": "judgebias.api:audit",
+    "AuditConfig": "judgebias.pipeline:AuditConfig",
+    "AuditOutcome": "judgebias.pipeline:AuditOutcome",
+    "load_pairs": "judgebias.data:load_pairs",
+    "read_table": "judgebias.data:read_table",
+    "Pair": "judgebias.types:Pair",
+    "position_stats": "judgebias.stats.position:position_stats",
+    "perturbation_stats": "judgebias.stats.perturbation:perturbation_stats",
+    "lc_winrate": "judgebias.stats.lc:lc_winrate",
+    "load_lc_table": "judgebias.stats.lc:load_lc_table",
+    "dbg": "judgebias.stats.dbg:dbg",
+    "preference_from_orders": "judgebias.stats.dbg:preference_from_orders",
+    "factor_attribution": "judgebias.stats.factors:factor_attribution",
+    "plan_sample_size": "judgebias.stats.power:plan_sample_size",
+    "make_judge": "judgebias.judges.base:make_judge",
+    "JudgebiasError": "judgebias.errors:JudgebiasError",
+}
+
+__all__ = [
+    "AuditConfig",
+    "AuditOutcome",
+    "JudgebiasError",
+    "Pair",
+    "__version__",
+    "audit",
+    "dbg",
+    "factor_attribution",
+    "lc_winrate",
+    "load_lc_table",
+    "load_pairs",
+    "make_judge",
+    "perturbation_stats",
+    "plan_sample_size",
+    "position_stats",
+    "preference_from_orders",
+    "read_table",
+]
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'judgebias' has no attribute {name!r}")
+    module, _, attr = target.partition(":")
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import audit
+    from .pipeline import AuditConfig, AuditOutcome
+    from .data import load_pairs, read_table
+    from .errors import JudgebiasError
+    from .judges.base import make_judge
+    from .stats.dbg import dbg, preference_from_orders
+    from .stats.factors import factor_attribution
+    from .stats.lc import lc_winrate, load_lc_table
+    from .stats.perturbation import perturbation_stats
+    from .stats.position import position_stats
+    from .stats.power import plan_sample_size
+    from .types import Pair

@@ -66,7 +66,7 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
-    from .audit import AuditConfig, run_audit
+    from .pipeline import AuditConfig, run_audit
 
     cfg = AuditConfig(
         judge=judge, data=data, probes=probes.split(","), probe_files=list(probe_file or []),
@@ -99,7 +99,7 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Audit the simulated judge (documented planted biases) on the bundled pairs, offline."""
-    from .audit import AuditConfig, run_audit
+    from .pipeline import AuditConfig, run_audit
     from .demo import DEMO_GOLD_JUDGE, DEMO_JUDGE, DEMO_PROBES
 
     cfg = AuditConfig(judge=DEMO_JUDGE, probes=list(DEMO_PROBES), gold_judge=DEMO_GOLD_JUDGE,
@@ -162,6 +162,105 @@ def report(
         _fail("report: comparing several runs in one report is not available yet; give one RUN")
     path = write_report(Path(runs[0]), Path(out) if out else None)
     typer.echo(str(path))
+
+
+def _parse_where(items: list[str] | None) -> dict[str, list[str]]:
+    """``--where COL=VALUE`` (repeatable; several values of one column = any of them)."""
+    from .errors import UsageError
+
+    out: dict[str, list[str]] = {}
+    for item in items or []:
+        col, eq, value = item.partition("=")
+        if not eq or not col.strip():
+            raise UsageError(f"--where: {item!r} is not of the form COLUMN=VALUE (e.g. --where judge=GPT-4)")
+        out.setdefault(col.strip(), []).append(value.strip())
+    return out
+
+
+@app.command(epilog="""Examples:
+
+  judgebias analyze verdicts.csv --first verdict_ab --second verdict_ba --gold gold --out analysis
+
+  judgebias analyze judgments.csv.gz --first "synth_noswap|winner_noswap" --second "synth_swap|winner_swap" --gold label --group subset,judge,strategy --items items.jsonl.gz --compare-to Vanilla --out llmbar
+
+  judgebias analyze runs/x/records.parquet --order order --verdict verdict --pair pair_id --where kind=control --where probe=position --gold gold
+
+  COL1|COL2 = the first non-empty of these columns. Long layout: one row per judge
+  call; --order-values FIRST,SECOND says which values of --order mean "answer 1
+  shown first" and "swapped" (ab,ba and noswap,swap are recognised).
+""")
+def analyze(
+    file: Annotated[str, typer.Argument(help="Table of recorded verdicts (CSV, TSV, JSONL, JSON, Parquet; .gz ok).")],
+    first: Annotated[str | None, typer.Option("--first", help="Wide layout: verdict column when answer 1 was shown first (COL or COL1|COL2).")] = None,
+    second: Annotated[str | None, typer.Option("--second", help="Wide layout: verdict column when the order was swapped, mapped back to 1/2.")] = None,
+    gold: Annotated[str | None, typer.Option("--gold", help="Gold label column (1/2, a/b; tie or empty = no gold).")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Comma-separated columns to split the figures by.")] = None,
+    items: Annotated[str | None, typer.Option("--items", help="Table of the pairs' texts, joined for answer lengths.")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Join keys for --items (default: the columns both tables share).")] = None,
+    texts: Annotated[str | None, typer.Option("--texts", help="Answer text columns A,B (default: response_a,response_b or output_1,output_2 ...).")] = None,
+    lengths: Annotated[str | None, typer.Option("--lengths", help="Answer length columns A,B when there are no texts (default: len_1,len_2 or len_a,len_b ...).")] = None,
+    order: Annotated[str | None, typer.Option("--order", help="Long layout: column telling the order shown.")] = None,
+    verdict: Annotated[str | None, typer.Option("--verdict", help="Long layout: verdict column (in the pair's own labels).")] = None,
+    pair: Annotated[str | None, typer.Option("--pair", help="Columns identifying a pair (long layout: required; default: --items keys or id/idx).")] = None,
+    order_values: Annotated[str | None, typer.Option("--order-values", help="Long layout: FIRST,SECOND values of --order.")] = None,
+    where: Annotated[list[str] | None, typer.Option("--where", help="Keep rows with COLUMN=VALUE (repeatable).")] = None,
+    min_length_diff: Annotated[float, typer.Option("--min-length-diff", help="Characters by which answers must differ to count for prefers_longer.")] = 30.0,
+    compare_to: Annotated[str | None, typer.Option("--compare-to", help="Compare every strategy with this one on the same pairs (e.g. Vanilla).")] = None,
+    compare_column: Annotated[str, typer.Option("--compare-column", help="Column holding the strategies compared by --compare-to.")] = "strategy",
+    compare_within: Annotated[str | None, typer.Option("--compare-within", help="Compare separately per value of these columns (default: judge, if present).")] = None,
+    out: Annotated[str, typer.Option("--out", help="Output folder: summary.csv, summary.json, report.html.")] = "judgebias-analyze",
+    title: Annotated[str | None, typer.Option("--title", help="Title of report.html.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
+) -> None:
+    """Audit verdicts a judge already gave (both orders): position consistency, accuracy, length preference per group."""
+    from .analyze import SUMMARY_COLUMNS, run_analyze
+
+    result = run_analyze(
+        file, first, second, gold, group, items, out, title=title,
+        command=" ".join(["judgebias", *sys.argv[1:]]), on=on, texts=texts, lengths=lengths,
+        order=order, verdict=verdict, pair=pair, order_values=order_values,
+        where=_parse_where(where), min_length_diff=min_length_diff, compare_to=compare_to,
+        compare_column=compare_column, compare_within=compare_within,
+    )
+    if as_json:
+        typer.echo(json.dumps(result.summary, indent=2))
+        return
+    if quiet:
+        return
+    cols = [*result.prepared.group, *SUMMARY_COLUMNS[:3], "accuracy", "prefers_longer"]
+    shown = result.table[cols].head(40).copy()
+    for c in ("position_consistency", "accuracy", "prefers_longer"):
+        shown[c] = shown[c].map(lambda x: "–" if x != x else f"{100 * x:.1f}%")
+    typer.echo(shown.to_string(index=False))
+    if len(result.table) > 40:
+        typer.echo(f"... {len(result.table) - 40} more groups in summary.csv")
+    for col, bad in result.prepared.unrecognized.items():
+        typer.echo(f"note: --{col}: values not understood as verdicts, counted as unparseable: "
+                   + ", ".join(f"{v!r} x{c}" for v, c in bad.items()), err=True)
+    typer.echo(f"wrote {Path(out) / 'summary.csv'}, summary.json, report.html")
+
+
+from . import cli_stats  # noqa: E402  (the table commands live in their own module)
+
+app.command("lc", epilog="""Examples:
+
+  judgebias lc annotations_*.json.gz --out lc.csv
+
+  judgebias lc judgments.csv.gz --map preference=pref --out lc.csv
+""")(cli_stats.lc_command)
+app.command("dbg", epilog="""Example:
+
+  judgebias dbg self.csv --judge-col judge_pref --gold-col human_pref --item-col instruction
+""")(cli_stats.dbg_command)
+app.command("factors", epilog="""Example:
+
+  judgebias factors pairs.csv --text-a output_1 --text-b output_2 --pref pref_a --gold human_a
+""")(cli_stats.factors_command)
+app.command("plan", epilog="""Example:
+
+  judgebias plan --effect 0.05 --baseline-flip 0.1
+""")(cli_stats.plan_command)
 
 
 def main() -> None:

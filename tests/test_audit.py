@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from judgebias.audit import AuditConfig, run_audit
+from judgebias.pipeline import AuditConfig, run_audit
 
 CONTRACT_POSITION_KEYS = {"effect", "ci_low", "ci_high", "p_value", "p_adjusted", "n",
                           "consistency", "primacy", "recency"}

@@ -103,3 +103,40 @@ def test_report_rerenders_without_judge(tmp_path: Path, pairs_file) -> None:  # 
 def test_serve_sim_bad_flags() -> None:
     assert_one_line_error(run("serve-sim", "--judge", "sim", "--fault-rate", "2"), "--fault-rate")
     assert_one_line_error(run("serve-sim", "--judge", "openai:x"), "--judge")
+
+
+def test_table_commands(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    # lc: three models against a baseline; the long layout
+    rows = []
+    for m, skill in (("m1", 0.3), ("m2", -0.2), ("m3", 0.0)):
+        for i in range(120):
+            ml, bl = int(rng.integers(200, 2000)), int(rng.integers(200, 2000))
+            p = 1 / (1 + np.exp(-(skill + 0.8 * np.tanh((ml - bl) / 600))))
+            rows.append({"model": m, "instruction_index": i, "baseline_length": bl,
+                         "model_length": ml, "preference": 1 + float(rng.random() < p)})
+    pd.DataFrame(rows).to_csv(tmp_path / "lc.csv", index=False)
+    p = run("lc", str(tmp_path / "lc.csv"), "--out", str(tmp_path / "lc_out.csv"))
+    assert p.returncode == 0, p.stderr
+    out = pd.read_csv(tmp_path / "lc_out.csv")
+    assert {"model", "n", "win_rate", "lc_win_rate", "lc_standard_error", "length_coefficient",
+            "flagged"} <= set(out.columns)
+    assert set(out["model"]) == {"m1", "m2", "m3"}
+    # dbg
+    n = 200
+    pd.DataFrame({"judge": rng.choice([0.0, 0.5, 1.0], n), "gold": rng.choice([0.0, 1.0], n),
+                  "item": np.arange(n) // 2}).to_csv(tmp_path / "dbg.csv", index=False)
+    p = run("dbg", str(tmp_path / "dbg.csv"), "--judge-col", "judge", "--gold-col", "gold",
+            "--item-col", "item", "--out", str(tmp_path / "dbg.json"))
+    assert p.returncode == 0, p.stderr
+    res = json.loads((tmp_path / "dbg.json").read_text())[0]
+    assert res["ci_low"] <= res["dbg"] <= res["ci_high"]
+    assert_one_line_error(run("dbg", str(tmp_path / "dbg.csv"), "--judge-col", "nope",
+                              "--gold-col", "gold"), "nope")
+    # plan
+    p = run("plan", "--effect", "0.05", "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["pairs"] > 100
+    assert_one_line_error(run("plan", "--effect", "0.05", "--design", "x"), "--design")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from judgebias.audit import AuditConfig, run_audit
+from judgebias.pipeline import AuditConfig, run_audit
 from judgebias.errors import InputError, UsageError
 from judgebias.probes import builtin_probes, load_probe_file, perturb, resolve_probes, strip_edits
 from judgebias.prompts import default_template, extract_pair, render
@@ -18,7 +18,7 @@ PERTURBATION = ["length", "bandwagon", "authority", "reflection", "distraction"]
 def test_builtin_probe_files_load_with_several_phrasings() -> None:
     probes = builtin_probes()
     assert list(probes)[:1] == ["position"]
-    assert set(PERTURBATION + ["position", "self"]) <= set(probes)
+    assert {*PERTURBATION, "position", "self"} <= set(probes)
     for name in PERTURBATION:
         spec = probes[name]
         assert len(spec.cues) >= 2, name
@@ -47,7 +47,7 @@ def test_every_cue_and_placebo_is_stripped_exactly(name: str, order: str) -> Non
             for v in (cue, placebo):
                 msgs = dict(render(tpl, v, order))  # type: ignore[arg-type]
                 user = msgs["user"]
-                instruction, first, second = extract_pair(user)  # type: ignore[misc]
+                _, first, second = extract_pair(user)  # type: ignore[misc]
                 note = user[user.rfind("[End of Response B]") + len("[End of Response B]"):].strip()
                 e = strip_edits(system=msgs["system"], first=first, second=second, note=note)
                 shown = (pair.response_a, pair.response_b) if order == "ab" else (pair.response_b, pair.response_a)

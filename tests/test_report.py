@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from judgebias.audit import AuditConfig, run_audit
+from judgebias.pipeline import AuditConfig, run_audit
 
 HOSTILE = [
     "<script>document.title='pwned-script'</script>",

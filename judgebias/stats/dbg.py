@@ -44,6 +44,15 @@ __all__ = ["dbg", "preference_from_orders", "to_preference"]
 _LABEL_VALUE = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
 
+def _show(value: Any) -> str:
+    """A cell value for an error message: numbers plainly, anything else repr'd."""
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):g}"
+    return repr(value)
+
+
 def to_preference(values: pd.Series, *, name: str = "preference") -> pd.Series:
     """Preference for response a in [0, 1] from numbers or verdict labels.
 
@@ -60,17 +69,17 @@ def to_preference(values: pd.Series, *, name: str = "preference") -> pd.Series:
             label = values.index[int(np.flatnonzero(bad.to_numpy())[0])]
             raise UsageError(
                 f"{name} must be in [0, 1] (1 = response a, 0.5 = tie); row {label!r} has "
-                f"{values.loc[label]!r} (pass 1/2 verdict labels as strings)"
+                f"{_show(values.loc[label])} (pass 1/2 verdict labels as strings)"
             )
         return num
     labels = values.map(normalize_label)
     bad = labels.isna() & values.notna() & values.map(lambda v: str(v).strip() != "")
     if bad.any():
         label = values.index[int(np.flatnonzero(bad.to_numpy())[0])]
-        raise UsageError(f"{name}: cannot read verdict {values.loc[label]!r} (row {label!r})")
-    return labels.map(lambda v: _LABEL_VALUE.get(v, math.nan) if v is not None else math.nan).astype(
-        float
-    )
+        raise UsageError(f"{name}: cannot read verdict {_show(values.loc[label])} (row {label!r})")
+    return labels.map(
+        lambda v: _LABEL_VALUE.get(v, math.nan) if v is not None else math.nan
+    ).astype(float)
 
 
 def preference_from_orders(
@@ -101,8 +110,14 @@ def _one_group(
     n = len(judge)
     if n == 0:
         return {
-            "dbg": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan,
-            "n": 0, "n_items": 0, "judge_win_rate": math.nan, "gold_win_rate": math.nan,
+            "dbg": math.nan,
+            "ci_low": math.nan,
+            "ci_high": math.nan,
+            "p_value": math.nan,
+            "n": 0,
+            "n_items": 0,
+            "judge_win_rate": math.nan,
+            "gold_win_rate": math.nan,
         }
     codes, _ = pd.factorize(pd.Series(items), sort=False)
     n_items = int(codes.max()) + 1
@@ -171,11 +186,16 @@ def dbg(
     if not isinstance(df, pd.DataFrame):
         raise UsageError("dbg expects a pandas DataFrame")
     for flag, col in (
-        ("judge_col", judge_col), ("gold_col", gold_col), ("own_col", own_col),
-        ("item_col", item_col), ("by", by),
+        ("judge_col", judge_col),
+        ("gold_col", gold_col),
+        ("own_col", own_col),
+        ("item_col", item_col),
+        ("by", by),
     ):
         if col is not None and col not in df.columns:
-            raise UsageError(f"{flag}: column {col!r} not in the table ({', '.join(map(str, df.columns))})")
+            raise UsageError(
+                f"{flag}: column {col!r} not in the table ({', '.join(map(str, df.columns))})"
+            )
     if n_boot < 100:
         raise UsageError("n_boot must be at least 100")
     if not 0.0 < alpha < 1.0:
@@ -189,7 +209,7 @@ def dbg(
             label = df.index[int(np.flatnonzero(bad.to_numpy())[0])]
             raise UsageError(
                 f"{own_col} must name the judge's own response as a or b (or 1 or 2); "
-                f"row {label!r} has {df[own_col].loc[label]!r}"
+                f"row {label!r} has {_show(df[own_col].loc[label])}"
             )
         flip = (own == "b").to_numpy()
         judge = judge.where(~flip, 1.0 - judge)

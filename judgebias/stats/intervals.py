@@ -124,6 +124,6 @@ def clustered_paired_diff(
         var_ind = ((b + c) / n - theta**2) / n
         if var_ind > 0:
             deff = max(1.0, var_cl / var_ind)
-    est, lo, hi = newcombe_paired_diff(a / deff, b / deff, c / deff, d / deff, alpha)
+    _, lo, hi = newcombe_paired_diff(a / deff, b / deff, c / deff, d / deff, alpha)
     p = mcnemar_p(round(b / deff), round(c / deff))
     return {"effect": theta, "ci_low": lo, "ci_high": hi, "p_value": p, "deff": deff}
