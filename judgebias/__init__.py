@@ -73,10 +73,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import audit
-    from .pipeline import AuditConfig, AuditOutcome
     from .data import load_pairs, read_table
     from .errors import JudgebiasError
     from .judges.base import make_judge
+    from .pipeline import AuditConfig, AuditOutcome
     from .stats.dbg import dbg, preference_from_orders
     from .stats.factors import factor_attribution
     from .stats.lc import lc_winrate, load_lc_table
