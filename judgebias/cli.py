@@ -99,8 +99,8 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Audit the simulated judge (documented planted biases) on the bundled pairs, offline."""
-    from .pipeline import AuditConfig, run_audit
     from .demo import DEMO_GOLD_JUDGE, DEMO_JUDGE, DEMO_PROBES
+    from .pipeline import AuditConfig, run_audit
 
     cfg = AuditConfig(judge=DEMO_JUDGE, probes=list(DEMO_PROBES), gold_judge=DEMO_GOLD_JUDGE,
                       out=out, quiet=quiet,
@@ -183,7 +183,7 @@ def _parse_where(items: list[str] | None) -> dict[str, list[str]]:
 
   judgebias analyze judgments.csv.gz --first "synth_noswap|winner_noswap" --second "synth_swap|winner_swap" --gold label --group subset,judge,strategy --items items.jsonl.gz --compare-to Vanilla --out llmbar
 
-  judgebias analyze runs/x/records.parquet --order order --verdict verdict --pair pair_id --where kind=control --where probe=position --gold gold
+  judgebias analyze runs/x/records.parquet --order order --verdict verdict --pair pair_id --where kind=control --gold gold --items runs/x/pairs.parquet --on pair_id=id
 
   COL1|COL2 = the first non-empty of these columns. Long layout: one row per judge
   call; --order-values FIRST,SECOND says which values of --order mean "answer 1
@@ -196,7 +196,7 @@ def analyze(
     gold: Annotated[str | None, typer.Option("--gold", help="Gold label column (1/2, a/b; tie or empty = no gold).")] = None,
     group: Annotated[str | None, typer.Option("--group", help="Comma-separated columns to split the figures by.")] = None,
     items: Annotated[str | None, typer.Option("--items", help="Table of the pairs' texts, joined for answer lengths.")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="Join keys for --items (default: the columns both tables share).")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Join keys for --items: COL or COL=ITEMS_COL, comma-separated (default: the columns both tables share).")] = None,
     texts: Annotated[str | None, typer.Option("--texts", help="Answer text columns A,B (default: response_a,response_b or output_1,output_2 ...).")] = None,
     lengths: Annotated[str | None, typer.Option("--lengths", help="Answer length columns A,B when there are no texts (default: len_1,len_2 or len_a,len_b ...).")] = None,
     order: Annotated[str | None, typer.Option("--order", help="Long layout: column telling the order shown.")] = None,
@@ -214,11 +214,13 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Audit verdicts a judge already gave (both orders): position consistency, accuracy, length preference per group."""
+    import shlex
+
     from .analyze import SUMMARY_COLUMNS, run_analyze
 
     result = run_analyze(
         file, first, second, gold, group, items, out, title=title,
-        command=" ".join(["judgebias", *sys.argv[1:]]), on=on, texts=texts, lengths=lengths,
+        command=shlex.join(["judgebias", *sys.argv[1:]]), on=on, texts=texts, lengths=lengths,
         order=order, verdict=verdict, pair=pair, order_values=order_values,
         where=_parse_where(where), min_length_diff=min_length_diff, compare_to=compare_to,
         compare_column=compare_column, compare_within=compare_within,

@@ -1,97 +1,196 @@
-"""``openai:MODEL``: any OpenAI-compatible chat endpoint through the openai SDK's async client.
+"""``openai:MODEL``: any OpenAI-compatible chat endpoint.
 
 Works with OpenAI itself, vLLM, llama.cpp's server, Ollama, LM Studio, gateways and
 ``judgebias serve-sim``. Give ``--base-url`` (several times to spread requests over
 replicas, round-robin). The key comes from ``OPENAI_API_KEY``; local servers that
-need none get a placeholder. The SDK's own retries are off: the runner owns retries.
+need none get a placeholder. It is sent in the Authorization header only and never
+stored or logged.
+
+Two transports behind one class, chosen by measurement, not taste
+(``benchmarks/throughput.py``):
+
+- ``sdk``: the openai SDK's async client, used for api.openai.com (and for its batch
+  API), where per-call client CPU is irrelevant next to the provider's latency;
+- ``lean``: one shared aiohttp session posting the same JSON to
+  ``{base_url}/chat/completions``, the default for every other endpoint (vLLM,
+  llama.cpp, Ollama, gateways) where thousands of concurrent calls make the SDK's
+  per-call overhead the bottleneck.
+
+Both keep their own retries off: the runner owns retries, and both map every failure
+through :func:`judgebias.judges.base.map_exception` / :func:`http_error`.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from typing import Any
 
-from ..errors import BadResponseError, SpecError
+from ..errors import (
+    AuthError,
+    BackendError,
+    BadRequestError,
+    BadResponseError,
+    RateLimitError,
+    ServerError,
+    SpecError,
+)
 from ..types import ChatRequest, Completion
 from .base import JudgeOptions
 
-__all__ = ["OpenAIJudge"]
+__all__ = ["OpenAIJudge", "http_error", "parse_chat_completion", "request_body"]
 
-_OPENAI_URL = "https://api.openai.com/v1"
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+def request_body(request: ChatRequest) -> dict[str, Any]:
+    """The OpenAI chat-completions JSON body of a request."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [{"role": r, "content": c} for r, c in request.messages],
+        "temperature": request.temperature,
+    }
+    if request.max_tokens is not None:
+        body["max_tokens"] = request.max_tokens
+    if request.seed is not None:
+        body["seed"] = request.seed
+    if request.logprobs:
+        body["logprobs"] = True
+        body["top_logprobs"] = request.top_logprobs or 5
+    return body
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name) if headers is not None else None
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def http_error(status: int, text: str, headers: Any = None) -> BackendError:
+    """Map an HTTP error status of an OpenAI-compatible endpoint to our error tree."""
+    try:
+        message = json.loads(text)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = " ".join(text.split())[:200] or f"HTTP {status}"
+    if status in (401, 403):
+        return AuthError(f"authentication failed ({status}): check the API key in the "
+                         f"environment; {message}")
+    if status == 429:
+        return RateLimitError(f"rate limited: {message}", retry_after=_retry_after(headers))
+    if status >= 500 or status == 408:
+        return ServerError(f"server error {status}: {message}", retry_after=_retry_after(headers))
+    return BadRequestError(f"request rejected ({status}): {message}")
+
+
+def parse_chat_completion(data: Any) -> Completion:
+    """Read a chat-completion JSON object (a dict) into a :class:`Completion`."""
+    if not isinstance(data, dict):
+        raise BadResponseError("malformed response: not a JSON object")
+    choices = data.get("choices")
+    if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
+        raise BadResponseError("malformed response: no choices in the completion")
+    choice = choices[0]
+    text = (choice.get("message") or {}).get("content")
+    if not isinstance(text, str):
+        raise BadResponseError("malformed response: the first choice has no text content")
+    top: tuple[tuple[str, float], ...] | None = None
+    content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
+    if content:
+        first = content[0]
+        alts = first.get("top_logprobs") or [first]
+        top = tuple((str(a["token"]), float(a["logprob"])) for a in alts)
+    usage = data.get("usage") or {}
+    return Completion(
+        text=text,
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+        top_logprobs=top,
+        model=data.get("model"),
+        finish_reason=choice.get("finish_reason"),
+    )
 
 
 class OpenAIJudge:
     def __init__(self, rest: str, options: JudgeOptions):
-        from openai import AsyncOpenAI
-
         model = rest.strip()
         if not model:
             raise SpecError("--judge: 'openai:' needs a model name, e.g. openai:gpt-4o-mini")
         self.model = model
         self.spec = f"openai:{model}"
-        urls = options.base_urls or [os.environ.get("OPENAI_BASE_URL") or _OPENAI_URL]
+        urls = [u.rstrip("/") for u in (options.base_urls or [os.environ.get("OPENAI_BASE_URL") or OPENAI_URL])]
         key = os.environ.get("OPENAI_API_KEY")
         if not key:
-            if any(u.rstrip("/") == _OPENAI_URL for u in urls):
+            if any(u == OPENAI_URL for u in urls):
                 raise SpecError(
                     "--judge: openai:... against api.openai.com needs OPENAI_API_KEY in the "
                     "environment (or give --base-url for a local server)"
                 )
             key = "not-needed"
         self.base_urls = urls
-        self._clients = [
-            AsyncOpenAI(base_url=u, api_key=key, max_retries=0, timeout=options.timeout)
-            for u in urls
-        ]
-        self._cycle = itertools.cycle(self._clients)
+        self.timeout = options.timeout
+        transport = str(options.extra.get("transport") or "")
+        if transport not in ("", "sdk", "lean"):
+            raise SpecError(f"transport '{transport}' is not one of sdk, lean")
+        self.transport = transport or ("sdk" if all(u == OPENAI_URL for u in urls) else "lean")
+        self._key = key
+        self._urls = itertools.cycle(urls)
+        self._sessions: Any = None
+        self._clients: list[Any] = []
+        self._client_cycle: Any = None
+
+    # -- lean transport -------------------------------------------------------------
+    async def _lean(self, request: ChatRequest) -> Completion:
+        import aiohttp
+
+        if self._sessions is None:
+            self._sessions = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                headers={"Authorization": f"Bearer {self._key}"},
+                json_serialize=json.dumps,
+            )
+        url = next(self._urls) + "/chat/completions"
+        try:
+            async with self._sessions.post(url, json=request_body(request)) as resp:
+                text = await resp.text()
+                if resp.status != 200:
+                    raise http_error(resp.status, text, resp.headers)
+        except aiohttp.ClientError as exc:
+            raise ServerError(f"connection problem with {url}: {type(exc).__name__} {exc}") from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise BadResponseError("malformed response: the body is not valid JSON") from None
+        return parse_chat_completion(data)
+
+    # -- SDK transport -------------------------------------------------------------
+    async def _sdk(self, request: ChatRequest) -> Completion:
+        if not self._clients:
+            from openai import AsyncOpenAI
+
+            self._clients = [AsyncOpenAI(base_url=u, api_key=self._key, max_retries=0,
+                                         timeout=self.timeout) for u in self.base_urls]
+            self._client_cycle = itertools.cycle(self._clients)
+        client = next(self._client_cycle)
+        resp = await client.chat.completions.create(**request_body(request))
+        return parse_chat_completion(resp.model_dump())
 
     async def complete(self, request: ChatRequest) -> Completion:
-        client = next(self._cycle)
-        kwargs: dict[str, Any] = {
-            "model": request.model,
-            "messages": [{"role": r, "content": c} for r, c in request.messages],
-            "temperature": request.temperature,
-        }
-        if request.max_tokens is not None:
-            kwargs["max_tokens"] = request.max_tokens
-        if request.seed is not None:
-            kwargs["seed"] = request.seed
-        if request.logprobs:
-            kwargs["logprobs"] = True
-            kwargs["top_logprobs"] = request.top_logprobs or 5
-        resp = await client.chat.completions.create(**kwargs)
-        return _to_completion(resp)
+        if self.transport == "lean":
+            return await self._lean(request)
+        return await self._sdk(request)
 
     async def aclose(self) -> None:
+        if self._sessions is not None:
+            await self._sessions.close()
+            self._sessions = None
         for c in self._clients:
             await c.close()
-
-
-def _to_completion(resp: Any) -> Completion:
-    choices = getattr(resp, "choices", None)
-    if not choices:
-        raise BadResponseError("malformed response: no choices in the completion")
-    choice = choices[0]
-    message = getattr(choice, "message", None)
-    text = getattr(message, "content", None)
-    if not isinstance(text, str):
-        raise BadResponseError("malformed response: the first choice has no text content")
-    top: tuple[tuple[str, float], ...] | None = None
-    lp = getattr(choice, "logprobs", None)
-    content = getattr(lp, "content", None) if lp is not None else None
-    if content:
-        first = content[0]
-        alts = getattr(first, "top_logprobs", None) or []
-        top = tuple((a.token, float(a.logprob)) for a in alts) or (
-            (first.token, float(first.logprob)),
-        )
-    usage = getattr(resp, "usage", None)
-    return Completion(
-        text=text,
-        prompt_tokens=getattr(usage, "prompt_tokens", None),
-        completion_tokens=getattr(usage, "completion_tokens", None),
-        top_logprobs=top,
-        model=getattr(resp, "model", None),
-        finish_reason=getattr(choice, "finish_reason", None),
-    )
+        self._clients = []
