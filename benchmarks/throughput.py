@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from judgebias.judges.base import JudgeOptions, make_judge
+from judgebias.loop import run_async
 from judgebias.pipeline import build_calls
 from judgebias.probes import control_variant
 from judgebias.prompts import default_template
@@ -40,7 +41,7 @@ from judgebias.runner import RunnerConfig, run_requests
 from judgebias.store import Store
 from judgebias.types import ChatRequest, Pair
 
-WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda sigma tau".split()
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "sigma", "tau"]
 
 
 def requests(n: int) -> list[ChatRequest]:
@@ -76,7 +77,7 @@ class Server:
 
 def measure(fn: Any) -> tuple[float, float]:
     c0, t0 = time.process_time(), time.perf_counter()
-    asyncio.run(fn())
+    run_async(fn())
     return time.perf_counter() - t0, time.process_time() - c0
 
 

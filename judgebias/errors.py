@@ -57,6 +57,10 @@ class InputError(JudgebiasError):
 class BudgetExceeded(JudgebiasError):
     """Sending more would cross ``--max-cost``; the run stops and stays resumable."""
 
+    def __init__(self, message: str, counts: object = None):
+        super().__init__(message)
+        self.counts = counts
+
 
 class BackendError(JudgebiasError):
     """A judge call failed. ``retryable`` tells the runner whether to try again."""

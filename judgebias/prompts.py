@@ -32,9 +32,11 @@ __all__ = [
     "extract_pair",
     "load_template",
     "parse_logprob_preference",
+    "parse_scores",
     "parse_verdict",
     "position_to_label",
     "render",
+    "scores_to_preference",
 ]
 
 Position = Literal["first", "second", "tie"]
@@ -48,6 +50,7 @@ class Template:
     system: str
     user: str
     user_logprob: str | None = None
+    user_score: str | None = None
 
 
 def _check_template(t: Template, source: str) -> None:
@@ -67,10 +70,12 @@ def load_template(path: str | Path) -> Template:
         system=str(raw.get("system") or ""),
         user=raw["user"],
         user_logprob=raw.get("user_logprob"),
+        user_score=raw.get("user_score"),
     )
     _check_template(t, str(p))
-    if t.user_logprob is not None:
-        _check_template(Template(t.name, t.system, t.user_logprob), str(p))
+    for extra in (t.user_logprob, t.user_score):
+        if extra is not None:
+            _check_template(Template(t.name, t.system, extra), str(p))
     return t
 
 
@@ -94,7 +99,13 @@ def render(
         if order == "ab"
         else (variant.response_b, variant.response_a)
     )
-    user_t = template.user_logprob if mode == "logprob" and template.user_logprob else template.user
+    user_t = template.user
+    if mode == "logprob" and template.user_logprob:
+        user_t = template.user_logprob
+    elif mode == "score":
+        if not template.user_score:
+            raise InputError(template.name, "--mode score needs a 'user_score' prompt in the template")
+        user_t = template.user_score
     user = _fill(user_t, {"instruction": variant.instruction, "response_a": first, "response_b": second})
     user_note, system_note = variant.user_note, variant.system_note
     if variant.target is not None:
@@ -202,6 +213,32 @@ def parse_logprob_preference(top: tuple[tuple[str, float], ...] | None) -> float
     if pa + pb <= 0.0:
         return None
     return pa / (pa + pb)
+
+
+_SCORE_RE = re.compile(r"score\s*([AB])\s*[:=]\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+
+
+def parse_scores(text: str | None) -> tuple[float, float] | None:
+    """Pointwise scores ``Score A: x`` / ``Score B: y`` (the last of each wins); ``None``
+    unless both are present and within 1..10."""
+    if not text:
+        return None
+    found: dict[str, float] = {}
+    for label, value in _SCORE_RE.findall(text):
+        found[label.upper()] = float(value)
+    if set(found) != {"A", "B"} or not all(1.0 <= v <= 10.0 for v in found.values()):
+        return None
+    return found["A"], found["B"]
+
+
+def scores_to_preference(scores: tuple[float, float] | None) -> tuple[Position | None, float | None]:
+    """(verdict, P(first is better)) from two 1-10 scores: the higher wins; the soft
+    preference is 0.5 + (first - second) / 18, in [0, 1]."""
+    if scores is None:
+        return None, None
+    a, b = scores
+    pos: Position = "first" if a > b else "second" if b > a else "tie"
+    return pos, 0.5 + (a - b) / 18.0
 
 
 def position_to_label(pos: Position | None, order: Order) -> Label | None:

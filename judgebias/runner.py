@@ -11,9 +11,12 @@ An authentication failure stops the run at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tenacity import (
     AsyncRetrying,
@@ -23,12 +26,12 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .errors import AuthError, BackendError, TimeoutError_
+from .errors import AuthError, BackendError, BudgetExceeded, TimeoutError_
 from .judges.base import Judge, map_exception
 from .store import Store
 from .types import ChatRequest, Completion
 
-__all__ = ["RunCounts", "RunnerConfig", "run_requests"]
+__all__ = ["RunCounts", "RunnerConfig", "estimate_tokens", "price", "run_requests"]
 
 
 @dataclass
@@ -39,6 +42,29 @@ class RunnerConfig:
     backoff_base: float = 0.25
     backoff_max: float = 20.0
     progress: bool = True
+    rpm: float | None = None
+    """Requests per minute, for all endpoints together (the CLI multiplies its
+    per-endpoint ``--rpm`` by the number of ``--base-url``)."""
+    tpm: float | None = None
+    """Tokens per minute (prompt estimate + max_tokens), likewise."""
+    price_in: float | None = None
+    """USD per million prompt tokens, when the backend does not price calls itself."""
+    price_out: float | None = None
+    max_cost: float | None = None
+    """Stop sending before the store's total cost would cross this many USD."""
+
+
+def estimate_tokens(request: ChatRequest) -> tuple[int, int]:
+    """(prompt, completion) token estimate before sending: 4 characters a token, and
+    the request's max_tokens (a conservative bound) for the completion."""
+    chars = sum(len(c) for _, c in request.messages)
+    return max(1, chars // 4), int(request.max_tokens or 512)
+
+
+def price(cfg: RunnerConfig, prompt_tokens: int, completion_tokens: int) -> float | None:
+    if cfg.price_in is None and cfg.price_out is None:
+        return None
+    return (prompt_tokens * (cfg.price_in or 0.0) + completion_tokens * (cfg.price_out or 0.0)) / 1e6
 
 
 @dataclass
@@ -53,6 +79,8 @@ class RunCounts:
     retried: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    budget_stopped: int = 0
+    """Requests not sent because ``max_cost`` would have been crossed."""
 
     def merged(self, other: RunCounts) -> RunCounts:
         """The counts of two invocations over disjoint requests, added up."""
@@ -64,6 +92,7 @@ class RunCounts:
             sent=self.sent + other.sent, failed=self.failed + other.failed,
             attempts=self.attempts + other.attempts, retried=self.retried + other.retried,
             errors=errors, seconds=self.seconds + other.seconds,
+            budget_stopped=self.budget_stopped + other.budget_stopped,
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -76,7 +105,27 @@ class RunCounts:
             "retried": self.retried,
             "errors": dict(self.errors),
             "seconds": round(self.seconds, 3),
+            "budget_stopped": self.budget_stopped,
         }
+
+
+def _deadline(seconds: float) -> Any:
+    """A cheap timeout scope (no extra task, unlike ``asyncio.wait_for``)."""
+    timeout = getattr(asyncio, "timeout", None)
+    if timeout is not None:
+        return timeout(seconds)
+    return contextlib.nullcontext()  # Python 3.10: the backend's own timeout applies
+
+
+def _first_wait(first: BackendError, cfg: RunnerConfig) -> Any:
+    """Sleep before the first retry exactly as tenacity would between later ones."""
+
+    async def before(state: RetryCallState) -> None:
+        if state.attempt_number == 1:
+            delay = max(first.retry_after or 0.0, random.uniform(0, cfg.backoff_base))
+            await asyncio.sleep(delay)
+
+    return before
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -146,6 +195,27 @@ async def run_requests(
 
     sem = asyncio.Semaphore(max(1, cfg.concurrency))
     fatal: list[BaseException] = []
+    rpm_limiter = tpm_limiter = None
+    if cfg.rpm or cfg.tpm:
+        from aiolimiter import AsyncLimiter
+
+        # smoothed buckets: per second for requests, per 10 s for tokens, so a minute's
+        # quota is never spent in one burst at the start
+        if cfg.rpm:
+            rpm_limiter = AsyncLimiter(max(1.0, cfg.rpm / 60.0), 1.0)
+        if cfg.tpm:
+            tpm_limiter = AsyncLimiter(max(1.0, cfg.tpm / 6.0), 10.0)
+    budget = {"spent": store.total_cost() if cfg.max_cost is not None else 0.0, "reserved": 0.0}
+
+    def reserve(req: ChatRequest) -> float | None:
+        """Reserve the request's worst-case cost; None when it would cross max_cost."""
+        if cfg.max_cost is None:
+            return 0.0
+        est = price(cfg, *estimate_tokens(req)) or 0.0
+        if budget["spent"] + budget["reserved"] + est > cfg.max_cost:
+            return None
+        budget["reserved"] += est
+        return est
 
     with _progress(cfg.progress and counts.total > 0, label) as prog:
         task_id = prog.add_task(
@@ -163,49 +233,82 @@ async def run_requests(
                 rate=(counts.sent + counts.failed) / elapsed,
             )
 
+        async def attempt(req: ChatRequest) -> Completion:
+            if rpm_limiter is not None:
+                await rpm_limiter.acquire()
+            if tpm_limiter is not None:
+                pt, ct = estimate_tokens(req)
+                await tpm_limiter.acquire(min(pt + ct, tpm_limiter.max_rate))
+            counts.attempts += 1
+            try:
+                async with _deadline(cfg.timeout + 5.0):
+                    return await judge.complete(req)
+            except (asyncio.TimeoutError, TimeoutError):
+                err: BackendError = TimeoutError_(f"no answer within {cfg.timeout:g} s")
+            except Exception as exc:
+                err = map_exception(exc)
+            name = type(err).__name__.rstrip("_")
+            counts.errors[name] = counts.errors.get(name, 0) + 1
+            raise err
+
+        async def with_retries(req: ChatRequest, first: BackendError) -> tuple[Completion, int]:
+            """The slow path, after a first failure: tenacity's backoff and Retry-After."""
+            if not first.retryable:
+                raise first
+            tries = 1
+
+            async def again() -> Completion:
+                nonlocal tries
+                tries += 1
+                counts.retried += 1
+                return await attempt(req)
+
+            retrying = AsyncRetrying(
+                retry=retry_if_exception(_is_retryable),
+                stop=stop_after_attempt(max(1, cfg.max_attempts - 1)),
+                wait=_Wait(cfg.backoff_base, cfg.backoff_max),
+                before=_first_wait(first, cfg),
+                reraise=True,
+            )
+            try:
+                return await retrying(again), tries
+            except BackendError as exc:
+                exc.attempts = tries  # type: ignore[attr-defined]
+                raise
+
         async def one(req: ChatRequest) -> None:
-            attempts = 0
-
-            async def attempt() -> Completion:
-                nonlocal attempts
-                attempts += 1
-                counts.attempts += 1
-                if attempts > 1:
-                    counts.retried += 1
-                try:
-                    return await asyncio.wait_for(judge.complete(req), timeout=cfg.timeout + 5.0)
-                except asyncio.TimeoutError:
-                    err: BackendError = TimeoutError_(f"no answer within {cfg.timeout:g} s")
-                except Exception as exc:
-                    err = map_exception(exc)
-                name = type(err).__name__.rstrip("_")
-                counts.errors[name] = counts.errors.get(name, 0) + 1
-                raise err
-
             async with sem:
                 if fatal:
                     return
+                reserved = reserve(req)
+                if reserved is None:
+                    counts.budget_stopped += 1
+                    return
                 t0 = time.monotonic()
+                tries = 1
                 try:
-                    retrying = AsyncRetrying(
-                        retry=retry_if_exception(_is_retryable),
-                        stop=stop_after_attempt(cfg.max_attempts),
-                        wait=_Wait(cfg.backoff_base, cfg.backoff_max),
-                        reraise=True,
-                    )
-                    completion: Completion = await retrying(attempt)
+                    try:
+                        completion = await attempt(req)  # the fast path: no retry machinery
+                    except BackendError as exc:
+                        completion, tries = await with_retries(req, exc)
                 except AuthError as exc:
                     fatal.append(exc)
                     return
                 except BackendError as exc:
-                    store.put_failed(req, str(exc), attempts=attempts, judge=judge.spec)
+                    budget["reserved"] -= reserved
+                    store.put_failed(req, str(exc), attempts=getattr(exc, "attempts", tries),
+                                     judge=judge.spec)
                     counts.failed += 1
                     tick()
                     return
-                store.put_ok(
-                    req, completion, attempts=attempts,
-                    latency_s=time.monotonic() - t0, judge=judge.spec,
-                )
+                budget["reserved"] -= reserved
+                if completion.cost_usd is None:
+                    cost = price(cfg, completion.prompt_tokens or 0, completion.completion_tokens or 0)
+                    if cost is not None:
+                        completion = replace(completion, cost_usd=cost)
+                budget["spent"] += completion.cost_usd or 0.0
+                store.put_ok(req, completion, attempts=tries,
+                             latency_s=time.monotonic() - t0, judge=judge.spec)
                 counts.sent += 1
                 tick()
 
@@ -218,4 +321,11 @@ async def run_requests(
     counts.seconds = time.monotonic() - started
     if fatal:
         raise fatal[0]
+    if counts.budget_stopped:
+        raise BudgetExceeded(
+            f"--max-cost: stopped before ${cfg.max_cost:g} would be crossed (${budget['spent']:.4f} "
+            f"spent); {counts.budget_stopped} of {counts.total} requests not sent. Everything "
+            "answered is kept: re-run with a higher --max-cost to resume.",
+            counts=counts,
+        )
     return counts

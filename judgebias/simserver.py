@@ -38,6 +38,8 @@ class ServerConfig:
     stall_s: float = 120.0
     retry_after_s: float = 1.0
     faults: tuple[str, ...] = FAULTS
+    api_key: str | None = None
+    """When set, requests must carry ``Authorization: Bearer <api_key>`` (else 401)."""
 
 
 @dataclass
@@ -70,6 +72,8 @@ def make_app(config: ServerConfig) -> web.Application:
             stats.in_flight -= 1
 
     async def _chat(request: web.Request) -> web.StreamResponse:
+        if config.api_key is not None and request.headers.get("Authorization") != f"Bearer {config.api_key}":
+            return _error(401, "invalid API key (simulated)", "authentication_error")
         try:
             body = await request.json()
             messages = body["messages"]
@@ -181,5 +185,7 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
         finally:
             await runner.cleanup()
 
+    from .loop import run_async
+
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+        run_async(main())

@@ -19,10 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, JudgebiasError
 from .types import ChatRequest, Completion
 
-__all__ = ["STORE_NAME", "Store", "StoredResponse"]
+__all__ = ["STORE_NAME", "Store", "StoreError", "StoredResponse"]
+
+
+class StoreError(JudgebiasError):
+    """The store cannot be written (disk full, read-only folder): the run stops; every
+    answer committed so far stays in the store."""
 
 STORE_NAME = "store.sqlite"
 
@@ -67,8 +72,10 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create the run store ({exc.strerror or exc})") from None
         except sqlite3.DatabaseError as exc:
-            raise InputError(str(self.path), f"not a judgebias store ({exc})") from None
+            raise InputError(str(self.path), f"not a usable judgebias store ({exc})") from None
 
     def __enter__(self) -> Store:
         return self
@@ -120,11 +127,25 @@ class Store:
         for row in cur:
             yield dict(zip(cols, row, strict=True))
 
+    def total_cost(self) -> float:
+        """USD spent on every answered request in this store (unknown costs count 0)."""
+        row = self._db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM responses WHERE status = 'ok'")
+        return float(row.fetchone()[0])
+
     def count(self) -> dict[str, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM responses GROUP BY status")
         return {status: n for status, n in rows}
 
     # -- writing -----------------------------------------------------------------
+    def _write(self, sql: str, params: Any) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self.path}: cannot write the run store ({exc}); nothing committed is lost: "
+                "free space or fix permissions, then re-run the same command to resume"
+            ) from None
+
     def put_ok(
         self,
         request: ChatRequest,
@@ -134,13 +155,13 @@ class Store:
         latency_s: float,
         judge: str,
     ) -> None:
-        self._db.execute(
+        self._write(
             "INSERT OR REPLACE INTO responses (key, request, status, response, error, attempts, "
             "latency_s, prompt_tokens, completion_tokens, cost_usd, judge, updated_at) "
             "VALUES (?, ?, 'ok', ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
             (
                 request.key(),
-                json.dumps(request.as_dict(), ensure_ascii=False),
+                request.canonical_json,
                 json.dumps(completion.as_dict(), ensure_ascii=False),
                 attempts,
                 latency_s,
@@ -154,7 +175,7 @@ class Store:
 
     def put_failed(self, request: ChatRequest, error: str, *, attempts: int, judge: str) -> None:
         """Record a failure, unless an answer is already stored for this request."""
-        self._db.execute(
+        self._write(
             "INSERT INTO responses (key, request, status, error, attempts, judge, updated_at) "
             "VALUES (?, ?, 'failed', ?, ?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET error = excluded.error, "
@@ -162,7 +183,7 @@ class Store:
             "WHERE responses.status = 'failed'",
             (
                 request.key(),
-                json.dumps(request.as_dict(), ensure_ascii=False),
+                request.canonical_json,
                 error,
                 attempts,
                 judge,
@@ -171,9 +192,7 @@ class Store:
         )
 
     def set_meta(self, key: str, value: Any) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (key, json.dumps(value))
-        )
+        self._write("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (key, json.dumps(value)))
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self._db.execute("SELECT v FROM meta WHERE k = ?", (key,)).fetchone()
@@ -185,7 +204,7 @@ class Store:
         for row in other.iter_rows():
             if row["status"] != "ok":
                 continue
-            cur = self._db.execute(
+            cur = self._write(
                 "INSERT OR IGNORE INTO responses (key, request, status, response, error, attempts, "
                 "latency_s, prompt_tokens, completion_tokens, cost_usd, judge, updated_at) "
                 "VALUES (:key, :request, 'ok', :response, NULL, :attempts, :latency_s, "

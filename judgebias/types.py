@@ -5,6 +5,7 @@ All are frozen dataclasses; stages take one and return the next.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -94,9 +95,18 @@ class ChatRequest:
             "sample": self.sample,
         }
 
+    @functools.cached_property
+    def canonical_json(self) -> str:
+        """The request as compact JSON with sorted keys: what the store keeps and the key hashes."""
+        return json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @functools.cached_property
+    def _key(self) -> str:
+        return hashlib.sha256(self.canonical_json.encode("utf-8")).hexdigest()
+
     def key(self) -> str:
-        blob = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        """The cache key: a SHA-256 of :attr:`canonical_json` (computed once per request)."""
+        return self._key
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ChatRequest:

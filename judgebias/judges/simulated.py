@@ -48,6 +48,15 @@ What each parameter means, so that planted value = the audit's effect estimate:
   included, is multiplied by ``1 - suppression``.
 - ``seed``: changes every draw.
 
+Samples: at ``temperature`` 0 the ``sample`` field of a request changes nothing. At
+``temperature`` > 0, sample ``i`` >= 1 (``--mitigation multi-sample``) redraws every
+chance event above (the accuracy flip, each cue's draw and the position draw)
+independently of the other samples; sample 0 answers as at temperature 0. The
+content truth itself is not redrawn. So the planted biases act as independent
+per-sample coin flips, the most favourable case for majority voting: a real judge's
+biases are largely systematic and shrink far less over samples. (Over HTTP,
+``serve-sim`` receives no sample index, so its samples are identical.)
+
 Same request + same parameters = same answer.
 """
 
@@ -134,7 +143,8 @@ def _tokens(text: str) -> int:
 
 
 def _decide(
-    params: SimParams, system: str, instruction: str, first: str, second: str, note: str
+    params: SimParams, system: str, instruction: str, first: str, second: str, note: str,
+    sample: int = 0,
 ) -> tuple[str, str]:
     """Return (position of the winner: 'first'|'second', reason)."""
     from ..probes import strip_edits  # local: probes imports prompts, not judges
@@ -146,13 +156,15 @@ def _decide(
     if own1 != own2:
         cues.append(("self", "first" if own1 else "second"))
     scale = 1.0 - params.suppression if edits.bias_aware else 1.0
+    # a sample i >= 1 drawn at temperature > 0 redraws every chance event (not the truth)
+    key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
 
     # 2. content verdict on the unordered, stripped pair
     lo, hi = sorted((s1, s2))
     truth = checkers.check(instruction, lo, hi)
     if truth is None:
         truth = 1 if _draw(params.seed, "content", instruction, lo, hi) < 0.5 else 2
-    if _draw(params.seed, "accuracy", instruction, lo, hi) >= params.accuracy:
+    if _draw(key, "accuracy", instruction, lo, hi) >= params.accuracy:
         truth = 3 - truth
     better = lo if truth == 1 else hi
     content = "first" if better == s1 else "second"
@@ -162,12 +174,12 @@ def _decide(
     # 4. cues, then position, then content
     for bias, where in cues:
         strength = getattr(params, bias) * scale
-        if _draw(params.seed, bias, instruction, s1, s2) < strength:
+        if _draw(key, bias, instruction, s1, s2) < strength:
             if bias == "distraction":
                 return ("second" if where == "first" else "first"), f"{bias} cue"
             return where, f"{bias} cue"
     pos = params.position * scale
-    if _draw(params.seed, "position", instruction, s1, s2) < abs(pos):
+    if _draw(key, "position", instruction, s1, s2) < abs(pos):
         return ("first" if pos > 0 else "second"), "position"
     return content, "content"
 
@@ -187,8 +199,17 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     instruction, first, second = parsed
     end = user.rfind("[End of Response B]")
     note = user[end + len("[End of Response B]"):].strip() if end >= 0 else ""
-    winner, reason = _decide(params, system, instruction, first, second, note)
+    sample = request.sample if request.temperature > 0 else 0
+    winner, reason = _decide(params, system, instruction, first, second, note, sample)
     label = "A" if winner == "first" else "B"
+    if "Score A:" in user and "Score B:" in user:
+        # pointwise mode: the winner gets the higher score (7-9 against 3-5)
+        hi = 7 + int(_draw(params.seed, "score-hi", instruction, first, second) * 3)
+        lo = 3 + int(_draw(params.seed, "score-lo", instruction, first, second) * 3)
+        sa, sb = (hi, lo) if winner == "first" else (lo, hi)
+        text = f"Score A: {sa}\nScore B: {sb}"
+        return Completion(text=text, prompt_tokens=prompt_tokens, completion_tokens=_tokens(text),
+                          model="sim", finish_reason="stop")
     if request.logprobs:
         text = label
         other = "B" if label == "A" else "A"
