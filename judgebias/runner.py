@@ -296,8 +296,8 @@ async def run_requests(
                     return
                 except BackendError as exc:
                     budget["reserved"] -= reserved
-                    store.put_failed(req, str(exc), attempts=getattr(exc, "attempts", tries),
-                                     judge=judge.spec)
+                    await store.put_failed_async(req, str(exc), judge=judge.spec,
+                                                 attempts=getattr(exc, "attempts", tries))
                     counts.failed += 1
                     tick()
                     return
@@ -307,17 +307,21 @@ async def run_requests(
                     if cost is not None:
                         completion = replace(completion, cost_usd=cost)
                 budget["spent"] += completion.cost_usd or 0.0
-                store.put_ok(req, completion, attempts=tries,
-                             latency_s=time.monotonic() - t0, judge=judge.spec)
+                # the slot is held until the answer is committed: a crash can lose at
+                # most `concurrency` answers
+                await store.put_ok_async(req, completion, attempts=tries,
+                                         latency_s=time.monotonic() - t0, judge=judge.spec)
                 counts.sent += 1
                 tick()
 
+        store.start_writer()
         tasks = [asyncio.create_task(one(r)) for r in todo]
         try:
             await asyncio.gather(*tasks)
         finally:
             for t in tasks:
                 t.cancel()
+            store.stop_writer()
     counts.seconds = time.monotonic() - started
     if fatal:
         raise fatal[0]

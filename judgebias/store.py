@@ -11,8 +11,12 @@ sampling parameters only.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import queue
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -50,6 +54,16 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 """
 
 
+def _resolve(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for fut in futures:
+        if fut.done():
+            continue
+        if error is None:
+            fut.set_result(None)
+        else:
+            fut.set_exception(error)
+
+
 @dataclass(frozen=True)
 class StoredResponse:
     key: str
@@ -66,6 +80,7 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._writer: threading.Thread | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
@@ -84,6 +99,7 @@ class Store:
         self.close()
 
     def close(self) -> None:
+        self.stop_writer()
         self._db.close()
 
     # -- reading -----------------------------------------------------------------
@@ -146,6 +162,35 @@ class Store:
                 "free space or fix permissions, then re-run the same command to resume"
             ) from None
 
+    _OK_SQL = (
+        "INSERT OR REPLACE INTO responses (key, request, status, response, error, attempts, "
+        "latency_s, prompt_tokens, completion_tokens, cost_usd, judge, updated_at) "
+        "VALUES (?, ?, 'ok', ?, NULL, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    _FAILED_SQL = (
+        "INSERT INTO responses (key, request, status, error, attempts, judge, updated_at) "
+        "VALUES (?, ?, 'failed', ?, ?, ?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET error = excluded.error, "
+        "attempts = responses.attempts + excluded.attempts, updated_at = excluded.updated_at "
+        "WHERE responses.status = 'failed'"
+    )
+
+    @staticmethod
+    def _ok_params(request: ChatRequest, completion: Completion, attempts: int,
+                   latency_s: float, judge: str) -> tuple[Any, ...]:
+        return (
+            request.key(),
+            request.canonical_json,
+            json.dumps(completion.as_dict(), ensure_ascii=False),
+            attempts,
+            latency_s,
+            completion.prompt_tokens,
+            completion.completion_tokens,
+            completion.cost_usd,
+            judge,
+            time.time(),
+        )
+
     def put_ok(
         self,
         request: ChatRequest,
@@ -155,41 +200,93 @@ class Store:
         latency_s: float,
         judge: str,
     ) -> None:
-        self._write(
-            "INSERT OR REPLACE INTO responses (key, request, status, response, error, attempts, "
-            "latency_s, prompt_tokens, completion_tokens, cost_usd, judge, updated_at) "
-            "VALUES (?, ?, 'ok', ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                request.key(),
-                request.canonical_json,
-                json.dumps(completion.as_dict(), ensure_ascii=False),
-                attempts,
-                latency_s,
-                completion.prompt_tokens,
-                completion.completion_tokens,
-                completion.cost_usd,
-                judge,
-                time.time(),
-            ),
-        )
+        """Store an answer (committed before this returns)."""
+        self._write(self._OK_SQL, self._ok_params(request, completion, attempts, latency_s, judge))
 
     def put_failed(self, request: ChatRequest, error: str, *, attempts: int, judge: str) -> None:
         """Record a failure, unless an answer is already stored for this request."""
-        self._write(
-            "INSERT INTO responses (key, request, status, error, attempts, judge, updated_at) "
-            "VALUES (?, ?, 'failed', ?, ?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET error = excluded.error, "
-            "attempts = responses.attempts + excluded.attempts, updated_at = excluded.updated_at "
-            "WHERE responses.status = 'failed'",
-            (
-                request.key(),
-                request.canonical_json,
-                error,
-                attempts,
-                judge,
-                time.time(),
-            ),
-        )
+        self._write(self._FAILED_SQL, (request.key(), request.canonical_json, error, attempts,
+                                       judge, time.time()))
+
+    # -- writing from an event loop, without blocking it -------------------------
+    def start_writer(self) -> None:
+        """Start the background writer used by :meth:`put_ok_async` / :meth:`put_failed_async`.
+
+        One thread with its own connection takes rows from a queue and commits them in
+        groups (one transaction for whatever has arrived), then resolves each row's
+        future. The event loop never waits on the disk, and a caller that awaits its
+        future knows its row is committed: a crash loses only rows not yet awaited.
+        """
+        if self._writer is not None:
+            return
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write_loop, name="judgebias-store",
+                                        daemon=True)
+        self._writer.start()
+
+    def stop_writer(self) -> None:
+        if self._writer is None:
+            return
+        self._queue.put(None)
+        self._writer.join()
+        self._writer = None
+
+    def _write_loop(self) -> None:
+        db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+        db.execute("PRAGMA synchronous=NORMAL")
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            while len(batch) < 512:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if None in batch:
+                stop = True
+                batch = [b for b in batch if b is not None]
+            if not batch:
+                continue
+            error: BaseException | None = None
+            try:
+                db.execute("BEGIN")
+                for sql, params, _fut, _loop in batch:
+                    db.execute(sql, params)
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                error = StoreError(
+                    f"{self.path}: cannot write the run store ({exc}); nothing committed is "
+                    "lost: free space or fix permissions, then re-run the same command to resume"
+                )
+            by_loop: dict[Any, list[Any]] = {}
+            for _sql, _params, fut, loop in batch:
+                by_loop.setdefault(loop, []).append(fut)
+            for loop, futs in by_loop.items():
+                with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                    loop.call_soon_threadsafe(_resolve, futs, error)
+        db.close()
+
+    async def _put_async(self, sql: str, params: tuple[Any, ...]) -> None:
+        if self._writer is None:
+            self._write(sql, params)
+            return
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._queue.put((sql, params, fut, loop))
+        await fut
+
+    async def put_ok_async(self, request: ChatRequest, completion: Completion, *, attempts: int,
+                           latency_s: float, judge: str) -> None:
+        """:meth:`put_ok` through the background writer; returns once committed."""
+        await self._put_async(self._OK_SQL,
+                              self._ok_params(request, completion, attempts, latency_s, judge))
+
+    async def put_failed_async(self, request: ChatRequest, error: str, *, attempts: int,
+                               judge: str) -> None:
+        await self._put_async(self._FAILED_SQL, (request.key(), request.canonical_json, error,
+                                                 attempts, judge, time.time()))
 
     def set_meta(self, key: str, value: Any) -> None:
         self._write("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (key, json.dumps(value)))
