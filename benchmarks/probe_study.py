@@ -25,6 +25,20 @@ from pathlib import Path
 from typing import Any
 
 PROBES = ["position", "length", "bandwagon", "authority", "reflection", "distraction"]
+# A probe whose text the sim does not know: it reads both the cue and the placebo as
+# new content, so both flip about half the verdicts and the true effect is 0. This is
+# the demanding null: noisy, and with the two orders of a pair flipping together.
+UNSEEN = """name: unseen
+kind: perturbation
+bias: unseen
+placement: suffix
+cues:
+  - id: cheer
+    text: "What a delightful question to think about!"
+placebos:
+  - id: plain
+    text: "This sentence ends the response text here."
+"""
 WORDS = ("amber basalt comet delta ember fjord garnet harbor iris jasper kelp lumen "
          "mistral nectar onyx pollen quill rune sable tidal umber vale willow yarrow zephyr").split()
 
@@ -51,13 +65,17 @@ def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "pairs.jsonl"
         make_pairs(data, n, seed * 1000 + n)
+        unseen = Path(tmp) / "unseen.yaml"
+        unseen.write_text(UNSEEN)
         spec = f"sim:accuracy=0.85,seed={seed}," + ",".join(f"{p}={level}" for p in PROBES)
         o = run_audit(AuditConfig(judge=spec, data=str(data), probes=PROBES, seed=seed,
-                                  out=str(Path(tmp) / "run"), quiet=True, write_report=False))
+                                  probe_files=[str(unseen)], out=str(Path(tmp) / "run"),
+                                  quiet=True, write_report=False))
     rows = []
-    for p in PROBES:
+    for p in [*PROBES, "unseen"]:
         f = o.summary["probes"][p]
-        rows.append({"probe": p, "planted": level, "n": n, "seed": seed, "effect": f["effect"],
+        rows.append({"probe": p, "planted": level if p != "unseen" else 0.0, "n": n, "seed": seed,
+                     "effect": f["effect"],
                      "ci_low": f["ci_low"], "ci_high": f["ci_high"], "p_adjusted": f["p_adjusted"]})
     return rows
 
@@ -82,25 +100,39 @@ def main() -> None:
     df = pd.DataFrame(rows)
     df["covered"] = (df["ci_low"] <= df["planted"]) & (df["planted"] <= df["ci_high"])
     df["rejected"] = df["p_adjusted"] < 0.05
-    table = df.groupby(["probe", "planted", "n"], sort=False).agg(
+    df["level"] = [lv for lv, _, _ in jobs for _ in range(len(PROBES) + 1)]
+    table = df.groupby(["probe", "level", "planted", "n"], sort=False).agg(
         mean_estimate=("effect", "mean"), coverage=("covered", "mean"),
         rejection_rate=("rejected", "mean"), runs=("seed", "count")).reset_index()
     table["bias"] = table["mean_estimate"] - table["planted"]
+    # the unseen probe is a null at every level: pool its rows per n
+    table = pd.concat([
+        table[table["probe"] != "unseen"],
+        table[table["probe"] == "unseen"].groupby(["probe", "planted", "n"], as_index=False).agg(
+            level=("level", "first"), mean_estimate=("mean_estimate", "mean"),
+            coverage=("coverage", "mean"), rejection_rate=("rejection_rate", "mean"),
+            runs=("runs", "sum"), bias=("bias", "mean")).assign(level="any"),
+    ]).drop(columns="level")
     pd.set_option("display.width", 120)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     fpr = float(df[df["planted"] == 0]["rejected"].mean())
+    noisy = df[df["probe"] == "unseen"]
     power = df[(df["planted"] == 0.1) & (df["n"] == 400)]
     result = {
         "benchmark": "probe_study",
         "runs": len(jobs),
         "min_coverage": round(float(table["coverage"].min()), 4),
         "mean_coverage": round(float(df["covered"].mean()), 4),
+        "coverage_nonzero": round(float(df[df["planted"] > 0]["covered"].mean()), 4),
+        "noisy_null_coverage": round(float(noisy["covered"].mean()), 4),
+        "noisy_null_false_positive_rate": round(float(noisy["rejected"].mean()), 4),
         "false_positive_rate": round(fpr, 4),
         "power_at_0.1_n400": round(float(power["rejected"].mean()), 4) if len(power) else None,
         "max_abs_bias": round(float(table["bias"].abs().max()), 4),
     }
     result["targets_met"] = bool(
-        result["mean_coverage"] >= 0.93 and fpr <= 0.05
+        result["coverage_nonzero"] >= 0.93 and result["noisy_null_coverage"] >= 0.93
+        and fpr <= 0.05
         and (result["power_at_0.1_n400"] or 0) >= 0.8 and result["max_abs_bias"] < 0.02)
     print(json.dumps(result))
 
