@@ -52,6 +52,9 @@ class RunnerConfig:
     price_out: float | None = None
     max_cost: float | None = None
     """Stop sending before the store's total cost would cross this many USD."""
+    batch: bool = False
+    """Send what is missing through the provider's batch API (:mod:`judgebias.batch`)."""
+    batch_poll_s: float = 5.0
 
 
 def estimate_tokens(request: ChatRequest) -> tuple[int, int]:
@@ -184,6 +187,10 @@ async def run_requests(
 ) -> RunCounts:
     """Make sure every request has an answer in ``store``; return what was done."""
     cfg = config or RunnerConfig()
+    if cfg.batch:
+        from .batch import run_batch
+
+        return await run_batch(requests, judge, store, poll_s=cfg.batch_poll_s, label=label)
     unique: dict[str, ChatRequest] = {}
     for r in requests:
         unique.setdefault(r.key(), r)

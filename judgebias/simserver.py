@@ -1,7 +1,9 @@
 """``judgebias serve-sim``: an OpenAI-compatible HTTP server around the simulated judge.
 
 Endpoints: ``POST /v1/chat/completions`` (with ``logprobs``/``top_logprobs``),
-``GET /v1/models``, ``GET /stats`` and ``GET /health``. With ``fault_rate`` > 0
+``GET /v1/models``, ``GET /stats``, ``GET /health``, and OpenAI's batch API
+(``POST /v1/files``, ``GET /v1/files/{id}/content``, ``POST /v1/batches``,
+``GET /v1/batches/{id}``), which answers a batch file after one latency. With ``fault_rate`` > 0
 each request, with that probability, meets one realistic fault drawn uniformly:
 429 with ``Retry-After``, 500, 503, a stall longer than any sane client timeout,
 a malformed body, or a body with no choices. Faults are drawn from a seeded
@@ -158,7 +160,95 @@ def make_app(config: ServerConfig) -> web.Application:
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
-    app = web.Application(client_max_size=64 * 1024 * 1024)
+    # -- the batch API (files + batches), as OpenAI's: enough for `audit --batch` ----------
+    files: dict[str, dict[str, Any]] = {}
+    batches: dict[str, dict[str, Any]] = {}
+
+    def completion_body(req: ChatRequest) -> dict[str, Any]:
+        completion = simulate(req, config.params)
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
+            "created": int(time.time()), "model": req.model,
+            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                         "message": {"role": "assistant", "content": completion.text}}],
+            "usage": {"prompt_tokens": completion.prompt_tokens,
+                      "completion_tokens": completion.completion_tokens,
+                      "total_tokens": (completion.prompt_tokens or 0) + (completion.completion_tokens or 0)},
+        }
+
+    async def upload(request: web.Request) -> web.Response:
+        form = await request.post()
+        field = form.get("file")
+        if isinstance(field, web.FileField):
+            data = field.file.read()
+        elif isinstance(field, str | bytes | bytearray):
+            data = field.encode() if isinstance(field, str) else bytes(field)
+        else:
+            return _error(400, "missing 'file' in the upload", "invalid_request_error")
+        fid = f"file-{uuid.uuid4().hex[:16]}"
+        files[fid] = {"id": fid, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                      "filename": getattr(field, "filename", "batch.jsonl"),
+                      "purpose": str(form.get("purpose", "batch")), "data": data}
+        return web.json_response({k: v for k, v in files[fid].items() if k != "data"})
+
+    async def file_content(request: web.Request) -> web.Response:
+        f = files.get(request.match_info["fid"])
+        if f is None:
+            return _error(404, "no such file", "invalid_request_error")
+        return web.Response(body=f["data"], content_type="application/jsonl")
+
+    async def process(bid: str) -> None:
+        b = batches[bid]
+        b["status"] = "in_progress"
+        await asyncio.sleep(config.latency_ms / 1000.0)
+        out_lines = []
+        for line in files[b["input_file_id"]]["data"].decode().splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            body = item["body"]
+            req = ChatRequest(model=str(body.get("model", "sim")),
+                              messages=tuple((m["role"], m.get("content") or "") for m in body["messages"]),
+                              temperature=float(body.get("temperature") or 0.0))
+            stats.requests += 1
+            out_lines.append(json.dumps({
+                "id": f"batch_req_{uuid.uuid4().hex[:12]}", "custom_id": item["custom_id"],
+                "response": {"status_code": 200, "request_id": uuid.uuid4().hex[:12],
+                             "body": completion_body(req)},
+                "error": None}))
+            stats.completed += 1
+        oid = f"file-{uuid.uuid4().hex[:16]}"
+        data = ("\n".join(out_lines) + "\n").encode()
+        files[oid] = {"id": oid, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                      "filename": "output.jsonl", "purpose": "batch_output", "data": data}
+        b.update(status="completed", output_file_id=oid, completed_at=int(time.time()),
+                 request_counts={"total": len(out_lines), "completed": len(out_lines), "failed": 0})
+
+    async def create_batch(request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("input_file_id") not in files:
+            return _error(400, "unknown input_file_id", "invalid_request_error")
+        bid = f"batch_{uuid.uuid4().hex[:16]}"
+        batches[bid] = {"id": bid, "object": "batch", "endpoint": body.get("endpoint"),
+                        "input_file_id": body["input_file_id"], "completion_window": "24h",
+                        "status": "validating", "created_at": int(time.time()), "output_file_id": None,
+                        "error_file_id": None, "errors": None,
+                        "request_counts": {"total": 0, "completed": 0, "failed": 0}}
+        tasks.add(asyncio.get_running_loop().create_task(process(bid)))
+        return web.json_response(batches[bid])
+
+    async def get_batch(request: web.Request) -> web.Response:
+        b = batches.get(request.match_info["bid"])
+        if b is None:
+            return _error(404, "no such batch", "invalid_request_error")
+        return web.json_response(b)
+
+    tasks: set[asyncio.Task[None]] = set()
+    app = web.Application(client_max_size=256 * 1024 * 1024)
+    app.router.add_post("/v1/files", upload)
+    app.router.add_get("/v1/files/{fid}/content", file_content)
+    app.router.add_post("/v1/batches", create_batch)
+    app.router.add_get("/v1/batches/{bid}", get_batch)
     app.router.add_post("/v1/chat/completions", chat)
     app.router.add_post("/chat/completions", chat)
     app.router.add_get("/v1/models", models)

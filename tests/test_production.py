@@ -191,3 +191,19 @@ def test_full_disk_gives_one_line_and_a_consistent_store(pairs_file, tmp_path: P
 def test_unwritable_out_folder_is_one_line(pairs_file) -> None:  # type: ignore[no-untyped-def]
     p = audit("--judge", "sim", "--data", str(pairs_file(5)), "--out", "/proc/judgebias-run")
     assert p.returncode == 2 and "--out" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_batch_mode_against_serve_sims_batch_api(sim_server, pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    srv = sim_server("--judge", "sim:accuracy=0.9,position=0.3,bandwagon=0.2", "--latency-ms", "200")
+    data = str(pairs_file(80, seed=15))
+    out = str(tmp_path / "b")
+    s = summary_of(audit("--judge", "openai:sim", "--base-url", srv.base_url, "--data", data,
+                         "--probes", "position,bandwagon", "--out", out, "--batch", "--batch-poll", "0.1",
+                         "--json"))
+    assert s["calls"]["failed"] == 0 and s["calls"]["sent"] == s["calls"]["total"] > 160
+    live = summary_of(audit("--judge", "openai:sim", "--base-url", srv.base_url, "--data", data,
+                            "--probes", "position,bandwagon", "--out", str(tmp_path / "l"), "--json"))
+    assert s["probes"] == live["probes"]  # the same answers, whichever way they were asked
+    again = summary_of(audit("--judge", "openai:sim", "--base-url", srv.base_url, "--data", data,
+                             "--probes", "position,bandwagon", "--out", out, "--batch", "--json"))
+    assert again["calls"]["sent"] == 0
