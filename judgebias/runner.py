@@ -200,7 +200,6 @@ async def run_requests(
     todo = [r for k, r in unique.items() if k not in have]
     counts.cached = counts.total - len(todo)
 
-    sem = asyncio.Semaphore(max(1, cfg.concurrency))
     fatal: list[BaseException] = []
     rpm_limiter = tpm_limiter = None
     if cfg.rpm or cfg.tpm:
@@ -284,45 +283,54 @@ async def run_requests(
                 raise
 
         async def one(req: ChatRequest) -> None:
-            async with sem:
+            if fatal:
+                return
+            reserved = reserve(req)
+            if reserved is None:
+                counts.budget_stopped += 1
+                return
+            t0 = time.monotonic()
+            tries = 1
+            try:
+                try:
+                    completion = await attempt(req)  # the fast path: no retry machinery
+                except BackendError as exc:
+                    completion, tries = await with_retries(req, exc)
+            except AuthError as exc:
+                fatal.append(exc)
+                return
+            except BackendError as exc:
+                budget["reserved"] -= reserved
+                await store.put_failed_async(req, str(exc), judge=judge.spec,
+                                             attempts=getattr(exc, "attempts", tries))
+                counts.failed += 1
+                tick()
+                return
+            budget["reserved"] -= reserved
+            if completion.cost_usd is None:
+                cost = price(cfg, completion.prompt_tokens or 0, completion.completion_tokens or 0)
+                if cost is not None:
+                    completion = replace(completion, cost_usd=cost)
+            budget["spent"] += completion.cost_usd or 0.0
+            # the slot is held until the answer is committed: a crash can lose at
+            # most `concurrency` answers
+            await store.put_ok_async(req, completion, attempts=tries,
+                                     latency_s=time.monotonic() - t0, judge=judge.spec)
+            counts.sent += 1
+            tick()
+
+        # `concurrency` workers share one iterator: memory stays flat however many
+        # requests there are (no task per request)
+        pending = iter(todo)
+
+        async def worker() -> None:
+            for req in pending:
                 if fatal:
                     return
-                reserved = reserve(req)
-                if reserved is None:
-                    counts.budget_stopped += 1
-                    return
-                t0 = time.monotonic()
-                tries = 1
-                try:
-                    try:
-                        completion = await attempt(req)  # the fast path: no retry machinery
-                    except BackendError as exc:
-                        completion, tries = await with_retries(req, exc)
-                except AuthError as exc:
-                    fatal.append(exc)
-                    return
-                except BackendError as exc:
-                    budget["reserved"] -= reserved
-                    await store.put_failed_async(req, str(exc), judge=judge.spec,
-                                                 attempts=getattr(exc, "attempts", tries))
-                    counts.failed += 1
-                    tick()
-                    return
-                budget["reserved"] -= reserved
-                if completion.cost_usd is None:
-                    cost = price(cfg, completion.prompt_tokens or 0, completion.completion_tokens or 0)
-                    if cost is not None:
-                        completion = replace(completion, cost_usd=cost)
-                budget["spent"] += completion.cost_usd or 0.0
-                # the slot is held until the answer is committed: a crash can lose at
-                # most `concurrency` answers
-                await store.put_ok_async(req, completion, attempts=tries,
-                                         latency_s=time.monotonic() - t0, judge=judge.spec)
-                counts.sent += 1
-                tick()
+                await one(req)
 
         store.start_writer()
-        tasks = [asyncio.create_task(one(r)) for r in todo]
+        tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(cfg.concurrency, len(todo))))]
         try:
             await asyncio.gather(*tasks)
         finally:

@@ -95,9 +95,10 @@ class ChatRequest:
             "sample": self.sample,
         }
 
-    @functools.cached_property
+    @property
     def canonical_json(self) -> str:
-        """The request as compact JSON with sorted keys: what the store keeps and the key hashes."""
+        """The request as compact JSON with sorted keys: what the store keeps and the key
+        hashes (not cached: only the 64-character key is kept in memory)."""
         return json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @functools.cached_property
