@@ -4,7 +4,11 @@ The notebook API (every name is imported on first use, so ``import judgebias`` i
 fast)::
 
     import judgebias as jb
-    out = jb.audit("sim:position=0.3", probes="all")       # an audit, returns AuditOutcome
+    res = jb.audit("sim:position=0.3", probes="position,length", out="runs/sim")
+    res                           # in Jupyter: the scorecard
+    res.summary                   # DataFrame, one row per probe; res.records: one per call
+    res.plot(); res.to_html()     # forest plot (matplotlib), the full HTML report
+    res = jb.load_run("runs/sim") # the same object from a stored run, no judge call
     pairs = jb.load_pairs("my_pairs.jsonl")                # list[Pair]
     lc = jb.lc_winrate(jb.load_lc_table("annotations.json.gz"))
     jb.position_stats(df, first="winner_noswap", second="winner_swap", gold="label")
@@ -19,6 +23,8 @@ __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
     "audit": "judgebias.api:audit",
+    "load_run": "judgebias.result:load_run",
+    "AuditResult": "judgebias.result:AuditResult",
     "AuditConfig": "judgebias.pipeline:AuditConfig",
     "AuditOutcome": "judgebias.pipeline:AuditOutcome",
     "load_pairs": "judgebias.data:load_pairs",
@@ -39,6 +45,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "AuditConfig",
     "AuditOutcome",
+    "AuditResult",
     "JudgebiasError",
     "Pair",
     "__version__",
@@ -48,6 +55,7 @@ __all__ = [
     "lc_winrate",
     "load_lc_table",
     "load_pairs",
+    "load_run",
     "make_judge",
     "perturbation_stats",
     "plan_sample_size",
@@ -77,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .errors import JudgebiasError
     from .judges.base import make_judge
     from .pipeline import AuditConfig, AuditOutcome
+    from .result import AuditResult, load_run
     from .stats.dbg import dbg, preference_from_orders
     from .stats.factors import factor_attribution
     from .stats.lc import lc_winrate, load_lc_table

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from .pipeline import AuditConfig, AuditOutcome, run_audit
+from .pipeline import AuditConfig, run_audit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import AuditResult
 
 __all__ = ["audit"]
 
@@ -21,13 +26,52 @@ def audit(
     seed: int = 0,
     base_urls: Sequence[str] = (),
     quiet: bool = True,
-) -> AuditOutcome:
+    **options: Any,
+) -> AuditResult:
     """Audit ``judge`` (a judge spec) on ``data`` (default: the bundled pairs).
 
-    Works in plain scripts and inside a running event loop (Jupyter). Returns the
-    run's summary, records and pairs; everything is also written to ``out``.
+    Works in plain scripts and inside a running event loop (Jupyter). Everything is
+    written to the run folder ``out``; the returned :class:`~judgebias.result.AuditResult`
+    shows the scorecard in Jupyter and has ``.summary`` (one row per probe),
+    ``.records``, ``.plot()``, ``.to_html()`` and ``.check("position>0.1")``.
+    Further keyword ``options`` are the fields of :class:`~judgebias.pipeline.AuditConfig`
+    (``template``, ``mode``, ``self_answers``, ``probe_files``, ``mapping``, ``timeout`` ...).
     """
+    from .errors import UsageError
+    from .report.runs import Run
+    from .result import AuditResult
+
+    fields = {f.name for f in dataclasses.fields(AuditConfig)}
+    unknown = sorted(set(options) - fields)
+    if unknown:
+        raise UsageError(
+            f"audit(): unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}"
+        )
     names = probes.split(",") if isinstance(probes, str) else list(probes)
-    return run_audit(AuditConfig(judge=judge, data=data, probes=names, out=out,
-                                 gold_judge=gold_judge, concurrency=concurrency, limit=limit,
-                                 seed=seed, base_urls=list(base_urls), quiet=quiet))
+    outcome = run_audit(
+        AuditConfig(
+            judge=judge,
+            data=data,
+            probes=names,
+            out=out,
+            gold_judge=gold_judge,
+            concurrency=concurrency,
+            limit=limit,
+            seed=seed,
+            base_urls=list(base_urls),
+            quiet=quiet,
+            **options,
+        )
+    )
+    import pandas as pd
+
+    pairs = pd.DataFrame([dataclasses.asdict(p) for p in outcome.pairs])
+    return AuditResult(
+        Run(
+            path=outcome.out,
+            summary=outcome.summary,
+            records=outcome.records,
+            pairs=pairs,
+            label=outcome.out.resolve().name,
+        )
+    )

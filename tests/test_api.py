@@ -25,6 +25,6 @@ def test_import_is_light() -> None:
 def test_audit_inside_running_event_loop(tmp_path: Path) -> None:
     async def notebook_cell() -> float:
         o = judgebias.audit("sim:position=0.3", limit=30, out=str(tmp_path / "r"))
-        return float(o.summary["probes"]["position"]["effect"])
+        return float(o.summary_json["probes"]["position"]["effect"])
 
     assert 0.0 < asyncio.run(notebook_cell()) <= 1.0

@@ -26,8 +26,14 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
         eff = fig.get("effect", fig.get("dbg"))
         ci = f"[{_fmt(fig.get('ci_low'))}, {_fmt(fig.get('ci_high'))}]"
         p = fig.get("p_adjusted")
-        table.add_row(name, _fmt(eff), ci, "-" if p is None else f"{p:.3g}", str(fig.get("n")),
-                      str(fig.get("severity", "")))
+        table.add_row(
+            name,
+            _fmt(eff),
+            ci,
+            "-" if p is None else f"{p:.3g}",
+            str(fig.get("n")),
+            str(fig.get("severity", "")),
+        )
     console.print(table)
     acc = summary.get("accuracy")
     calls = summary["calls"]

@@ -1,149 +1,491 @@
-"""Render a run folder into one self-contained HTML report.
+"""Render stored runs into one self-contained HTML page.
 
-Everything comes from the run folder (``summary.json``, ``records.parquet``,
-``pairs.parquet``); no judge is called. Jinja2 autoescaping escapes every piece of
-model text; plots are matplotlib SVG inlined into the page; no external fonts,
-scripts or images.
+- :func:`render_report`: the report of one run (scorecard, figures, examples, the
+  run, methods);
+- :func:`render_comparison`: several runs side by side (scorecards next to each
+  other, one forest plot with every run);
+- :func:`scorecard_html`: the scorecard alone, for Jupyter's ``_repr_html_``.
+
+Everything comes from the run folders; no judge is called. Jinja2 autoescaping
+escapes every string; the only markup that is not escaped by the template is the
+matplotlib SVG (its text escaped by matplotlib's XML writer) and the highlighted
+examples (escaped first, see :mod:`judgebias.report.examples`). The page has no
+script, loads nothing from outside, and its Content-Security-Policy forbids both.
 """
 
 from __future__ import annotations
 
-import io
-import json
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..errors import InputError
+from .runs import Run, ordered_probes, read_run, unique_labels
 
-__all__ = ["load_run", "render_html", "write_report"]
+__all__ = [
+    "render_comparison",
+    "render_html",
+    "render_report",
+    "scorecard_html",
+    "scorecard_rows",
+    "write_comparison",
+    "write_report",
+]
+
+SEVERITY_WORDS = {
+    "strong": "strong: |effect| of 15 points or more",
+    "moderate": "moderate: 5 to 15 points",
+    "slight": "slight: under 5 points, but real",
+    "not detected": "not detected: not significant after adjustment",
+}
+_BAR_W = 180.0
+_BAR_PAD = 6.0
 
 
-def load_run(run: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """Read summary, records and pairs of a run folder, with clear errors."""
-    if not run.is_dir():
-        raise InputError(str(run), "not a run folder (expected a directory written by 'judgebias audit')")
-    sp = run / "summary.json"
-    if not sp.exists():
-        raise InputError(str(sp), "missing: this folder has no finished audit; re-run the audit")
+def _num(x: Any) -> float | None:
+    if x is None or isinstance(x, bool):
+        return None
     try:
-        summary = json.loads(sp.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:
-        raise InputError(str(sp), f"unreadable summary ({exc})") from None
-    rp = run / "records.parquet"
-    pp = run / "pairs.parquet"
+        v = float(x)
+    except Exception:  # jinja2's Undefined raises its own error type
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _severity(effect: float | None, p_adj: float | None) -> str:
+    if effect is None or p_adj is None or p_adj >= 0.05:
+        return "not detected"
+    a = abs(effect)
+    return "strong" if a >= 0.15 else "moderate" if a >= 0.05 else "slight"
+
+
+def _pp(x: float | None, sign: bool = True) -> str:
+    if x is None:
+        return "–"
+    return f"{100 * x:+.1f}" if sign else f"{100 * x:.1f}"
+
+
+def _probe_description(name: str) -> str:
     try:
-        records = pd.read_parquet(rp) if rp.exists() else pd.DataFrame()
-        pairs = pd.read_parquet(pp) if pp.exists() else pd.DataFrame()
-    except Exception as exc:
-        raise InputError(str(rp), f"unreadable records ({exc})") from None
-    return summary, records, pairs
+        from ..probes import builtin_probes
+
+        spec = builtin_probes().get(name)
+    except Exception:  # the report must render even if the probe files cannot be read
+        spec = None
+    return spec.description if spec is not None else ""
 
 
-def _svg(fig: Any) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    import matplotlib.pyplot as plt
+def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
+    """What the row means, in plain words."""
+    lo, hi = _num(f.get("ci_low")), _num(f.get("ci_high"))
+    if effect is None:
+        return "No estimate: no valid verdicts for this probe."
+    k = round(100 * abs(effect))
+    span = (
+        f"somewhere between {_pp(lo)} and {_pp(hi)} points"
+        if lo is not None and hi is not None
+        else ""
+    )
+    if name == "position":
+        cons = _num(f.get("consistency"))
+        kept = (
+            f" The verdict survived swapping the order in {100 * cons:.0f} % of pairs."
+            if cons is not None
+            else ""
+        )
+        if sev == "not detected":
+            return f"No clear preference for either position (the effect is {span}).{kept}"
+        side = "first" if effect > 0 else "second"
+        return (
+            f"About {k} pairs in 100 are won by the answer shown {side}, because it is shown "
+            f"{side}.{kept}"
+        )
+    if name == "self" or "dbg" in f:
+        jw, gw = _num(f.get("judge_win_rate")), _num(f.get("gold_win_rate"))
+        rates = (
+            (
+                f" The judge gives its own answers {100 * jw:.0f} % of the wins; the gold judge "
+                f"{100 * gw:.0f} %."
+            )
+            if jw is not None and gw is not None
+            else ""
+        )
+        if sev == "not detected":
+            return f"No clear self-preference (DBG is {span}).{rates}"
+        more = "more" if effect > 0 else "fewer"
+        return (
+            f"The judge's own answers win about {k} points {more} than their quality earns.{rates}"
+        )
+    flip, plc = _num(f.get("flip_rate")), _num(f.get("placebo_flip_rate"))
+    rates = (
+        f" ({100 * flip:.0f} % with the cue, {100 * plc:.0f} % with a neutral edit)"
+        if flip is not None and plc is not None
+        else ""
+    )
+    way = (
+        "away from the answer it mentions"
+        if f.get("direction") == "away"
+        else "toward the cued answer"
+    )
+    if sev == "not detected":
+        return f"The cue moved no clearly more verdicts than a neutral edit did{rates}; the effect is {span}."
+    return f"The cue moved about {k} more verdicts in 100 {way} than a neutral edit did{rates}."
 
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.find("<svg"):]
+
+def _nice_scale(values: list[float]) -> float:
+    top = max([abs(v) for v in values] or [0.1])
+    for s in (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0):
+        if top <= s:
+            return s
+    return max(1.0, top)
 
 
-def _forest_plot(summary: dict[str, Any]) -> str:
-    import matplotlib
+def _bar(
+    lo: float | None, hi: float | None, eff: float | None, planted: float | None, scale: float
+) -> dict[str, Any] | None:
+    if eff is None:
+        return None
+    inner = _BAR_W - 2 * _BAR_PAD
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    def x(v: float) -> float:
+        return round(_BAR_PAD + inner * (0.5 + 0.5 * max(-scale, min(scale, v)) / scale), 1)
 
-    rows = [(n, f) for n, f in summary["probes"].items()
-            if f.get("effect", f.get("dbg")) is not None and f.get("ci_low") is not None]
-    fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.45 * max(1, len(rows))))
-    for i, (name, f) in enumerate(rows):
-        lo, hi, eff = f["ci_low"], f["ci_high"], f.get("effect", f.get("dbg"))
-        ax.plot([100 * lo, 100 * hi], [i, i], color="#345", lw=2)
-        ax.plot([100 * eff], [i], "o", color="#c33" if (f.get("p_adjusted") or 1) < 0.05 else "#777")
-        planted = (summary.get("run", {}).get("planted") or {}).get(name)
-        if planted is not None:
-            ax.plot([100 * planted], [i], "|", color="#2a7", ms=14, mew=2)
-    ax.axvline(0, color="#999", lw=1, ls="--")
-    ax.set_yticks(range(len(rows)), [n for n, _ in rows])
-    ax.set_xlabel("effect (percentage points, 95% interval)")
-    ax.invert_yaxis()
-    fig.tight_layout()
-    return _svg(fig)
+    return {
+        "w": _BAR_W,
+        "zero": x(0.0),
+        "x0": x(lo) if lo is not None else None,
+        "x1": x(hi) if hi is not None else None,
+        "xe": x(eff),
+        "xp": x(planted) if planted is not None else None,
+        "left": f"{-100 * scale:.0f}",
+        "right": f"+{100 * scale:.0f}",
+    }
 
 
-def _position_plot(pos: dict[str, Any]) -> str:
-    import matplotlib
+def scorecard_rows(run: Run, scale: float | None = None) -> list[dict[str, Any]]:
+    """One view row per probe of a run: numbers, the drawn interval, severity and plain words."""
+    probes = run.probes
+    names = ordered_probes(probes)
+    if scale is None:
+        scale = _nice_scale(_scale_values([run]))
+    rows = []
+    for name in names:
+        f = probes[name] if isinstance(probes[name], dict) else {}
+        eff = _num(f.get("effect", f.get("dbg")))
+        lo, hi, q = _num(f.get("ci_low")), _num(f.get("ci_high")), _num(f.get("p_adjusted"))
+        sev = str(f.get("severity") or _severity(eff, q))
+        planted = _num(run.planted.get(name)) if name != "self" else None
+        rows.append(
+            {
+                "probe": name,
+                "effect": eff,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_adjusted": q,
+                "n": f.get("n"),
+                "severity": sev,
+                "sev_class": sev.split()[0],
+                "significant": None if q is None else q < 0.05,
+                "metric": "DBG" if "dbg" in f and "effect" not in f else "effect",
+                "planted": planted,
+                "bar": _bar(lo, hi, eff, planted, scale),
+                "words": _words(name, f, eff, sev),
+                "description": _probe_description(name),
+                "variants": [v for v in f.get("variants") or [] if isinstance(v, dict)],
+            }
+        )
+    return rows
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.5, 1.6))
-    left = 0.0
-    for key, color in (("consistency", "#4a8"), ("primacy", "#d84"), ("recency", "#58c")):
-        w = 100 * (pos.get(key) or 0.0)
-        ax.barh([0], [w], left=left, color=color, label=f"{key} {w:.1f}%")
-        left += w
-    ax.set_xlim(0, 100)
-    ax.set_yticks([])
-    ax.set_xlabel("share of pairs judged in both orders (%)")
-    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.02), frameon=False)
-    fig.tight_layout()
-    return _svg(fig)
+def _scale_values(runs: list[Run]) -> list[float]:
+    vals: list[float] = []
+    for r in runs:
+        for name, f in r.probes.items():
+            if not isinstance(f, dict):
+                continue
+            for k in ("ci_low", "ci_high", "effect", "dbg"):
+                v = _num(f.get(k))
+                if v is not None:
+                    vals.append(v)
+            p = _num(r.planted.get(name)) if name != "self" else None
+            if p is not None:
+                vals.append(p)
+    return vals
 
 
-def _examples(records: pd.DataFrame, pairs: pd.DataFrame, limit: int = 5) -> list[dict[str, Any]]:
-    if records.empty or pairs.empty:
-        return []
-    ctrl = records[records["kind"] == "control"]
-    wide = ctrl.pivot_table(index="pair_id", columns="order", values="verdict", aggfunc="first")
-    if not {"ab", "ba"} <= set(wide.columns):
-        return []
-    flipped = wide[(wide["ab"].notna()) & (wide["ba"].notna()) & (wide["ab"] != wide["ba"])]
-    raw = ctrl.set_index(["pair_id", "order"])["raw"]
-    by_id = pairs.set_index("id")
-    out = []
-    for pid in list(flipped.index)[:limit]:
-        if pid not in by_id.index:
-            continue
-        p = by_id.loc[pid]
-        out.append({
-            "id": pid, "instruction": p["instruction"], "response_a": p["response_a"],
-            "response_b": p["response_b"], "gold": p.get("gold"),
-            "verdict_ab": flipped.loc[pid, "ab"], "verdict_ba": flipped.loc[pid, "ba"],
-            "raw_ab": raw.get((pid, "ab")), "raw_ba": raw.get((pid, "ba")),
-        })
+def _fmt_p(x: Any) -> str:
+    v = _num(x)
+    if v is None:
+        return "–"
+    return f"{v:.2g}" if v >= 1e-4 else "<0.0001"
+
+
+def _environment() -> Any:
+    from jinja2 import ChainableUndefined, Environment, FunctionLoader, select_autoescape
+
+    def load(name: str) -> str:
+        return resources.files("judgebias.report").joinpath(name).read_text(encoding="utf-8")
+
+    env = Environment(
+        loader=FunctionLoader(load),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pp"] = lambda x: "–" if _num(x) is None else f"{100 * float(x):+.1f} pp"
+    env.filters["pct"] = lambda x: "–" if _num(x) is None else f"{100 * float(x):.1f} %"
+    env.filters["p"] = _fmt_p
+    env.filters["num"] = lambda x: (
+        f"{x:,}"
+        if isinstance(x, int) and not isinstance(x, bool)
+        else "–"
+        if _num(x) is None
+        else str(x)
+    )
+    return env
+
+
+def _mitigation_text(info: dict[str, Any]) -> str:
+    """``run.mitigations`` (names) and ``run.mitigation`` (details) in a few words."""
+    names = info.get("mitigations")
+    raw = info.get("mitigation")
+    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if not isinstance(names, list | tuple):
+        names = detail.get("names") or []
+    if not names:
+        return "none"
+    extra: list[str] = []
+    if detail.get("samples") and int(detail["samples"]) > 1:
+        extra.append(
+            f"{detail['samples']} samples per verdict"
+            + (f" ({detail['sample_rule']})" if detail.get("sample_rule") else "")
+        )
+    if detail.get("jury"):
+        extra.append("jury of " + ", ".join(str(j) for j in detail["jury"]))
+    if detail.get("calls_per_verdict"):
+        extra.append(f"{detail['calls_per_verdict']} calls per verdict")
+    text = ", ".join(str(n) for n in names)
+    return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _run_rows(run: Run) -> list[tuple[str, str]]:
+    """The run's facts as (label, text) rows; every value is plain text, escaped by the template."""
+    s, info = run.summary, run.run_info
+    calls: dict[str, Any] = s["calls"] if isinstance(s.get("calls"), dict) else {}
+    tokens: dict[str, Any] = s["tokens"] if isinstance(s.get("tokens"), dict) else {}
+    cost = _num(s.get("cost_usd"))
+    mitigations = _mitigation_text(info)
+    n_pairs = s.get("n_pairs")
+    secs = _num(info.get("seconds"))
+    rows = [
+        ("judge", str(s.get("judge", "?"))),
+        ("gold judge (self probe)", str(info["gold_judge"])) if info.get("gold_judge") else None,
+        ("template", f"{info.get('template', '?')} (mode {info.get('mode', 'verdict')})"),
+        ("mitigations", mitigations),
+        ("probes", ", ".join(str(p) for p in info.get("probes") or run.probes)),
+        ("pairs", f"{n_pairs} from {info.get('data', '?')}"),
+        (
+            "calls",
+            f"{calls.get('total', '?')} unique requests: {calls.get('sent', '?')} sent, "
+            f"{calls.get('cached', '?')} answered from the store, {calls.get('failed', '?')} failed"
+            + (f", {calls['retried']} retried" if calls.get("retried") else ""),
+        ),
+        (
+            "tokens",
+            f"{tokens.get('prompt', '?'):,} prompt + {tokens.get('completion', '?'):,} completion"
+            if isinstance(tokens.get("prompt"), int) and isinstance(tokens.get("completion"), int)
+            else "unknown",
+        ),
+        ("cost", "unknown (the backend reported no price)" if cost is None else f"${cost:.4f}"),
+        (
+            "time",
+            f"started {info.get('started', '?')}, took {secs:.1f} s"
+            if secs is not None
+            else str(info.get("started", "?")),
+        ),
+        ("seed", str(info.get("seed", "?"))),
+        ("judgebias", str(info.get("judgebias_version", "?"))),
+        ("command", str(info.get("command") or "(not recorded: run from Python)")),
+        ("run folder", str(run.path)),
+    ]
+    return [r for r in rows if r is not None]
+
+
+def _figures(runs: list[Run]) -> dict[str, Any]:
+    from .plots import (
+        dbg_figure,
+        factor_figure,
+        forest_figure,
+        length_figure,
+        position_figure,
+        to_svg,
+    )
+
+    out: dict[str, Any] = {"forest": to_svg(forest_figure(runs), "forest")}
+    pos = position_figure(runs)
+    out["position"] = to_svg(pos, "position") if pos is not None else None
+    length, tables = length_figure(runs)
+    out["length"] = to_svg(length, "length") if length is not None else None
+    out["length_tables"] = tables
+    factors, ftables, fnotes = factor_figure(runs)
+    out["factors"] = to_svg(factors, "factors") if factors is not None else None
+    out["factor_notes"] = fnotes
+    out["factor_tables"] = ftables
+    dbg = dbg_figure(runs)
+    out["dbg"] = to_svg(dbg, "dbg") if dbg is not None else None
     return out
 
 
-def render_html(run: Path) -> str:
-    """The report of one run folder as an HTML string."""
-    from jinja2 import Environment, select_autoescape
+def _factor_rows(table: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    if table is None:
+        return rows
+    t = table[(table["factor"] != "(intercept)") & table["coef"].notna()]
+    t = t.reindex(t["coef"].abs().sort_values(ascending=False).index)
+    for r in t.to_dict("records"):
+        rows.append(
+            {
+                "factor": r["factor"],
+                "coef": _num(r.get("coef")),
+                "ci_low": _num(r.get("ci_low")),
+                "ci_high": _num(r.get("ci_high")),
+                "p": _num(r.get("p_value")),
+                "gold": _num(r.get("coef_gold")),
+                "diff_p": _num(r.get("diff_p_value")),
+                "note": r.get("note") or "",
+            }
+        )
+    return rows
 
-    summary, records, pairs = load_run(run)
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    env.filters["pp"] = lambda x: "–" if x is None else f"{100 * x:+.1f} pp"
-    env.filters["pct"] = lambda x: "–" if x is None else f"{100 * x:.1f} %"
-    env.filters["p"] = lambda x: "–" if x is None else (f"{x:.2g}" if x >= 1e-4 else "<0.0001")
-    src = resources.files("judgebias.report").joinpath("report.html.j2").read_text(encoding="utf-8")
-    tpl = env.from_string(src)
-    pos = summary["probes"].get("position", {})
-    plots = {"forest": _forest_plot(summary)}
-    if pos:
-        plots["position"] = _position_plot(pos)
-    return tpl.render(
-        s=summary, run=summary.get("run", {}), plots=plots,
-        examples=_examples(records, pairs), pos=pos,
+
+def _length_words(table: Any) -> str:
+    if table is None or len(table) == 0:
+        return ""
+    n = int(table["n"].sum())
+    judge = float((table["judge"] * table["n"]).sum() / n)
+    text = (
+        f"Over {n} pairs of unequal length, the judge gave the longer answer "
+        f"{100 * judge:.0f} % of its verdicts (ties count half)"
+    )
+    gold = table.dropna(subset=["gold"])
+    if len(gold):
+        g = float((gold["gold"] * gold["n_gold"]).sum() / gold["n_gold"].sum())
+        text += f"; the gold labels give it {100 * g:.0f} %"
+    return text + "."
+
+
+def render_report(run: Run) -> str:
+    """The report of one run as an HTML string."""
+    from .examples import position_examples, probe_examples, self_examples
+
+    figs = _figures([run])
+    rows = scorecard_rows(run)
+    examples = []
+    for row in rows:
+        name = row["probe"]
+        f = run.probes.get(name) or {}
+        if name == "position":
+            continue
+        if name == "self" or (isinstance(f, dict) and "dbg" in f and "effect" not in f):
+            ex = self_examples(run)
+            kind = "self"
+        else:
+            ex = probe_examples(run, name, str(f.get("direction") or "toward"))
+            kind = "perturbation"
+        examples.append({"probe": name, "kind": kind, "description": row["description"], **ex})
+    ftable = figs["factor_tables"].get(run.label)
+    tpl = _environment().get_template("report.html.j2")
+    return str(
+        tpl.render(
+            s=run.summary,
+            run=run.run_info,
+            label=run.label,
+            rows=rows,
+            figs=figs,
+            pos=run.probes.get("position")
+            if isinstance(run.probes.get("position"), dict)
+            else None,
+            position_examples=position_examples(run) if "position" in run.probes else [],
+            examples=examples,
+            run_rows=_run_rows(run),
+            planted=run.planted,
+            simulated=bool(run.run_info.get("simulated")),
+            factor_rows=_factor_rows(ftable),
+            factor_note=figs["factor_notes"].get(run.label, ""),
+            factor_gold=ftable is not None and "coef_gold" in ftable.columns,
+            length_words=_length_words(figs["length_tables"].get(run.label)),
+            self_stats=run.probes.get("self") if isinstance(run.probes.get("self"), dict) else None,
+            severity_words=SEVERITY_WORDS,
+        )
     )
 
 
-def write_report(run: Path, out: Path | None = None) -> Path:
-    """Write ``report.html`` into the run folder (or to ``out``); return its path."""
-    html = render_html(run)
-    target = out or (run / "report.html")
-    target.write_text(html, encoding="utf-8")
+def render_comparison(runs: list[Run]) -> str:
+    """Several runs on one page: scorecards side by side, one forest plot with every run."""
+    from .plots import COLORS
+
+    if len(runs) < 2:
+        raise InputError("report", "a comparison needs at least two runs")
+    scale = _nice_scale(_scale_values(runs))
+    names = ordered_probes(n for r in runs for n in r.probes)
+    cards = {r.label: {row["probe"]: row for row in scorecard_rows(r, scale)} for r in runs}
+    figs = _figures(runs)
+    pair_sets = {
+        tuple(sorted(r.pairs["id"].astype(str))) if "id" in r.pairs.columns else () for r in runs
+    }
+    tpl = _environment().get_template("compare.html.j2")
+    return str(
+        tpl.render(
+            runs=runs,
+            names=names,
+            cards=cards,
+            figs=figs,
+            run_rows=[(r.label, dict(_run_rows(r))) for r in runs],
+            run_keys=[k for k, _ in _run_rows(runs[0])],
+            same_pairs=len(pair_sets) == 1,
+            colors=COLORS,
+            length_words={r.label: _length_words(figs["length_tables"].get(r.label)) for r in runs},
+            factor_notes=figs["factor_notes"],
+            severity_words=SEVERITY_WORDS,
+        )
+    )
+
+
+def scorecard_html(run: Run) -> str:
+    """The scorecard as an HTML fragment with its own scoped style (Jupyter's rich display)."""
+    tpl = _environment().get_template("scorecard.html.j2")
+    return str(
+        tpl.render(
+            s=run.summary, label=run.label, rows=scorecard_rows(run), severity_words=SEVERITY_WORDS
+        )
+    )
+
+
+def _write(html: str, target: Path) -> Path:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(target), f"cannot write the report ({exc.strerror or exc})") from None
     return target
+
+
+def render_html(run: Path) -> str:
+    """The report of the run folder ``run`` as an HTML string."""
+    return render_report(read_run(run))
+
+
+def write_report(run: Path, out: Path | None = None) -> Path:
+    """Write the report of one run folder to ``out`` (default ``RUN/report.html``); return the path."""
+    r = read_run(run)
+    return _write(render_report(r), out or (r.path / "report.html"))
+
+
+def write_comparison(runs: list[Path], out: Path) -> Path:
+    """Write one page comparing several run folders; return its path."""
+    labels = unique_labels(runs)
+    return _write(
+        render_comparison([read_run(p, label) for p, label in zip(runs, labels, strict=True)]), out
+    )

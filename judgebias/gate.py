@@ -1,0 +1,244 @@
+"""The CI gate: ``--fail-on "position>0.1,bandwagon>0.05"``.
+
+An expression is a comma-separated list of conditions ``NAME OP VALUE``:
+
+- ``NAME`` is a probe of the run (``position``, ``length``, ... ``self``, or a
+  custom probe's name), ``|NAME|`` for the size of its effect in either direction,
+  or ``accuracy``;
+- ``OP`` is ``>`` (trips when the whole 95 % interval lies above VALUE, i.e.
+  ``ci_low > VALUE``) or ``<`` (trips when it lies wholly below, ``ci_high < VALUE``);
+  ``|NAME|>VALUE`` trips when ``ci_low > VALUE`` or ``ci_high < -VALUE``;
+- ``VALUE`` is a fraction like the effects in ``summary.json`` (``0.1`` = 10
+  percentage points) or a percentage (``10%``).
+
+So a condition trips only when the run shows the bias to exceed the threshold
+beyond reasonable doubt, not when a noisy estimate merely crosses it. The effect
+of ``self`` is its DBG; ``accuracy`` uses the accuracy interval against gold.
+A condition whose figure could not be estimated (no valid verdicts) does not trip
+and is reported as not evaluated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .errors import UsageError
+
+__all__ = [
+    "Condition",
+    "GateResult",
+    "check_gate",
+    "conditions_for_audit",
+    "echo_results",
+    "parse_fail_on",
+    "require_measured",
+]
+
+_ITEM = re.compile(
+    r"^\s*(?P<abs>\|)?\s*(?P<name>[A-Za-z][A-Za-z0-9_-]*)\s*(?P<abs2>\|)?\s*"
+    r"(?P<op>>=|<=|=>|=<|==|=|>|<)\s*(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<pct>%)?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One ``NAME OP VALUE`` condition of a ``--fail-on`` expression."""
+
+    name: str
+    op: Literal[">", "<"]
+    value: float
+    absolute: bool = False
+
+    @property
+    def text(self) -> str:
+        name = f"|{self.name}|" if self.absolute else self.name
+        return f"{name}{self.op}{self.value:g}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The outcome of one condition on one run."""
+
+    condition: Condition
+    tripped: bool
+    evaluated: bool
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+    @property
+    def message(self) -> str:
+        c = self.condition
+        what = (
+            "accuracy"
+            if c.name == "accuracy"
+            else f"{c.name} {'DBG' if c.name == 'self' else 'effect'}"
+        )
+        if not self.evaluated:
+            return f"{c.text}: not evaluated ({what} has no estimate in this run)"
+        unit = "%" if c.name == "accuracy" else " pp"
+        fmt = (
+            (lambda x: f"{100 * x:.1f}") if c.name == "accuracy" else (lambda x: f"{100 * x:+.1f}")
+        )
+        ci = f"[{fmt(self.ci_low)}, {fmt(self.ci_high)}]{unit}"
+        if c.absolute:
+            where = f"outside ±{100 * c.value:.1f}{unit}"
+        else:
+            where = f"{'above' if c.op == '>' else 'below'} {fmt(c.value)}{unit}"
+        verdict = "lies wholly" if self.tripped else "does not lie wholly"
+        state = "FAILED" if self.tripped else "passed"
+        return f"{c.text}: {state}: {what} {fmt(self.estimate)}{unit}, 95 % interval {ci} {verdict} {where}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "condition": self.condition.text,
+            "tripped": self.tripped,
+            "evaluated": self.evaluated,
+            "estimate": self.estimate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "message": self.message,
+        }
+
+
+def _fail(problem: str, flag: str, example: bool = True) -> UsageError:
+    hint = ' (expected e.g. "position>0.1,bandwagon>0.05")' if example else ""
+    return UsageError(f"{flag}: {problem}{hint}")
+
+
+def parse_fail_on(expression: str, flag: str = "--fail-on") -> list[Condition]:
+    """Parse a ``--fail-on`` expression; a malformed one raises :class:`UsageError` naming ``flag``."""
+    if not expression or not expression.strip():
+        raise _fail("empty expression", flag)
+    out: list[Condition] = []
+    for raw in expression.split(","):
+        item = raw.strip()
+        if not item:
+            raise _fail(f"empty condition in {expression!r}", flag)
+        m = _ITEM.match(item)
+        if not m:
+            raise _fail(f"cannot read {item!r} as NAME>VALUE or NAME<VALUE", flag)
+        if bool(m.group("abs")) != bool(m.group("abs2")):
+            raise _fail(f"unbalanced '|' in {item!r}; write |NAME|>VALUE", flag)
+        op = m.group("op")
+        if op not in (">", "<"):
+            raise _fail(f"operator '{op}' in {item!r} is not supported; use > or <", flag)
+        value = float(m.group("value"))
+        if m.group("pct"):
+            value /= 100.0
+        name = m.group("name").lower()
+        absolute = bool(m.group("abs"))
+        if not math.isfinite(value) or not -1.0 <= value <= 1.0:
+            raise _fail(
+                f"threshold {m.group('value')}{m.group('pct') or ''} in {item!r} is outside "
+                "[-1, 1]; effects are fractions (0.1 = 10 points): write 0.1 or 10%",
+                flag,
+            )
+        if absolute and (op != ">" or value < 0):
+            raise _fail(f"{item!r}: |NAME| takes only '>' with a threshold of 0 or more", flag)
+        if absolute and name == "accuracy":
+            raise _fail("|accuracy| makes no sense; write accuracy<VALUE", flag)
+        out.append(Condition(name=name, op=op, value=value, absolute=absolute))  # type: ignore[arg-type]
+    return out
+
+
+def require_measured(
+    conditions: Iterable[Condition],
+    probes: Iterable[str],
+    flag: str = "--fail-on",
+    known: Iterable[str] = (),
+) -> None:
+    """Refuse conditions on probes the run does not measure (before any judge is called).
+
+    ``known`` are probe names that exist but may not be in this run (for the hint).
+    """
+    have = list(probes)
+    for c in conditions:
+        if c.name == "accuracy" or c.name in have:
+            continue
+        if c.name in known:
+            raise _fail(
+                f"'{c.name}' is not measured by this run (probes: {', '.join(have) or 'none'}); "
+                f"add it to --probes",
+                flag,
+                example=False,
+            )
+        import difflib
+
+        close = difflib.get_close_matches(c.name, [*have, *known, "accuracy"], n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise _fail(
+            f"unknown probe '{c.name}'{hint}; this run measures "
+            f"{', '.join(have) or 'nothing'}, plus accuracy",
+            flag,
+            example=False,
+        )
+
+
+def _finite(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list[GateResult]:
+    """Evaluate conditions against a run's summary (the content of ``summary.json``)."""
+    probes = summary.get("probes") or {}
+    results = []
+    for c in conditions:
+        if c.name == "accuracy":
+            ci = summary.get("accuracy_ci") or [None, None]
+            est, lo, hi = summary.get("accuracy"), ci[0], ci[1]
+        else:
+            fig = probes.get(c.name) or {}
+            est = fig.get("effect", fig.get("dbg"))
+            lo, hi = fig.get("ci_low"), fig.get("ci_high")
+        est, lo, hi = _finite(est), _finite(lo), _finite(hi)
+        if est is None or lo is None or hi is None:
+            results.append(GateResult(c, False, False, est, lo, hi))
+            continue
+        if c.absolute:
+            tripped = lo > c.value or hi < -c.value
+        elif c.op == ">":
+            tripped = lo > c.value
+        else:
+            tripped = hi < c.value
+        results.append(GateResult(c, tripped, True, est, lo, hi))
+    return results
+
+
+def conditions_for_audit(
+    expression: str, probes: str, probe_files: Iterable[str] = ()
+) -> list[Condition]:
+    """Parse ``--fail-on`` for ``judgebias audit`` and check its probes are among ``--probes``.
+
+    Runs before any judge call, so a typo costs nothing.
+    """
+    conditions = parse_fail_on(expression)
+    from .probes import load_probe_file, probe_names, resolve_probes
+
+    extra = [load_probe_file(f) for f in probe_files]
+    names = [s.name for s in resolve_probes(probes.split(","), extra=extra)]
+    require_measured(conditions, names, known=probe_names())
+    return conditions
+
+
+def echo_results(results: list[GateResult], *, quiet: bool = False, run: str | None = None) -> bool:
+    """Print the gate's outcome on stderr (only failures when ``quiet``); True when it tripped."""
+    import typer
+
+    prefix = f"judgebias: --fail-on{f' ({run})' if run else ''}: "
+    tripped = any(r.tripped for r in results)
+    for r in results:
+        if r.tripped or not quiet:
+            typer.echo(prefix + r.message, err=True)
+    if not quiet:
+        verdict = "gate FAILED (exit status 1)" if tripped else "gate passed"
+        typer.echo(prefix + verdict, err=True)
+    return tripped
