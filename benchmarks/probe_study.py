@@ -39,8 +39,7 @@ placebos:
   - id: plain
     text: "This sentence ends the response text here."
 """
-WORDS = ("amber basalt comet delta ember fjord garnet harbor iris jasper kelp lumen "
-         "mistral nectar onyx pollen quill rune sable tidal umber vale willow yarrow zephyr").split()
+WORDS = ["amber", "basalt", "comet", "delta", "ember", "fjord", "garnet", "harbor", "iris", "jasper", "kelp", "lumen", "mistral", "nectar", "onyx", "pollen", "quill", "rune", "sable", "tidal", "umber", "vale", "willow", "yarrow", "zephyr"]
 
 
 def make_pairs(path: Path, n: int, seed: int) -> None:

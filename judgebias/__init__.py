@@ -39,6 +39,8 @@ _LAZY: dict[str, str] = {
     "factor_attribution": "judgebias.stats.factors:factor_attribution",
     "plan_sample_size": "judgebias.stats.power:plan_sample_size",
     "make_judge": "judgebias.judges.base:make_judge",
+    "debias": "judgebias.debias:debias",
+    "compare_runs": "judgebias.compare:compare_runs",
     "JudgebiasError": "judgebias.errors:JudgebiasError",
 }
 
@@ -50,7 +52,9 @@ __all__ = [
     "Pair",
     "__version__",
     "audit",
+    "compare_runs",
     "dbg",
+    "debias",
     "factor_attribution",
     "lc_winrate",
     "load_lc_table",
@@ -81,7 +85,9 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import audit
+    from .compare import compare_runs
     from .data import load_pairs, read_table
+    from .debias import debias
     from .errors import JudgebiasError
     from .judges.base import make_judge
     from .pipeline import AuditConfig, AuditOutcome

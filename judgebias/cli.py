@@ -18,6 +18,16 @@ from .errors import JudgebiasError
 app = typer.Typer(
     name="judgebias",
     help="Measure, test and correct the biases of LLM judges.",
+    epilog="""Examples:
+
+  judgebias demo --out demo
+
+  judgebias audit --judge openai:gpt-4o-mini --data pairs.jsonl --probes all --out runs/4o-mini
+
+  judgebias report runs/4o-mini runs/llama-70b --out judges.html
+
+  Exit status: 0 success, 1 a --fail-on gate tripped, 2 usage or input error. 'judgebias COMMAND --help' shows each command's options and examples.
+""",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -45,6 +55,10 @@ def _parse_map(text: str | None) -> dict[str, str]:
   judgebias audit --judge openai:gpt-4o-mini --data my_pairs.jsonl --out runs/4o-mini
 
   judgebias audit --judge openai:Qwen2.5-7B-Instruct --base-url http://localhost:8000/v1 --data pairs.csv
+
+  judgebias audit --judge openai:gpt-4o-mini --data pairs.jsonl --probes all --fail-on "position>0.1,bandwagon>0.05" --quiet
+
+  --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (fractions: 0.1 = 10 points; also NAME<x, |NAME|>x, accuracy<x).
 """)
 def audit(
     judge: Annotated[str, typer.Option("--judge", help="Judge spec: sim[:k=v,...], openai:MODEL, litellm:PROVIDER/MODEL, replay:FILE.")],
@@ -64,6 +78,19 @@ def audit(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a request is abandoned and retried.")] = 60.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="CI gate, e.g. \"position>0.1,bandwagon>0.05\": exit 1 when a bias's 95% interval lies wholly above its threshold.")] = None,
+    rpm: Annotated[float | None, typer.Option("--rpm", help="Requests per minute per endpoint.")] = None,
+    tpm: Annotated[float | None, typer.Option("--tpm", help="Tokens per minute per endpoint (estimated before sending).")] = None,
+    price_in: Annotated[float | None, typer.Option("--price-in", help="USD per million prompt tokens (when the backend does not know the price).")] = None,
+    price_out: Annotated[float | None, typer.Option("--price-out", help="USD per million completion tokens.")] = None,
+    max_cost: Annotated[float | None, typer.Option("--max-cost", help="Stop sending before the run's total cost would cross this many USD (resumable).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the number of calls, estimated tokens and cost; send nothing.")] = False,
+    shard: Annotated[str | None, typer.Option("--shard", help="Run shard i/n of the pairs into its own --out; join shards with 'judgebias merge'.")] = None,
+    batch: Annotated[bool, typer.Option("--batch", help="Send the missing requests through the provider's batch API (openai:MODEL), poll, and ingest.")] = False,
+    batch_poll: Annotated[float, typer.Option("--batch-poll", help="Seconds between batch status polls.")] = 5.0,
+    transport: Annotated[str | None, typer.Option("--transport", help="openai backend: 'lean' (aiohttp, default for local servers) or 'sdk' (openai SDK, default for api.openai.com).")] = None,
+    mitigation: Annotated[str | None, typer.Option("--mitigation", help="Audit the judge with mitigations: system-prompt, few-shot, reflect, swap, multi-sample, jury:SPEC1;SPEC2, or a YAML file (comma-separated).")] = None,
+    samples: Annotated[int | None, typer.Option("--samples", help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).")] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .pipeline import AuditConfig, run_audit
@@ -73,10 +100,50 @@ def audit(
         gold_judge=gold_judge, self_answers=self_answers, out=out, concurrency=concurrency,
         limit=limit, seed=seed, base_urls=list(base_url or []), template=template,
         mapping=_parse_map(map_), mode=mode, timeout=timeout, quiet=quiet or as_json,
-        command=" ".join(["judgebias", *sys.argv[1:]]),
+        command=" ".join(["judgebias", *sys.argv[1:]]), rpm=rpm, tpm=tpm, price_in=price_in,
+        price_out=price_out, max_cost=max_cost, shard=shard, transport=transport,
+        batch=batch, batch_poll_s=batch_poll,
+        mitigations=[mitigation] if mitigation else [], samples=samples,
     )
+    for flag, value in (("--rpm", rpm), ("--tpm", tpm), ("--max-cost", max_cost),
+                        ("--price-in", price_in), ("--price-out", price_out)):
+        if value is not None and value <= 0 and flag in ("--rpm", "--tpm", "--max-cost"):
+            _fail(f"{flag}: must be positive")
+        if value is not None and value < 0:
+            _fail(f"{flag}: must not be negative")
+    conditions = None
+    if fail_on is not None:
+        from .gate import conditions_for_audit
+
+        conditions = conditions_for_audit(fail_on, probes, probe_file or [])
+    if max_cost is not None and price_in is None and price_out is None and not judge.startswith("litellm:"):
+        _fail("--max-cost: needs --price-in/--price-out (the price of this judge is unknown)")
+    if dry_run:
+        from .pipeline import plan_audit
+
+        plan = plan_audit(cfg)
+        if as_json:
+            typer.echo(json.dumps(plan, indent=2))
+        else:
+            c, t = plan["calls"], plan["tokens_estimate"]
+            cost = plan["cost_usd_at_most"]
+            typer.echo(
+                f"dry run: {plan['n_pairs']} pairs, probes {', '.join(plan['probes'])}\n"
+                f"  calls: {c['controls']} controls ({c['cached_controls']} already answered)"
+                f" + at most {c['probes_at_most']} probe and {c['self_at_most']} self calls"
+                f" = at most {c['total_at_most']}\n"
+                f"  tokens: about {t['prompt']:,} prompt, at most {t['completion_at_most']:,} completion\n"
+                f"  cost: {'unknown (give --price-in/--price-out)' if cost is None else f'at most ${cost:.2f}'}\n"
+                "nothing was sent."
+            )
+        return
     outcome = run_audit(cfg)
     _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)
+    if conditions is not None:
+        from .gate import check_gate, echo_results
+
+        if echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json):
+            raise typer.Exit(1)
 
 
 def _print_outcome(summary: dict[str, object], out: Path, *, quiet: bool, as_json: bool) -> None:
@@ -124,6 +191,7 @@ def serve_sim(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fault and latency draws.")] = 0,
     stall_s: Annotated[float, typer.Option("--stall-s", help="How long a stall fault holds a request.")] = 120.0,
     retry_after: Annotated[float, typer.Option("--retry-after", help="Retry-After seconds sent with 429.")] = 1.0,
+    require_key_env: Annotated[str | None, typer.Option("--require-key-env", help="Require 'Authorization: Bearer $VAR' (the key is read from this environment variable).")] = None,
 ) -> None:
     """Serve the simulated judge behind an OpenAI-compatible HTTP endpoint."""
     from .judges.base import parse_spec
@@ -139,29 +207,70 @@ def serve_sim(
         _fail("--latency-ms: must not be negative")
     if not 0 <= port <= 65535:
         _fail(f"--port: {port} is not a TCP port")
+    api_key = None
+    if require_key_env:
+        import os
+
+        api_key = os.environ.get(require_key_env)
+        if not api_key:
+            _fail(f"--require-key-env: the environment variable {require_key_env} is not set")
     cfg = ServerConfig(params=parse_sim_params(rest), latency_ms=latency_ms,
-                       fault_rate=fault_rate, seed=seed, stall_s=stall_s, retry_after_s=retry_after)
+                       fault_rate=fault_rate, seed=seed, stall_s=stall_s, retry_after_s=retry_after,
+                       api_key=api_key)
     try:
         serve(cfg, host=host, port=port)
     except OSError as exc:
         _fail(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})")
 
 
-@app.command(epilog="""Example:
+@app.command(epilog="""Examples:
 
-  judgebias report runs/gpt-4o-mini --out report.html
+  judgebias report runs/gpt-4o-mini
+
+  judgebias report runs/gpt-4o-mini runs/llama-70b runs/qwen-7b --out judges.html
+
+  judgebias report runs/gpt-4o-mini --fail-on "position>0.1" --quiet
+
+  With one RUN the report is written to RUN/report.html (or --out); with several, one page compares the judges side by side (default judgebias-comparison.html). No judge is called: everything comes from the run folders.
 """)
 def report(
     runs: Annotated[list[str], typer.Argument(help="Run folders written by 'judgebias audit'.")],
-    out: Annotated[str | None, typer.Option("--out", help="Output HTML (default: RUN/report.html).")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="Output HTML (default: RUN/report.html; several runs: judgebias-comparison.html).")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Also gate the stored runs: exit 1 when a bias's 95% interval lies wholly above its threshold.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors and gate failures.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the written path (and gate results) as JSON.")] = False,
 ) -> None:
-    """Re-render the HTML report of stored runs, without calling any judge."""
-    from .report.render import write_report
+    """Re-render the HTML report of stored runs (several: compare the judges), without calling any judge."""
+    from .gate import check_gate, echo_results, parse_fail_on, require_measured
+    from .report.render import write_comparison, write_report
+    from .report.runs import read_run
 
-    if len(runs) > 1:
-        _fail("report: comparing several runs in one report is not available yet; give one RUN")
-    path = write_report(Path(runs[0]), Path(out) if out else None)
-    typer.echo(str(path))
+    conditions = parse_fail_on(fail_on) if fail_on is not None else None
+    paths = [Path(r) for r in runs]
+    checked = []
+    for p in paths if conditions is not None else []:
+        summary = read_run(p).summary
+        require_measured(conditions or [], summary.get("probes") or {})
+        checked.append((p, check_gate(summary, conditions or [])))
+    if len(paths) == 1:
+        written = write_report(paths[0], Path(out) if out else None)
+    else:
+        written = write_comparison(paths, Path(out or "judgebias-comparison.html"))
+    gates: dict[str, list[dict[str, object]]] = {}
+    tripped = False
+    for p, results in checked:
+        gates[str(p)] = [r.as_dict() for r in results]
+        label = str(p) if len(paths) > 1 else None
+        tripped = echo_results(results, quiet=quiet or as_json, run=label) or tripped
+    if as_json:
+        payload: dict[str, object] = {"report": str(written), "runs": [str(p) for p in paths]}
+        if conditions is not None:
+            payload["gate"] = {"tripped": tripped, "results": gates}
+        typer.echo(json.dumps(payload, indent=2))
+    elif not quiet:
+        typer.echo(str(written))
+    if tripped:
+        raise typer.Exit(1)
 
 
 def _parse_where(items: list[str] | None) -> dict[str, list[str]]:
@@ -243,6 +352,44 @@ def analyze(
     typer.echo(f"wrote {Path(out) / 'summary.csv'}, summary.json, report.html")
 
 
+@app.command(epilog="""Example (an audit split over 4 machines, then summarised on one):
+
+  judgebias audit --judge openai:M --base-url http://vllm-1:8000/v1 --data pairs.jsonl --shard 1/4 --out shard1
+
+  ...
+
+  judgebias merge shard1 shard2 shard3 shard4 --out full
+
+  judgebias audit --judge openai:M --data pairs.jsonl --out full     # everything cached: sends nothing
+""")
+def merge(
+    stores: Annotated[list[str], typer.Argument(help="Run folders or store files (store.sqlite) to combine.")],
+    out: Annotated[str, typer.Option("--out", help="Run folder or .sqlite file to merge into (created if missing).")] = "judgebias-merged",
+) -> None:
+    """Combine the stores of several runs or shards; answered requests are copied once."""
+    from .store import STORE_NAME, Store
+
+    def store_path(text: str, must_exist: bool) -> Path:
+        p = Path(text)
+        if p.suffix != ".sqlite":
+            p = p / STORE_NAME
+        if must_exist and not p.exists():
+            _fail(f"{text}: no judgebias store there (expected {p})")
+        return p
+
+    sources = [store_path(s, True) for s in stores]
+    target = store_path(out, False)
+    added = 0
+    with Store(target) as dst:
+        for src_path in sources:
+            if src_path.resolve() == target.resolve():
+                continue
+            with Store(src_path) as src:
+                added += dst.merge_from(src)
+        total = dst.count().get("ok", 0)
+    typer.echo(f"merged {len(sources)} store(s) into {target}: {added} answers added, {total} in all")
+
+
 from . import cli_stats  # noqa: E402  (the table commands live in their own module)
 
 app.command("lc", epilog="""Examples:
@@ -263,6 +410,29 @@ app.command("plan", epilog="""Example:
 
   judgebias plan --effect 0.05 --baseline-flip 0.1
 """)(cli_stats.plan_command)
+
+from . import cli_debias  # noqa: E402  (corrections and comparisons live in their own module)
+
+app.command("debias", epilog="""Examples:
+
+  judgebias debias judgments.csv.gz --method swap --first winner_noswap --second winner_swap --gold label --group judge,strategy --out swapped.csv
+
+  judgebias debias scores.csv --method bpc --first s1_ab,s2_ab --second s1_ba,s2_ba --out calibrated.csv
+
+  judgebias debias annotations_*.json.gz --method length
+
+  judgebias debias runs/gpt-4o-mini --method placebo
+
+  swap writes the input rows with a new column (swap_verdict): 1 or 2 when both orders agree, tie when they disagree, empty when either verdict is unparseable.
+""")(cli_debias.debias_command)
+app.command("compare", epilog="""Examples:
+
+  judgebias audit --judge "sim:position=0.3,suppression=0.5" --out runs/plain
+  judgebias audit --judge "sim:position=0.3,suppression=0.5" --mitigation swap --out runs/swap
+  judgebias compare runs/plain runs/swap --out swap.html
+
+  Differences are B - A. Runs on the same pairs are compared pair by pair (bootstrap interval, randomisation p-value); other runs by Newcombe's interval from each run's own interval.
+""")(cli_debias.compare_command)
 
 
 def main() -> None:

@@ -24,15 +24,20 @@ from . import __version__
 from .data import bundled_pairs_path, load_pairs
 from .errors import InputError, UsageError
 from .judges.base import JudgeOptions, make_judge, parse_spec
+from .loop import run_async
+from .mitigations import Mitigations, plan_mitigations
 from .probes import ProbeSpec, control_variant, load_probe_file, perturb, resolve_probes
 from .prompts import (
+    Position,
     Template,
     default_template,
     load_template,
     parse_logprob_preference,
+    parse_scores,
     parse_verdict,
     position_to_label,
     render,
+    scores_to_preference,
 )
 from .runner import RunnerConfig, run_requests
 from .stats.intervals import bh_adjust
@@ -41,9 +46,18 @@ from .stats.position import position_stats
 from .store import STORE_NAME, Store
 from .types import ChatRequest, JudgeCall, Order, Pair, Variant
 
-__all__ = ["AuditConfig", "AuditOutcome", "build_calls", "build_records", "run_audit", "summarize"]
+__all__ = [
+    "AuditConfig",
+    "AuditOutcome",
+    "build_calls",
+    "build_records",
+    "plan_audit",
+    "run_audit",
+    "shard_pairs",
+    "summarize",
+]
 
-MODES = ("verdict", "logprob")
+MODES = ("verdict", "logprob", "score")
 
 
 @dataclass
@@ -67,6 +81,18 @@ class AuditConfig:
     quiet: bool = False
     command: str | None = None
     write_report: bool = True
+    rpm: float | None = None
+    tpm: float | None = None
+    price_in: float | None = None
+    price_out: float | None = None
+    max_cost: float | None = None
+    shard: str | None = None
+    transport: str | None = None
+    batch: bool = False
+    batch_poll_s: float = 5.0
+    mitigations: list[str] = field(default_factory=list)
+    """``--mitigation`` items (see :mod:`judgebias.mitigations`)."""
+    samples: int | None = None
 
 
 @dataclass
@@ -77,17 +103,31 @@ class AuditOutcome:
     pairs: list[Pair]
 
 
-def build_calls(variants: list[Variant], template: Template, model: str, mode: str) -> list[JudgeCall]:
-    """Every judge call for these variants: both orders, or the one order a variant targets."""
+def build_calls(
+    variants: list[Variant], template: Template, model: str, mode: str,
+    mitigation: Mitigations | None = None,
+) -> list[JudgeCall]:
+    """Every judge call for these variants: both orders, or the one order a variant targets.
+
+    ``mitigation`` applies the prompt mitigations to the messages and, for ``swap``,
+    records each request's swapped-order twin.
+    """
     calls: list[JudgeCall] = []
     for v in variants:
         orders: tuple[Order, ...] = (v.only_order,) if v.only_order else ("ab", "ba")
         for order in orders:
+            messages = render(template, v, order, mode)
+            if mitigation is not None:
+                messages = mitigation.messages(messages)
+                if mitigation.needs_twin:
+                    other: Order = "ba" if order == "ab" else "ab"
+                    mitigation.add_twin(messages,
+                                        mitigation.messages(render(template, v, other, mode)))
             req = ChatRequest(
                 model=model,
-                messages=render(template, v, order, mode),
+                messages=messages,
                 temperature=0.0,
-                max_tokens=1 if mode == "logprob" else 512,
+                max_tokens={"logprob": 1, "score": 32}.get(mode, 512),
                 logprobs=mode == "logprob",
                 top_logprobs=5 if mode == "logprob" else None,
             )
@@ -114,8 +154,10 @@ def perturbation_variants(
     return out
 
 
-def build_records(calls: list[JudgeCall], store: Store, pairs: list[Pair]) -> pd.DataFrame:
-    """One tidy row per judge call, joined with its stored answer."""
+def build_records(
+    calls: list[JudgeCall], store: Store, pairs: list[Pair], mode: str = "verdict"
+) -> pd.DataFrame:
+    """One tidy row per judge call, joined with its stored answer (parsed as ``mode`` asks)."""
     gold = {p.id: p.gold for p in pairs}
     stored = store.get_many(c.request.key() for c in calls)
     rows: list[dict[str, Any]] = []
@@ -123,10 +165,15 @@ def build_records(calls: list[JudgeCall], store: Store, pairs: list[Pair]) -> pd
         key = c.request.key()
         s = stored.get(key)
         comp = s.completion if s is not None and s.status == "ok" else None
-        pos = parse_verdict(comp.text) if comp is not None else None
-        p_first = parse_logprob_preference(comp.top_logprobs) if comp is not None else None
-        if pos is None and p_first is not None:
-            pos = "first" if p_first > 0.5 else "second" if p_first < 0.5 else "tie"
+        pos: Position | None = None
+        p_first: float | None = None
+        if comp is not None and mode == "score":
+            pos, p_first = scores_to_preference(parse_scores(comp.text))
+        elif comp is not None:
+            pos = parse_verdict(comp.text)
+            p_first = parse_logprob_preference(comp.top_logprobs)
+            if pos is None and p_first is not None:
+                pos = "first" if p_first > 0.5 else "second" if p_first < 0.5 else "tie"
         v = c.variant
         rows.append({
             "pair_id": v.pair_id,
@@ -213,6 +260,51 @@ def self_stats(records: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def shard_pairs(pairs: list[Pair], shard: str) -> list[Pair]:
+    """The pairs of shard ``i/n``: those whose id hashes to i-1 modulo n.
+
+    Deterministic and independent of file order, so n machines running shards
+    1/n ... n/n cover every pair exactly once; ``judgebias merge`` joins their stores.
+    """
+    import hashlib
+
+    try:
+        i_text, n_text = shard.split("/")
+        i, n = int(i_text), int(n_text)
+    except ValueError:
+        raise UsageError(f"--shard: '{shard}' is not of the form i/n (e.g. 2/8)") from None
+    if not 1 <= i <= n:
+        raise UsageError(f"--shard: {shard}: i must be between 1 and n")
+
+    def bucket(pid: str) -> int:
+        return int.from_bytes(hashlib.sha256(pid.encode("utf-8")).digest()[:8], "big") % n
+
+    return [p for p in pairs if bucket(p.id) == i - 1]
+
+
+def soft_position(ctrl: pd.DataFrame) -> dict[str, Any]:
+    """Position bias from soft preferences (logprob or score modes), when the judge gave them.
+
+    Per pair, P(first shown is better) in both orders; ``soft_effect`` is the mean over
+    pairs of p_ab + p_ba - 1 (0 for a fair judge, positive toward the first position),
+    with a t interval over pairs.
+    """
+    if "p_first" not in ctrl.columns or ctrl["p_first"].notna().sum() == 0:
+        return {}
+    from scipy import stats as st
+
+    wide = ctrl.pivot_table(index="pair_id", columns="order", values="p_first", aggfunc="first")
+    if not {"ab", "ba"} <= set(wide.columns):
+        return {}
+    d = (wide["ab"] + wide["ba"] - 1.0).dropna().to_numpy(dtype=float)
+    if len(d) < 2:
+        return {}
+    mean, sem = float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
+    half = float(st.t.ppf(0.975, len(d) - 1)) * sem
+    return {"soft_effect": mean, "soft_ci_low": mean - half, "soft_ci_high": mean + half,
+            "soft_n": len(d)}
+
+
 def _severity(effect: float, p_adj: float) -> str:
     if math.isnan(effect) or math.isnan(p_adj) or p_adj >= 0.05:
         return "not detected"
@@ -251,6 +343,7 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
             "consistency_ci_low", "consistency_ci_high", "preference_fairness", "n_pairs",
             "n_invalid", "n_primacy", "n_recency", "n_consistent",
             "accuracy", "accuracy_first", "accuracy_second")}
+        out["position"].update(soft_position(ctrl))
     for spec in probes:
         if spec.kind == "perturbation":
             fig = perturbation_stats(records, spec.name, spec.direction)
@@ -288,36 +381,50 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     template = load_template(cfg.template) if cfg.template else default_template()
     data_path = cfg.data or str(bundled_pairs_path())
     pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
+    if cfg.shard:
+        pairs = shard_pairs(pairs, cfg.shard)
     wants_self = any(p.kind == "self" for p in probes)
     if wants_self and not cfg.gold_judge:
         raise UsageError("--probes self: needs --gold-judge SPEC to score the judge's own answers")
-    judge = make_judge(cfg.judge, JudgeOptions(base_urls=cfg.base_urls, timeout=cfg.timeout))
-    gold_judge = (
-        make_judge(cfg.gold_judge, JudgeOptions(base_urls=cfg.base_urls, timeout=cfg.timeout))
-        if wants_self and cfg.gold_judge else None
-    )
+    plan = plan_mitigations(cfg.mitigations, samples=cfg.samples, mode=cfg.mode,
+                            self_probe=wants_self)
+    options = JudgeOptions(base_urls=cfg.base_urls, timeout=cfg.timeout,
+                           extra={"transport": cfg.transport} if cfg.transport else {})
+    judge = make_judge(cfg.judge, options)
+    mit = Mitigations.create(plan, judge, options, cfg.mode)
+    gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out: cannot create {out} ({exc.strerror or exc})") from None
     started = time.time()
     try:
+        endpoints = max(1, len(cfg.base_urls))
         runner_cfg = RunnerConfig(concurrency=cfg.concurrency, timeout=cfg.timeout,
+                                  rpm=cfg.rpm * endpoints if cfg.rpm else None,
+                                  tpm=cfg.tpm * endpoints if cfg.tpm else None,
+                                  price_in=cfg.price_in, price_out=cfg.price_out,
+                                  max_cost=cfg.max_cost, batch=cfg.batch,
+                                  batch_poll_s=cfg.batch_poll_s,
                                   max_attempts=cfg.max_attempts, progress=not cfg.quiet)
-        calls = build_calls([control_variant(p) for p in pairs], template, judge.model, cfg.mode)
+        calls = build_calls([control_variant(p) for p in pairs], template, mit.judge.model,
+                            cfg.mode, mit)
         with Store(out / STORE_NAME) as store:
             store.set_meta("judge", judge.spec)
             # phase 1: the controls, shared by every probe
-            counts = await run_requests([c.request for c in calls], judge, store, runner_cfg,
-                                        label="controls")
-            records = build_records(calls, store, pairs)
+            counts = await mit.run([c.request for c in calls], store, runner_cfg,
+                                   label="controls")
+            records = build_records(calls, store, pairs, cfg.mode)
             # phase 2: cues and placebos, targeted by each order's control verdict
             pert = [s for s in probes if s.kind == "perturbation"]
             if pert:
                 more = build_calls(perturbation_variants(pairs, pert, records, cfg.seed),
-                                   template, judge.model, cfg.mode)
-                counts = counts.merged(await run_requests(
-                    [c.request for c in more], judge, store, runner_cfg, label="probes"))
+                                   template, mit.judge.model, cfg.mode, mit)
+                counts = counts.merged(await mit.run(
+                    [c.request for c in more], store, runner_cfg, label="probes"))
                 calls += more
-                records = build_records(calls, store, pairs)
+                records = build_records(calls, store, pairs, cfg.mode)
             # the self probe: own answers, judged by the judge and by the gold judge
             if wants_self and gold_judge is not None:
                 if cfg.self_answers:
@@ -330,17 +437,19 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     own = {pid: s.completion.text for pid, r in gen.items()
                            if (s := got.get(r.key())) and s.completion is not None}
                 sv = self_variants(pairs, own)
-                mine = build_calls(sv, template, judge.model, cfg.mode)
+                mine = build_calls(sv, template, mit.judge.model, cfg.mode, mit)
                 gold_sv = [replace(v, kind="self-gold") for v in sv]
                 theirs = build_calls(gold_sv, template, gold_judge.model, cfg.mode)
-                counts = counts.merged(await run_requests(
-                    [c.request for c in mine], judge, store, runner_cfg, label="self"))
+                counts = counts.merged(await mit.run(
+                    [c.request for c in mine], store, runner_cfg, label="self"))
                 counts = counts.merged(await run_requests(
                     [c.request for c in theirs], gold_judge, store, runner_cfg, label="self (gold)"))
                 calls += mine + theirs
-                records = build_records(calls, store, pairs)
+                records = build_records(calls, store, pairs, cfg.mode)
+            usage = mit.usage(store)
     finally:
         await judge.aclose()
+        await mit.aclose()
         if gold_judge is not None:
             await gold_judge.aclose()
 
@@ -381,6 +490,13 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "planted": _planted(cfg.judge),
         },
     }
+    summary["run"]["mitigations"] = list(plan.names)
+    summary["run"]["mitigation"] = mit.describe()
+    summary["calls"]["per_verdict"] = plan.calls_per_verdict
+    if usage is not None:  # a wrapper: count the backend requests behind the verdicts
+        summary["calls"]["verdicts"] = mit.verdicts.total
+        summary["tokens"] = usage["tokens"]
+        summary["cost_usd"] = usage["cost_usd"]
     summary = _clean(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     records.to_parquet(out / "records.parquet", index=False)
@@ -392,16 +508,64 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     return AuditOutcome(out=out, summary=summary, records=records, pairs=pairs)
 
 
+def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
+    """What an audit would send, without sending anything (``--dry-run``).
+
+    The controls are counted exactly; perturbation and self calls depend on the
+    control verdicts, so their count is the upper bound (every order of every pair
+    named an answer). Requests already answered in the run folder's store are
+    subtracted from the controls. Tokens are estimated at 4 characters a token plus
+    each request's max_tokens; the cost uses --price-in/--price-out when given.
+    """
+    from .runner import RunnerConfig, estimate_tokens, price
+
+    extra = [load_probe_file(f) for f in cfg.probe_files]
+    probes = resolve_probes(cfg.probes, extra=extra)
+    template = load_template(cfg.template) if cfg.template else default_template()
+    pairs = load_pairs(cfg.data or str(bundled_pairs_path()), mapping=cfg.mapping or None,
+                       limit=cfg.limit)
+    if cfg.shard:
+        pairs = shard_pairs(pairs, cfg.shard)
+    if cfg.mode not in MODES:
+        raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
+    calls = build_calls([control_variant(p) for p in pairs], template, "model", cfg.mode)
+    pt = sum(estimate_tokens(c.request)[0] for c in calls)
+    ct = sum(estimate_tokens(c.request)[1] for c in calls)
+    per_call_pt = pt / max(1, len(calls))
+    per_call_ct = ct / max(1, len(calls))
+    n_pert = sum(1 for s in probes if s.kind == "perturbation") * len(pairs) * 4
+    n_self = len(pairs) * 9 if any(s.kind == "self" for s in probes) else 0
+    cached = 0
+    store_path = Path(cfg.out) / STORE_NAME
+    if store_path.exists():
+        with Store(store_path) as store:
+            have = store.ok_keys()
+        judge_model = make_judge(cfg.judge, JudgeOptions(base_urls=cfg.base_urls)).model
+        real = build_calls([control_variant(p) for p in pairs], template, judge_model, cfg.mode)
+        cached = sum(1 for c in real if c.request.key() in have)
+    total = len(calls) + n_pert + n_self
+    est_pt = int(pt + per_call_pt * (n_pert + n_self))
+    est_ct = int(ct + per_call_ct * (n_pert + n_self))
+    cost = price(RunnerConfig(price_in=cfg.price_in, price_out=cfg.price_out), est_pt, est_ct)
+    return {
+        "judge": cfg.judge, "n_pairs": len(pairs), "probes": [p.name for p in probes],
+        "calls": {"controls": len(calls), "probes_at_most": n_pert, "self_at_most": n_self,
+                  "total_at_most": total, "cached_controls": cached},
+        "tokens_estimate": {"prompt": est_pt, "completion_at_most": est_ct},
+        "cost_usd_at_most": cost,
+    }
+
+
 def run_audit(cfg: AuditConfig) -> AuditOutcome:
     """Run an audit to completion; safe to call inside a running event loop (Jupyter)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(run_audit_async(cfg))
+        return run_async(run_audit_async(cfg))
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(1) as ex:
-        return ex.submit(lambda: asyncio.run(run_audit_async(cfg))).result()
+        return ex.submit(lambda: run_async(run_audit_async(cfg))).result()
 
 
 def command_line() -> str:

@@ -1,0 +1,610 @@
+"""Two audits side by side: ``judgebias compare RUN_A RUN_B [--out FILE]``.
+
+For every probe of either run, and for accuracy and the tie share of the control
+verdicts: the figure with its 95 % interval in each run, the difference
+``B - A`` (RUN_A is "before", RUN_B "after") with its own 95 % interval and
+p-value, and ``ratio = B / A``; plus each run's judge, mitigations, calls, tokens
+and cost. Written as CSV or JSON (by the suffix of ``--out``) or as one
+self-contained HTML page (``.html``).
+
+How the difference is tested
+----------------------------
+Each figure of a run is a ratio of per-pair sums over the pairs it judged
+(position: primacy minus recency over pairs with two valid control verdicts;
+a perturbation probe: cue flips minus placebo flips over its units, each unit a
+pair in one order; self: the judge's minus the gold judge's preference for the
+judge's own answer; accuracy: credit over valid control verdicts; ties: tie
+verdicts over valid control verdicts).
+
+* **Paired** (``method = "paired bootstrap"``), when both runs have their records
+  and judged the same pairs (at least half of each run's pairs share an id and the
+  same texts): the difference is computed on the shared pairs. Its interval is the
+  percentile interval of a bootstrap over pairs (the same resampled pairs in both
+  runs, ``n_boot`` draws, seeded); its p-value is a paired randomisation test (each
+  shared pair's two runs are exchanged with probability one half; ``n_boot``
+  permutations; p = (1 + #|D*| >= |D|) / (1 + n_boot)). Pairing removes the
+  pair-to-pair variation the two runs share, so a mitigation's effect is measured
+  far more precisely than from two independent intervals.
+* **Independent** (``method = "newcombe"``), otherwise: Newcombe's square-and-add
+  (MOVER) interval from each run's own interval,
+  ``D - sqrt((B - lo_B)^2 + (hi_A - A)^2)`` to ``D + sqrt((hi_B - B)^2 + (A - lo_A)^2)``.
+  For a proportion with Wilson intervals (accuracy, ties) this is exactly Newcombe's
+  hybrid score interval for independent proportions (statsmodels
+  ``confint_proportions_2indep(method="newcomb")``); for an effect that is itself a
+  difference it is the same recovery of variance from each run's interval. The
+  p-value is the normal test with the standard error recovered from those intervals.
+
+Benjamini-Hochberg adjusts the probe rows' p-values together (``p_adjusted``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, UsageError
+
+__all__ = [
+    "COMPARE_COLUMNS",
+    "RunData",
+    "compare_runs",
+    "comparison_json",
+    "read_run_folder",
+    "render_compare_html",
+    "write_compare",
+]
+
+COMPARE_COLUMNS: tuple[str, ...] = (
+    "figure",
+    "effect_a",
+    "ci_low_a",
+    "ci_high_a",
+    "n_a",
+    "effect_b",
+    "ci_low_b",
+    "ci_high_b",
+    "n_b",
+    "difference",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+    "p_adjusted",
+    "ratio",
+    "method",
+    "n_shared",
+)
+"""The columns of the comparison table (figures as fractions; ``difference`` = B - A)."""
+
+_CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
+
+
+@dataclass
+class RunData:
+    path: Path
+    label: str
+    summary: dict[str, Any]
+    records: pd.DataFrame | None
+    pairs: pd.DataFrame | None
+
+
+def read_run_folder(path: str | Path, label: str | None = None) -> RunData:
+    """Read a run folder's summary.json and, when present, its records and pairs."""
+    p = Path(path)
+    if not p.is_dir():
+        raise InputError(str(p), "not a run folder (a directory written by 'judgebias audit')")
+    sp = p / "summary.json"
+    if not sp.exists():
+        raise InputError(str(sp), "missing: this folder holds no finished audit")
+    try:
+        summary = json.loads(sp.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(sp), f"unreadable summary ({exc})") from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("probes"), dict):
+        raise InputError(str(sp), "not a judgebias summary (no 'probes' section)")
+
+    def table(*names: str) -> pd.DataFrame | None:
+        for name in names:
+            f = p / name
+            if f.exists():
+                try:  # through a file handle: a folder name with ':' is not a URI
+                    with f.open("rb") as fh:
+                        return pd.read_parquet(fh) if f.suffix == ".parquet" else pd.read_csv(fh)
+                except Exception as exc:
+                    raise InputError(str(f), f"unreadable table ({exc})") from None
+        return None
+
+    return RunData(
+        path=p,
+        label=label or p.name,
+        summary=summary,
+        records=table("records.parquet", "records.csv"),
+        pairs=table("pairs.parquet", "pairs.csv"),
+    )
+
+
+# --------------------------------------------------------------------------- per-pair sums
+
+
+def _pair_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFrame:
+    """Per pair: ``num`` and ``den`` whose ratio of sums is the figure."""
+    from .stats.perturbation import perturbation_units
+    from .stats.position import classify_orders
+
+    empty = pd.DataFrame(columns=["num", "den"], dtype=float)
+    if records is None or records.empty or "kind" not in records.columns:
+        return empty
+    ctrl = records[records["kind"] == "control"]
+    if figure in ("position", "accuracy", "ties"):
+        if ctrl.empty:
+            return empty
+        wide = ctrl.pivot_table(
+            index="pair_id", columns="order", values="verdict", aggfunc="first", dropna=False
+        ).reindex(columns=["ab", "ba"])
+        if figure == "position":
+            cls = classify_orders(wide["ab"], wide["ba"])
+            num = cls.map({"primacy": 1.0, "recency": -1.0, "consistent": 0.0})
+            return pd.DataFrame({"num": num.fillna(0.0), "den": cls.notna().astype(float)})
+        v = ctrl[ctrl["verdict"].isin(["a", "b", "tie"])]
+        if figure == "ties":
+            g = v.assign(t=(v["verdict"] == "tie").astype(float)).groupby("pair_id")["t"]
+            return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
+        v = v[v["gold"].isin(["a", "b"])]
+        credit = np.where(v["verdict"] == v["gold"], 1.0, np.where(v["verdict"] == "tie", 0.5, 0.0))
+        g = v.assign(c=credit).groupby("pair_id")["c"]
+        return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
+    if figure == "self":
+        s = records[records["probe"] == "self"].copy()
+        if s.empty:
+            return empty
+        s["own"] = s["verdict"].map(_CREDIT)
+        pref = s.pivot_table(
+            index=["pair_id", "variant"], columns="kind", values="own", aggfunc="mean"
+        )
+        if not {"self", "self-gold"} <= set(pref.columns):
+            return empty
+        d = (pref["self"] - pref["self-gold"]).dropna().reset_index(name="d")
+        g = d.groupby("pair_id")["d"]
+        return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
+    if (records["probe"] == figure).sum() == 0:
+        return empty
+    u = perturbation_units(records, figure, direction)
+    u = u[u["valid"]]
+    u = u.assign(d=u["flip"].astype(float) - u["placebo_flip"].astype(float))
+    g = u.groupby("pair_id")["d"]
+    return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
+
+
+def _shared_pairs(a: RunData, b: RunData) -> tuple[list[str], bool]:
+    """Pair ids both runs judged with the same texts, and whether they are most of each."""
+    if a.records is None or b.records is None or a.records.empty or b.records.empty:
+        return [], False
+    ia = set(map(str, a.records["pair_id"].unique()))
+    ib = set(map(str, b.records["pair_id"].unique()))
+    shared = ia & ib
+    if (
+        a.pairs is not None
+        and b.pairs is not None
+        and "id" in a.pairs.columns
+        and "id" in b.pairs.columns
+    ):
+        cols = [
+            c
+            for c in ("instruction", "response_a", "response_b")
+            if c in a.pairs.columns and c in b.pairs.columns
+        ]
+        if cols:
+            pa = a.pairs.assign(id=a.pairs["id"].astype(str)).set_index("id")[cols]
+            pb = b.pairs.assign(id=b.pairs["id"].astype(str)).set_index("id")[cols]
+            common = sorted(shared & set(pa.index) & set(pb.index))
+            same = (pa.loc[common].astype(str) == pb.loc[common].astype(str)).all(axis=1)
+            shared = set(same[same].index) | (shared - set(pa.index) - set(pb.index))
+    ids = sorted(shared)
+    ok = bool(ids) and len(ids) >= 0.5 * len(ia) and len(ids) >= 0.5 * len(ib)
+    return ids, ok
+
+
+def _paired(
+    sa: pd.DataFrame,
+    sb: pd.DataFrame,
+    ids: list[str],
+    n_boot: int,
+    rng: np.random.Generator,
+    alpha: float,
+) -> dict[str, Any] | None:
+    na = sa["num"].reindex(ids).fillna(0.0).to_numpy(float)
+    da = sa["den"].reindex(ids).fillna(0.0).to_numpy(float)
+    nb = sb["num"].reindex(ids).fillna(0.0).to_numpy(float)
+    db = sb["den"].reindex(ids).fillna(0.0).to_numpy(float)
+    if da.sum() == 0 or db.sum() == 0:
+        return None
+    d_obs = nb.sum() / db.sum() - na.sum() / da.sum()
+    n = len(ids)
+    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = (w @ nb) / (w @ db) - (w @ na) / (w @ da)
+    boot = boot[np.isfinite(boot)]
+    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2]) if len(boot) else (math.nan, math.nan)
+    s = rng.integers(0, 2, size=(n_boot, n)).astype(float)
+    t = 1.0 - s
+    with np.errstate(invalid="ignore", divide="ignore"):
+        perm = (s @ nb + t @ na) / (s @ db + t @ da) - (t @ nb + s @ na) / (t @ db + s @ da)
+    perm = perm[np.isfinite(perm)]
+    p = (1.0 + float(np.sum(np.abs(perm) >= abs(d_obs) - 1e-12))) / (1.0 + len(perm))
+    return {
+        "difference": float(d_obs),
+        "diff_ci_low": float(lo),
+        "diff_ci_high": float(hi),
+        "p_value": min(1.0, p),
+        "method": "paired bootstrap",
+        "n_shared": n,
+    }
+
+
+def _independent(
+    ea: float, la: float, ua: float, eb: float, lb: float, ub: float, alpha: float
+) -> dict[str, Any]:
+    from scipy.stats import norm
+
+    vals = (ea, la, ua, eb, lb, ub)
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in vals):
+        return {
+            "difference": eb - ea if None not in (ea, eb) else math.nan,
+            "diff_ci_low": math.nan,
+            "diff_ci_high": math.nan,
+            "p_value": math.nan,
+            "method": "newcombe",
+            "n_shared": 0,
+        }
+    d = eb - ea
+    lo = d - math.sqrt((eb - lb) ** 2 + (ua - ea) ** 2)
+    hi = d + math.sqrt((ub - eb) ** 2 + (ea - la) ** 2)
+    z = float(norm.ppf(1 - alpha / 2))
+    se = math.sqrt(((ua - la) / (2 * z)) ** 2 + ((ub - lb) / (2 * z)) ** 2)
+    p = 1.0 if d == 0 else (0.0 if se == 0 else float(2 * norm.sf(abs(d) / se)))
+    return {
+        "difference": d,
+        "diff_ci_low": lo,
+        "diff_ci_high": hi,
+        "p_value": p,
+        "method": "newcombe",
+        "n_shared": 0,
+    }
+
+
+def _own_ci(
+    sums: pd.DataFrame, n_boot: int, rng: np.random.Generator, alpha: float
+) -> tuple[float, float, float, float]:
+    """A figure with a bootstrap interval over pairs, from per-pair sums (ties row)."""
+    num, den = sums["num"].to_numpy(float), sums["den"].to_numpy(float)
+    if den.sum() == 0:
+        return math.nan, math.nan, math.nan, 0
+    est = num.sum() / den.sum()
+    n = len(num)
+    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = (w @ num) / (w @ den)
+    boot = boot[np.isfinite(boot)]
+    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    return float(est), float(lo), float(hi), float(den.sum())
+
+
+def _figure_of(summary: dict[str, Any], name: str) -> tuple[float, float, float, float]:
+    nan = math.nan
+    if name == "accuracy":
+        ci = summary.get("accuracy_ci") or [None, None]
+        pos = summary.get("probes", {}).get("position", {})
+        n = pos.get("n_pairs", summary.get("n_pairs"))
+        vals = (summary.get("accuracy"), ci[0], ci[1], n)
+    else:
+        f = summary.get("probes", {}).get(name)
+        if not isinstance(f, dict):
+            return nan, nan, nan, nan
+        vals = (f.get("effect", f.get("dbg")), f.get("ci_low"), f.get("ci_high"), f.get("n"))
+    return tuple(nan if v is None else float(v) for v in vals)  # type: ignore[return-value]
+
+
+def _run_info(r: RunData) -> dict[str, Any]:
+    s = r.summary
+    run = s.get("run") or {}
+    calls = s.get("calls") or {}
+    return {
+        "label": r.label,
+        "path": str(r.path),
+        "judge": s.get("judge"),
+        "mitigations": run.get("mitigations") or [],
+        "n_pairs": s.get("n_pairs"),
+        "accuracy": s.get("accuracy"),
+        "accuracy_ci": s.get("accuracy_ci"),
+        "calls": calls.get("total"),
+        "calls_sent": calls.get("sent"),
+        "calls_cached": calls.get("cached"),
+        "calls_failed": calls.get("failed"),
+        "verdicts": calls.get("verdicts", calls.get("total")),
+        "calls_per_verdict": calls.get("per_verdict", 1),
+        "tokens": (s.get("tokens") or {}).get("total"),
+        "cost_usd": s.get("cost_usd"),
+        "seconds": run.get("seconds"),
+        "mode": run.get("mode"),
+        "planted": run.get("planted"),
+    }
+
+
+def compare_runs(
+    run_a: str | Path | RunData,
+    run_b: str | Path | RunData,
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
+    """Compare two run folders (see the module docstring).
+
+    Returns ``{"runs": {"a": ..., "b": ...}, "table": DataFrame, "paired": bool,
+    "n_shared": int}``; the table has :data:`COMPARE_COLUMNS`.
+    """
+    from .stats.intervals import bh_adjust
+
+    if n_boot < 100:
+        raise UsageError(f"--n-boot: at least 100 draws, got {n_boot}")
+    a = run_a if isinstance(run_a, RunData) else read_run_folder(run_a)
+    b = run_b if isinstance(run_b, RunData) else read_run_folder(run_b)
+    if a.label == b.label:
+        a.label, b.label = f"A: {a.label}", f"B: {b.label}"
+    rng = np.random.default_rng(seed)
+    ids, paired = _shared_pairs(a, b)
+    names: list[str] = list(a.summary["probes"])
+    names += [n for n in b.summary["probes"] if n not in names]
+    rows: list[dict[str, Any]] = []
+
+    def direction(name: str) -> str:
+        for r in (a, b):
+            f = r.summary["probes"].get(name)
+            if isinstance(f, dict) and f.get("direction") in ("toward", "away"):
+                return str(f["direction"])
+        return "toward"
+
+    for name in [*names, "accuracy", "ties"]:
+        sa: pd.DataFrame | None = None
+        sb: pd.DataFrame | None = None
+        fa: tuple[float, float, float, float]
+        fb: tuple[float, float, float, float]
+        if name == "ties":
+            if a.records is None or b.records is None:
+                continue
+            sa, sb = _pair_sums(a.records, "ties", ""), _pair_sums(b.records, "ties", "")
+            fa, fb = _own_ci(sa, n_boot, rng, alpha), _own_ci(sb, n_boot, rng, alpha)
+        else:
+            fa, fb = _figure_of(a.summary, name), _figure_of(b.summary, name)
+            if paired and a.records is not None and b.records is not None:
+                sa = _pair_sums(a.records, name, direction(name))
+                sb = _pair_sums(b.records, name, direction(name))
+        diff = None
+        if paired and sa is not None and sb is not None and len(sa) and len(sb):
+            diff = _paired(sa, sb, ids, n_boot, rng, alpha)
+        if diff is None:
+            diff = _independent(fa[0], fa[1], fa[2], fb[0], fb[1], fb[2], alpha)
+        ratio = fb[0] / fa[0] if fa[0] not in (0.0,) and not math.isnan(fa[0]) else math.nan
+        rows.append(
+            {
+                "figure": name,
+                "effect_a": fa[0],
+                "ci_low_a": fa[1],
+                "ci_high_a": fa[2],
+                "n_a": fa[3],
+                "effect_b": fb[0],
+                "ci_low_b": fb[1],
+                "ci_high_b": fb[2],
+                "n_b": fb[3],
+                **diff,
+                "ratio": ratio,
+            }
+        )
+    table = pd.DataFrame(rows)
+    probe_rows = table["figure"].isin(names)
+    table["p_adjusted"] = math.nan
+    table.loc[probe_rows, "p_adjusted"] = bh_adjust(table.loc[probe_rows, "p_value"].tolist())
+    table = table.reindex(columns=list(COMPARE_COLUMNS))
+    return {
+        "runs": {"a": _run_info(a), "b": _run_info(b)},
+        "table": table,
+        "paired": paired,
+        "n_shared": len(ids) if paired else 0,
+    }
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, str):
+        obj = obj.item()
+    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
+        return None
+    return obj
+
+
+def comparison_json(result: dict[str, Any]) -> dict[str, Any]:
+    return _json_safe(
+        {
+            "runs": result["runs"],
+            "paired": result["paired"],
+            "n_shared": result["n_shared"],
+            "figures": result["table"].to_dict(orient="records"),
+        }
+    )
+
+
+_HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>judgebias compare: {{ a.label }} vs {{ b.label }}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;margin:.6rem 0}
+th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}
+th{background:#f5f5f7}.sig{color:#b00;font-weight:600}.muted{color:#777}
+code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}
+.key span{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin:0 .3rem 0 1rem;vertical-align:middle}
+</style></head><body>
+<h1>judgebias compare</h1>
+<p><strong>A</strong> (before): <code>{{ a.label }}</code> · <strong>B</strong> (after): <code>{{ b.label }}</code>.
+Differences are B − A. {% if paired %}Paired over the {{ n_shared }} pairs both runs judged (bootstrap interval over pairs, randomisation p-value).{% else %}The runs share no pairs (or lack records): independent Newcombe intervals from each run's own interval.{% endif %}</p>
+
+<h2>The runs</h2>
+<table><thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>
+{% for key, title in info_rows %}<tr><td>{{ title }}</td><td>{{ a[key] | show }}</td><td>{{ b[key] | show }}</td></tr>
+{% endfor %}</tbody></table>
+
+<h2>Figures</h2>
+<table><thead><tr><th>figure</th><th>A</th><th>95 % CI</th><th>B</th><th>95 % CI</th><th>B − A</th><th>95 % CI</th><th>p</th><th>p (BH)</th><th>B / A</th></tr></thead><tbody>
+{% for r in rows %}<tr><td>{{ r.figure }}</td><td>{{ r.effect_a | pp }}</td><td class="muted">[{{ r.ci_low_a | pp }}, {{ r.ci_high_a | pp }}]</td><td>{{ r.effect_b | pp }}</td><td class="muted">[{{ r.ci_low_b | pp }}, {{ r.ci_high_b | pp }}]</td><td class="{{ 'sig' if r.p_value is not none and r.p_value < 0.05 else '' }}">{{ r.difference | pp }}</td><td class="muted">[{{ r.diff_ci_low | pp }}, {{ r.diff_ci_high | pp }}]</td><td>{{ r.p_value | p }}</td><td>{{ r.p_adjusted | p }}</td><td>{{ r.ratio | ratio }}</td></tr>
+{% endfor %}</tbody></table>
+<p class="key">Effects and shares in percentage points (a fraction × 100).<span style="background:#345"></span>A<span style="background:#c63"></span>B</p>
+{{ svg | safe }}
+<h2>Method</h2>
+<p>Each figure is a ratio of per-pair sums. Paired runs (the same pairs): the difference on the shared pairs, a percentile bootstrap over pairs for its interval and a randomisation test (the two runs exchanged within each pair) for its p-value. Independent runs: Newcombe's square-and-add interval from each run's own 95 % interval, and a normal test. Benjamini-Hochberg adjusts the probe rows together. Accuracy: credit 1 for the gold answer, ½ for a tie. Ties: the share of tie verdicts among the valid control verdicts (what <code>swap</code> turns position bias into).</p>
+</body></html>
+"""
+
+
+def _forest_svg(rows: list[dict[str, Any]]) -> str:
+    """A small inline SVG: each figure's two intervals on one axis (numbers only)."""
+    vals = [
+        v
+        for r in rows
+        for v in (
+            r["ci_low_a"],
+            r["ci_high_a"],
+            r["ci_low_b"],
+            r["ci_high_b"],
+            r["effect_a"],
+            r["effect_b"],
+        )
+        if v is not None and not math.isnan(v)
+    ]
+    if not vals:
+        return ""
+    lo, hi = min(min(vals), 0.0), max(max(vals), 0.0)
+    span = (hi - lo) or 1.0
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    width, left, right, row_h = 760, 130, 20, 34
+
+    def x(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * (width - left - right)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{row_h * len(rows) + 30}" role="img" aria-label="intervals">'
+    ]
+    zero = x(0.0)
+    parts.append(
+        f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{row_h * len(rows)}" '
+        'stroke="#999" stroke-dasharray="3,3"/>'
+    )
+    for i, r in enumerate(rows):
+        y = i * row_h + 12
+        label = "".join(ch for ch in str(r["figure"]) if ch.isalnum() or ch in "-_ ")
+        parts.append(f'<text x="4" y="{y + 6}" font-size="12">{label}</text>')
+        for k, (e, a, b_, color) in enumerate(
+            (
+                (r["effect_a"], r["ci_low_a"], r["ci_high_a"], "#345"),
+                (r["effect_b"], r["ci_low_b"], r["ci_high_b"], "#c63"),
+            )
+        ):
+            yy = y + 9 * k
+            if a is not None and b_ is not None and not (math.isnan(a) or math.isnan(b_)):
+                parts.append(
+                    f'<line x1="{x(a):.1f}" y1="{yy}" x2="{x(b_):.1f}" y2="{yy}" '
+                    f'stroke="{color}" stroke-width="2"/>'
+                )
+            if e is not None and not math.isnan(e):
+                parts.append(f'<circle cx="{x(e):.1f}" cy="{yy}" r="3.5" fill="{color}"/>')
+    for t in np.linspace(lo, hi, 6):
+        parts.append(
+            f'<text x="{x(t):.1f}" y="{row_h * len(rows) + 20}" font-size="11" '
+            f'text-anchor="middle">{100 * t:+.0f}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_compare_html(result: dict[str, Any]) -> str:
+    """One self-contained HTML page (jinja2, autoescaped; no external resources)."""
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+    def num_ok(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v)
+
+    env.filters["pp"] = lambda v: f"{100 * v:+.1f}" if num_ok(v) else "–"
+    env.filters["p"] = lambda v: ("<0.001" if v < 0.001 else f"{v:.3f}") if num_ok(v) else "–"
+    env.filters["ratio"] = lambda v: f"{v:.2f}" if num_ok(v) else "–"
+
+    def show(v: Any) -> str:
+        if v is None:
+            return "–"
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        if isinstance(v, list | tuple):
+            return ", ".join(show(x) for x in v) or "none"
+        if isinstance(v, dict):
+            return ", ".join(f"{k}={show(x)}" for k, x in v.items())
+        return str(v)
+
+    env.filters["show"] = show
+    rows = _json_safe(result["table"].to_dict(orient="records"))
+    info_rows = [
+        ("judge", "judge"),
+        ("mitigations", "mitigations"),
+        ("mode", "mode"),
+        ("n_pairs", "pairs"),
+        ("accuracy", "accuracy"),
+        ("verdicts", "verdicts"),
+        ("calls_per_verdict", "backend calls per verdict"),
+        ("calls", "backend requests"),
+        ("calls_sent", "sent"),
+        ("calls_cached", "cached"),
+        ("calls_failed", "failed"),
+        ("tokens", "tokens"),
+        ("cost_usd", "cost (USD)"),
+        ("seconds", "seconds"),
+    ]
+    tpl = env.from_string(_HTML)
+    return tpl.render(
+        a=_json_safe(result["runs"]["a"]),
+        b=_json_safe(result["runs"]["b"]),
+        rows=rows,
+        info_rows=info_rows,
+        paired=result["paired"],
+        n_shared=result["n_shared"],
+        svg=_forest_svg(rows),
+    )
+
+
+def write_compare(result: dict[str, Any], out: str | Path) -> Path:
+    """Write by suffix: ``.html`` page, ``.json`` (runs and figures), else CSV (figures)."""
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        suffix = path.suffix.lower()
+        if suffix in (".html", ".htm"):
+            path.write_text(render_compare_html(result), encoding="utf-8")
+        elif suffix == ".json":
+            path.write_text(json.dumps(comparison_json(result), indent=2) + "\n", encoding="utf-8")
+        else:
+            result["table"].to_csv(path, index=False)
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write {path} ({exc.strerror or exc})") from None
+    return path
