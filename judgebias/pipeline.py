@@ -10,6 +10,7 @@ is missing.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import math
 import sys
@@ -58,6 +59,7 @@ __all__ = [
 ]
 
 MODES = ("verdict", "logprob", "score")
+PAIR_COLUMNS = ("id", "instruction", "response_a", "response_b", "gold", "model_a", "model_b")
 
 
 @dataclass
@@ -154,51 +156,60 @@ def perturbation_variants(
     return out
 
 
+_RECORD_COLUMNS = (
+    "pair_id", "probe", "kind", "variant", "target", "order", "first_shown", "status",
+    "verdict_position", "verdict", "p_first", "valid", "gold", "raw", "error",
+    "prompt_tokens", "completion_tokens", "cost_usd", "latency_s", "attempts", "request_key",
+)
+
+
 def build_records(
-    calls: list[JudgeCall], store: Store, pairs: list[Pair], mode: str = "verdict"
+    calls: list[JudgeCall], store: Store, pairs: list[Pair], mode: str = "verdict",
+    chunk: int = 20_000,
 ) -> pd.DataFrame:
-    """One tidy row per judge call, joined with its stored answer (parsed as ``mode`` asks)."""
+    """One tidy row per judge call, joined with its stored answer (parsed as ``mode`` asks).
+
+    Built column by column, reading the store ``chunk`` answers at a time, so memory
+    grows with the table itself and not with per-row dictionaries.
+    """
     gold = {p.id: p.gold for p in pairs}
-    stored = store.get_many(c.request.key() for c in calls)
-    rows: list[dict[str, Any]] = []
-    for c in calls:
-        key = c.request.key()
-        s = stored.get(key)
-        comp = s.completion if s is not None and s.status == "ok" else None
-        pos: Position | None = None
-        p_first: float | None = None
-        if comp is not None and mode == "score":
-            pos, p_first = scores_to_preference(parse_scores(comp.text))
-        elif comp is not None:
-            pos = parse_verdict(comp.text)
-            p_first = parse_logprob_preference(comp.top_logprobs)
-            if pos is None and p_first is not None:
-                pos = "first" if p_first > 0.5 else "second" if p_first < 0.5 else "tie"
-        v = c.variant
-        rows.append({
-            "pair_id": v.pair_id,
-            "probe": v.probe,
-            "kind": v.kind,
-            "variant": v.variant,
-            "target": v.target,
-            "order": c.order,
-            "first_shown": c.first_label,
-            "status": "missing" if s is None else s.status,
-            "verdict_position": pos,
-            "verdict": position_to_label(pos, c.order),
-            "p_first": p_first,
-            "valid": pos is not None,
-            "gold": gold.get(v.pair_id),
-            "raw": comp.text if comp is not None else None,
-            "error": s.error if s is not None else None,
-            "prompt_tokens": comp.prompt_tokens if comp is not None else None,
-            "completion_tokens": comp.completion_tokens if comp is not None else None,
-            "cost_usd": comp.cost_usd if comp is not None else None,
-            "latency_s": s.latency_s if s is not None else None,
-            "attempts": s.attempts if s is not None else 0,
-            "request_key": key,
-        })
-    return pd.DataFrame(rows)
+    cols: dict[str, list[Any]] = {name: [] for name in _RECORD_COLUMNS}
+    for start in range(0, len(calls), chunk):
+        part = calls[start : start + chunk]
+        stored = store.get_many(c.request.key() for c in part)
+        for c in part:
+            key = c.request.key()
+            s = stored.get(key)
+            comp = s.completion if s is not None and s.status == "ok" else None
+            pos: Position | None = None
+            p_first: float | None = None
+            if comp is not None and mode == "score":
+                pos, p_first = scores_to_preference(parse_scores(comp.text))
+            elif comp is not None:
+                pos = parse_verdict(comp.text)
+                p_first = parse_logprob_preference(comp.top_logprobs)
+                if pos is None and p_first is not None:
+                    pos = "first" if p_first > 0.5 else "second" if p_first < 0.5 else "tie"
+            v = c.variant
+            for name, value in (
+                ("pair_id", v.pair_id), ("probe", v.probe), ("kind", v.kind),
+                ("variant", v.variant), ("target", v.target), ("order", c.order),
+                ("first_shown", c.first_label),
+                ("status", "missing" if s is None else s.status),
+                ("verdict_position", pos), ("verdict", position_to_label(pos, c.order)),
+                ("p_first", p_first), ("valid", pos is not None), ("gold", gold.get(v.pair_id)),
+                ("raw", comp.text if comp is not None else None),
+                ("error", s.error if s is not None else None),
+                ("prompt_tokens", comp.prompt_tokens if comp is not None else None),
+                ("completion_tokens", comp.completion_tokens if comp is not None else None),
+                ("cost_usd", comp.cost_usd if comp is not None else None),
+                ("latency_s", s.latency_s if s is not None else None),
+                ("attempts", s.attempts if s is not None else 0),
+                ("request_key", key),
+            ):
+                cols[name].append(value)
+        del stored
+    return pd.DataFrame(cols)
 
 
 def _own_answers_from_file(path: str, pairs: list[Pair]) -> dict[str, str]:
@@ -500,11 +511,17 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     summary = _clean(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     records.to_parquet(out / "records.parquet", index=False)
-    pd.DataFrame([asdict(p) for p in pairs]).to_parquet(out / "pairs.parquet", index=False)
+    pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
+    pairs_frame.to_parquet(out / "pairs.parquet", index=False)
+    del calls  # the rendered prompts are no longer needed
+    gc.collect()
     if cfg.write_report:
-        from .report.render import write_report
+        from .report.render import render_report, write_html
+        from .report.runs import Run
 
-        write_report(out)
+        # the tables in memory are the ones just written: the report need not read them again
+        write_html(render_report(Run(path=out, summary=summary, records=records,
+                                     pairs=pairs_frame, label=out.name)), out / "report.html")
     return AuditOutcome(out=out, summary=summary, records=records, pairs=pairs)
 
 

@@ -325,7 +325,14 @@ def _factor_frame(run: Run) -> tuple[pd.DataFrame | None, str]:
             f"only {len(df)} pairs have a valid control verdict; the factor model "
             f"needs at least {MIN_FACTOR_PAIRS}"
         )
+    if len(df) > MAX_FACTOR_PAIRS:
+        # a fixed random sample keeps large reports fast and small; the note says so
+        df = df.sample(n=MAX_FACTOR_PAIRS, random_state=0)
+        return df, f"fitted on a random sample of {MAX_FACTOR_PAIRS:,} pairs"
     return df, ""
+
+
+MAX_FACTOR_PAIRS = 10_000
 
 
 def factor_fit(run: Run) -> tuple[pd.DataFrame | None, str]:
@@ -333,6 +340,7 @@ def factor_fit(run: Run) -> tuple[pd.DataFrame | None, str]:
     df, note = _factor_frame(run)
     if df is None:
         return None, note
+
     has_gold = "gold" in df.columns and bool(
         df["gold"].isin(["a", "b", "tie"]).sum() >= MIN_FACTOR_PAIRS
     )
@@ -354,7 +362,7 @@ def factor_fit(run: Run) -> tuple[pd.DataFrame | None, str]:
     fitted = table[(table["factor"] != "(intercept)") & table["coef"].notna()]
     if fitted.empty:
         return None, "no factor varied enough between the two answers to be fitted"
-    return table, ""
+    return table, ""  # a sample (above MAX_FACTOR_PAIRS) is stated in the methods section
 
 
 def factor_figure(runs: list[Run]) -> tuple[Figure | None, dict[str, pd.DataFrame], dict[str, str]]:

@@ -30,6 +30,7 @@ __all__ = [
     "scorecard_html",
     "scorecard_rows",
     "write_comparison",
+    "write_html",
     "write_report",
 ]
 
@@ -461,6 +462,11 @@ def scorecard_html(run: Run) -> str:
             s=run.summary, label=run.label, rows=scorecard_rows(run), severity_words=SEVERITY_WORDS
         )
     )
+
+
+def write_html(html: str, target: Path) -> Path:
+    """Write a rendered report, with a one-line error when the file cannot be written."""
+    return _write(html, target)
 
 
 def _write(html: str, target: Path) -> Path:
