@@ -14,7 +14,7 @@ efficiency = (calls x mean latency / concurrency) / wall time; CPU per call is t
 process's CPU time (the client: runner, store, HTTP) over the calls. The last line is
 one JSON object.
 
-    python benchmarks/throughput.py --calls 4000 --concurrency 64,256
+    python benchmarks/throughput.py --calls 20000 --concurrency 64,256
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def run_peer(reqs: list[ChatRequest], url: str, conc: int) -> Any:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--calls", type=int, default=4000)
+    ap.add_argument("--calls", type=int, default=20000)
     ap.add_argument("--latency-ms", type=float, default=100.0)
     ap.add_argument("--concurrency", default="64,256")
     args = ap.parse_args()
