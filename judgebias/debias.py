@@ -103,6 +103,21 @@ def _names(value: str | Sequence[str] | None, sep: str = ",") -> list[str]:
     return [p.strip() for p in parts if p and p.strip()]
 
 
+def _gold_and_groups(
+    df: pd.DataFrame, gold: str | None, group: Any, source: str
+) -> tuple[pd.Series | None, list[str]]:
+    """The normalised gold labels (or None) and the checked group columns."""
+    g = None
+    if gold is not None:
+        from .stats.position import normalize_label
+
+        _need(df, [gold], "--gold", source)
+        g = df[gold].map(normalize_label)
+    grp = _names(group)
+    _need(df, grp, "--group", source)
+    return g, grp
+
+
 def _need(df: pd.DataFrame, cols: Sequence[str], flag: str, source: str) -> None:
     for c in cols:
         if c not in df.columns:
@@ -380,14 +395,7 @@ def _swap(
         out[col.replace("verdict", "p1") if "verdict" in col else f"{col}_p1"] = p.to_numpy()
         out[col] = _out_labels(after)
         v1, v2 = _verdict_from_p1(p_first), _verdict_from_p1(p_second)
-        g = None
-        if gold is not None:
-            from .stats.position import normalize_label
-
-            _need(df, [gold], "--gold", source)
-            g = df[gold].map(normalize_label)
-        grp = _names(group)
-        _need(df, grp, "--group", source)
+        g, grp = _gold_and_groups(df, gold, group, source)
         acc = _account(
             "swap",
             out,
@@ -489,14 +497,7 @@ def _bpc(
     out["bpc_score_1"] = cal1.to_numpy()
     out["bpc_score_2"] = cal2.to_numpy()
     out[col] = _out_labels(after)
-    g = None
-    if gold is not None:
-        from .stats.position import normalize_label
-
-        _need(df, [gold], "--gold", source)
-        g = df[gold].map(normalize_label)
-    grp = _names(group)
-    _need(df, grp, "--group", source)
+    g, grp = _gold_and_groups(df, gold, group, source)
     acc = _account(
         "bpc",
         out,
