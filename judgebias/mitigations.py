@@ -58,6 +58,7 @@ and re-running the audit asks again only what is missing.
 
 from __future__ import annotations
 
+import abc
 import difflib
 import math
 import re
@@ -472,22 +473,22 @@ def aggregate(votes: Sequence[Vote], rule: str, what: str) -> Vote:
     return Vote(pos, p, f"{what} ({rule}): {shown} -> {_SHOW[pos]}")
 
 
-class _Node:
+class _Node(abc.ABC):
     """A combining step: which leaf requests a request needs and how to combine them."""
 
     width: int = 1
 
-    def leaves(self, request: ChatRequest) -> list[tuple[Judge, ChatRequest]]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def leaves(self, request: ChatRequest) -> list[tuple[Judge, ChatRequest]]: ...
 
-    def combine(self, request: ChatRequest, answers: Sequence[Completion]) -> Vote:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def combine(self, request: ChatRequest, answers: Sequence[Completion]) -> Vote: ...
 
-    def describe(self) -> str:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def describe(self) -> str: ...
 
-    def judges(self) -> list[Judge]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def judges(self) -> list[Judge]: ...
 
 
 class _Base(_Node):

@@ -37,7 +37,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=120)
 
 
-def one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
+def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
     assert p.returncode == 2, (p.stdout, p.stderr)
     lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr
@@ -283,11 +283,11 @@ def test_cli_swap_writes_corrected_column(tmp_path: Path) -> None:
 def test_cli_errors_are_one_line(tmp_path: Path, args: list[str], needles: tuple[str, ...]) -> None:
     f = tmp_path / "v.csv"
     table().to_csv(f, index=False)
-    one_line_error(run("debias", str(f), *args), *needles)
+    assert_one_line_error(run("debias", str(f), *args), *needles)
 
 
 def test_cli_missing_file(tmp_path: Path) -> None:
-    one_line_error(
+    assert_one_line_error(
         run(
             "debias",
             str(tmp_path / "nope.csv"),

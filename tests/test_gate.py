@@ -30,7 +30,7 @@ def cli(
     )
 
 
-def one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> str:
+def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> str:
     assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr
@@ -202,7 +202,7 @@ def test_gate_trips_on_planted_bias_and_passes_a_clean_judge(pairs_file, tmp_pat
 def test_malformed_gate_is_exit_2_before_any_call(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = str(pairs_file(10))
     out = tmp_path / "never"
-    one_line_error(
+    assert_one_line_error(
         cli(
             "audit",
             "--judge",
@@ -217,7 +217,7 @@ def test_malformed_gate_is_exit_2_before_any_call(pairs_file, tmp_path: Path) ->
         "--fail-on",
         "position>>0.1",
     )
-    one_line_error(
+    assert_one_line_error(
         cli(
             "audit",
             "--judge",
@@ -232,14 +232,14 @@ def test_malformed_gate_is_exit_2_before_any_call(pairs_file, tmp_path: Path) ->
         "--fail-on",
         "did you mean 'bandwagon'",
     )
-    one_line_error(
+    assert_one_line_error(
         cli(
             "audit", "--judge", "sim", "--data", data, "--out", str(out), "--fail-on", "length>0.1"
         ),
         "--fail-on",
         "add it to --probes",
     )
-    one_line_error(
+    assert_one_line_error(
         cli(
             "audit", "--judge", "sim", "--data", data, "--out", str(out), "--fail-on", "position>5"
         ),
