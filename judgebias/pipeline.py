@@ -15,6 +15,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from .prompts import (
     render,
     scores_to_preference,
 )
-from .runner import RunnerConfig, run_requests
+from .runner import RunCounts, RunnerConfig, run_requests
 from .stats.intervals import bh_adjust
 from .stats.perturbation import perturbation_stats
 from .stats.position import position_stats
@@ -139,21 +140,37 @@ def build_calls(
 
 def perturbation_variants(
     pairs: list[Pair], specs: list[ProbeSpec], control: pd.DataFrame, seed: int
-) -> list[Variant]:
-    """Cue and placebo variants for every (pair, order) whose control verdict named an answer."""
+) -> Iterator[Variant]:
+    """Cue and placebo variants for every (pair, order) whose control verdict named an
+    answer, generated one at a time."""
     verdicts = {
         (r.pair_id, r.order): r.verdict
         for r in control.itertuples(index=False)
         if r.verdict in ("a", "b")
     }
-    out: list[Variant] = []
     for spec in specs:
         for p in pairs:
             for order in ("ab", "ba"):
                 v = verdicts.get((p.id, order))
                 if v is not None:
-                    out.extend(perturb(p, spec, v, order, seed))  # type: ignore[arg-type]
-    return out
+                    yield from perturb(p, spec, v, order, seed)  # type: ignore[arg-type]
+
+
+CHUNK = 20_000
+"""Variants rendered, asked and made light at a time: the rendered prompts of one
+chunk are all an audit holds in memory, however many pairs it has."""
+
+
+def chunked(items: Iterable[Variant], size: int | None = None) -> Iterator[list[Variant]]:
+    size = size or CHUNK
+    batch: list[Variant] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 _RECORD_COLUMNS = (
@@ -176,9 +193,9 @@ def build_records(
     cols: dict[str, list[Any]] = {name: [] for name in _RECORD_COLUMNS}
     for start in range(0, len(calls), chunk):
         part = calls[start : start + chunk]
-        stored = store.get_many(c.request.key() for c in part)
+        stored = store.get_many(c.key() for c in part)
         for c in part:
-            key = c.request.key()
+            key = c.key()
             s = stored.get(key)
             comp = s.completion if s is not None and s.status == "ok" else None
             pos: Position | None = None
@@ -419,21 +436,43 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                                   max_cost=cfg.max_cost, batch=cfg.batch,
                                   batch_poll_s=cfg.batch_poll_s,
                                   max_attempts=cfg.max_attempts, progress=not cfg.quiet)
-        calls = build_calls([control_variant(p) for p in pairs], template, mit.judge.model,
-                            cfg.mode, mit)
         with Store(out / STORE_NAME) as store:
             store.set_meta("judge", judge.spec)
+
+            async def ask(
+                variants: Iterable[Variant], model: str, label: str,
+                send: Callable[[list[ChatRequest], str], Awaitable[RunCounts]],
+                mitigation: Mitigations | None = None,
+            ) -> tuple[list[JudgeCall], RunCounts]:
+                """Render, ask and make light one chunk of variants at a time."""
+                done: list[JudgeCall] = []
+                total = RunCounts()
+                for i, chunk in enumerate(chunked(variants)):
+                    part = build_calls(chunk, template, model, cfg.mode, mitigation)
+                    name = label if i == 0 else f"{label} ({i + 1})"
+                    total = total.merged(await send([c.request for c in part], name))
+                    done.extend(c.light() for c in part)
+                    if mitigation is not None:
+                        mitigation.partners.clear()  # swap twins of this chunk only
+                return done, total
+
+            def by_judge(reqs: list[ChatRequest], name: str) -> Awaitable[RunCounts]:
+                return mit.run(reqs, store, runner_cfg, label=name)
+
+            def by_gold(reqs: list[ChatRequest], name: str) -> Awaitable[RunCounts]:
+                assert gold_judge is not None
+                return run_requests(reqs, gold_judge, store, runner_cfg, label=name)
+
             # phase 1: the controls, shared by every probe
-            counts = await mit.run([c.request for c in calls], store, runner_cfg,
-                                   label="controls")
+            calls, counts = await ask((control_variant(p) for p in pairs), mit.judge.model,
+                                      "controls", by_judge, mit)
             records = build_records(calls, store, pairs, cfg.mode)
             # phase 2: cues and placebos, targeted by each order's control verdict
             pert = [s for s in probes if s.kind == "perturbation"]
             if pert:
-                more = build_calls(perturbation_variants(pairs, pert, records, cfg.seed),
-                                   template, mit.judge.model, cfg.mode, mit)
-                counts = counts.merged(await mit.run(
-                    [c.request for c in more], store, runner_cfg, label="probes"))
+                more, c2 = await ask(perturbation_variants(pairs, pert, records, cfg.seed),
+                                     mit.judge.model, "probes", by_judge, mit)
+                counts = counts.merged(c2)
                 calls += more
                 records = build_records(calls, store, pairs, cfg.mode)
             # the self probe: own answers, judged by the judge and by the gold judge
@@ -447,15 +486,14 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     got = store.get_many(r.key() for r in gen.values())
                     own = {pid: s.completion.text for pid, r in gen.items()
                            if (s := got.get(r.key())) and s.completion is not None}
+                    del gen, got
                 sv = self_variants(pairs, own)
-                mine = build_calls(sv, template, mit.judge.model, cfg.mode, mit)
-                gold_sv = [replace(v, kind="self-gold") for v in sv]
-                theirs = build_calls(gold_sv, template, gold_judge.model, cfg.mode)
-                counts = counts.merged(await mit.run(
-                    [c.request for c in mine], store, runner_cfg, label="self"))
-                counts = counts.merged(await run_requests(
-                    [c.request for c in theirs], gold_judge, store, runner_cfg, label="self (gold)"))
+                mine, c3 = await ask(sv, mit.judge.model, "self", by_judge, mit)
+                theirs, c4 = await ask((replace(v, kind="self-gold") for v in sv),
+                                       gold_judge.model, "self (gold)", by_gold)
+                counts = counts.merged(c3).merged(c4)
                 calls += mine + theirs
+                del sv, own
                 records = build_records(calls, store, pairs, cfg.mode)
             usage = mit.usage(store)
     finally:

@@ -169,8 +169,26 @@ class JudgeCall:
     order: Order
     request: ChatRequest
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    request_key: str = ""
+    """The request's key, kept when the call has been made light (see :meth:`light`)."""
+
+    def key(self) -> str:
+        return self.request_key or self.request.key()
+
+    def light(self) -> JudgeCall:
+        """The same call without its texts and rendered prompt: what the records need
+        once the request has been answered (keeps memory flat over long runs)."""
+        v = self.variant
+        bare = Variant(pair_id=v.pair_id, probe=v.probe, kind=v.kind, instruction="",
+                       response_a="", response_b="", variant=v.variant, target=v.target,
+                       only_order=v.only_order)
+        return JudgeCall(variant=bare, order=self.order, request=_NO_REQUEST,
+                         request_key=self.key())
 
     @property
     def first_label(self) -> Literal["a", "b"]:
         """The original label of the response shown first."""
         return "a" if self.order == "ab" else "b"
+
+
+_NO_REQUEST = ChatRequest(model="", messages=())

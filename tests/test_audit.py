@@ -79,3 +79,21 @@ def test_bundled_pairs_and_checkable_accuracy(tmp_path: Path) -> None:
     lo, hi = s["accuracy_ci"]
     assert lo <= 0.9 <= hi
     assert s["probes"]["position"]["consistency"] == 1.0
+
+
+def test_chunked_phases_give_the_same_audit(pairs_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Asking in chunks (to keep memory flat) changes nothing in the results."""
+    import judgebias.pipeline as pipeline
+
+    data = str(pairs_file(60, seed=21))
+    cfg = dict(judge="sim:accuracy=0.9,position=0.2,bandwagon=0.3,self=0.3", data=data,
+               probes=["all"], gold_judge="sim:accuracy=1", quiet=True)
+    whole = run_audit(AuditConfig(out=str(tmp_path / "whole"), **cfg))  # type: ignore[arg-type]
+    monkeypatch.setattr(pipeline, "CHUNK", 7)
+    parts = run_audit(AuditConfig(out=str(tmp_path / "parts"), **cfg))  # type: ignore[arg-type]
+    assert parts.summary["probes"] == whole.summary["probes"]
+    assert parts.summary["calls"]["total"] == whole.summary["calls"]["total"]
+    cols = ["pair_id", "probe", "kind", "variant", "order", "verdict", "request_key"]
+    a = whole.records[cols].sort_values(cols).reset_index(drop=True)
+    b = parts.records[cols].sort_values(cols).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
