@@ -62,7 +62,7 @@ def _parse_map(text: str | None) -> dict[str, str]:
 """)
 def audit(
     judge: Annotated[str, typer.Option("--judge", help="Judge spec: sim[:k=v,...], openai:MODEL, litellm:PROVIDER/MODEL, replay:FILE.")],
-    data: Annotated[str | None, typer.Option("--data", help="Pairs file (JSONL, CSV, Parquet; .gz ok). Default: the bundled 240 pairs.")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="Pairs file (JSONL, CSV, Parquet; .gz ok). Default: the bundled 245 pairs.")] = None,
     probes: Annotated[str, typer.Option("--probes", help="Comma-separated: position, length, bandwagon, authority, reflection, distraction, self; or 'all'.")] = "position",
     probe_file: Annotated[list[str] | None, typer.Option("--probe-file", help="A probe YAML file of your own (repeatable); it is added to --probes.")] = None,
     gold_judge: Annotated[str | None, typer.Option("--gold-judge", help="Judge spec whose verdicts are the gold for the self probe.")] = None,
