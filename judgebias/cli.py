@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -139,11 +139,28 @@ def audit(
         return
     outcome = run_audit(cfg)
     _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)
+    _report_failures(outcome)
     if conditions is not None:
         from .gate import check_gate, echo_results
 
         if echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json):
             raise typer.Exit(1)
+
+
+def _report_failures(outcome: Any) -> None:
+    """Calls that failed after every retry: a warning, or exit 2 when none succeeded.
+    The run folder is complete either way, and a re-run asks only the failed calls again."""
+    calls = outcome.summary.get("calls", {})
+    failed, total = int(calls.get("failed") or 0), int(calls.get("total") or 0)
+    if not failed:
+        return
+    errors = list(outcome.records["error"].dropna()) if "error" in outcome.records else []
+    first = str(errors[0]) if errors else "unknown"
+    msg = (f"{failed} of {total} judge calls failed after retries (first error: {first}); "
+           "re-run the same command to retry only those")
+    if failed >= total:
+        _fail(msg)
+    typer.echo(f"judgebias: warning: {msg}", err=True)
 
 
 def _print_outcome(summary: dict[str, object], out: Path, *, quiet: bool, as_json: bool) -> None:

@@ -140,3 +140,11 @@ def test_table_commands(tmp_path: Path) -> None:
     p = run("plan", "--effect", "0.05", "--json")
     assert p.returncode == 0 and json.loads(p.stdout)["pairs"] > 100
     assert_one_line_error(run("plan", "--effect", "0.05", "--design", "x"), "--design")
+
+
+def test_unreachable_judge_is_one_line_and_keeps_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    p = run("audit", "--judge", "openai:m", "--base-url", "http://127.0.0.1:9/v1", "--limit", "2",
+            "--out", str(out), "--timeout", "1", "--quiet")
+    assert_one_line_error(p, "4 of 4 judge calls failed", "re-run")
+    assert (out / "summary.json").exists() and (out / "store.sqlite").exists()

@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import (
     AuthError,
@@ -59,6 +60,14 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
         body["logprobs"] = True
         body["top_logprobs"] = request.top_logprobs or 5
     return body
+
+
+def _public(url: str) -> str:
+    """The URL without any user:password part, for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -163,7 +172,13 @@ class OpenAIJudge:
                 if resp.status != 200:
                     raise http_error(resp.status, text, resp.headers)
         except aiohttp.ClientError as exc:
-            raise ServerError(f"connection problem with {url}: {type(exc).__name__} {exc}") from None
+            detail = str(exc)
+            for secret in (self._key, urlsplit(url).password, urlsplit(url).username):
+                if secret:
+                    detail = detail.replace(secret, "***")
+            raise ServerError(
+                f"connection problem with {_public(url)}: {type(exc).__name__} {detail}"
+            ) from None
         try:
             data = json.loads(text)
         except ValueError:
