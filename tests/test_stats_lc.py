@@ -357,3 +357,22 @@ def test_annotation_files_reproduce_the_table() -> None:
     for m in ANNOTATED:
         assert raw_json[m] == pytest.approx(raw_table[m], abs=1e-9)
         assert raw_json[m] == pytest.approx(pub[m], abs=1e-6)
+
+
+@pytest.mark.external
+@needs_alpaca
+@pytest.mark.filterwarnings("ignore:instruction difficulty estimated from only")
+def test_lc_holds_on_subsets_of_models() -> None:
+    """Users rarely have 25 models: on random subsets of 10 and 15 of the shared models
+    the LC rates stay within 1.5 pp of the published ones on average."""
+    table = load_lc_table(ALPACA / "judgments.csv.gz")
+    pub = pd.read_csv(ALPACA / "leaderboard.csv").set_index("model")["length_controlled_winrate"]
+    models = sorted(table["model"].unique())
+    rng = np.random.default_rng(7)
+    for k in (10, 15):
+        maes = []
+        for _ in range(4):
+            sub = list(rng.choice(models, size=k, replace=False))
+            res = lc_winrate(table[table["model"].isin(sub)]).set_index("model")
+            maes.append(float((res["lc_win_rate"] - pub.reindex(res.index)).abs().mean()))
+        assert np.mean(maes) <= 1.5, (k, maes)
