@@ -39,7 +39,33 @@ placebos:
   - id: plain
     text: "This sentence ends the response text here."
 """
-WORDS = ["amber", "basalt", "comet", "delta", "ember", "fjord", "garnet", "harbor", "iris", "jasper", "kelp", "lumen", "mistral", "nectar", "onyx", "pollen", "quill", "rune", "sable", "tidal", "umber", "vale", "willow", "yarrow", "zephyr"]
+WORDS = [
+    "amber",
+    "basalt",
+    "comet",
+    "delta",
+    "ember",
+    "fjord",
+    "garnet",
+    "harbor",
+    "iris",
+    "jasper",
+    "kelp",
+    "lumen",
+    "mistral",
+    "nectar",
+    "onyx",
+    "pollen",
+    "quill",
+    "rune",
+    "sable",
+    "tidal",
+    "umber",
+    "vale",
+    "willow",
+    "yarrow",
+    "zephyr",
+]
 
 
 def make_pairs(path: Path, n: int, seed: int) -> None:
@@ -50,11 +76,17 @@ def make_pairs(path: Path, n: int, seed: int) -> None:
 
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
-            fh.write(json.dumps({
-                "id": f"s{seed}-{i}", "instruction": "Explain " + sentence(),
-                "response_a": " ".join(sentence() for _ in range(rng.randint(1, 4))),
-                "response_b": " ".join(sentence() for _ in range(rng.randint(1, 4))),
-            }) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": f"s{seed}-{i}",
+                        "instruction": "Explain " + sentence(),
+                        "response_a": " ".join(sentence() for _ in range(rng.randint(1, 4))),
+                        "response_b": " ".join(sentence() for _ in range(rng.randint(1, 4))),
+                    }
+                )
+                + "\n"
+            )
 
 
 def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
@@ -67,20 +99,40 @@ def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
         unseen = Path(tmp) / "unseen.yaml"
         unseen.write_text(UNSEEN)
         spec = f"sim:accuracy=0.85,seed={seed}," + ",".join(f"{p}={level}" for p in PROBES)
-        o = run_audit(AuditConfig(judge=spec, data=str(data), probes=PROBES, seed=seed,
-                                  probe_files=[str(unseen)], out=str(Path(tmp) / "run"),
-                                  quiet=True, write_report=False))
+        o = run_audit(
+            AuditConfig(
+                judge=spec,
+                data=str(data),
+                probes=PROBES,
+                seed=seed,
+                probe_files=[str(unseen)],
+                out=str(Path(tmp) / "run"),
+                quiet=True,
+                write_report=False,
+            )
+        )
     rows = []
     for p in [*PROBES, "unseen"]:
         f = o.summary["probes"][p]
-        rows.append({"probe": p, "planted": level if p != "unseen" else 0.0, "n": n, "seed": seed,
-                     "effect": f["effect"],
-                     "ci_low": f["ci_low"], "ci_high": f["ci_high"], "p_adjusted": f["p_adjusted"]})
+        rows.append(
+            {
+                "probe": p,
+                "planted": level if p != "unseen" else 0.0,
+                "n": n,
+                "seed": seed,
+                "effect": f["effect"],
+                "ci_low": f["ci_low"],
+                "ci_high": f["ci_high"],
+                "p_adjusted": f["p_adjusted"],
+            }
+        )
     return rows
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--seeds", type=int, default=40)
     ap.add_argument("--levels", default="0,0.1,0.3")
     ap.add_argument("--sizes", default="200,400")
@@ -88,8 +140,12 @@ def main() -> None:
     args = ap.parse_args()
     import pandas as pd
 
-    jobs = [(float(lv), int(n), s) for lv in args.levels.split(",") for n in args.sizes.split(",")
-            for s in range(args.seeds)]
+    jobs = [
+        (float(lv), int(n), s)
+        for lv in args.levels.split(",")
+        for n in args.sizes.split(",")
+        for s in range(args.seeds)
+    ]
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(args.workers) as ex:
         for i, r in enumerate(ex.map(one, jobs), 1):
@@ -100,18 +156,34 @@ def main() -> None:
     df["covered"] = (df["ci_low"] <= df["planted"]) & (df["planted"] <= df["ci_high"])
     df["rejected"] = df["p_adjusted"] < 0.05
     df["level"] = [lv for lv, _, _ in jobs for _ in range(len(PROBES) + 1)]
-    table = df.groupby(["probe", "level", "planted", "n"], sort=False).agg(
-        mean_estimate=("effect", "mean"), coverage=("covered", "mean"),
-        rejection_rate=("rejected", "mean"), runs=("seed", "count")).reset_index()
+    table = (
+        df.groupby(["probe", "level", "planted", "n"], sort=False)
+        .agg(
+            mean_estimate=("effect", "mean"),
+            coverage=("covered", "mean"),
+            rejection_rate=("rejected", "mean"),
+            runs=("seed", "count"),
+        )
+        .reset_index()
+    )
     table["bias"] = table["mean_estimate"] - table["planted"]
     # the unseen probe is a null at every level: pool its rows per n
-    table = pd.concat([
-        table[table["probe"] != "unseen"],
-        table[table["probe"] == "unseen"].groupby(["probe", "planted", "n"], as_index=False).agg(
-            level=("level", "first"), mean_estimate=("mean_estimate", "mean"),
-            coverage=("coverage", "mean"), rejection_rate=("rejection_rate", "mean"),
-            runs=("runs", "sum"), bias=("bias", "mean")).assign(level="any"),
-    ]).drop(columns="level")
+    table = pd.concat(
+        [
+            table[table["probe"] != "unseen"],
+            table[table["probe"] == "unseen"]
+            .groupby(["probe", "planted", "n"], as_index=False)
+            .agg(
+                level=("level", "first"),
+                mean_estimate=("mean_estimate", "mean"),
+                coverage=("coverage", "mean"),
+                rejection_rate=("rejection_rate", "mean"),
+                runs=("runs", "sum"),
+                bias=("bias", "mean"),
+            )
+            .assign(level="any"),
+        ]
+    ).drop(columns="level")
     pd.set_option("display.width", 120)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     fpr = float(df[df["planted"] == 0]["rejected"].mean())
@@ -130,9 +202,12 @@ def main() -> None:
         "max_abs_bias": round(float(table["bias"].abs().max()), 4),
     }
     result["targets_met"] = bool(
-        result["coverage_nonzero"] >= 0.93 and result["noisy_null_coverage"] >= 0.93
+        result["coverage_nonzero"] >= 0.93
+        and result["noisy_null_coverage"] >= 0.93
         and fpr <= 0.05
-        and (result["power_at_0.1_n400"] or 0) >= 0.8 and result["max_abs_bias"] < 0.02)
+        and (result["power_at_0.1_n400"] or 0) >= 0.8
+        and result["max_abs_bias"] < 0.02
+    )
     print(json.dumps(result))
 
 

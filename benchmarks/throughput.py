@@ -41,7 +41,21 @@ from judgebias.runner import RunnerConfig, run_requests
 from judgebias.store import Store
 from judgebias.types import ChatRequest, Pair
 
-WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "sigma", "tau"]
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "sigma",
+    "tau",
+]
 
 
 def requests(n: int) -> list[ChatRequest]:
@@ -50,8 +64,10 @@ def requests(n: int) -> list[ChatRequest]:
     def s(k: int) -> str:
         return " ".join(rng.choice(WORDS) for _ in range(k))
 
-    pairs = [Pair(id=str(i), instruction="Explain " + s(6), response_a=s(40), response_b=s(30))
-             for i in range(n // 2)]
+    pairs = [
+        Pair(id=str(i), instruction="Explain " + s(6), response_a=s(40), response_b=s(30))
+        for i in range(n // 2)
+    ]
     calls = build_calls([control_variant(p) for p in pairs], default_template(), "sim", "verdict")
     return [c.request for c in calls]
 
@@ -59,9 +75,21 @@ def requests(n: int) -> list[ChatRequest]:
 class Server:
     def __init__(self, latency_ms: float):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "judgebias.cli", "serve-sim", "--judge", "sim:position=0.2",
-             "--port", "0", "--latency-ms", str(latency_ms)],
-            stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "judgebias.cli",
+                "serve-sim",
+                "--judge",
+                "sim:position=0.2",
+                "--port",
+                "0",
+                "--latency-ms",
+                str(latency_ms),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.proc.stdout is not None
         self.url = json.loads(self.proc.stdout.readline())["listening"]
 
@@ -85,8 +113,9 @@ def run_judgebias(reqs: list[ChatRequest], url: str, store: Store, conc: int) ->
     async def go() -> None:
         judge = make_judge("openai:sim", JudgeOptions(base_urls=[url], timeout=30))
         try:
-            counts = await run_requests(reqs, judge, store,
-                                        RunnerConfig(concurrency=conc, progress=False))
+            counts = await run_requests(
+                reqs, judge, store, RunnerConfig(concurrency=conc, progress=False)
+            )
             assert counts.failed == 0, counts
         finally:
             await judge.aclose()
@@ -104,8 +133,11 @@ def run_peer(reqs: list[ChatRequest], url: str, conc: int) -> Any:
         async def one(r: ChatRequest) -> str:
             async with sem:
                 resp = await client.chat.completions.create(
-                    model=r.model, messages=[{"role": a, "content": b} for a, b in r.messages],  # type: ignore[misc]
-                    temperature=r.temperature, max_tokens=r.max_tokens)
+                    model=r.model,
+                    messages=[{"role": a, "content": b} for a, b in r.messages],  # type: ignore[misc]
+                    temperature=r.temperature,
+                    max_tokens=r.max_tokens,
+                )
                 return resp.choices[0].message.content or ""
 
         await asyncio.gather(*(one(r) for r in reqs))
@@ -115,15 +147,23 @@ def run_peer(reqs: list[ChatRequest], url: str, conc: int) -> Any:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--calls", type=int, default=20000)
     ap.add_argument("--latency-ms", type=float, default=100.0)
     ap.add_argument("--concurrency", default="64,256")
     args = ap.parse_args()
     reqs = requests(args.calls)
     lat = args.latency_ms / 1000.0
-    out: dict[str, Any] = {"benchmark": "throughput", "calls": len(reqs), "latency_ms": args.latency_ms}
-    print(f"{'concurrency':>11} {'client':>10} {'efficiency':>10} {'cpu ms/call':>11} {'server cpu ms/call':>18}")
+    out: dict[str, Any] = {
+        "benchmark": "throughput",
+        "calls": len(reqs),
+        "latency_ms": args.latency_ms,
+    }
+    print(
+        f"{'concurrency':>11} {'client':>10} {'efficiency':>10} {'cpu ms/call':>11} {'server cpu ms/call':>18}"
+    )
     for conc in [int(c) for c in args.concurrency.split(",")]:
         ideal = len(reqs) * lat / conc
         with tempfile.TemporaryDirectory() as tmp:
@@ -132,16 +172,25 @@ def main() -> None:
                 srv = Server(args.latency_ms) if name != "cached" else None
                 url = srv.url if srv else "http://127.0.0.1:9/v1"  # cached: never contacted
                 s0 = srv.cpu() if srv else 0.0
-                fn = run_peer(reqs, url, conc) if name == "peer" else run_judgebias(reqs, url, store, conc)
+                fn = (
+                    run_peer(reqs, url, conc)
+                    if name == "peer"
+                    else run_judgebias(reqs, url, store, conc)
+                )
                 wall, cpu = measure(fn)
                 scpu = (srv.cpu() - s0) if srv else 0.0
                 if srv:
                     srv.close()
                 eff = ideal / wall
-                print(f"{conc:>11} {name:>10} {eff:>10.3f} {1000 * cpu / len(reqs):>11.3f} "
-                      f"{1000 * scpu / len(reqs):>18.3f}")
+                print(
+                    f"{conc:>11} {name:>10} {eff:>10.3f} {1000 * cpu / len(reqs):>11.3f} "
+                    f"{1000 * scpu / len(reqs):>18.3f}"
+                )
                 key = f"c{conc}_{name}"
-                out[key] = {"wall_s": round(wall, 3), "cpu_ms_per_call": round(1000 * cpu / len(reqs), 4)}
+                out[key] = {
+                    "wall_s": round(wall, 3),
+                    "cpu_ms_per_call": round(1000 * cpu / len(reqs), 4),
+                }
                 if name != "cached":
                     out[key]["efficiency"] = round(eff, 3)
                     out[key]["server_cpu_ms_per_call"] = round(1000 * scpu / len(reqs), 4)
@@ -153,8 +202,10 @@ def main() -> None:
     cpus = [out[k]["cpu_ms_per_call"] for k in out if k.endswith("_judgebias")]
     cached = [out[k]["ms_per_call"] for k in out if k.endswith("_cached")]
     out["targets_met"] = bool(
-        all(e >= t for e, t in zip(effs, (0.9, 0.85), strict=False)) and max(cpus) <= 0.5
-        and max(cached) < 1.0)
+        all(e >= t for e, t in zip(effs, (0.9, 0.85), strict=False))
+        and max(cpus) <= 0.5
+        and max(cached) < 1.0
+    )
     print(json.dumps(out))
 
 

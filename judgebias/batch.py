@@ -52,20 +52,34 @@ async def run_batch(
     if not todo:
         return counts
     meta_key = f"batch:{label}"
-    client = AsyncOpenAI(base_url=judge.base_urls[0], api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
-                         max_retries=3, timeout=judge.timeout)
+    client = AsyncOpenAI(
+        base_url=judge.base_urls[0],
+        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
+        max_retries=3,
+        timeout=judge.timeout,
+    )
     try:
         pending = store.get_meta(meta_key)
         if pending and set(pending["keys"]) == set(todo):
             batch_id = pending["batch_id"]
         else:
-            lines = [json.dumps({"custom_id": k, "method": "POST", "url": "/v1/chat/completions",
-                                 "body": request_body(r)}) for k, r in todo.items()]
+            lines = [
+                json.dumps(
+                    {
+                        "custom_id": k,
+                        "method": "POST",
+                        "url": "/v1/chat/completions",
+                        "body": request_body(r),
+                    }
+                )
+                for k, r in todo.items()
+            ]
             upload = await client.files.create(
-                file=("judgebias-batch.jsonl", ("\n".join(lines) + "\n").encode()), purpose="batch")
-            batch = await client.batches.create(input_file_id=upload.id,
-                                                endpoint="/v1/chat/completions",
-                                                completion_window="24h")
+                file=("judgebias-batch.jsonl", ("\n".join(lines) + "\n").encode()), purpose="batch"
+            )
+            batch = await client.batches.create(
+                input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
+            )
             batch_id = batch.id
             store.set_meta(meta_key, {"batch_id": batch_id, "keys": sorted(todo)})
         waited = 0.0
@@ -74,8 +88,10 @@ async def run_batch(
             if batch.status in _DONE:
                 break
             if waited >= max_wait_s:
-                raise BackendError(f"--batch: batch {batch_id} still {batch.status} after "
-                                   f"{max_wait_s:g} s; re-run the same command to keep waiting")
+                raise BackendError(
+                    f"--batch: batch {batch_id} still {batch.status} after "
+                    f"{max_wait_s:g} s; re-run the same command to keep waiting"
+                )
             await asyncio.sleep(poll_s)
             waited += poll_s
         answered: set[str] = set()
@@ -86,8 +102,12 @@ async def run_batch(
                     continue
                 answered |= _ingest(json.loads(line), todo, store, judge.spec, counts)
         for k in set(todo) - answered:
-            store.put_failed(todo[k], f"batch {batch_id} ended {batch.status} without an answer",
-                             attempts=1, judge=judge.spec)
+            store.put_failed(
+                todo[k],
+                f"batch {batch_id} ended {batch.status} without an answer",
+                attempts=1,
+                judge=judge.spec,
+            )
             counts.failed += 1
         store.set_meta(meta_key, None)
     except BackendError:
@@ -99,15 +119,17 @@ async def run_batch(
     return counts
 
 
-def _ingest(item: dict[str, Any], todo: dict[str, ChatRequest], store: Store, spec: str,
-            counts: RunCounts) -> set[str]:
+def _ingest(
+    item: dict[str, Any], todo: dict[str, ChatRequest], store: Store, spec: str, counts: RunCounts
+) -> set[str]:
     key = item.get("custom_id")
     if key not in todo:
         return set()
     resp = item.get("response") or {}
     if resp.get("status_code") != 200:
-        store.put_failed(todo[key], f"batch line failed: {item.get('error') or resp}", attempts=1,
-                         judge=spec)
+        store.put_failed(
+            todo[key], f"batch line failed: {item.get('error') or resp}", attempts=1, judge=spec
+        )
         counts.failed += 1
         return {key}
     try:

@@ -48,7 +48,8 @@ def _parse_map(text: str | None) -> dict[str, str]:
     return parse_mapping(text)
 
 
-@app.command(epilog="""Examples:
+@app.command(
+    epilog="""Examples:
 
   judgebias audit --judge "sim:accuracy=0.9,position=0.3" --probes position --out runs/sim
 
@@ -59,54 +60,204 @@ def _parse_map(text: str | None) -> dict[str, str]:
   judgebias audit --judge openai:gpt-4o-mini --data pairs.jsonl --probes all --fail-on "position>0.1,bandwagon>0.05" --quiet
 
   --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (fractions: 0.1 = 10 points; also NAME<x, |NAME|>x, accuracy<x).
-""")
+"""
+)
 def audit(
-    judge: Annotated[str, typer.Option("--judge", help="Judge spec: sim[:k=v,...], openai:MODEL, litellm:PROVIDER/MODEL, replay:FILE.")],
-    data: Annotated[str | None, typer.Option("--data", help="Pairs file (JSONL, CSV, Parquet; .gz ok). Default: the bundled 245 pairs.")] = None,
-    probes: Annotated[str, typer.Option("--probes", help="Comma-separated: position, length, bandwagon, authority, reflection, distraction, self; or 'all'.")] = "position",
-    probe_file: Annotated[list[str] | None, typer.Option("--probe-file", help="A probe YAML file of your own (repeatable); it is added to --probes.")] = None,
-    gold_judge: Annotated[str | None, typer.Option("--gold-judge", help="Judge spec whose verdicts are the gold for the self probe.")] = None,
-    self_answers: Annotated[str | None, typer.Option("--self-answers", help="The judge model's own answers (columns id, response) for the self probe; default: ask the judge model.")] = None,
-    out: Annotated[str, typer.Option("--out", help="Run folder (store, summary.json, records, report.html). Re-using it resumes.")] = "judgebias-run",
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 8,
-    limit: Annotated[int | None, typer.Option("--limit", help="Use only the first N pairs.")] = None,
+    judge: Annotated[
+        str,
+        typer.Option(
+            "--judge",
+            help="Judge spec: sim[:k=v,...], openai:MODEL, litellm:PROVIDER/MODEL, replay:FILE.",
+        ),
+    ],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Pairs file (JSONL, CSV, Parquet; .gz ok). Default: the bundled 245 pairs.",
+        ),
+    ] = None,
+    probes: Annotated[
+        str,
+        typer.Option(
+            "--probes",
+            help="Comma-separated: position, length, bandwagon, authority, reflection, distraction, self; or 'all'.",
+        ),
+    ] = "position",
+    probe_file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--probe-file",
+            help="A probe YAML file of your own (repeatable); it is added to --probes.",
+        ),
+    ] = None,
+    gold_judge: Annotated[
+        str | None,
+        typer.Option(
+            "--gold-judge", help="Judge spec whose verdicts are the gold for the self probe."
+        ),
+    ] = None,
+    self_answers: Annotated[
+        str | None,
+        typer.Option(
+            "--self-answers",
+            help="The judge model's own answers (columns id, response) for the self probe; default: ask the judge model.",
+        ),
+    ] = None,
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            help="Run folder (store, summary.json, records, report.html). Re-using it resumes.",
+        ),
+    ] = "judgebias-run",
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Requests in flight at once.")
+    ] = 8,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Use only the first N pairs.")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for probe variant choices.")] = 0,
-    base_url: Annotated[list[str] | None, typer.Option("--base-url", help="OpenAI-compatible endpoint; repeat to spread load over replicas.")] = None,
-    template: Annotated[str | None, typer.Option("--template", help="Judge prompt template (YAML with system/user).")] = None,
-    map_: Annotated[str | None, typer.Option("--map", help="Rename columns of --data: new=old,...")] = None,
-    mode: Annotated[str, typer.Option("--mode", help="verdict (parse [[A]]/[[B]]) or logprob (P(A) from top_logprobs).")] = "verdict",
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a request is abandoned and retried.")] = 60.0,
+    base_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--base-url", help="OpenAI-compatible endpoint; repeat to spread load over replicas."
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help="Judge prompt template (YAML with system/user)."),
+    ] = None,
+    map_: Annotated[
+        str | None, typer.Option("--map", help="Rename columns of --data: new=old,...")
+    ] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode", help="verdict (parse [[A]]/[[B]]) or logprob (P(A) from top_logprobs)."
+        ),
+    ] = "verdict",
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds before a request is abandoned and retried.")
+    ] = 60.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
-    fail_on: Annotated[str | None, typer.Option("--fail-on", help="CI gate, e.g. \"position>0.1,bandwagon>0.05\": exit 1 when a bias's 95% interval lies wholly above its threshold.")] = None,
-    rpm: Annotated[float | None, typer.Option("--rpm", help="Requests per minute per endpoint.")] = None,
-    tpm: Annotated[float | None, typer.Option("--tpm", help="Tokens per minute per endpoint (estimated before sending).")] = None,
-    price_in: Annotated[float | None, typer.Option("--price-in", help="USD per million prompt tokens (when the backend does not know the price).")] = None,
-    price_out: Annotated[float | None, typer.Option("--price-out", help="USD per million completion tokens.")] = None,
-    max_cost: Annotated[float | None, typer.Option("--max-cost", help="Stop sending before the run's total cost would cross this many USD (resumable).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the number of calls, estimated tokens and cost; send nothing.")] = False,
-    shard: Annotated[str | None, typer.Option("--shard", help="Run shard i/n of the pairs into its own --out; join shards with 'judgebias merge'.")] = None,
-    batch: Annotated[bool, typer.Option("--batch", help="Send the missing requests through the provider's batch API (openai:MODEL), poll, and ingest.")] = False,
-    batch_poll: Annotated[float, typer.Option("--batch-poll", help="Seconds between batch status polls.")] = 5.0,
-    transport: Annotated[str | None, typer.Option("--transport", help="openai backend: 'lean' (aiohttp, default for local servers) or 'sdk' (openai SDK, default for api.openai.com).")] = None,
-    mitigation: Annotated[str | None, typer.Option("--mitigation", help="Audit the judge with mitigations: system-prompt, few-shot, reflect, swap, multi-sample, jury:SPEC1;SPEC2, or a YAML file (comma-separated).")] = None,
-    samples: Annotated[int | None, typer.Option("--samples", help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).")] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help='CI gate, e.g. "position>0.1,bandwagon>0.05": exit 1 when a bias\'s 95% interval lies wholly above its threshold.',
+        ),
+    ] = None,
+    rpm: Annotated[
+        float | None, typer.Option("--rpm", help="Requests per minute per endpoint.")
+    ] = None,
+    tpm: Annotated[
+        float | None,
+        typer.Option("--tpm", help="Tokens per minute per endpoint (estimated before sending)."),
+    ] = None,
+    price_in: Annotated[
+        float | None,
+        typer.Option(
+            "--price-in",
+            help="USD per million prompt tokens (when the backend does not know the price).",
+        ),
+    ] = None,
+    price_out: Annotated[
+        float | None, typer.Option("--price-out", help="USD per million completion tokens.")
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            help="Stop sending before the run's total cost would cross this many USD (resumable).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the number of calls, estimated tokens and cost; send nothing."
+        ),
+    ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            help="Run shard i/n of the pairs into its own --out; join shards with 'judgebias merge'.",
+        ),
+    ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send the missing requests through the provider's batch API (openai:MODEL), poll, and ingest.",
+        ),
+    ] = False,
+    batch_poll: Annotated[
+        float, typer.Option("--batch-poll", help="Seconds between batch status polls.")
+    ] = 5.0,
+    transport: Annotated[
+        str | None,
+        typer.Option(
+            "--transport",
+            help="openai backend: 'lean' (aiohttp, default for local servers) or 'sdk' (openai SDK, default for api.openai.com).",
+        ),
+    ] = None,
+    mitigation: Annotated[
+        str | None,
+        typer.Option(
+            "--mitigation",
+            help="Audit the judge with mitigations: system-prompt, few-shot, reflect, swap, multi-sample, jury:SPEC1;SPEC2, or a YAML file (comma-separated).",
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).",
+        ),
+    ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .pipeline import AuditConfig, run_audit
 
     cfg = AuditConfig(
-        judge=judge, data=data, probes=probes.split(","), probe_files=list(probe_file or []),
-        gold_judge=gold_judge, self_answers=self_answers, out=out, concurrency=concurrency,
-        limit=limit, seed=seed, base_urls=list(base_url or []), template=template,
-        mapping=_parse_map(map_), mode=mode, timeout=timeout, quiet=quiet or as_json,
-        command=" ".join(["judgebias", *sys.argv[1:]]), rpm=rpm, tpm=tpm, price_in=price_in,
-        price_out=price_out, max_cost=max_cost, shard=shard, transport=transport,
-        batch=batch, batch_poll_s=batch_poll,
-        mitigations=[mitigation] if mitigation else [], samples=samples,
+        judge=judge,
+        data=data,
+        probes=probes.split(","),
+        probe_files=list(probe_file or []),
+        gold_judge=gold_judge,
+        self_answers=self_answers,
+        out=out,
+        concurrency=concurrency,
+        limit=limit,
+        seed=seed,
+        base_urls=list(base_url or []),
+        template=template,
+        mapping=_parse_map(map_),
+        mode=mode,
+        timeout=timeout,
+        quiet=quiet or as_json,
+        command=" ".join(["judgebias", *sys.argv[1:]]),
+        rpm=rpm,
+        tpm=tpm,
+        price_in=price_in,
+        price_out=price_out,
+        max_cost=max_cost,
+        shard=shard,
+        transport=transport,
+        batch=batch,
+        batch_poll_s=batch_poll,
+        mitigations=[mitigation] if mitigation else [],
+        samples=samples,
     )
-    for flag, value in (("--rpm", rpm), ("--tpm", tpm), ("--max-cost", max_cost),
-                        ("--price-in", price_in), ("--price-out", price_out)):
+    for flag, value in (
+        ("--rpm", rpm),
+        ("--tpm", tpm),
+        ("--max-cost", max_cost),
+        ("--price-in", price_in),
+        ("--price-out", price_out),
+    ):
         if value is not None and value <= 0 and flag in ("--rpm", "--tpm", "--max-cost"):
             _fail(f"{flag}: must be positive")
         if value is not None and value < 0:
@@ -116,7 +267,12 @@ def audit(
         from .gate import conditions_for_audit
 
         conditions = conditions_for_audit(fail_on, probes, probe_file or [])
-    if max_cost is not None and price_in is None and price_out is None and not judge.startswith("litellm:"):
+    if (
+        max_cost is not None
+        and price_in is None
+        and price_out is None
+        and not judge.startswith("litellm:")
+    ):
         _fail("--max-cost: needs --price-in/--price-out (the price of this judge is unknown)")
     if dry_run:
         from .pipeline import plan_audit
@@ -156,8 +312,10 @@ def _report_failures(outcome: Any) -> None:
         return
     errors = list(outcome.records["error"].dropna()) if "error" in outcome.records else []
     first = str(errors[0]) if errors else "unknown"
-    msg = (f"{failed} of {total} judge calls failed after retries (first error: {first}); "
-           "re-run the same command to retry only those")
+    msg = (
+        f"{failed} of {total} judge calls failed after retries (first error: {first}); "
+        "re-run the same command to retry only those"
+    )
     if failed >= total:
         _fail(msg)
     typer.echo(f"judgebias: warning: {msg}", err=True)
@@ -174,10 +332,12 @@ def _print_outcome(summary: dict[str, object], out: Path, *, quiet: bool, as_jso
     print_summary(summary, out)
 
 
-@app.command(epilog="""Example:
+@app.command(
+    epilog="""Example:
 
   judgebias demo --out demo && open demo/report.html
-""")
+"""
+)
 def demo(
     out: Annotated[str, typer.Option("--out", help="Run folder.")] = "judgebias-demo",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
@@ -186,29 +346,53 @@ def demo(
     from .demo import DEMO_GOLD_JUDGE, DEMO_JUDGE, DEMO_PROBES
     from .pipeline import AuditConfig, run_audit
 
-    cfg = AuditConfig(judge=DEMO_JUDGE, probes=list(DEMO_PROBES), gold_judge=DEMO_GOLD_JUDGE,
-                      out=out, quiet=quiet,
-                      command=" ".join(["judgebias", *sys.argv[1:]]))
+    cfg = AuditConfig(
+        judge=DEMO_JUDGE,
+        probes=list(DEMO_PROBES),
+        gold_judge=DEMO_GOLD_JUDGE,
+        out=out,
+        quiet=quiet,
+        command=" ".join(["judgebias", *sys.argv[1:]]),
+    )
     outcome = run_audit(cfg)
     _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=False)
 
 
-@app.command("serve-sim", epilog="""Examples:
+@app.command(
+    "serve-sim",
+    epilog="""Examples:
 
   judgebias serve-sim --judge "sim:accuracy=0.9,position=0.3" --port 8011
 
   judgebias serve-sim --judge sim --port 0 --latency-ms 50 --fault-rate 0.2
-""")
+""",
+)
 def serve_sim(
     judge: Annotated[str, typer.Option("--judge", help="sim[:key=value,...]")] = "sim",
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one (printed).")] = 8011,
-    latency_ms: Annotated[float, typer.Option("--latency-ms", help="Mean latency per request.")] = 0.0,
-    fault_rate: Annotated[float, typer.Option("--fault-rate", help="Share of requests that meet a fault.")] = 0.0,
+    port: Annotated[
+        int, typer.Option("--port", help="TCP port; 0 picks a free one (printed).")
+    ] = 8011,
+    latency_ms: Annotated[
+        float, typer.Option("--latency-ms", help="Mean latency per request.")
+    ] = 0.0,
+    fault_rate: Annotated[
+        float, typer.Option("--fault-rate", help="Share of requests that meet a fault.")
+    ] = 0.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fault and latency draws.")] = 0,
-    stall_s: Annotated[float, typer.Option("--stall-s", help="How long a stall fault holds a request.")] = 120.0,
-    retry_after: Annotated[float, typer.Option("--retry-after", help="Retry-After seconds sent with 429.")] = 1.0,
-    require_key_env: Annotated[str | None, typer.Option("--require-key-env", help="Require 'Authorization: Bearer $VAR' (the key is read from this environment variable).")] = None,
+    stall_s: Annotated[
+        float, typer.Option("--stall-s", help="How long a stall fault holds a request.")
+    ] = 120.0,
+    retry_after: Annotated[
+        float, typer.Option("--retry-after", help="Retry-After seconds sent with 429.")
+    ] = 1.0,
+    require_key_env: Annotated[
+        str | None,
+        typer.Option(
+            "--require-key-env",
+            help="Require 'Authorization: Bearer $VAR' (the key is read from this environment variable).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the simulated judge behind an OpenAI-compatible HTTP endpoint."""
     from .judges.base import parse_spec
@@ -231,16 +415,23 @@ def serve_sim(
         api_key = os.environ.get(require_key_env)
         if not api_key:
             _fail(f"--require-key-env: the environment variable {require_key_env} is not set")
-    cfg = ServerConfig(params=parse_sim_params(rest), latency_ms=latency_ms,
-                       fault_rate=fault_rate, seed=seed, stall_s=stall_s, retry_after_s=retry_after,
-                       api_key=api_key)
+    cfg = ServerConfig(
+        params=parse_sim_params(rest),
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+        seed=seed,
+        stall_s=stall_s,
+        retry_after_s=retry_after,
+        api_key=api_key,
+    )
     try:
         serve(cfg, host=host, port=port)
     except OSError as exc:
         _fail(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})")
 
 
-@app.command(epilog="""Examples:
+@app.command(
+    epilog="""Examples:
 
   judgebias report runs/gpt-4o-mini
 
@@ -249,13 +440,30 @@ def serve_sim(
   judgebias report runs/gpt-4o-mini --fail-on "position>0.1" --quiet
 
   With one RUN the report is written to RUN/report.html (or --out); with several, one page compares the judges side by side (default judgebias-comparison.html). No judge is called: everything comes from the run folders.
-""")
+"""
+)
 def report(
     runs: Annotated[list[str], typer.Argument(help="Run folders written by 'judgebias audit'.")],
-    out: Annotated[str | None, typer.Option("--out", help="Output HTML (default: RUN/report.html; several runs: judgebias-comparison.html).")] = None,
-    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Also gate the stored runs: exit 1 when a bias's 95% interval lies wholly above its threshold.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors and gate failures.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the written path (and gate results) as JSON.")] = False,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            help="Output HTML (default: RUN/report.html; several runs: judgebias-comparison.html).",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Also gate the stored runs: exit 1 when a bias's 95% interval lies wholly above its threshold.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing but errors and gate failures.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the written path (and gate results) as JSON.")
+    ] = False,
 ) -> None:
     """Re-render the HTML report of stored runs (several: compare the judges), without calling any judge."""
     from .gate import check_gate, echo_results, parse_fail_on, require_measured
@@ -298,12 +506,15 @@ def _parse_where(items: list[str] | None) -> dict[str, list[str]]:
     for item in items or []:
         col, eq, value = item.partition("=")
         if not eq or not col.strip():
-            raise UsageError(f"--where: {item!r} is not of the form COLUMN=VALUE (e.g. --where judge=GPT-4)")
+            raise UsageError(
+                f"--where: {item!r} is not of the form COLUMN=VALUE (e.g. --where judge=GPT-4)"
+            )
         out.setdefault(col.strip(), []).append(value.strip())
     return out
 
 
-@app.command(epilog="""Examples:
+@app.command(
+    epilog="""Examples:
 
   judgebias analyze verdicts.csv --first verdict_ab --second verdict_ba --gold gold --out analysis
 
@@ -314,27 +525,110 @@ def _parse_where(items: list[str] | None) -> dict[str, list[str]]:
   COL1|COL2 = the first non-empty of these columns. Long layout: one row per judge
   call; --order-values FIRST,SECOND says which values of --order mean "answer 1
   shown first" and "swapped" (ab,ba and noswap,swap are recognised).
-""")
+"""
+)
 def analyze(
-    file: Annotated[str, typer.Argument(help="Table of recorded verdicts (CSV, TSV, JSONL, JSON, Parquet; .gz ok).")],
-    first: Annotated[str | None, typer.Option("--first", help="Wide layout: verdict column when answer 1 was shown first (COL or COL1|COL2).")] = None,
-    second: Annotated[str | None, typer.Option("--second", help="Wide layout: verdict column when the order was swapped, mapped back to 1/2.")] = None,
-    gold: Annotated[str | None, typer.Option("--gold", help="Gold label column (1/2, a/b; tie or empty = no gold).")] = None,
-    group: Annotated[str | None, typer.Option("--group", help="Comma-separated columns to split the figures by.")] = None,
-    items: Annotated[str | None, typer.Option("--items", help="Table of the pairs' texts, joined for answer lengths.")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="Join keys for --items: COL or COL=ITEMS_COL, comma-separated (default: the columns both tables share).")] = None,
-    texts: Annotated[str | None, typer.Option("--texts", help="Answer text columns A,B (default: response_a,response_b or output_1,output_2 ...).")] = None,
-    lengths: Annotated[str | None, typer.Option("--lengths", help="Answer length columns A,B when there are no texts (default: len_1,len_2 or len_a,len_b ...).")] = None,
-    order: Annotated[str | None, typer.Option("--order", help="Long layout: column telling the order shown.")] = None,
-    verdict: Annotated[str | None, typer.Option("--verdict", help="Long layout: verdict column (in the pair's own labels).")] = None,
-    pair: Annotated[str | None, typer.Option("--pair", help="Columns identifying a pair (long layout: required; default: --items keys or id/idx).")] = None,
-    order_values: Annotated[str | None, typer.Option("--order-values", help="Long layout: FIRST,SECOND values of --order.")] = None,
-    where: Annotated[list[str] | None, typer.Option("--where", help="Keep rows with COLUMN=VALUE (repeatable).")] = None,
-    min_length_diff: Annotated[float, typer.Option("--min-length-diff", help="Characters by which answers must differ to count for prefers_longer.")] = 30.0,
-    compare_to: Annotated[str | None, typer.Option("--compare-to", help="Compare every strategy with this one on the same pairs (e.g. Vanilla).")] = None,
-    compare_column: Annotated[str, typer.Option("--compare-column", help="Column holding the strategies compared by --compare-to.")] = "strategy",
-    compare_within: Annotated[str | None, typer.Option("--compare-within", help="Compare separately per value of these columns (default: judge, if present).")] = None,
-    out: Annotated[str, typer.Option("--out", help="Output folder: summary.csv, summary.json, report.html.")] = "judgebias-analyze",
+    file: Annotated[
+        str,
+        typer.Argument(help="Table of recorded verdicts (CSV, TSV, JSONL, JSON, Parquet; .gz ok)."),
+    ],
+    first: Annotated[
+        str | None,
+        typer.Option(
+            "--first",
+            help="Wide layout: verdict column when answer 1 was shown first (COL or COL1|COL2).",
+        ),
+    ] = None,
+    second: Annotated[
+        str | None,
+        typer.Option(
+            "--second",
+            help="Wide layout: verdict column when the order was swapped, mapped back to 1/2.",
+        ),
+    ] = None,
+    gold: Annotated[
+        str | None,
+        typer.Option("--gold", help="Gold label column (1/2, a/b; tie or empty = no gold)."),
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option("--group", help="Comma-separated columns to split the figures by.")
+    ] = None,
+    items: Annotated[
+        str | None,
+        typer.Option("--items", help="Table of the pairs' texts, joined for answer lengths."),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="Join keys for --items: COL or COL=ITEMS_COL, comma-separated (default: the columns both tables share).",
+        ),
+    ] = None,
+    texts: Annotated[
+        str | None,
+        typer.Option(
+            "--texts",
+            help="Answer text columns A,B (default: response_a,response_b or output_1,output_2 ...).",
+        ),
+    ] = None,
+    lengths: Annotated[
+        str | None,
+        typer.Option(
+            "--lengths",
+            help="Answer length columns A,B when there are no texts (default: len_1,len_2 or len_a,len_b ...).",
+        ),
+    ] = None,
+    order: Annotated[
+        str | None, typer.Option("--order", help="Long layout: column telling the order shown.")
+    ] = None,
+    verdict: Annotated[
+        str | None,
+        typer.Option("--verdict", help="Long layout: verdict column (in the pair's own labels)."),
+    ] = None,
+    pair: Annotated[
+        str | None,
+        typer.Option(
+            "--pair",
+            help="Columns identifying a pair (long layout: required; default: --items keys or id/idx).",
+        ),
+    ] = None,
+    order_values: Annotated[
+        str | None,
+        typer.Option("--order-values", help="Long layout: FIRST,SECOND values of --order."),
+    ] = None,
+    where: Annotated[
+        list[str] | None, typer.Option("--where", help="Keep rows with COLUMN=VALUE (repeatable).")
+    ] = None,
+    min_length_diff: Annotated[
+        float,
+        typer.Option(
+            "--min-length-diff",
+            help="Characters by which answers must differ to count for prefers_longer.",
+        ),
+    ] = 30.0,
+    compare_to: Annotated[
+        str | None,
+        typer.Option(
+            "--compare-to",
+            help="Compare every strategy with this one on the same pairs (e.g. Vanilla).",
+        ),
+    ] = None,
+    compare_column: Annotated[
+        str,
+        typer.Option(
+            "--compare-column", help="Column holding the strategies compared by --compare-to."
+        ),
+    ] = "strategy",
+    compare_within: Annotated[
+        str | None,
+        typer.Option(
+            "--compare-within",
+            help="Compare separately per value of these columns (default: judge, if present).",
+        ),
+    ] = None,
+    out: Annotated[
+        str, typer.Option("--out", help="Output folder: summary.csv, summary.json, report.html.")
+    ] = "judgebias-analyze",
     title: Annotated[str | None, typer.Option("--title", help="Title of report.html.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
@@ -345,11 +639,27 @@ def analyze(
     from .analyze import SUMMARY_COLUMNS, run_analyze
 
     result = run_analyze(
-        file, first, second, gold, group, items, out, title=title,
-        command=shlex.join(["judgebias", *sys.argv[1:]]), on=on, texts=texts, lengths=lengths,
-        order=order, verdict=verdict, pair=pair, order_values=order_values,
-        where=_parse_where(where), min_length_diff=min_length_diff, compare_to=compare_to,
-        compare_column=compare_column, compare_within=compare_within,
+        file,
+        first,
+        second,
+        gold,
+        group,
+        items,
+        out,
+        title=title,
+        command=shlex.join(["judgebias", *sys.argv[1:]]),
+        on=on,
+        texts=texts,
+        lengths=lengths,
+        order=order,
+        verdict=verdict,
+        pair=pair,
+        order_values=order_values,
+        where=_parse_where(where),
+        min_length_diff=min_length_diff,
+        compare_to=compare_to,
+        compare_column=compare_column,
+        compare_within=compare_within,
     )
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
@@ -364,12 +674,16 @@ def analyze(
     if len(result.table) > 40:
         typer.echo(f"... {len(result.table) - 40} more groups in summary.csv")
     for col, bad in result.prepared.unrecognized.items():
-        typer.echo(f"note: --{col}: values not understood as verdicts, counted as unparseable: "
-                   + ", ".join(f"{v!r} x{c}" for v, c in bad.items()), err=True)
+        typer.echo(
+            f"note: --{col}: values not understood as verdicts, counted as unparseable: "
+            + ", ".join(f"{v!r} x{c}" for v, c in bad.items()),
+            err=True,
+        )
     typer.echo(f"wrote {Path(out) / 'summary.csv'}, summary.json, report.html")
 
 
-@app.command(epilog="""Example (an audit split over 4 machines, then summarised on one):
+@app.command(
+    epilog="""Example (an audit split over 4 machines, then summarised on one):
 
   judgebias audit --judge openai:M --base-url http://vllm-1:8000/v1 --data pairs.jsonl --shard 1/4 --out shard1
 
@@ -378,10 +692,18 @@ def analyze(
   judgebias merge shard1 shard2 shard3 shard4 --out full
 
   judgebias audit --judge openai:M --data pairs.jsonl --out full     # everything cached: sends nothing
-""")
+"""
+)
 def merge(
-    stores: Annotated[list[str], typer.Argument(help="Run folders or store files (store.sqlite) to combine.")],
-    out: Annotated[str, typer.Option("--out", help="Run folder or .sqlite file to merge into (created if missing).")] = "judgebias-merged",
+    stores: Annotated[
+        list[str], typer.Argument(help="Run folders or store files (store.sqlite) to combine.")
+    ],
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out", help="Run folder or .sqlite file to merge into (created if missing)."
+        ),
+    ] = "judgebias-merged",
 ) -> None:
     """Combine the stores of several runs or shards; answered requests are copied once."""
     from .store import STORE_NAME, Store
@@ -404,33 +726,49 @@ def merge(
             with Store(src_path) as src:
                 added += dst.merge_from(src)
         total = dst.count().get("ok", 0)
-    typer.echo(f"merged {len(sources)} store(s) into {target}: {added} answers added, {total} in all")
+    typer.echo(
+        f"merged {len(sources)} store(s) into {target}: {added} answers added, {total} in all"
+    )
 
 
 from . import cli_stats  # noqa: E402  (the table commands live in their own module)
 
-app.command("lc", epilog="""Examples:
+app.command(
+    "lc",
+    epilog="""Examples:
 
   judgebias lc annotations_*.json.gz --out lc.csv
 
   judgebias lc judgments.csv.gz --map preference=pref --out lc.csv
-""")(cli_stats.lc_command)
-app.command("dbg", epilog="""Example:
+""",
+)(cli_stats.lc_command)
+app.command(
+    "dbg",
+    epilog="""Example:
 
   judgebias dbg self.csv --judge-col judge_pref --gold-col human_pref --item-col instruction
-""")(cli_stats.dbg_command)
-app.command("factors", epilog="""Example:
+""",
+)(cli_stats.dbg_command)
+app.command(
+    "factors",
+    epilog="""Example:
 
   judgebias factors pairs.csv --text-a output_1 --text-b output_2 --pref pref_a --gold human_a
-""")(cli_stats.factors_command)
-app.command("plan", epilog="""Example:
+""",
+)(cli_stats.factors_command)
+app.command(
+    "plan",
+    epilog="""Example:
 
   judgebias plan --effect 0.05 --baseline-flip 0.1
-""")(cli_stats.plan_command)
+""",
+)(cli_stats.plan_command)
 
 from . import cli_debias  # noqa: E402  (corrections and comparisons live in their own module)
 
-app.command("debias", epilog="""Examples:
+app.command(
+    "debias",
+    epilog="""Examples:
 
   judgebias debias judgments.csv.gz --method swap --first winner_noswap --second winner_swap --gold label --group judge,strategy --out swapped.csv
 
@@ -441,15 +779,19 @@ app.command("debias", epilog="""Examples:
   judgebias debias runs/gpt-4o-mini --method placebo
 
   swap writes the input rows with a new column (swap_verdict): 1 or 2 when both orders agree, tie when they disagree, empty when either verdict is unparseable.
-""")(cli_debias.debias_command)
-app.command("compare", epilog="""Examples:
+""",
+)(cli_debias.debias_command)
+app.command(
+    "compare",
+    epilog="""Examples:
 
   judgebias audit --judge "sim:position=0.3,suppression=0.5" --out runs/plain
   judgebias audit --judge "sim:position=0.3,suppression=0.5" --mitigation swap --out runs/swap
   judgebias compare runs/plain runs/swap --out swap.html
 
   Differences are B - A. Runs on the same pairs are compared pair by pair (bootstrap interval, randomisation p-value); other runs by Newcombe's interval from each run's own interval.
-""")(cli_debias.compare_command)
+""",
+)(cli_debias.compare_command)
 
 
 def main() -> None:

@@ -45,12 +45,35 @@ def _map(text: str | None) -> dict[str, str] | None:
 
 
 def lc_command(
-    files: Annotated[list[str], typer.Argument(help="AlpacaEval annotation JSON(.gz) files, or a table with model, instruction_index, baseline_length, model_length, preference.")],
-    out: Annotated[str | None, typer.Option("--out", help="Write the table here (CSV; .json for JSON). Default: print.")] = None,
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="AlpacaEval annotation JSON(.gz) files, or a table with model, instruction_index, baseline_length, model_length, preference."
+        ),
+    ],
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="Write the table here (CSV; .json for JSON). Default: print."),
+    ] = None,
     map_: Annotated[str | None, typer.Option("--map", help="Rename columns: new=old,...")] = None,
-    baseline: Annotated[str | None, typer.Option("--baseline", help="Name of the baseline model (its self-comparisons are left out).")] = None,
-    difficulty: Annotated[str | None, typer.Option("--difficulty", help="CSV of instruction_index,difficulty to reuse instead of fitting.")] = None,
-    save_difficulty: Annotated[str | None, typer.Option("--save-difficulty", help="Write the fitted instruction difficulty here (CSV).")] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline", help="Name of the baseline model (its self-comparisons are left out)."
+        ),
+    ] = None,
+    difficulty: Annotated[
+        str | None,
+        typer.Option(
+            "--difficulty", help="CSV of instruction_index,difficulty to reuse instead of fitting."
+        ),
+    ] = None,
+    save_difficulty: Annotated[
+        str | None,
+        typer.Option(
+            "--save-difficulty", help="Write the fitted instruction difficulty here (CSV)."
+        ),
+    ] = None,
 ) -> None:
     """Length-controlled win rates (AlpacaEval 2.0's GLM), in percent, per model."""
     import pandas as pd
@@ -63,23 +86,47 @@ def lc_command(
     if difficulty:
         d = read_table(difficulty)
         if not {"instruction_index", "difficulty"} <= set(d.columns):
-            raise UsageError(f"--difficulty: {difficulty} needs columns instruction_index, difficulty")
+            raise UsageError(
+                f"--difficulty: {difficulty} needs columns instruction_index, difficulty"
+            )
         diff = d.set_index("instruction_index")["difficulty"]
     elif save_difficulty:
         diff = fit_instruction_difficulty(table, baseline=baseline)
     if save_difficulty and diff is not None:
         pd.DataFrame({"instruction_index": diff.index, "difficulty": diff.to_numpy()}).to_csv(
-            save_difficulty, index=False)
+            save_difficulty, index=False
+        )
     _write(lc_winrate(table, difficulty=diff, baseline=baseline), out)
 
 
 def dbg_command(
-    file: Annotated[str, typer.Argument(help="A table with one row per comparison of the judge's own response with another.")],
-    judge_col: Annotated[str, typer.Option("--judge-col", help="The judge's preference: a number in [0, 1] or a verdict label.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="A table with one row per comparison of the judge's own response with another."
+        ),
+    ],
+    judge_col: Annotated[
+        str,
+        typer.Option(
+            "--judge-col", help="The judge's preference: a number in [0, 1] or a verdict label."
+        ),
+    ],
     gold_col: Annotated[str, typer.Option("--gold-col", help="The gold preference, same form.")],
-    own_col: Annotated[str | None, typer.Option("--own-col", help="Which response is the judge's own (a/b); without it the preferences are for the own response.")] = None,
-    item_col: Annotated[str | None, typer.Option("--item-col", help="Cluster rows by this column (e.g. the instruction).")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="One row per value of this column (e.g. judge).")] = None,
+    own_col: Annotated[
+        str | None,
+        typer.Option(
+            "--own-col",
+            help="Which response is the judge's own (a/b); without it the preferences are for the own response.",
+        ),
+    ] = None,
+    item_col: Annotated[
+        str | None,
+        typer.Option("--item-col", help="Cluster rows by this column (e.g. the instruction)."),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="One row per value of this column (e.g. judge).")
+    ] = None,
     n_boot: Annotated[int, typer.Option("--n-boot")] = 2000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     map_: Annotated[str | None, typer.Option("--map", help="Rename columns: new=old,...")] = None,
@@ -90,20 +137,50 @@ def dbg_command(
     from .stats.dbg import dbg
 
     df = read_table(file, mapping=_map(map_))
-    _write(dbg(df, judge_col=judge_col, gold_col=gold_col, own_col=own_col, item_col=item_col,
-               by=by, n_boot=n_boot, seed=seed), out)
+    _write(
+        dbg(
+            df,
+            judge_col=judge_col,
+            gold_col=gold_col,
+            own_col=own_col,
+            item_col=item_col,
+            by=by,
+            n_boot=n_boot,
+            seed=seed,
+        ),
+        out,
+    )
 
 
 def factors_command(
-    file: Annotated[str, typer.Argument(help="A table with the two responses' texts and the judge's preference.")],
+    file: Annotated[
+        str,
+        typer.Argument(help="A table with the two responses' texts and the judge's preference."),
+    ],
     text_a: Annotated[str, typer.Option("--text-a", help="Column with response a's text.")],
     text_b: Annotated[str, typer.Option("--text-b", help="Column with response b's text.")],
-    pref: Annotated[str, typer.Option("--pref", help="Judge's preference for response a: number in [0, 1] or a/b/tie label.")],
-    gold: Annotated[str | None, typer.Option("--gold", help="Gold preference, same form, to compare factor influences.")] = None,
-    item: Annotated[str | None, typer.Option("--item", help="Cluster standard errors by this column.")] = None,
-    factors: Annotated[str | None, typer.Option("--factors", help="Comma-separated subset of factors.")] = None,
-    penalty: Annotated[float, typer.Option("--penalty", help="Ridge/Laplace penalty for the point estimates.")] = 0.0,
-    l1_wt: Annotated[float, typer.Option("--l1-wt", help="Share of L1 in the penalty (1 = Laplace).")] = 0.0,
+    pref: Annotated[
+        str,
+        typer.Option(
+            "--pref", help="Judge's preference for response a: number in [0, 1] or a/b/tie label."
+        ),
+    ],
+    gold: Annotated[
+        str | None,
+        typer.Option("--gold", help="Gold preference, same form, to compare factor influences."),
+    ] = None,
+    item: Annotated[
+        str | None, typer.Option("--item", help="Cluster standard errors by this column.")
+    ] = None,
+    factors: Annotated[
+        str | None, typer.Option("--factors", help="Comma-separated subset of factors.")
+    ] = None,
+    penalty: Annotated[
+        float, typer.Option("--penalty", help="Ridge/Laplace penalty for the point estimates.")
+    ] = 0.0,
+    l1_wt: Annotated[
+        float, typer.Option("--l1-wt", help="Share of L1 in the penalty (1 = Laplace).")
+    ] = 0.0,
     map_: Annotated[str | None, typer.Option("--map", help="Rename columns: new=old,...")] = None,
     out: Annotated[str | None, typer.Option("--out")] = None,
 ) -> None:
@@ -113,13 +190,33 @@ def factors_command(
 
     df = read_table(file, mapping=_map(map_))
     names = [f.strip() for f in factors.split(",")] if factors else None
-    _write(factor_attribution(df, text_a=text_a, text_b=text_b, pref=pref, gold=gold, item=item,
-                              factors=names, penalty=penalty, l1_wt=l1_wt), out)
+    _write(
+        factor_attribution(
+            df,
+            text_a=text_a,
+            text_b=text_b,
+            pref=pref,
+            gold=gold,
+            item=item,
+            factors=names,
+            penalty=penalty,
+            l1_wt=l1_wt,
+        ),
+        out,
+    )
 
 
 def plan_command(
-    effect: Annotated[float, typer.Option("--effect", help="Smallest bias worth detecting (fraction, e.g. 0.05).")],
-    baseline_flip: Annotated[float, typer.Option("--baseline-flip", help="Placebo flip rate (probe design) or inconsistent share (position design).")] = 0.1,
+    effect: Annotated[
+        float, typer.Option("--effect", help="Smallest bias worth detecting (fraction, e.g. 0.05).")
+    ],
+    baseline_flip: Annotated[
+        float,
+        typer.Option(
+            "--baseline-flip",
+            help="Placebo flip rate (probe design) or inconsistent share (position design).",
+        ),
+    ] = 0.1,
     power: Annotated[float, typer.Option("--power")] = 0.8,
     alpha: Annotated[float, typer.Option("--alpha")] = 0.05,
     design: Annotated[str, typer.Option("--design", help="probe or position.")] = "probe",
@@ -130,10 +227,17 @@ def plan_command(
 
     if design not in ("probe", "position"):
         raise UsageError(f"--design: '{design}' is not one of probe, position")
-    res = plan_sample_size(effect, baseline_flip=baseline_flip, power=power, alpha=alpha,
-                           design=design)  # type: ignore[arg-type]
+    res = plan_sample_size(
+        effect,
+        baseline_flip=baseline_flip,
+        power=power,
+        alpha=alpha,
+        design="probe" if design == "probe" else "position",
+    )
     if as_json:
         typer.echo(json.dumps(res))
     else:
-        typer.echo(f"{res['pairs']} pairs detect an effect of {effect:g} with power {power:g} "
-                   f"at alpha {alpha:g} ({design} design, baseline {baseline_flip:g}).")
+        typer.echo(
+            f"{res['pairs']} pairs detect an effect of {effect:g} with power {power:g} "
+            f"at alpha {alpha:g} ({design} design, baseline {baseline_flip:g})."
+        )

@@ -107,7 +107,10 @@ class AuditOutcome:
 
 
 def build_calls(
-    variants: list[Variant], template: Template, model: str, mode: str,
+    variants: list[Variant],
+    template: Template,
+    model: str,
+    mode: str,
     mitigation: Mitigations | None = None,
 ) -> list[JudgeCall]:
     """Every judge call for these variants: both orders, or the one order a variant targets.
@@ -124,8 +127,9 @@ def build_calls(
                 messages = mitigation.messages(messages)
                 if mitigation.needs_twin:
                     other: Order = "ba" if order == "ab" else "ab"
-                    mitigation.add_twin(messages,
-                                        mitigation.messages(render(template, v, other, mode)))
+                    mitigation.add_twin(
+                        messages, mitigation.messages(render(template, v, other, mode))
+                    )
             req = ChatRequest(
                 model=model,
                 messages=messages,
@@ -174,14 +178,35 @@ def chunked(items: Iterable[Variant], size: int | None = None) -> Iterator[list[
 
 
 _RECORD_COLUMNS = (
-    "pair_id", "probe", "kind", "variant", "target", "order", "first_shown", "status",
-    "verdict_position", "verdict", "p_first", "valid", "gold", "raw", "error",
-    "prompt_tokens", "completion_tokens", "cost_usd", "latency_s", "attempts", "request_key",
+    "pair_id",
+    "probe",
+    "kind",
+    "variant",
+    "target",
+    "order",
+    "first_shown",
+    "status",
+    "verdict_position",
+    "verdict",
+    "p_first",
+    "valid",
+    "gold",
+    "raw",
+    "error",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "latency_s",
+    "attempts",
+    "request_key",
 )
 
 
 def build_records(
-    calls: list[JudgeCall], store: Store, pairs: list[Pair], mode: str = "verdict",
+    calls: list[JudgeCall],
+    store: Store,
+    pairs: list[Pair],
+    mode: str = "verdict",
     chunk: int = 20_000,
 ) -> pd.DataFrame:
     """One tidy row per judge call, joined with its stored answer (parsed as ``mode`` asks).
@@ -209,12 +234,19 @@ def build_records(
                     pos = "first" if p_first > 0.5 else "second" if p_first < 0.5 else "tie"
             v = c.variant
             for name, value in (
-                ("pair_id", v.pair_id), ("probe", v.probe), ("kind", v.kind),
-                ("variant", v.variant), ("target", v.target), ("order", c.order),
+                ("pair_id", v.pair_id),
+                ("probe", v.probe),
+                ("kind", v.kind),
+                ("variant", v.variant),
+                ("target", v.target),
+                ("order", c.order),
                 ("first_shown", c.first_label),
                 ("status", "missing" if s is None else s.status),
-                ("verdict_position", pos), ("verdict", position_to_label(pos, c.order)),
-                ("p_first", p_first), ("valid", pos is not None), ("gold", gold.get(v.pair_id)),
+                ("verdict_position", pos),
+                ("verdict", position_to_label(pos, c.order)),
+                ("p_first", p_first),
+                ("valid", pos is not None),
+                ("gold", gold.get(v.pair_id)),
                 ("raw", comp.text if comp is not None else None),
                 ("error", s.error if s is not None else None),
                 ("prompt_tokens", comp.prompt_tokens if comp is not None else None),
@@ -235,8 +267,14 @@ def _own_answers_from_file(path: str, pairs: list[Pair]) -> dict[str, str]:
     df = read_table(path)
     missing = [c for c in ("id", "response") if c not in df.columns]
     if missing:
-        raise InputError(path, f"--self-answers needs columns id and response; missing {', '.join(missing)}")
-    own = {str(r.id): str(r.response) for r in df.itertuples(index=False) if isinstance(r.response, str) and r.response}
+        raise InputError(
+            path, f"--self-answers needs columns id and response; missing {', '.join(missing)}"
+        )
+    own = {
+        str(r.id): str(r.response)
+        for r in df.itertuples(index=False)
+        if isinstance(r.response, str) and r.response
+    }
     ids = {p.id for p in pairs}
     if not ids & set(own):
         raise InputError(path, "--self-answers: no id matches a pair id of --data")
@@ -246,8 +284,9 @@ def _own_answers_from_file(path: str, pairs: list[Pair]) -> dict[str, str]:
 def generation_requests(pairs: list[Pair], model: str) -> dict[str, ChatRequest]:
     """One request per pair asking the judge model to answer the instruction itself."""
     return {
-        p.id: ChatRequest(model=model, messages=(("user", p.instruction),), temperature=0.0,
-                          max_tokens=1024)
+        p.id: ChatRequest(
+            model=model, messages=(("user", p.instruction),), temperature=0.0, max_tokens=1024
+        )
         for p in pairs
     }
 
@@ -260,8 +299,18 @@ def self_variants(pairs: list[Pair], own: dict[str, str]) -> list[Variant]:
         if not mine:
             continue
         for other, text in (("a", p.response_a), ("b", p.response_b)):
-            out.append(Variant(pair_id=p.id, probe="self", kind="self", instruction=p.instruction,
-                               response_a=mine, response_b=text, variant=f"vs-{other}", target="a"))
+            out.append(
+                Variant(
+                    pair_id=p.id,
+                    probe="self",
+                    kind="self",
+                    instruction=p.instruction,
+                    response_a=mine,
+                    response_b=text,
+                    variant=f"vs-{other}",
+                    target="a",
+                )
+            )
     return out
 
 
@@ -281,9 +330,13 @@ def self_stats(records: pd.DataFrame) -> dict[str, Any]:
     frame = both.reset_index()
     res = dbg(frame, judge_col="judge", gold_col="gold", item_col="pair_id").iloc[0]
     return {
-        "dbg": res["dbg"] / 100.0, "ci_low": res["ci_low"] / 100.0,
-        "ci_high": res["ci_high"] / 100.0, "p_value": float(res["p_value"]), "n": int(res["n"]),
-        "n_items": int(res["n_items"]), "judge_win_rate": res["judge_win_rate"] / 100.0,
+        "dbg": res["dbg"] / 100.0,
+        "ci_low": res["ci_low"] / 100.0,
+        "ci_high": res["ci_high"] / 100.0,
+        "p_value": float(res["p_value"]),
+        "n": int(res["n"]),
+        "n_items": int(res["n_items"]),
+        "judge_win_rate": res["judge_win_rate"] / 100.0,
         "gold_win_rate": res["gold_win_rate"] / 100.0,
     }
 
@@ -329,8 +382,12 @@ def soft_position(ctrl: pd.DataFrame) -> dict[str, Any]:
         return {}
     mean, sem = float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
     half = float(st.t.ppf(0.975, len(d) - 1)) * sem
-    return {"soft_effect": mean, "soft_ci_low": mean - half, "soft_ci_high": mean + half,
-            "soft_n": len(d)}
+    return {
+        "soft_effect": mean,
+        "soft_ci_low": mean - half,
+        "soft_ci_high": mean + half,
+        "soft_n": len(d),
+    }
 
 
 def _severity(effect: float, p_adj: float) -> str:
@@ -357,20 +414,41 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
     """The probe figures of a run (the ``probes`` part of summary.json), BH-adjusted."""
     out: dict[str, Any] = {}
     ctrl = records[records["kind"] == "control"]
-    wide = ctrl.pivot_table(index="pair_id", columns="order", values="verdict",
-                            aggfunc="first", dropna=False)
+    wide = ctrl.pivot_table(
+        index="pair_id", columns="order", values="verdict", aggfunc="first", dropna=False
+    )
     wide = wide.reindex(columns=["ab", "ba"])
     gold = ctrl.groupby("pair_id")["gold"].first()
-    frame = pd.DataFrame({"verdict_ab": wide["ab"], "verdict_ba": wide["ba"],
-                          "gold": gold.reindex(wide.index)})
+    frame = pd.DataFrame(
+        {"verdict_ab": wide["ab"], "verdict_ba": wide["ba"], "gold": gold.reindex(wide.index)}
+    )
     pos = position_stats(frame)
     names = [p.name for p in probes]
     if "position" in names:
-        out["position"] = {k: pos[k] for k in (
-            "effect", "ci_low", "ci_high", "p_value", "n", "consistency", "primacy", "recency",
-            "consistency_ci_low", "consistency_ci_high", "preference_fairness", "n_pairs",
-            "n_invalid", "n_primacy", "n_recency", "n_consistent",
-            "accuracy", "accuracy_first", "accuracy_second")}
+        out["position"] = {
+            k: pos[k]
+            for k in (
+                "effect",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "n",
+                "consistency",
+                "primacy",
+                "recency",
+                "consistency_ci_low",
+                "consistency_ci_high",
+                "preference_fairness",
+                "n_pairs",
+                "n_invalid",
+                "n_primacy",
+                "n_recency",
+                "n_consistent",
+                "accuracy",
+                "accuracy_first",
+                "accuracy_second",
+            )
+        }
         out["position"].update(soft_position(ctrl))
     for spec in probes:
         if spec.kind == "perturbation":
@@ -414,10 +492,14 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     wants_self = any(p.kind == "self" for p in probes)
     if wants_self and not cfg.gold_judge:
         raise UsageError("--probes self: needs --gold-judge SPEC to score the judge's own answers")
-    plan = plan_mitigations(cfg.mitigations, samples=cfg.samples, mode=cfg.mode,
-                            self_probe=wants_self)
-    options = JudgeOptions(base_urls=cfg.base_urls, timeout=cfg.timeout,
-                           extra={"transport": cfg.transport} if cfg.transport else {})
+    plan = plan_mitigations(
+        cfg.mitigations, samples=cfg.samples, mode=cfg.mode, self_probe=wants_self
+    )
+    options = JudgeOptions(
+        base_urls=cfg.base_urls,
+        timeout=cfg.timeout,
+        extra={"transport": cfg.transport} if cfg.transport else {},
+    )
     judge = make_judge(cfg.judge, options)
     mit = Mitigations.create(plan, judge, options, cfg.mode)
     gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None
@@ -429,18 +511,26 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     started = time.time()
     try:
         endpoints = max(1, len(cfg.base_urls))
-        runner_cfg = RunnerConfig(concurrency=cfg.concurrency, timeout=cfg.timeout,
-                                  rpm=cfg.rpm * endpoints if cfg.rpm else None,
-                                  tpm=cfg.tpm * endpoints if cfg.tpm else None,
-                                  price_in=cfg.price_in, price_out=cfg.price_out,
-                                  max_cost=cfg.max_cost, batch=cfg.batch,
-                                  batch_poll_s=cfg.batch_poll_s,
-                                  max_attempts=cfg.max_attempts, progress=not cfg.quiet)
+        runner_cfg = RunnerConfig(
+            concurrency=cfg.concurrency,
+            timeout=cfg.timeout,
+            rpm=cfg.rpm * endpoints if cfg.rpm else None,
+            tpm=cfg.tpm * endpoints if cfg.tpm else None,
+            price_in=cfg.price_in,
+            price_out=cfg.price_out,
+            max_cost=cfg.max_cost,
+            batch=cfg.batch,
+            batch_poll_s=cfg.batch_poll_s,
+            max_attempts=cfg.max_attempts,
+            progress=not cfg.quiet,
+        )
         with Store(out / STORE_NAME) as store:
             store.set_meta("judge", judge.spec)
 
             async def ask(
-                variants: Iterable[Variant], model: str, label: str,
+                variants: Iterable[Variant],
+                model: str,
+                label: str,
                 send: Callable[[list[ChatRequest], str], Awaitable[RunCounts]],
                 mitigation: Mitigations | None = None,
             ) -> tuple[list[JudgeCall], RunCounts]:
@@ -464,14 +554,20 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 return run_requests(reqs, gold_judge, store, runner_cfg, label=name)
 
             # phase 1: the controls, shared by every probe
-            calls, counts = await ask((control_variant(p) for p in pairs), mit.judge.model,
-                                      "controls", by_judge, mit)
+            calls, counts = await ask(
+                (control_variant(p) for p in pairs), mit.judge.model, "controls", by_judge, mit
+            )
             records = build_records(calls, store, pairs, cfg.mode)
             # phase 2: cues and placebos, targeted by each order's control verdict
             pert = [s for s in probes if s.kind == "perturbation"]
             if pert:
-                more, c2 = await ask(perturbation_variants(pairs, pert, records, cfg.seed),
-                                     mit.judge.model, "probes", by_judge, mit)
+                more, c2 = await ask(
+                    perturbation_variants(pairs, pert, records, cfg.seed),
+                    mit.judge.model,
+                    "probes",
+                    by_judge,
+                    mit,
+                )
                 counts = counts.merged(c2)
                 calls += more
                 records = build_records(calls, store, pairs, cfg.mode)
@@ -481,16 +577,26 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     own = _own_answers_from_file(cfg.self_answers, pairs)
                 else:
                     gen = generation_requests(pairs, judge.model)
-                    counts = counts.merged(await run_requests(
-                        list(gen.values()), judge, store, runner_cfg, label="own answers"))
+                    counts = counts.merged(
+                        await run_requests(
+                            list(gen.values()), judge, store, runner_cfg, label="own answers"
+                        )
+                    )
                     got = store.get_many(r.key() for r in gen.values())
-                    own = {pid: s.completion.text for pid, r in gen.items()
-                           if (s := got.get(r.key())) and s.completion is not None}
+                    own = {
+                        pid: s.completion.text
+                        for pid, r in gen.items()
+                        if (s := got.get(r.key())) and s.completion is not None
+                    }
                     del gen, got
                 sv = self_variants(pairs, own)
                 mine, c3 = await ask(sv, mit.judge.model, "self", by_judge, mit)
-                theirs, c4 = await ask((replace(v, kind="self-gold") for v in sv),
-                                       gold_judge.model, "self (gold)", by_gold)
+                theirs, c4 = await ask(
+                    (replace(v, kind="self-gold") for v in sv),
+                    gold_judge.model,
+                    "self (gold)",
+                    by_gold,
+                )
                 counts = counts.merged(c3).merged(c4)
                 calls += mine + theirs
                 del sv, own
@@ -515,11 +621,21 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         "accuracy": acc["accuracy"],
         "accuracy_ci": [acc["accuracy_ci_low"], acc["accuracy_ci_high"]],
         "probes": probe_figs,
-        "calls": {"total": counts.total, "sent": counts.sent, "cached": counts.cached,
-                  "failed": failed, "attempts": counts.attempts, "retried": counts.retried,
-                  "errors": counts.errors, "records": len(records)},
-        "tokens": {"prompt": int(pt.sum()), "completion": int(ct.sum()),
-                   "total": int(pt.sum() + ct.sum())},
+        "calls": {
+            "total": counts.total,
+            "sent": counts.sent,
+            "cached": counts.cached,
+            "failed": failed,
+            "attempts": counts.attempts,
+            "retried": counts.retried,
+            "errors": counts.errors,
+            "records": len(records),
+        },
+        "tokens": {
+            "prompt": int(pt.sum()),
+            "completion": int(ct.sum()),
+            "total": int(pt.sum() + ct.sum()),
+        },
         "cost_usd": float(costs.sum()) if len(costs) else None,
         "run": {
             "judgebias_version": __version__,
@@ -558,8 +674,12 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         from .report.runs import Run
 
         # the tables in memory are the ones just written: the report need not read them again
-        write_html(render_report(Run(path=out, summary=summary, records=records,
-                                     pairs=pairs_frame, label=out.name)), out / "report.html")
+        write_html(
+            render_report(
+                Run(path=out, summary=summary, records=records, pairs=pairs_frame, label=out.name)
+            ),
+            out / "report.html",
+        )
     return AuditOutcome(out=out, summary=summary, records=records, pairs=pairs)
 
 
@@ -577,8 +697,9 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
     template = load_template(cfg.template) if cfg.template else default_template()
-    pairs = load_pairs(cfg.data or str(bundled_pairs_path()), mapping=cfg.mapping or None,
-                       limit=cfg.limit)
+    pairs = load_pairs(
+        cfg.data or str(bundled_pairs_path()), mapping=cfg.mapping or None, limit=cfg.limit
+    )
     if cfg.shard:
         pairs = shard_pairs(pairs, cfg.shard)
     if cfg.mode not in MODES:
@@ -603,9 +724,16 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     est_ct = int(ct + per_call_ct * (n_pert + n_self))
     cost = price(RunnerConfig(price_in=cfg.price_in, price_out=cfg.price_out), est_pt, est_ct)
     return {
-        "judge": cfg.judge, "n_pairs": len(pairs), "probes": [p.name for p in probes],
-        "calls": {"controls": len(calls), "probes_at_most": n_pert, "self_at_most": n_self,
-                  "total_at_most": total, "cached_controls": cached},
+        "judge": cfg.judge,
+        "n_pairs": len(pairs),
+        "probes": [p.name for p in probes],
+        "calls": {
+            "controls": len(calls),
+            "probes_at_most": n_pert,
+            "self_at_most": n_self,
+            "total_at_most": total,
+            "cached_controls": cached,
+        },
         "tokens_estimate": {"prompt": est_pt, "completion_at_most": est_ct},
         "cost_usd_at_most": cost,
     }

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from .errors import InputError, UsageError
 from .types import Label, Order, Pair, Variant
@@ -89,20 +89,33 @@ def _probe_error(source: str, problem: str) -> InputError:
     return InputError(source, problem)
 
 
-def _texts(raw: Any, default: str, source: str, key: str, allow_both: bool) -> tuple[ProbeText, ...]:
+def _texts(
+    raw: Any, default: str, source: str, key: str, allow_both: bool
+) -> tuple[ProbeText, ...]:
     if not isinstance(raw, list) or not raw:
         raise _probe_error(source, f"'{key}' must be a non-empty list of {{id, text}} entries")
     out = []
     for i, item in enumerate(raw, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("text"), str)
+            or not item["text"].strip()
+        ):
             raise _probe_error(source, f"'{key}' entry {i} needs a non-empty 'text'")
         placement = str(item.get("placement", default))
         allowed = _PLACEMENTS if allow_both else _PLACEMENTS[:-1]
         if placement not in allowed:
-            raise _probe_error(source, f"'{key}' entry {i}: placement '{placement}' is not one of "
-                               + ", ".join(allowed))
-        out.append(ProbeText(id=str(item.get("id", f"{key}-{i}")), text=item["text"].strip(),
-                             placement=placement))  # type: ignore[arg-type]
+            raise _probe_error(
+                source,
+                f"'{key}' entry {i}: placement '{placement}' is not one of " + ", ".join(allowed),
+            )
+        out.append(
+            ProbeText(
+                id=str(item.get("id", f"{key}-{i}")),
+                text=item["text"].strip(),
+                placement=cast(Placement, placement),
+            )
+        )
     return tuple(out)
 
 
@@ -126,21 +139,33 @@ def parse_probe(raw: Any, source: str) -> ProbeSpec:
     ):
         raise _probe_error(source, "'vars' must map names to non-empty lists of strings")
     spec = ProbeSpec(
-        name=name, kind=kind, bias=str(raw.get("bias", name)), direction=direction,
+        name=name,
+        kind=kind,
+        bias=str(raw.get("bias", name)),
+        direction=direction,
         description=str(raw.get("description", "")),
-        vars={str(k): tuple(str(x) for x in v) for k, v in vars_raw.items()}, source=source,
+        vars={str(k): tuple(str(x) for x in v) for k, v in vars_raw.items()},
+        source=source,
     )
     if kind == "perturbation":
         default = str(raw.get("placement", "suffix"))
         cues = _texts(raw.get("cues"), default, source, "cues", allow_both=False)
-        placebos = _texts(raw.get("placebos"), str(raw.get("placebo_placement", default)),
-                          source, "placebos", allow_both=True)
+        placebos = _texts(
+            raw.get("placebos"),
+            str(raw.get("placebo_placement", default)),
+            source,
+            "placebos",
+            allow_both=True,
+        )
         known = {"label", "instruction", "answer", *spec.vars}
         for t in (*cues, *placebos):
             for var in re.findall(r"\{(\w+)\}", t.text):
                 if var not in known:
-                    raise _probe_error(source, f"text '{t.id}' uses {{{var}}}, which is not defined "
-                                       "under 'vars' (built in: label, instruction, answer)")
+                    raise _probe_error(
+                        source,
+                        f"text '{t.id}' uses {{{var}}}, which is not defined "
+                        "under 'vars' (built in: label, instruction, answer)",
+                    )
         spec = replace(spec, cues=cues, placebos=placebos)
     return spec
 
@@ -158,7 +183,11 @@ def builtin_probes() -> dict[str, ProbeSpec]:
             with resources.as_file(entry) as p:
                 spec = load_probe_file(p)
             found[spec.name] = spec
-    return dict(sorted(found.items(), key=lambda kv: (_ORDER.index(kv[0]) if kv[0] in _ORDER else 99, kv[0])))
+    return dict(
+        sorted(
+            found.items(), key=lambda kv: (_ORDER.index(kv[0]) if kv[0] in _ORDER else 99, kv[0])
+        )
+    )
 
 
 def probe_names() -> list[str]:
@@ -191,8 +220,14 @@ def resolve_probes(
 
 
 def control_variant(pair: Pair) -> Variant:
-    return Variant(pair_id=pair.id, probe="control", kind="control", instruction=pair.instruction,
-                   response_a=pair.response_a, response_b=pair.response_b)
+    return Variant(
+        pair_id=pair.id,
+        probe="control",
+        kind="control",
+        instruction=pair.instruction,
+        response_a=pair.response_a,
+        response_b=pair.response_b,
+    )
 
 
 def _pick(n: int, *parts: object) -> int:
@@ -204,8 +239,15 @@ def _fill(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def _apply(pair: Pair, spec: ProbeSpec, t: ProbeText, kind: Literal["cue", "placebo"],
-           target: Literal["a", "b"], order: Order, seed: int) -> Variant:
+def _apply(
+    pair: Pair,
+    spec: ProbeSpec,
+    t: ProbeText,
+    kind: Literal["cue", "placebo"],
+    target: Literal["a", "b"],
+    order: Order,
+    seed: int,
+) -> Variant:
     answer = pair.response_a if target == "a" else pair.response_b
     values = {k: v[_pick(len(v), seed, spec.name, k, pair.id, order)] for k, v in spec.vars.items()}
     values.update(instruction=pair.instruction, answer=answer)
@@ -222,10 +264,20 @@ def _apply(pair: Pair, spec: ProbeSpec, t: ProbeText, kind: Literal["cue", "plac
         user_note = text
     else:
         system_note = text
-    return Variant(pair_id=pair.id, probe=spec.name, kind=kind, instruction=pair.instruction,
-                   response_a=ra, response_b=rb, variant=t.id if kind == "cue" else f"{t.id}",
-                   target=target, system_note=system_note, user_note=user_note, inserted=text,
-                   only_order=order)
+    return Variant(
+        pair_id=pair.id,
+        probe=spec.name,
+        kind=kind,
+        instruction=pair.instruction,
+        response_a=ra,
+        response_b=rb,
+        variant=t.id if kind == "cue" else f"{t.id}",
+        target=target,
+        system_note=system_note,
+        user_note=user_note,
+        inserted=text,
+        only_order=order,
+    )
 
 
 def perturb(pair: Pair, spec: ProbeSpec, control: Label, order: Order, seed: int) -> list[Variant]:
@@ -233,15 +285,20 @@ def perturb(pair: Pair, spec: ProbeSpec, control: Label, order: Order, seed: int
     if spec.kind != "perturbation" or control == "tie":
         return []
     loser: Literal["a", "b"] = "b" if control == "a" else "a"
-    target: Literal["a", "b"] = loser if spec.direction == "toward" else ("a" if loser == "b" else "b")
+    target: Literal["a", "b"] = (
+        loser if spec.direction == "toward" else ("a" if loser == "b" else "b")
+    )
     cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue", pair.id, order)]
     same_place = [p for p in spec.placebos if p.placement == cue.placement] or list(spec.placebos)
     placebo = same_place[_pick(len(same_place), seed, spec.name, "placebo", pair.id, order)]
-    return [_apply(pair, spec, cue, "cue", target, order, seed),
-            _apply(pair, spec, placebo, "placebo", target, order, seed)]
+    return [
+        _apply(pair, spec, cue, "cue", target, order, seed),
+        _apply(pair, spec, placebo, "placebo", target, order, seed),
+    ]
 
 
 # -- the inverse, for the simulated judge ------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Edits:
@@ -295,7 +352,7 @@ def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
             for where in ("first", "second"):
                 m = rx.search(answers[where])
                 if m:
-                    answers[where] = answers[where][: m.start()] + answers[where][m.end():]
+                    answers[where] = answers[where][: m.start()] + answers[where][m.end() :]
                     if is_cue:
                         cues.append((bias, where))
         else:
@@ -309,8 +366,12 @@ def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
                 label = m.groupdict().get("label")
                 if is_cue and label:
                     cues.append((bias, "first" if label == "A" else "second"))
-    return Edits(first=answers["first"], second=answers["second"], cues=cues,
-                 bias_aware=BIAS_AWARE_MARKER in system)
+    return Edits(
+        first=answers["first"],
+        second=answers["second"],
+        cues=cues,
+        bias_aware=BIAS_AWARE_MARKER in system,
+    )
 
 
 def iter_probe_texts(specs: Iterable[ProbeSpec]) -> Iterable[tuple[str, ProbeText]]:

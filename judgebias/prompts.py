@@ -104,9 +104,13 @@ def render(
         user_t = template.user_logprob
     elif mode == "score":
         if not template.user_score:
-            raise InputError(template.name, "--mode score needs a 'user_score' prompt in the template")
+            raise InputError(
+                template.name, "--mode score needs a 'user_score' prompt in the template"
+            )
         user_t = template.user_score
-    user = _fill(user_t, {"instruction": variant.instruction, "response_a": first, "response_b": second})
+    user = _fill(
+        user_t, {"instruction": variant.instruction, "response_a": first, "response_b": second}
+    )
     user_note, system_note = variant.user_note, variant.system_note
     if variant.target is not None:
         # {label} names the targeted answer by the letter it has in this order
@@ -231,7 +235,9 @@ def parse_scores(text: str | None) -> tuple[float, float] | None:
     return found["A"], found["B"]
 
 
-def scores_to_preference(scores: tuple[float, float] | None) -> tuple[Position | None, float | None]:
+def scores_to_preference(
+    scores: tuple[float, float] | None,
+) -> tuple[Position | None, float | None]:
     """(verdict, P(first is better)) from two 1-10 scores: the higher wins; the soft
     preference is 0.5 + (first - second) / 18, in [0, 1]."""
     if scores is None:

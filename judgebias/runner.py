@@ -67,7 +67,9 @@ def estimate_tokens(request: ChatRequest) -> tuple[int, int]:
 def price(cfg: RunnerConfig, prompt_tokens: int, completion_tokens: int) -> float | None:
     if cfg.price_in is None and cfg.price_out is None:
         return None
-    return (prompt_tokens * (cfg.price_in or 0.0) + completion_tokens * (cfg.price_out or 0.0)) / 1e6
+    return (
+        prompt_tokens * (cfg.price_in or 0.0) + completion_tokens * (cfg.price_out or 0.0)
+    ) / 1e6
 
 
 @dataclass
@@ -91,10 +93,14 @@ class RunCounts:
         for k, v in other.errors.items():
             errors[k] = errors.get(k, 0) + v
         return RunCounts(
-            total=self.total + other.total, cached=self.cached + other.cached,
-            sent=self.sent + other.sent, failed=self.failed + other.failed,
-            attempts=self.attempts + other.attempts, retried=self.retried + other.retried,
-            errors=errors, seconds=self.seconds + other.seconds,
+            total=self.total + other.total,
+            cached=self.cached + other.cached,
+            sent=self.sent + other.sent,
+            failed=self.failed + other.failed,
+            attempts=self.attempts + other.attempts,
+            retried=self.retried + other.retried,
+            errors=errors,
+            seconds=self.seconds + other.seconds,
             budget_stopped=self.budget_stopped + other.budget_stopped,
         )
 
@@ -225,8 +231,13 @@ async def run_requests(
 
     with _progress(cfg.progress and counts.total > 0, label) as prog:
         task_id = prog.add_task(
-            "judging", total=counts.total, completed=counts.cached,
-            cached=counts.cached, failed=0, retried=0, rate=0.0,
+            "judging",
+            total=counts.total,
+            completed=counts.cached,
+            cached=counts.cached,
+            failed=0,
+            retried=0,
+            rate=0.0,
         )
 
         def tick() -> None:
@@ -301,8 +312,9 @@ async def run_requests(
                 return
             except BackendError as exc:
                 budget["reserved"] -= reserved
-                await store.put_failed_async(req, str(exc), judge=judge.spec,
-                                             attempts=getattr(exc, "attempts", tries))
+                await store.put_failed_async(
+                    req, str(exc), judge=judge.spec, attempts=getattr(exc, "attempts", tries)
+                )
                 counts.failed += 1
                 tick()
                 return
@@ -314,8 +326,9 @@ async def run_requests(
             budget["spent"] += completion.cost_usd or 0.0
             # the slot is held until the answer is committed: a crash can lose at
             # most `concurrency` answers
-            await store.put_ok_async(req, completion, attempts=tries,
-                                     latency_s=time.monotonic() - t0, judge=judge.spec)
+            await store.put_ok_async(
+                req, completion, attempts=tries, latency_s=time.monotonic() - t0, judge=judge.spec
+            )
             counts.sent += 1
             tick()
 
@@ -330,7 +343,9 @@ async def run_requests(
                 await one(req)
 
         store.start_writer()
-        tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(cfg.concurrency, len(todo))))]
+        tasks = [
+            asyncio.create_task(worker()) for _ in range(max(1, min(cfg.concurrency, len(todo))))
+        ]
         try:
             await asyncio.gather(*tasks)
         finally:

@@ -55,7 +55,9 @@ class _Stats:
     started: float = field(default_factory=time.time)
 
 
-def _error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> web.Response:
+def _error(
+    status: int, message: str, kind: str, headers: dict[str, str] | None = None
+) -> web.Response:
     body = {"error": {"message": message, "type": kind, "code": status}}
     return web.json_response(body, status=status, headers=headers)
 
@@ -74,7 +76,10 @@ def make_app(config: ServerConfig) -> web.Application:
             stats.in_flight -= 1
 
     async def _chat(request: web.Request) -> web.StreamResponse:
-        if config.api_key is not None and request.headers.get("Authorization") != f"Bearer {config.api_key}":
+        if (
+            config.api_key is not None
+            and request.headers.get("Authorization") != f"Bearer {config.api_key}"
+        ):
             return _error(401, "invalid API key (simulated)", "authentication_error")
         try:
             body = await request.json()
@@ -96,8 +101,12 @@ def make_app(config: ServerConfig) -> web.Application:
         if fault is not None:
             stats.faults[fault] = stats.faults.get(fault, 0) + 1
         if fault == "rate_limit":
-            return _error(429, "rate limit reached (simulated)", "rate_limit_error",
-                          {"Retry-After": f"{config.retry_after_s:g}"})
+            return _error(
+                429,
+                "rate limit reached (simulated)",
+                "rate_limit_error",
+                {"Retry-After": f"{config.retry_after_s:g}"},
+            )
         if fault == "server_error":
             return _error(500, "internal error (simulated)", "server_error")
         if fault == "unavailable":
@@ -106,14 +115,24 @@ def make_app(config: ServerConfig) -> web.Application:
             await asyncio.sleep(config.stall_s)
             return _error(504, "stalled (simulated)", "server_error")
         if fault == "malformed":
-            return web.Response(status=200, text='{"id": "chatcmpl-broken", "choices": [',
-                                content_type="application/json")
+            return web.Response(
+                status=200,
+                text='{"id": "chatcmpl-broken", "choices": [',
+                content_type="application/json",
+            )
 
         completion = simulate(req, config.params)
         created = int(time.time())
         if fault == "empty_choices":
-            return web.json_response({"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
-                                      "created": created, "model": req.model, "choices": []})
+            return web.json_response(
+                {
+                    "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": req.model,
+                    "choices": [],
+                }
+            )
         choice: dict[str, Any] = {
             "index": 0,
             "message": {"role": "assistant", "content": completion.text},
@@ -128,34 +147,40 @@ def make_app(config: ServerConfig) -> web.Application:
             ]
             choice["logprobs"] = {"content": [{**tops[0], "top_logprobs": tops}]}
         stats.completed += 1
-        return web.json_response({
-            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
-            "object": "chat.completion",
-            "created": created,
-            "model": req.model,
-            "choices": [choice],
-            "usage": {
-                "prompt_tokens": completion.prompt_tokens,
-                "completion_tokens": completion.completion_tokens,
-                "total_tokens": (completion.prompt_tokens or 0) + (completion.completion_tokens or 0),
-            },
-        })
+        return web.json_response(
+            {
+                "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+                "object": "chat.completion",
+                "created": created,
+                "model": req.model,
+                "choices": [choice],
+                "usage": {
+                    "prompt_tokens": completion.prompt_tokens,
+                    "completion_tokens": completion.completion_tokens,
+                    "total_tokens": (completion.prompt_tokens or 0)
+                    + (completion.completion_tokens or 0),
+                },
+            }
+        )
 
     async def get_stats(request: web.Request) -> web.Response:
-        return web.json_response({
-            "requests": stats.requests,
-            "completed": stats.completed,
-            "in_flight": stats.in_flight,
-            "max_in_flight": stats.max_in_flight,
-            "faults": stats.faults,
-            "bad_requests": stats.bad_requests,
-            "uptime_s": round(time.time() - stats.started, 3),
-            "judge": config.params.spec(),
-        })
+        return web.json_response(
+            {
+                "requests": stats.requests,
+                "completed": stats.completed,
+                "in_flight": stats.in_flight,
+                "max_in_flight": stats.max_in_flight,
+                "faults": stats.faults,
+                "bad_requests": stats.bad_requests,
+                "uptime_s": round(time.time() - stats.started, 3),
+                "judge": config.params.spec(),
+            }
+        )
 
     async def models(request: web.Request) -> web.Response:
-        return web.json_response({"object": "list", "data": [
-            {"id": "sim", "object": "model", "owned_by": "judgebias"}]})
+        return web.json_response(
+            {"object": "list", "data": [{"id": "sim", "object": "model", "owned_by": "judgebias"}]}
+        )
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -167,13 +192,24 @@ def make_app(config: ServerConfig) -> web.Application:
     def completion_body(req: ChatRequest) -> dict[str, Any]:
         completion = simulate(req, config.params)
         return {
-            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
-            "created": int(time.time()), "model": req.model,
-            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                         "message": {"role": "assistant", "content": completion.text}}],
-            "usage": {"prompt_tokens": completion.prompt_tokens,
-                      "completion_tokens": completion.completion_tokens,
-                      "total_tokens": (completion.prompt_tokens or 0) + (completion.completion_tokens or 0)},
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": req.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                    "message": {"role": "assistant", "content": completion.text},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": completion.prompt_tokens,
+                "completion_tokens": completion.completion_tokens,
+                "total_tokens": (completion.prompt_tokens or 0)
+                + (completion.completion_tokens or 0),
+            },
         }
 
     async def upload(request: web.Request) -> web.Response:
@@ -186,9 +222,15 @@ def make_app(config: ServerConfig) -> web.Application:
         else:
             return _error(400, "missing 'file' in the upload", "invalid_request_error")
         fid = f"file-{uuid.uuid4().hex[:16]}"
-        files[fid] = {"id": fid, "object": "file", "bytes": len(data), "created_at": int(time.time()),
-                      "filename": getattr(field, "filename", "batch.jsonl"),
-                      "purpose": str(form.get("purpose", "batch")), "data": data}
+        files[fid] = {
+            "id": fid,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": getattr(field, "filename", "batch.jsonl"),
+            "purpose": str(form.get("purpose", "batch")),
+            "data": data,
+        }
         return web.json_response({k: v for k, v in files[fid].items() if k != "data"})
 
     async def file_content(request: web.Request) -> web.Response:
@@ -207,33 +249,63 @@ def make_app(config: ServerConfig) -> web.Application:
                 continue
             item = json.loads(line)
             body = item["body"]
-            req = ChatRequest(model=str(body.get("model", "sim")),
-                              messages=tuple((m["role"], m.get("content") or "") for m in body["messages"]),
-                              temperature=float(body.get("temperature") or 0.0))
+            req = ChatRequest(
+                model=str(body.get("model", "sim")),
+                messages=tuple((m["role"], m.get("content") or "") for m in body["messages"]),
+                temperature=float(body.get("temperature") or 0.0),
+            )
             stats.requests += 1
-            out_lines.append(json.dumps({
-                "id": f"batch_req_{uuid.uuid4().hex[:12]}", "custom_id": item["custom_id"],
-                "response": {"status_code": 200, "request_id": uuid.uuid4().hex[:12],
-                             "body": completion_body(req)},
-                "error": None}))
+            out_lines.append(
+                json.dumps(
+                    {
+                        "id": f"batch_req_{uuid.uuid4().hex[:12]}",
+                        "custom_id": item["custom_id"],
+                        "response": {
+                            "status_code": 200,
+                            "request_id": uuid.uuid4().hex[:12],
+                            "body": completion_body(req),
+                        },
+                        "error": None,
+                    }
+                )
+            )
             stats.completed += 1
         oid = f"file-{uuid.uuid4().hex[:16]}"
         data = ("\n".join(out_lines) + "\n").encode()
-        files[oid] = {"id": oid, "object": "file", "bytes": len(data), "created_at": int(time.time()),
-                      "filename": "output.jsonl", "purpose": "batch_output", "data": data}
-        b.update(status="completed", output_file_id=oid, completed_at=int(time.time()),
-                 request_counts={"total": len(out_lines), "completed": len(out_lines), "failed": 0})
+        files[oid] = {
+            "id": oid,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": "output.jsonl",
+            "purpose": "batch_output",
+            "data": data,
+        }
+        b.update(
+            status="completed",
+            output_file_id=oid,
+            completed_at=int(time.time()),
+            request_counts={"total": len(out_lines), "completed": len(out_lines), "failed": 0},
+        )
 
     async def create_batch(request: web.Request) -> web.Response:
         body = await request.json()
         if body.get("input_file_id") not in files:
             return _error(400, "unknown input_file_id", "invalid_request_error")
         bid = f"batch_{uuid.uuid4().hex[:16]}"
-        batches[bid] = {"id": bid, "object": "batch", "endpoint": body.get("endpoint"),
-                        "input_file_id": body["input_file_id"], "completion_window": "24h",
-                        "status": "validating", "created_at": int(time.time()), "output_file_id": None,
-                        "error_file_id": None, "errors": None,
-                        "request_counts": {"total": 0, "completed": 0, "failed": 0}}
+        batches[bid] = {
+            "id": bid,
+            "object": "batch",
+            "endpoint": body.get("endpoint"),
+            "input_file_id": body["input_file_id"],
+            "completion_window": "24h",
+            "status": "validating",
+            "created_at": int(time.time()),
+            "output_file_id": None,
+            "error_file_id": None,
+            "errors": None,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+        }
         tasks.add(asyncio.get_running_loop().create_task(process(bid)))
         return web.json_response(batches[bid])
 
@@ -268,8 +340,16 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         real_port = sockets[0].getsockname()[1] if sockets else port
-        print(json.dumps({"listening": f"http://{host}:{real_port}/v1", "port": real_port,
-                          "judge": config.params.spec()}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "listening": f"http://{host}:{real_port}/v1",
+                    "port": real_port,
+                    "judge": config.params.spec(),
+                }
+            ),
+            flush=True,
+        )
         try:
             await asyncio.Event().wait()
         finally:

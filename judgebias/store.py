@@ -33,6 +33,7 @@ class StoreError(JudgebiasError):
     """The store cannot be written (disk full, read-only folder): the run stops; every
     answer committed so far stays in the store."""
 
+
 STORE_NAME = "store.sqlite"
 
 _SCHEMA = """
@@ -88,7 +89,9 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create the run store ({exc.strerror or exc})") from None
+            raise StoreError(
+                f"{self.path}: cannot create the run store ({exc.strerror or exc})"
+            ) from None
         except sqlite3.DatabaseError as exc:
             raise InputError(str(self.path), f"not a usable judgebias store ({exc})") from None
 
@@ -145,7 +148,9 @@ class Store:
 
     def total_cost(self) -> float:
         """USD spent on every answered request in this store (unknown costs count 0)."""
-        row = self._db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM responses WHERE status = 'ok'")
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM responses WHERE status = 'ok'"
+        )
         return float(row.fetchone()[0])
 
     def count(self) -> dict[str, int]:
@@ -176,8 +181,9 @@ class Store:
     )
 
     @staticmethod
-    def _ok_params(request: ChatRequest, completion: Completion, attempts: int,
-                   latency_s: float, judge: str) -> tuple[Any, ...]:
+    def _ok_params(
+        request: ChatRequest, completion: Completion, attempts: int, latency_s: float, judge: str
+    ) -> tuple[Any, ...]:
         return (
             request.key(),
             request.canonical_json,
@@ -205,8 +211,10 @@ class Store:
 
     def put_failed(self, request: ChatRequest, error: str, *, attempts: int, judge: str) -> None:
         """Record a failure, unless an answer is already stored for this request."""
-        self._write(self._FAILED_SQL, (request.key(), request.canonical_json, error, attempts,
-                                       judge, time.time()))
+        self._write(
+            self._FAILED_SQL,
+            (request.key(), request.canonical_json, error, attempts, judge, time.time()),
+        )
 
     # -- writing from an event loop, without blocking it -------------------------
     def start_writer(self) -> None:
@@ -220,8 +228,9 @@ class Store:
         if self._writer is not None:
             return
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write_loop, name="judgebias-store",
-                                        daemon=True)
+        self._writer = threading.Thread(
+            target=self._write_loop, name="judgebias-store", daemon=True
+        )
         self._writer.start()
 
     def stop_writer(self) -> None:
@@ -277,16 +286,27 @@ class Store:
         self._queue.put((sql, params, fut, loop))
         await fut
 
-    async def put_ok_async(self, request: ChatRequest, completion: Completion, *, attempts: int,
-                           latency_s: float, judge: str) -> None:
+    async def put_ok_async(
+        self,
+        request: ChatRequest,
+        completion: Completion,
+        *,
+        attempts: int,
+        latency_s: float,
+        judge: str,
+    ) -> None:
         """:meth:`put_ok` through the background writer; returns once committed."""
-        await self._put_async(self._OK_SQL,
-                              self._ok_params(request, completion, attempts, latency_s, judge))
+        await self._put_async(
+            self._OK_SQL, self._ok_params(request, completion, attempts, latency_s, judge)
+        )
 
-    async def put_failed_async(self, request: ChatRequest, error: str, *, attempts: int,
-                               judge: str) -> None:
-        await self._put_async(self._FAILED_SQL, (request.key(), request.canonical_json, error,
-                                                 attempts, judge, time.time()))
+    async def put_failed_async(
+        self, request: ChatRequest, error: str, *, attempts: int, judge: str
+    ) -> None:
+        await self._put_async(
+            self._FAILED_SQL,
+            (request.key(), request.canonical_json, error, attempts, judge, time.time()),
+        )
 
     def set_meta(self, key: str, value: Any) -> None:
         self._write("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (key, json.dumps(value)))

@@ -179,11 +179,20 @@ class JudgeCall:
         """The same call without its texts and rendered prompt: what the records need
         once the request has been answered (keeps memory flat over long runs)."""
         v = self.variant
-        bare = Variant(pair_id=v.pair_id, probe=v.probe, kind=v.kind, instruction="",
-                       response_a="", response_b="", variant=v.variant, target=v.target,
-                       only_order=v.only_order)
-        return JudgeCall(variant=bare, order=self.order, request=_NO_REQUEST,
-                         request_key=self.key())
+        bare = Variant(
+            pair_id=v.pair_id,
+            probe=v.probe,
+            kind=v.kind,
+            instruction="",
+            response_a="",
+            response_b="",
+            variant=v.variant,
+            target=v.target,
+            only_order=v.only_order,
+        )
+        return JudgeCall(
+            variant=bare, order=self.order, request=_NO_REQUEST, request_key=self.key()
+        )
 
     @property
     def first_label(self) -> Literal["a", "b"]:

@@ -23,5 +23,8 @@ def read_yaml(path: str | Path, what: str) -> Any:
         raise InputError(str(p), f"cannot read {what} file: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(str(p), f"not valid YAML ({getattr(exc, 'problem', None) or exc})",
-                         line=None if mark is None else mark.line + 1) from None
+        raise InputError(
+            str(p),
+            f"not valid YAML ({getattr(exc, 'problem', None) or exc})",
+            line=None if mark is None else mark.line + 1,
+        ) from None

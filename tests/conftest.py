@@ -15,7 +15,33 @@ from typing import Any
 
 import pytest
 
-WORDS = ["river", "stone", "lamp", "orbit", "cedar", "violet", "engine", "harbor", "quartz", "meadow", "signal", "copper", "lattice", "ember", "tundra", "falcon", "prism", "velvet", "canyon", "beacon", "mosaic", "thistle", "glacier", "saffron", "anchor"]
+WORDS = [
+    "river",
+    "stone",
+    "lamp",
+    "orbit",
+    "cedar",
+    "violet",
+    "engine",
+    "harbor",
+    "quartz",
+    "meadow",
+    "signal",
+    "copper",
+    "lattice",
+    "ember",
+    "tundra",
+    "falcon",
+    "prism",
+    "velvet",
+    "canyon",
+    "beacon",
+    "mosaic",
+    "thistle",
+    "glacier",
+    "saffron",
+    "anchor",
+]
 
 
 def make_pairs(n: int, seed: int) -> list[dict[str, Any]]:
@@ -27,13 +53,19 @@ def make_pairs(n: int, seed: int) -> list[dict[str, Any]]:
 
     rows = []
     for i in range(n):
-        rows.append({
-            "id": f"r{seed}-{i}",
-            "instruction": "Describe " + sentence(rng.randint(3, 8)),
-            "response_a": " ".join(sentence(rng.randint(4, 12)) for _ in range(rng.randint(1, 5))),
-            "response_b": " ".join(sentence(rng.randint(4, 12)) for _ in range(rng.randint(1, 5))),
-            "gold": rng.choice(["a", "b"]),
-        })
+        rows.append(
+            {
+                "id": f"r{seed}-{i}",
+                "instruction": "Describe " + sentence(rng.randint(3, 8)),
+                "response_a": " ".join(
+                    sentence(rng.randint(4, 12)) for _ in range(rng.randint(1, 5))
+                ),
+                "response_b": " ".join(
+                    sentence(rng.randint(4, 12)) for _ in range(rng.randint(1, 5))
+                ),
+                "gold": rng.choice(["a", "b"]),
+            }
+        )
     return rows
 
 
@@ -67,7 +99,9 @@ class SimServer:
 def start_sim_server(*args: str) -> SimServer:
     proc = subprocess.Popen(
         [*judgebias_cmd(), "serve-sim", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert proc.stdout is not None

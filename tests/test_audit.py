@@ -10,15 +10,30 @@ import pytest
 
 from judgebias.pipeline import AuditConfig, run_audit
 
-CONTRACT_POSITION_KEYS = {"effect", "ci_low", "ci_high", "p_value", "p_adjusted", "n",
-                          "consistency", "primacy", "recency"}
+CONTRACT_POSITION_KEYS = {
+    "effect",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "n",
+    "consistency",
+    "primacy",
+    "recency",
+}
 
 
 @pytest.mark.parametrize("planted", [0.3, -0.2])
 def test_planted_position_bias_is_recovered(pairs_file, tmp_path: Path, planted: float) -> None:  # type: ignore[no-untyped-def]
     data = pairs_file(300, seed=7)
-    o = run_audit(AuditConfig(judge=f"sim:accuracy=0.9,position={planted},seed=3",
-                              data=str(data), out=str(tmp_path / "run"), quiet=True))
+    o = run_audit(
+        AuditConfig(
+            judge=f"sim:accuracy=0.9,position={planted},seed=3",
+            data=str(data),
+            out=str(tmp_path / "run"),
+            quiet=True,
+        )
+    )
     pos = o.summary["probes"]["position"]
     assert pos["ci_low"] <= planted <= pos["ci_high"]
     assert pos["p_adjusted"] < 0.001
@@ -30,8 +45,14 @@ def test_planted_position_bias_is_recovered(pairs_file, tmp_path: Path, planted:
 
 def test_zero_position_bias_is_not_flagged(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = pairs_file(300, seed=8)
-    o = run_audit(AuditConfig(judge="sim:accuracy=0.9,position=0", data=str(data),
-                              out=str(tmp_path / "run"), quiet=True))
+    o = run_audit(
+        AuditConfig(
+            judge="sim:accuracy=0.9,position=0",
+            data=str(data),
+            out=str(tmp_path / "run"),
+            quiet=True,
+        )
+    )
     pos = o.summary["probes"]["position"]
     assert pos["ci_low"] <= 0 <= pos["ci_high"]
     assert pos["p_adjusted"] >= 0.05
@@ -42,7 +63,9 @@ def test_zero_position_bias_is_not_flagged(pairs_file, tmp_path: Path) -> None: 
 def test_run_folder_contract_and_resume(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = pairs_file(40, seed=9)
     out = tmp_path / "run"
-    cfg = AuditConfig(judge="sim:accuracy=0.8,position=0.1", data=str(data), out=str(out), quiet=True)
+    cfg = AuditConfig(
+        judge="sim:accuracy=0.8,position=0.1", data=str(data), out=str(out), quiet=True
+    )
     first = run_audit(cfg)
     s = json.loads((out / "summary.json").read_text())
     assert s == first.summary
@@ -64,8 +87,9 @@ def test_run_folder_contract_and_resume(pairs_file, tmp_path: Path) -> None:  # 
 def test_same_request_same_answer_and_order_free_content(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """With no position bias, the content verdict is the same in both orders on any data."""
     data = pairs_file(100, seed=10)
-    o = run_audit(AuditConfig(judge="sim:accuracy=0.7", data=str(data),
-                              out=str(tmp_path / "r"), quiet=True))
+    o = run_audit(
+        AuditConfig(judge="sim:accuracy=0.7", data=str(data), out=str(tmp_path / "r"), quiet=True)
+    )
     wide = o.records.pivot(index="pair_id", columns="order", values="verdict")
     assert (wide["ab"] == wide["ba"]).all()
 
@@ -81,13 +105,20 @@ def test_bundled_pairs_and_checkable_accuracy(tmp_path: Path) -> None:
     assert s["probes"]["position"]["consistency"] == 1.0
 
 
-def test_chunked_phases_give_the_same_audit(pairs_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_chunked_phases_give_the_same_audit(
+    pairs_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     """Asking in chunks (to keep memory flat) changes nothing in the results."""
     import judgebias.pipeline as pipeline
 
     data = str(pairs_file(60, seed=21))
-    cfg = dict(judge="sim:accuracy=0.9,position=0.2,bandwagon=0.3,self=0.3", data=data,
-               probes=["all"], gold_judge="sim:accuracy=1", quiet=True)
+    cfg = dict(
+        judge="sim:accuracy=0.9,position=0.2,bandwagon=0.3,self=0.3",
+        data=data,
+        probes=["all"],
+        gold_judge="sim:accuracy=1",
+        quiet=True,
+    )
     whole = run_audit(AuditConfig(out=str(tmp_path / "whole"), **cfg))  # type: ignore[arg-type]
     monkeypatch.setattr(pipeline, "CHUNK", 7)
     parts = run_audit(AuditConfig(out=str(tmp_path / "parts"), **cfg))  # type: ignore[arg-type]

@@ -12,7 +12,9 @@ from conftest import judgebias_cmd
 
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [*judgebias_cmd(), *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -31,14 +33,17 @@ def test_help_is_fast() -> None:
     assert time.monotonic() - t0 < 5  # generous: interpreter start included; see benchmarks
 
 
-@pytest.mark.parametrize(("spec", "needle"), [
-    ("sim:accuracy=1.5", "accuracy"),
-    ("sim:positon=0.3", "did you mean 'position'"),
-    ("sim:position=abc", "not a number"),
-    ("sim:position=-1.2", "outside"),
-    ("simm", "unknown judge kind"),
-    ("", "empty judge spec"),
-])
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ("sim:accuracy=1.5", "accuracy"),
+        ("sim:positon=0.3", "did you mean 'position'"),
+        ("sim:position=abc", "not a number"),
+        ("sim:position=-1.2", "outside"),
+        ("simm", "unknown judge kind"),
+        ("", "empty judge spec"),
+    ],
+)
 def test_bad_judge_spec(spec: str, needle: str, pairs_file) -> None:  # type: ignore[no-untyped-def]
     p = run("audit", "--judge", spec, "--data", str(pairs_file(5)), "--quiet")
     assert_one_line_error(p, "--judge", needle)
@@ -46,22 +51,41 @@ def test_bad_judge_spec(spec: str, needle: str, pairs_file) -> None:  # type: ig
 
 def test_bad_probe_and_flags(pairs_file) -> None:  # type: ignore[no-untyped-def]
     data = str(pairs_file(5))
-    assert_one_line_error(run("audit", "--judge", "sim", "--data", data, "--probes", "positon"),
-                          "--probes", "did you mean 'position'")
-    assert_one_line_error(run("audit", "--judge", "sim", "--data", data, "--mode", "vibes"), "--mode")
-    assert_one_line_error(run("audit", "--judge", "sim", "--data", data, "--concurrency", "0"),
-                          "--concurrency")
+    assert_one_line_error(
+        run("audit", "--judge", "sim", "--data", data, "--probes", "positon"),
+        "--probes",
+        "did you mean 'position'",
+    )
+    assert_one_line_error(
+        run("audit", "--judge", "sim", "--data", data, "--mode", "vibes"), "--mode"
+    )
+    assert_one_line_error(
+        run("audit", "--judge", "sim", "--data", data, "--concurrency", "0"), "--concurrency"
+    )
 
 
-@pytest.mark.parametrize(("content", "suffix", "needles"), [
-    ("", ".jsonl", ("empty",)),
-    ('{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n{broken\n', ".jsonl", ("line 2",)),
-    ('{"id": 1, "instruction": "x", "response_a": "y"}\n', ".jsonl", ("response_b",)),
-    ('{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n'
-     '{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n', ".jsonl", ("duplicate",)),
-    ("id,instruction\n1,x\n", ".txt", ("format",)),
-])
-def test_bad_data_files(tmp_path: Path, content: str, suffix: str, needles: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("content", "suffix", "needles"),
+    [
+        ("", ".jsonl", ("empty",)),
+        (
+            '{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n{broken\n',
+            ".jsonl",
+            ("line 2",),
+        ),
+        ('{"id": 1, "instruction": "x", "response_a": "y"}\n', ".jsonl", ("response_b",)),
+        (
+            '{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n'
+            '{"id": 1, "instruction": "x", "response_a": "y", "response_b": "z"}\n',
+            ".jsonl",
+            ("duplicate",),
+        ),
+        ("id,instruction\n1,x\n", ".txt", ("format",)),
+    ],
+)
+def test_bad_data_files(
+    tmp_path: Path, content: str, suffix: str, needles: tuple[str, ...]
+) -> None:
     f = tmp_path / f"pairs{suffix}"
     f.write_text(content)
     p = run("audit", "--judge", "sim", "--data", str(f), "--out", str(tmp_path / "o"))
@@ -75,15 +99,26 @@ def test_undecodable_bytes(tmp_path: Path) -> None:
 
 
 def test_missing_data_file(tmp_path: Path) -> None:
-    assert_one_line_error(run("audit", "--judge", "sim", "--data", str(tmp_path / "nope.jsonl")),
-                          "nope.jsonl")
+    assert_one_line_error(
+        run("audit", "--judge", "sim", "--data", str(tmp_path / "nope.jsonl")), "nope.jsonl"
+    )
 
 
 def test_audit_json_output_and_map(tmp_path: Path) -> None:
     f = tmp_path / "p.csv"
     f.write_text("pid,prompt,a,b,label\n1,Add 2 and 2,4,5,a\n2,Add 3 and 3,7,6,b\n")
-    p = run("audit", "--judge", "sim:accuracy=1", "--data", str(f), "--out", str(tmp_path / "o"),
-            "--map", "id=pid,instruction=prompt,response_a=a,response_b=b,gold=label", "--json")
+    p = run(
+        "audit",
+        "--judge",
+        "sim:accuracy=1",
+        "--data",
+        str(f),
+        "--out",
+        str(tmp_path / "o"),
+        "--map",
+        "id=pid,instruction=prompt,response_a=a,response_b=b,gold=label",
+        "--json",
+    )
     assert p.returncode == 0, p.stderr
     s = json.loads(p.stdout)
     assert s["n_pairs"] == 2 and s["calls"]["total"] == 4
@@ -91,8 +126,19 @@ def test_audit_json_output_and_map(tmp_path: Path) -> None:
 
 def test_report_rerenders_without_judge(tmp_path: Path, pairs_file) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "run"
-    assert run("audit", "--judge", "sim:position=0.2", "--data", str(pairs_file(20)),
-               "--out", str(out), "--quiet").returncode == 0
+    assert (
+        run(
+            "audit",
+            "--judge",
+            "sim:position=0.2",
+            "--data",
+            str(pairs_file(20)),
+            "--out",
+            str(out),
+            "--quiet",
+        ).returncode
+        == 0
+    )
     (out / "report.html").unlink()
     p = run("report", str(out), "--out", str(tmp_path / "r.html"))
     assert p.returncode == 0, p.stderr
@@ -116,26 +162,56 @@ def test_table_commands(tmp_path: Path) -> None:
         for i in range(120):
             ml, bl = int(rng.integers(200, 2000)), int(rng.integers(200, 2000))
             p = 1 / (1 + np.exp(-(skill + 0.8 * np.tanh((ml - bl) / 600))))
-            rows.append({"model": m, "instruction_index": i, "baseline_length": bl,
-                         "model_length": ml, "preference": 1 + float(rng.random() < p)})
+            rows.append(
+                {
+                    "model": m,
+                    "instruction_index": i,
+                    "baseline_length": bl,
+                    "model_length": ml,
+                    "preference": 1 + float(rng.random() < p),
+                }
+            )
     pd.DataFrame(rows).to_csv(tmp_path / "lc.csv", index=False)
     p = run("lc", str(tmp_path / "lc.csv"), "--out", str(tmp_path / "lc_out.csv"))
     assert p.returncode == 0, p.stderr
     out = pd.read_csv(tmp_path / "lc_out.csv")
-    assert {"model", "n", "win_rate", "lc_win_rate", "lc_standard_error", "length_coefficient",
-            "flagged"} <= set(out.columns)
+    assert {
+        "model",
+        "n",
+        "win_rate",
+        "lc_win_rate",
+        "lc_standard_error",
+        "length_coefficient",
+        "flagged",
+    } <= set(out.columns)
     assert set(out["model"]) == {"m1", "m2", "m3"}
     # dbg
     n = 200
-    pd.DataFrame({"judge": rng.choice([0.0, 0.5, 1.0], n), "gold": rng.choice([0.0, 1.0], n),
-                  "item": np.arange(n) // 2}).to_csv(tmp_path / "dbg.csv", index=False)
-    p = run("dbg", str(tmp_path / "dbg.csv"), "--judge-col", "judge", "--gold-col", "gold",
-            "--item-col", "item", "--out", str(tmp_path / "dbg.json"))
+    pd.DataFrame(
+        {
+            "judge": rng.choice([0.0, 0.5, 1.0], n),
+            "gold": rng.choice([0.0, 1.0], n),
+            "item": np.arange(n) // 2,
+        }
+    ).to_csv(tmp_path / "dbg.csv", index=False)
+    p = run(
+        "dbg",
+        str(tmp_path / "dbg.csv"),
+        "--judge-col",
+        "judge",
+        "--gold-col",
+        "gold",
+        "--item-col",
+        "item",
+        "--out",
+        str(tmp_path / "dbg.json"),
+    )
     assert p.returncode == 0, p.stderr
     res = json.loads((tmp_path / "dbg.json").read_text())[0]
     assert res["ci_low"] <= res["dbg"] <= res["ci_high"]
-    assert_one_line_error(run("dbg", str(tmp_path / "dbg.csv"), "--judge-col", "nope",
-                              "--gold-col", "gold"), "nope")
+    assert_one_line_error(
+        run("dbg", str(tmp_path / "dbg.csv"), "--judge-col", "nope", "--gold-col", "gold"), "nope"
+    )
     # plan
     p = run("plan", "--effect", "0.05", "--json")
     assert p.returncode == 0 and json.loads(p.stdout)["pairs"] > 100
@@ -144,7 +220,19 @@ def test_table_commands(tmp_path: Path) -> None:
 
 def test_unreachable_judge_is_one_line_and_keeps_the_run(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    p = run("audit", "--judge", "openai:m", "--base-url", "http://127.0.0.1:9/v1", "--limit", "2",
-            "--out", str(out), "--timeout", "1", "--quiet")
+    p = run(
+        "audit",
+        "--judge",
+        "openai:m",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--limit",
+        "2",
+        "--out",
+        str(out),
+        "--timeout",
+        "1",
+        "--quiet",
+    )
     assert_one_line_error(p, "4 of 4 judge calls failed", "re-run")
     assert (out / "summary.json").exists() and (out / "store.sqlite").exists()

@@ -14,19 +14,44 @@ def test_classification_rules() -> None:
     first = pd.Series(["a", "a", "b", "tie", "a", "tie", "b", None, "tie", "b"])
     second = pd.Series(["a", "b", "a", "b", "tie", "a", "tie", "a", "tie", "b"])
     got = list(classify_orders(first, second))
-    assert got == ["consistent", "primacy", "recency", "primacy", "primacy",
-                   "recency", "recency", None, "consistent", "consistent"]
+    assert got == [
+        "consistent",
+        "primacy",
+        "recency",
+        "primacy",
+        "primacy",
+        "recency",
+        "recency",
+        None,
+        "consistent",
+        "consistent",
+    ]
 
 
-@pytest.mark.parametrize(("raw", "label"), [
-    (1, "a"), (2.0, "b"), ("A", "a"), ("b", "b"), ("tie", "tie"), (0, "tie"), ("C", "tie"),
-    (3, "tie"), ("", None), (None, None), (float("nan"), None), ("x", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        (1, "a"),
+        (2.0, "b"),
+        ("A", "a"),
+        ("b", "b"),
+        ("tie", "tie"),
+        (0, "tie"),
+        ("C", "tie"),
+        (3, "tie"),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+        ("x", None),
+    ],
+)
 def test_normalize_label(raw: object, label: str | None) -> None:
     assert normalize_label(raw) == label
 
 
-@pytest.mark.parametrize("probs", [(0.45, 0.15, 0.05, 0.35), (0.5, 0.0, 0.0, 0.5), (0.3, 0.3, 0.0, 0.4)])
+@pytest.mark.parametrize(
+    "probs", [(0.45, 0.15, 0.05, 0.35), (0.5, 0.0, 0.0, 0.5), (0.3, 0.3, 0.0, 0.4)]
+)
 def test_newcombe_interval_covers_at_nominal_rate(probs: tuple[float, ...]) -> None:
     rng = np.random.default_rng(42)
     truth = probs[1] - probs[2]
@@ -51,11 +76,13 @@ def test_mcnemar_and_bh() -> None:
 
 def test_position_stats_figures_and_accuracy_split() -> None:
     # 6 consistent (4 correct), 3 primacy, 1 recency, 1 invalid
-    df = pd.DataFrame({
-        "verdict_ab": ["a", "a", "b", "b", "a", "b", "a", "a", "a", "b", None],
-        "verdict_ba": ["a", "a", "b", "b", "a", "b", "b", "b", "b", "a", "a"],
-        "gold":       ["a", "a", "b", "a", "b", "b", "a", "b", "a", "a", "a"],
-    })
+    df = pd.DataFrame(
+        {
+            "verdict_ab": ["a", "a", "b", "b", "a", "b", "a", "a", "a", "b", None],
+            "verdict_ba": ["a", "a", "b", "b", "a", "b", "b", "b", "b", "a", "a"],
+            "gold": ["a", "a", "b", "a", "b", "b", "a", "b", "a", "a", "a"],
+        }
+    )
     s = position_stats(df)
     assert s["n"] == 10 and s["n_invalid"] == 1
     assert s["consistency"] == pytest.approx(0.6)

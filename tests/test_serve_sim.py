@@ -21,8 +21,14 @@ from judgebias.types import Variant
 
 
 def _messages(instruction: str, a: str, b: str, order: str = "ab") -> list[dict[str, str]]:
-    v = Variant(pair_id="x", probe="control", kind="control", instruction=instruction,
-                response_a=a, response_b=b)
+    v = Variant(
+        pair_id="x",
+        probe="control",
+        kind="control",
+        instruction=instruction,
+        response_a=a,
+        response_b=b,
+    )
     return [{"role": r, "content": c} for r, c in render(default_template(), v, order)]  # type: ignore[arg-type]
 
 
@@ -52,8 +58,11 @@ def test_openai_sdk_against_serve_sim(sim_server) -> None:  # type: ignore[no-un
     import urllib.error
     import urllib.request
 
-    req = urllib.request.Request(srv.base_url + "/chat/completions", data=b"{not json",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        srv.base_url + "/chat/completions",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
     with pytest.raises(urllib.error.HTTPError) as ei:
         urllib.request.urlopen(req, timeout=5)
     assert ei.value.code == 400
@@ -67,8 +76,11 @@ def test_faults_are_injected(sim_server) -> None:  # type: ignore[no-untyped-def
     body = json.dumps({"model": "sim", "messages": _messages("q", "x", "y")}).encode()
     seen: set[str] = set()
     for _ in range(60):
-        req = urllib.request.Request(srv.base_url + "/chat/completions", data=body,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            srv.base_url + "/chat/completions",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=5) as resp:
                 payload = resp.read()
@@ -86,17 +98,40 @@ def test_faults_are_injected(sim_server) -> None:  # type: ignore[no-untyped-def
 
 
 def _audit(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), "audit", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [*judgebias_cmd(), "audit", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_audit_through_serve_sim_survives_faults(sim_server, pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    srv = sim_server("--judge", "sim:accuracy=0.9,position=0.3", "--fault-rate", "0.2",
-                     "--seed", "11", "--retry-after", "0.5")
+    srv = sim_server(
+        "--judge",
+        "sim:accuracy=0.9,position=0.3",
+        "--fault-rate",
+        "0.2",
+        "--seed",
+        "11",
+        "--retry-after",
+        "0.5",
+    )
     data = pairs_file(150, seed=21)
     out = tmp_path / "run"
-    args = ["--judge", "openai:sim", "--base-url", srv.base_url, "--data", str(data),
-            "--out", str(out), "--concurrency", "16", "--timeout", "2", "--quiet", "--json"]
+    args = [
+        "--judge",
+        "openai:sim",
+        "--base-url",
+        srv.base_url,
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--concurrency",
+        "16",
+        "--timeout",
+        "2",
+        "--quiet",
+        "--json",
+    ]
     p = _audit(args)
     assert p.returncode == 0, p.stderr
     s = json.loads(p.stdout)
@@ -119,10 +154,25 @@ def test_kill_9_and_resume_loses_nothing(sim_server, pairs_file, tmp_path: Path)
     data = pairs_file(200, seed=33)
     out = tmp_path / "run"
     concurrency = 4
-    args = ["--judge", "openai:sim", "--base-url", srv.base_url, "--data", str(data),
-            "--out", str(out), "--concurrency", str(concurrency), "--quiet"]
-    proc = subprocess.Popen([*judgebias_cmd(), "audit", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    args = [
+        "--judge",
+        "openai:sim",
+        "--base-url",
+        srv.base_url,
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--concurrency",
+        str(concurrency),
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        [*judgebias_cmd(), "audit", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     store = out / "store.sqlite"
     deadline = time.time() + 60
     answered = 0

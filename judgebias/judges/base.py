@@ -147,8 +147,15 @@ def map_exception(exc: BaseException) -> BackendError:
         return ServerError(f"server error {status}: {msg}", retry_after=_retry_after(exc))
     if status in (400, 404, 405, 413, 422) or name in ("BadRequestError", "NotFoundError"):
         return BadRequestError(f"request rejected ({status or name}): {msg}")
-    if name in ("APIConnectionError", "ConnectError", "ReadError", "RemoteProtocolError",
-                "ServiceUnavailableError", "InternalServerError", "APIError"):
+    if name in (
+        "APIConnectionError",
+        "ConnectError",
+        "ReadError",
+        "RemoteProtocolError",
+        "ServiceUnavailableError",
+        "InternalServerError",
+        "APIError",
+    ):
         return ServerError(f"connection problem: {msg}")
     if isinstance(exc, ValueError) or name in ("APIResponseValidationError", "JSONDecodeError"):
         return BadResponseError(f"malformed response: {msg}")

@@ -89,8 +89,9 @@ def http_error(status: int, text: str, headers: Any = None) -> BackendError:
     except (ValueError, KeyError, TypeError):
         message = " ".join(text.split())[:200] or f"HTTP {status}"
     if status in (401, 403):
-        return AuthError(f"authentication failed ({status}): check the API key in the "
-                         f"environment; {message}")
+        return AuthError(
+            f"authentication failed ({status}): check the API key in the environment; {message}"
+        )
     if status == 429:
         return RateLimitError(f"rate limited: {message}", retry_after=_retry_after(headers))
     if status >= 500 or status == 408:
@@ -110,7 +111,11 @@ def parse_chat_completion(data: Any) -> Completion:
     if not isinstance(text, str):
         raise BadResponseError("malformed response: the first choice has no text content")
     top: tuple[tuple[str, float], ...] | None = None
-    content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
+    content = (
+        (choice.get("logprobs") or {}).get("content")
+        if isinstance(choice.get("logprobs"), dict)
+        else None
+    )
     if content:
         first = content[0]
         alts = first.get("top_logprobs") or [first]
@@ -133,7 +138,10 @@ class OpenAIJudge:
             raise SpecError("--judge: 'openai:' needs a model name, e.g. openai:gpt-4o-mini")
         self.model = model
         self.spec = f"openai:{model}"
-        urls = [u.rstrip("/") for u in (options.base_urls or [os.environ.get("OPENAI_BASE_URL") or OPENAI_URL])]
+        urls = [
+            u.rstrip("/")
+            for u in (options.base_urls or [os.environ.get("OPENAI_BASE_URL") or OPENAI_URL])
+        ]
         key = os.environ.get("OPENAI_API_KEY")
         if not key:
             if any(u == OPENAI_URL for u in urls):
@@ -190,8 +198,10 @@ class OpenAIJudge:
         if not self._clients:
             from openai import AsyncOpenAI
 
-            self._clients = [AsyncOpenAI(base_url=u, api_key=self._key, max_retries=0,
-                                         timeout=self.timeout) for u in self.base_urls]
+            self._clients = [
+                AsyncOpenAI(base_url=u, api_key=self._key, max_retries=0, timeout=self.timeout)
+                for u in self.base_urls
+            ]
             self._client_cycle = itertools.cycle(self._clients)
         client = next(self._client_cycle)
         resp = await client.chat.completions.create(**request_body(request))

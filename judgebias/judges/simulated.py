@@ -143,7 +143,12 @@ def _tokens(text: str) -> int:
 
 
 def _decide(
-    params: SimParams, system: str, instruction: str, first: str, second: str, note: str,
+    params: SimParams,
+    system: str,
+    instruction: str,
+    first: str,
+    second: str,
+    note: str,
     sample: int = 0,
 ) -> tuple[str, str]:
     """Return (position of the winner: 'first'|'second', reason)."""
@@ -194,11 +199,16 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
         # Not a pairwise judging prompt: answer as a plain assistant would.
         ref = int(_draw(params.seed, "gen", user) * 1e6)
         text = f"Here is my answer to your request, reference {ref:06d}. {SIM_SIGNATURE}"
-        return Completion(text=text, prompt_tokens=prompt_tokens,
-                          completion_tokens=_tokens(text), model="sim", finish_reason="stop")
+        return Completion(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=_tokens(text),
+            model="sim",
+            finish_reason="stop",
+        )
     instruction, first, second = parsed
     end = user.rfind("[End of Response B]")
-    note = user[end + len("[End of Response B]"):].strip() if end >= 0 else ""
+    note = user[end + len("[End of Response B]") :].strip() if end >= 0 else ""
     sample = request.sample if request.temperature > 0 else 0
     winner, reason = _decide(params, system, instruction, first, second, note, sample)
     label = "A" if winner == "first" else "B"
@@ -208,18 +218,31 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
         lo = 3 + int(_draw(params.seed, "score-lo", instruction, first, second) * 3)
         sa, sb = (hi, lo) if winner == "first" else (lo, hi)
         text = f"Score A: {sa}\nScore B: {sb}"
-        return Completion(text=text, prompt_tokens=prompt_tokens, completion_tokens=_tokens(text),
-                          model="sim", finish_reason="stop")
+        return Completion(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=_tokens(text),
+            model="sim",
+            finish_reason="stop",
+        )
     if request.logprobs:
         text = label
         other = "B" if label == "A" else "A"
         top: tuple[tuple[str, float], ...] | None = (
-            (label, math.log(0.999)), (other, math.log(0.001)))
+            (label, math.log(0.999)),
+            (other, math.log(0.001)),
+        )
     else:
         text = f"Response {label} answers the instruction better ({reason}).\n[[{label}]]"
         top = None
-    return Completion(text=text, prompt_tokens=prompt_tokens, completion_tokens=_tokens(text),
-                      top_logprobs=top, model="sim", finish_reason="stop")
+    return Completion(
+        text=text,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=_tokens(text),
+        top_logprobs=top,
+        model="sim",
+        finish_reason="stop",
+    )
 
 
 class SimJudge:

@@ -107,8 +107,13 @@ def clustered_paired_diff(
     y = np.asarray(y, dtype=float)
     n = len(x)
     if n == 0:
-        return {"effect": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-                "p_value": math.nan, "deff": math.nan}
+        return {
+            "effect": math.nan,
+            "ci_low": math.nan,
+            "ci_high": math.nan,
+            "p_value": math.nan,
+            "deff": math.nan,
+        }
     a = float(np.sum((x == 1) & (y == 1)))
     b = float(np.sum((x == 1) & (y == 0)))
     c = float(np.sum((x == 0) & (y == 1)))

@@ -35,16 +35,21 @@ __all__ = ["perturbation_stats", "perturbation_units"]
 _OTHER = {"a": "b", "b": "a"}
 
 
-def perturbation_units(records: pd.DataFrame, probe: str, direction: str = "toward") -> pd.DataFrame:
+def perturbation_units(
+    records: pd.DataFrame, probe: str, direction: str = "toward"
+) -> pd.DataFrame:
     """One row per (pair, order): control, cue and placebo verdicts and the two flip flags."""
     key = ["pair_id", "order"]
     ctrl = records[records["kind"] == "control"][[*key, "verdict"]].rename(
-        columns={"verdict": "control"})
+        columns={"verdict": "control"}
+    )
     mine = records[records["probe"] == probe]
     cue = mine[mine["kind"] == "cue"][[*key, "target", "variant", "verdict"]].rename(
-        columns={"verdict": "cue"})
+        columns={"verdict": "cue"}
+    )
     plc = mine[mine["kind"] == "placebo"][[*key, "verdict", "variant"]].rename(
-        columns={"verdict": "placebo", "variant": "placebo_variant"})
+        columns={"verdict": "placebo", "variant": "placebo_variant"}
+    )
     units = cue.merge(plc, on=key, how="left").merge(ctrl, on=key, how="left")
     goal = units["target"] if direction == "toward" else units["target"].map(_OTHER)
     units["valid"] = units["cue"].notna() & units["placebo"].notna()
@@ -58,24 +63,37 @@ def _figures(u: pd.DataFrame) -> dict[str, Any]:
     n = len(v)
     out: dict[str, Any] = {"n": n, "n_invalid": int(len(u) - n)}
     if n == 0:
-        for k in ("effect", "ci_low", "ci_high", "p_value", "flip_rate", "placebo_flip_rate",
-                  "attributable_rate", "robustness_rate"):
+        for k in (
+            "effect",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "flip_rate",
+            "placebo_flip_rate",
+            "attributable_rate",
+            "robustness_rate",
+        ):
             out[k] = math.nan
         return out
     x = v["flip"].to_numpy(dtype=float)
     y = v["placebo_flip"].to_numpy(dtype=float)
     res = clustered_paired_diff(x, y, v["pair_id"].to_numpy())
     flip, placebo = float(x.mean()), float(y.mean())
-    out.update({
-        **res,
-        "flip_rate": flip, "placebo_flip_rate": placebo,
-        "attributable_rate": (flip - placebo) / (1 - placebo) if placebo < 1 else math.nan,
-        "robustness_rate": float((v["cue"] == v["control"]).mean()),
-    })
+    out.update(
+        {
+            **res,
+            "flip_rate": flip,
+            "placebo_flip_rate": placebo,
+            "attributable_rate": (flip - placebo) / (1 - placebo) if placebo < 1 else math.nan,
+            "robustness_rate": float((v["cue"] == v["control"]).mean()),
+        }
+    )
     return out
 
 
-def perturbation_stats(records: pd.DataFrame, probe: str, direction: str = "toward") -> dict[str, Any]:
+def perturbation_stats(
+    records: pd.DataFrame, probe: str, direction: str = "toward"
+) -> dict[str, Any]:
     """Figures of one perturbation probe, overall and per template variant."""
     units = perturbation_units(records, probe, direction)
     out = _figures(units)

@@ -35,10 +35,25 @@ from .intervals import mcnemar_p, newcombe_paired_diff, wilson
 __all__ = ["accuracy_stats", "classify_orders", "normalize_label", "position_stats"]
 
 _LABELS = {
-    "a": "a", "1": "a", "1.0": "a", "output_1": "a", "m1": "a",
-    "b": "b", "2": "b", "2.0": "b", "output_2": "b", "m2": "b",
-    "tie": "tie", "c": "tie", "0": "tie", "0.0": "tie", "3": "tie", "3.0": "tie",
-    "1.5": "tie", "draw": "tie", "equal": "tie",
+    "a": "a",
+    "1": "a",
+    "1.0": "a",
+    "output_1": "a",
+    "m1": "a",
+    "b": "b",
+    "2": "b",
+    "2.0": "b",
+    "output_2": "b",
+    "m2": "b",
+    "tie": "tie",
+    "c": "tie",
+    "0": "tie",
+    "0.0": "tie",
+    "3": "tie",
+    "3.0": "tie",
+    "1.5": "tie",
+    "draw": "tie",
+    "equal": "tie",
 }
 
 
@@ -102,16 +117,36 @@ def position_stats(
         d_cnt = float(n_cons) - a_cnt
         effect, lo, hi = newcombe_paired_diff(a_cnt, n_pri, n_rec, d_cnt, alpha)
         c_lo, c_hi = wilson(n_cons, n, alpha)
-        out.update({
-            "effect": effect, "ci_low": lo, "ci_high": hi, "p_value": mcnemar_p(n_pri, n_rec),
-            "consistency": n_cons / n, "consistency_ci_low": c_lo, "consistency_ci_high": c_hi,
-            "primacy": n_pri / n, "recency": n_rec / n,
-            "preference_fairness": (n_rec - n_pri) / n,
-            "n_consistent": n_cons, "n_primacy": n_pri, "n_recency": n_rec,
-        })
+        out.update(
+            {
+                "effect": effect,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": mcnemar_p(n_pri, n_rec),
+                "consistency": n_cons / n,
+                "consistency_ci_low": c_lo,
+                "consistency_ci_high": c_hi,
+                "primacy": n_pri / n,
+                "recency": n_rec / n,
+                "preference_fairness": (n_rec - n_pri) / n,
+                "n_consistent": n_cons,
+                "n_primacy": n_pri,
+                "n_recency": n_rec,
+            }
+        )
     else:
-        for k in ("effect", "ci_low", "ci_high", "p_value", "consistency", "consistency_ci_low",
-                  "consistency_ci_high", "primacy", "recency", "preference_fairness"):
+        for k in (
+            "effect",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "consistency",
+            "consistency_ci_low",
+            "consistency_ci_high",
+            "primacy",
+            "recency",
+            "preference_fairness",
+        ):
             out[k] = math.nan
         out.update({"n_consistent": 0, "n_primacy": 0, "n_recency": 0})
 
@@ -124,8 +159,14 @@ def accuracy_stats(
 ) -> dict[str, Any]:
     """Accuracy against gold over both orders, and split by where the gold answer was shown."""
     nan = math.nan
-    empty = {"accuracy": nan, "accuracy_ci_low": nan, "accuracy_ci_high": nan,
-             "accuracy_first": nan, "accuracy_second": nan, "n_gold": 0}
+    empty = {
+        "accuracy": nan,
+        "accuracy_ci_low": nan,
+        "accuracy_ci_high": nan,
+        "accuracy_first": nan,
+        "accuracy_second": nan,
+        "n_gold": 0,
+    }
     if gold is None or gold not in frame.columns:
         return empty
     g = frame[gold].map(normalize_label)
@@ -142,7 +183,9 @@ def accuracy_stats(
     gold_first = pd.concat([cf[g == "a"], cs[g == "b"]])
     gold_second = pd.concat([cf[g == "b"], cs[g == "a"]])
     return {
-        "accuracy": acc, "accuracy_ci_low": lo, "accuracy_ci_high": hi,
+        "accuracy": acc,
+        "accuracy_ci_low": lo,
+        "accuracy_ci_high": hi,
         "accuracy_first": float(gold_first.mean()) if gold_first.notna().any() else nan,
         "accuracy_second": float(gold_second.mean()) if gold_second.notna().any() else nan,
         "n_gold": len(per_pair),
