@@ -13,7 +13,6 @@ import asyncio
 import gc
 import json
 import math
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -749,7 +748,3 @@ def run_audit(cfg: AuditConfig) -> AuditOutcome:
 
     with concurrent.futures.ThreadPoolExecutor(1) as ex:
         return ex.submit(lambda: run_async(run_audit_async(cfg))).result()
-
-
-def command_line() -> str:
-    return " ".join(sys.argv)

@@ -32,7 +32,7 @@ import difflib
 import functools
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -372,9 +372,3 @@ def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
         cues=cues,
         bias_aware=BIAS_AWARE_MARKER in system,
     )
-
-
-def iter_probe_texts(specs: Iterable[ProbeSpec]) -> Iterable[tuple[str, ProbeText]]:
-    for s in specs:
-        for t in (*s.cues, *s.placebos):
-            yield s.name, t
