@@ -236,3 +236,19 @@ def test_unreachable_judge_is_one_line_and_keeps_the_run(tmp_path: Path) -> None
     )
     assert_one_line_error(p, "4 of 4 judge calls failed", "re-run")
     assert (out / "summary.json").exists() and (out / "store.sqlite").exists()
+
+
+def test_demo_recovers_its_documented_profile(tmp_path: Path) -> None:
+    from judgebias.demo import DEMO_JUDGE
+
+    out = tmp_path / "demo"
+    p = run("demo", "--out", str(out), "--quiet")
+    assert p.returncode == 0, p.stderr
+    s = json.loads((out / "summary.json").read_text())
+    planted = dict(kv.split("=") for kv in DEMO_JUDGE.removeprefix("sim:").split(","))
+    for probe in ("position", "length", "bandwagon", "authority", "reflection", "distraction"):
+        f = s["probes"][probe]
+        assert f["ci_low"] <= float(planted[probe]) <= f["ci_high"], probe
+    assert s["probes"]["self"]["ci_low"] > 0
+    html = (out / "report.html").read_text()
+    assert "This judge is simulated" in html
