@@ -186,6 +186,21 @@ def audit(
             help="Run shard i/n of the pairs into its own --out; join shards with 'judgebias merge'.",
         ),
     ] = None,
+    replay_first: Annotated[
+        str | None,
+        typer.Option(
+            "--first",
+            help="replay: judges: the verdict column with answer 1 shown first (as in 'analyze').",
+        ),
+    ] = None,
+    replay_second: Annotated[
+        str | None,
+        typer.Option("--second", help="replay: judges: the verdict column with the order swapped."),
+    ] = None,
+    replay_items: Annotated[
+        str | None,
+        typer.Option("--items", help="replay: judges: the table of the pairs' texts."),
+    ] = None,
     batch: Annotated[
         bool,
         typer.Option(
@@ -221,6 +236,14 @@ def audit(
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .pipeline import AuditConfig, run_audit
 
+    replay_opts = {"first": replay_first, "second": replay_second, "items": replay_items}
+    if any(replay_opts.values()):
+        if not judge.strip().lower().startswith("replay:"):
+            given = next(k for k, v in replay_opts.items() if v)
+            _fail(
+                f"--{given}: only for a replay:FILE judge (it names columns of the recorded verdicts)"
+            )
+        judge = judge + "".join(f",{k}={v}" for k, v in replay_opts.items() if v)
     cfg = AuditConfig(
         judge=judge,
         data=data,

@@ -578,3 +578,37 @@ def test_items_to_pairs_roundtrip(tmp_path: Path) -> None:
     from judgebias.data import frame_to_pairs
 
     assert len(frame_to_pairs(pairs)) == 5
+
+
+def test_replay_column_flags_on_audit(tmp_path: Path) -> None:
+    """`audit --first/--second/--items` mean for a replay judge what they mean for analyze."""
+    pairs_path, verdicts_path, _ = _replay_fixture(tmp_path)
+    common = ["--data", str(pairs_path), "--probes", "position", "--quiet", "--json"]
+    by_spec = run_cli(
+        "audit",
+        "--judge",
+        f"replay:{verdicts_path},first=v1,second=v2,items={pairs_path},on=id",
+        "--out",
+        str(tmp_path / "a"),
+        *common,
+    )
+    by_flags = run_cli(
+        "audit",
+        "--judge",
+        f"replay:{verdicts_path},on=id",
+        "--first",
+        "v1",
+        "--second",
+        "v2",
+        "--items",
+        str(pairs_path),
+        "--out",
+        str(tmp_path / "b"),
+        *common,
+    )
+    assert by_spec.returncode == 0 and by_flags.returncode == 0, by_flags.stderr
+    assert json.loads(by_spec.stdout)["probes"] == json.loads(by_flags.stdout)["probes"]
+    wrong = run_cli(
+        "audit", "--judge", "sim", "--first", "v1", *common, "--out", str(tmp_path / "c")
+    )
+    assert wrong.returncode == 2 and "--first" in wrong.stderr and "Traceback" not in wrong.stderr
