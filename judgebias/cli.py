@@ -186,6 +186,13 @@ def audit(
             help="Run shard i/n of the pairs into its own --out; join shards with 'judgebias merge'.",
         ),
     ] = None,
+    max_attempts: Annotated[
+        int,
+        typer.Option(
+            "--max-attempts",
+            help="Attempts per request before it is recorded as failed (retried on the next run).",
+        ),
+    ] = 16,
     replay_first: Annotated[
         str | None,
         typer.Option(
@@ -237,6 +244,8 @@ def audit(
     from .pipeline import AuditConfig, run_audit
 
     replay_opts = {"first": replay_first, "second": replay_second, "items": replay_items}
+    if max_attempts < 1:
+        _fail("--max-attempts: must be at least 1")
     if any(replay_opts.values()):
         if not judge.strip().lower().startswith("replay:"):
             given = next(k for k, v in replay_opts.items() if v)
@@ -273,6 +282,7 @@ def audit(
         batch_poll_s=batch_poll,
         mitigations=[mitigation] if mitigation else [],
         samples=samples,
+        max_attempts=max_attempts,
     )
     for flag, value in (
         ("--rpm", rpm),

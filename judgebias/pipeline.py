@@ -79,7 +79,7 @@ class AuditConfig:
     mapping: dict[str, str] = field(default_factory=dict)
     mode: str = "verdict"
     timeout: float = 60.0
-    max_attempts: int = 8
+    max_attempts: int = 16
     quiet: bool = False
     command: str | None = None
     write_report: bool = True

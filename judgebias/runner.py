@@ -37,7 +37,7 @@ __all__ = ["RunCounts", "RunnerConfig", "estimate_tokens", "price", "run_request
 @dataclass
 class RunnerConfig:
     concurrency: int = 8
-    max_attempts: int = 8
+    max_attempts: int = 16
     timeout: float = 60.0
     backoff_base: float = 0.25
     backoff_max: float = 20.0

@@ -233,6 +233,8 @@ def test_unreachable_judge_is_one_line_and_keeps_the_run(tmp_path: Path) -> None
         "--timeout",
         "1",
         "--quiet",
+        "--max-attempts",
+        "3",
     )
     assert_one_line_error(p, "4 of 4 judge calls failed", "re-run")
     assert (out / "summary.json").exists() and (out / "store.sqlite").exists()
