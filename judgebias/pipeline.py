@@ -556,6 +556,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             calls, counts = await ask(
                 (control_variant(p) for p in pairs), mit.judge.model, "controls", by_judge, mit
             )
+            # records are built once per phase, for that phase's calls only
             records = build_records(calls, store, pairs, cfg.mode)
             # phase 2: cues and placebos, targeted by each order's control verdict
             pert = [s for s in probes if s.kind == "perturbation"]
@@ -568,8 +569,10 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     mit,
                 )
                 counts = counts.merged(c2)
-                calls += more
-                records = build_records(calls, store, pairs, cfg.mode)
+                records = pd.concat(
+                    [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
+                )
+                del more
             # the self probe: own answers, judged by the judge and by the gold judge
             if wants_self and gold_judge is not None:
                 if cfg.self_answers:
@@ -597,9 +600,12 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     by_gold,
                 )
                 counts = counts.merged(c3).merged(c4)
-                calls += mine + theirs
                 del sv, own
-                records = build_records(calls, store, pairs, cfg.mode)
+                records = pd.concat(
+                    [records, build_records(mine + theirs, store, pairs, cfg.mode)],
+                    ignore_index=True,
+                )
+                del mine, theirs
             usage = mit.usage(store)
     finally:
         await judge.aclose()
@@ -666,7 +672,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     records.to_parquet(out / "records.parquet", index=False)
     pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
     pairs_frame.to_parquet(out / "pairs.parquet", index=False)
-    del calls  # the rendered prompts are no longer needed
+    del calls
     gc.collect()
     if cfg.write_report:
         from .report.render import render_report, write_html

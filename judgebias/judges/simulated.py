@@ -189,6 +189,19 @@ def _decide(
     return content, "content"
 
 
+def _reply(
+    text: str, prompt_tokens: int, top: tuple[tuple[str, float], ...] | None = None
+) -> Completion:
+    return Completion(
+        text=text,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=_tokens(text),
+        top_logprobs=top,
+        model="sim",
+        finish_reason="stop",
+    )
+
+
 def simulate(request: ChatRequest, params: SimParams) -> Completion:
     """Answer one chat request as the simulated judge would."""
     system = "\n".join(c for r, c in request.messages if r == "system")
@@ -198,13 +211,9 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     if parsed is None:
         # Not a pairwise judging prompt: answer as a plain assistant would.
         ref = int(_draw(params.seed, "gen", user) * 1e6)
-        text = f"Here is my answer to your request, reference {ref:06d}. {SIM_SIGNATURE}"
-        return Completion(
-            text=text,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=_tokens(text),
-            model="sim",
-            finish_reason="stop",
+        return _reply(
+            f"Here is my answer to your request, reference {ref:06d}. {SIM_SIGNATURE}",
+            prompt_tokens,
         )
     instruction, first, second = parsed
     end = user.rfind("[End of Response B]")
@@ -217,14 +226,7 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
         hi = 7 + int(_draw(params.seed, "score-hi", instruction, first, second) * 3)
         lo = 3 + int(_draw(params.seed, "score-lo", instruction, first, second) * 3)
         sa, sb = (hi, lo) if winner == "first" else (lo, hi)
-        text = f"Score A: {sa}\nScore B: {sb}"
-        return Completion(
-            text=text,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=_tokens(text),
-            model="sim",
-            finish_reason="stop",
-        )
+        return _reply(f"Score A: {sa}\nScore B: {sb}", prompt_tokens)
     if request.logprobs:
         text = label
         other = "B" if label == "A" else "A"
@@ -235,14 +237,7 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     else:
         text = f"Response {label} answers the instruction better ({reason}).\n[[{label}]]"
         top = None
-    return Completion(
-        text=text,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=_tokens(text),
-        top_logprobs=top,
-        model="sim",
-        finish_reason="stop",
-    )
+    return _reply(text, prompt_tokens, top)
 
 
 class SimJudge:

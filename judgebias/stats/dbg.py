@@ -37,20 +37,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from .intervals import show_value as _show
 from .position import normalize_label
 
 __all__ = ["dbg", "preference_from_orders", "to_preference"]
 
 _LABEL_VALUE = {"a": 1.0, "b": 0.0, "tie": 0.5}
-
-
-def _show(value: Any) -> str:
-    """A cell value for an error message: numbers plainly, anything else repr'd."""
-    if isinstance(value, (bool, np.bool_)):
-        return repr(bool(value))
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return f"{float(value):g}"
-    return repr(value)
 
 
 def to_preference(values: pd.Series, *, name: str = "preference") -> pd.Series:

@@ -132,3 +132,12 @@ def clustered_paired_diff(
     _, lo, hi = newcombe_paired_diff(a / deff, b / deff, c / deff, d / deff, alpha)
     p = mcnemar_p(round(b / deff), round(c / deff))
     return {"effect": theta, "ci_low": lo, "ci_high": hi, "p_value": p, "deff": deff}
+
+
+def show_value(value: object) -> str:
+    """A table cell for an error message: numbers plainly, anything else repr'd."""
+    if isinstance(value, bool | np.bool_):
+        return repr(bool(value))
+    if isinstance(value, int | float | np.integer | np.floating):
+        return f"{float(value):g}"
+    return repr(value)

@@ -80,6 +80,7 @@ from scipy.special import expit, log_expit
 
 from ..data import _read_source, read_table
 from ..errors import InputError, UsageError
+from .intervals import show_value as _show
 
 __all__ = [
     "LC_COLUMNS",
@@ -126,15 +127,6 @@ _OUTPUT_COLUMNS: tuple[str, ...] = (
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def _show(value: Any) -> str:
-    """A cell value for an error message: numbers plainly, anything else repr'd."""
-    if isinstance(value, (bool, np.bool_)):
-        return repr(bool(value))
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return f"{float(value):g}"
-    return repr(value)
 
 
 def _first(mask: pd.Series | np.ndarray) -> int | None:
