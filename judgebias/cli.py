@@ -246,6 +246,13 @@ def audit(
             help="Largest share of unreadable answers (0..1) before the audit fails closed with exit status 3.",
         ),
     ] = 0.1,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            help="Token limit of each judge answer (default: 512 verdict, 32 score, 5 logprob).",
+        ),
+    ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .pipeline import AuditConfig, run_audit
@@ -291,6 +298,7 @@ def audit(
         samples=samples,
         max_attempts=max_attempts,
         max_invalid=max_invalid,
+        max_tokens=max_tokens,
     )
     for flag, value in (
         ("--rpm", rpm),

@@ -98,6 +98,8 @@ class AuditConfig:
     samples: int | None = None
     max_invalid: float = DEFAULT_MAX_INVALID
     """``--max-invalid``: the largest share of unreadable answers before the run fails closed."""
+    max_tokens: int | None = None
+    """``--max-tokens``: the judge's token limit per answer (default by mode: see build_calls)."""
 
 
 @dataclass
@@ -114,8 +116,12 @@ def build_calls(
     model: str,
     mode: str,
     mitigation: Mitigations | None = None,
+    max_tokens: int | None = None,
 ) -> list[JudgeCall]:
     """Every judge call for these variants: both orders, or the one order a variant targets.
+
+    ``max_tokens`` defaults to 512 in verdict mode, 32 in score mode and
+    :data:`LOGPROB_TOKENS` in logprob mode.
 
     ``mitigation`` applies the prompt mitigations to the messages and, for ``swap``,
     records each request's swapped-order twin.
@@ -136,7 +142,7 @@ def build_calls(
                 model=model,
                 messages=messages,
                 temperature=0.0,
-                max_tokens={"logprob": LOGPROB_TOKENS, "score": 32}.get(mode, 512),
+                max_tokens=max_tokens or {"logprob": LOGPROB_TOKENS, "score": 32}.get(mode, 512),
                 logprobs=mode == "logprob",
                 top_logprobs=5 if mode == "logprob" else None,
             )
@@ -499,6 +505,8 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError("--concurrency: must be at least 1")
     if cfg.limit is not None and cfg.limit < 1:
         raise UsageError("--limit: must be at least 1")
+    if cfg.max_tokens is not None and cfg.max_tokens < 1:
+        raise UsageError("--max-tokens: must be at least 1")
     if not 0.0 <= cfg.max_invalid <= 1.0:
         raise UsageError(f"--max-invalid: {cfg.max_invalid:g} is not a share between 0 and 1")
     extra = [load_probe_file(f) for f in cfg.probe_files]
@@ -558,7 +566,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 done: list[JudgeCall] = []
                 total = RunCounts()
                 for i, chunk in enumerate(chunked(variants)):
-                    part = build_calls(chunk, template, model, cfg.mode, mitigation)
+                    part = build_calls(chunk, template, model, cfg.mode, mitigation, cfg.max_tokens)
                     name = label if i == 0 else f"{label} ({i + 1})"
                     total = total.merged(await send([c.request for c in part], name))
                     done.extend(c.light() for c in part)
@@ -671,6 +679,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "template": cfg.template or "bundled:" + template.name,
             "mode": cfg.mode,
             "max_invalid": cfg.max_invalid,
+            "max_tokens": cfg.max_tokens,
             "seed": cfg.seed,
             "probes": [p.name for p in probes],
             "probe_files": list(cfg.probe_files),
@@ -733,7 +742,9 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
         pairs = shard_pairs(pairs, cfg.shard)
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
-    calls = build_calls([control_variant(p) for p in pairs], template, "model", cfg.mode)
+    calls = build_calls(
+        [control_variant(p) for p in pairs], template, "model", cfg.mode, None, cfg.max_tokens
+    )
     pt = sum(estimate_tokens(c.request)[0] for c in calls)
     ct = sum(estimate_tokens(c.request)[1] for c in calls)
     per_call_pt = pt / max(1, len(calls))
@@ -746,7 +757,14 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
         with Store(store_path) as store:
             have = store.ok_keys()
         judge_model = make_judge(cfg.judge, JudgeOptions(base_urls=cfg.base_urls)).model
-        real = build_calls([control_variant(p) for p in pairs], template, judge_model, cfg.mode)
+        real = build_calls(
+            [control_variant(p) for p in pairs],
+            template,
+            judge_model,
+            cfg.mode,
+            None,
+            cfg.max_tokens,
+        )
         cached = sum(1 for c in real if c.request.key() in have)
     total = len(calls) + n_pert + n_self
     est_pt = int(pt + per_call_pt * (n_pert + n_self))
