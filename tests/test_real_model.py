@@ -68,30 +68,13 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert digest == MODEL_SHA256, f"unexpected model file {digest}"
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "llama.log"
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+        "--chat_format", "gemma", "--model_alias", ALIAS, "--host", "127.0.0.1",
+        "--port", str(port), "--n_ctx", "2048", "--seed", "0",
+    ]  # fmt: skip
     with log.open("w") as fh:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(gguf),
-                "--chat_format",
-                "gemma",
-                "--model_alias",
-                ALIAS,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "2048",
-                "--seed",
-                "0",
-            ],  # fmt: skip
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.time() + 120
