@@ -333,9 +333,12 @@ def audit_agreement(
     cols = [str(c) for c in pairs.columns if HUMAN_COLUMN.match(str(c))]
     if not cols or "id" not in pairs.columns or records.empty:
         return None
+    from .analyze import _key
+
     judge = _judge_labels(records)
-    frame = pairs[["id", *cols]].assign(id=pairs["id"].astype(str))
-    frame = frame[frame["id"].isin(judge.index.astype(str))]
+    judge.index = judge.index.map(_key)
+    frame = pairs[["id", *cols]].assign(id=pairs["id"].map(_key))
+    frame = frame[frame["id"].isin(judge.index)]
     frame = frame.merge(judge, left_on="id", right_index=True, how="left")
     soft = "p_a" if "p_a" in frame.columns else None
     res = agreement(
