@@ -240,7 +240,11 @@ def _clean(obj: Any) -> Any:
 
 def _row(name: str, b: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"group": name, "n_items": b["n_items"], "n_humans": b["n_humans"]}
-    for prefix, key in (("agreement", "agreement"), ("human", "human_human"), ("majority", "majority")):
+    for prefix, key in (
+        ("agreement", "agreement"),
+        ("human", "human_human"),
+        ("majority", "majority"),
+    ):
         block = b.get(key) or {}
         for t in ("with_ties", "without_ties"):
             ci = block.get(f"{t}_ci") or [None, None]

@@ -33,11 +33,11 @@ __all__ = [
     "AGREEMENT_CONDITIONS",
     "Condition",
     "GateResult",
+    "agreement_figure",
     "check_gate",
     "conditions_for_audit",
     "echo_results",
     "parse_fail_on",
-    "agreement_figure",
     "require_measured",
 ]
 

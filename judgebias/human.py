@@ -124,7 +124,8 @@ def _keys(df: pd.DataFrame, cols: list[str]) -> pd.Series:
 
 def _at(df: pd.DataFrame, idx: Any, flag: str, problem: str) -> InputError:
     """An error naming the file and row of ``df.loc[idx]``."""
-    return InputError(str(df.at[idx, _SRC]), f"{flag}: {problem}", row=int(df.at[idx, _ROW]))
+    row = df.at[idx, _ROW]
+    return InputError(str(df.at[idx, _SRC]), f"{flag}: {problem}", row=int(str(row)))
 
 
 def _need(df: pd.DataFrame, cols: list[str], flag: str, source: str) -> None:
@@ -200,7 +201,7 @@ def _orient(df: pd.DataFrame, models: list[str]) -> tuple[pd.Series, pd.Series]:
 
 def _explode(df: pd.DataFrame, col: str) -> pd.DataFrame:
     """One (row, rater, raw label) per vote of a wide human column (lists expand)."""
-    out = []
+    out: list[tuple[Any, str, Any]] = []
     for idx, value in df[col].items():
         if isinstance(value, list | tuple | np.ndarray):
             out.extend((idx, f"{col}#{i + 1}", v) for i, v in enumerate(value))
@@ -229,7 +230,9 @@ def read_votes(
     if long and human:
         raise UsageError("--human is for the wide layout; --annotator/--label for the long one")
     if not long and not human:
-        raise UsageError("name the human labels: --human COL[,COL...] (wide) or --annotator COL --label COL (long)")
+        raise UsageError(
+            "name the human labels: --human COL[,COL...] (wide) or --annotator COL --label COL (long)"
+        )
     if long and (annotator is None or label is None):
         raise UsageError("the long layout needs both --annotator COL and --label COL")
     items = _names(item)
@@ -262,9 +265,13 @@ def read_votes(
     info.update(info2)
     sc = _choose_scale(votes["raw"], scale)
     votes["label"] = _labels(df, info["label_column"], votes["raw"], sc, info["label_flag"], bad)
-    jl = _labels(df, info["judge_column"], judge_rows[info["judge_column"]], sc, info["judge_flag"], bad)
+    jl = _labels(
+        df, info["judge_column"], judge_rows[info["judge_column"]], sc, info["judge_flag"], bad
+    )
     if sc == "pairwise":
-        votes["label"] = votes["label"].where(~flip.loc[votes["idx"]].to_numpy(), votes["label"].map(_MIRROR))
+        votes["label"] = votes["label"].where(
+            ~flip.loc[votes["idx"]].to_numpy(), votes["label"].map(_MIRROR)
+        )
         jl = jl.where(~flip.loc[jl.index], jl.map(_MIRROR))
     if no_ties:
         votes.loc[votes["label"] == "tie", "label"] = None
@@ -274,7 +281,12 @@ def read_votes(
     dup = humans.duplicated(["item", "rater"], keep=False)
     if dup.any():
         first = humans[dup].iloc[0]
-        raise _at(df, first["idx"], info["label_flag"], f"annotator '{first['rater']}' labels this item more than once")
+        raise _at(
+            df,
+            first["idx"],
+            info["label_flag"],
+            f"annotator '{first['rater']}' labels this item more than once",
+        )
     jitems = judge_rows["\x00item"]
     jdup = jitems[jl.notna()].duplicated(keep=False)
     if jdup.any():
@@ -285,7 +297,11 @@ def read_votes(
         jseries = jseries.astype(float)
     g = None
     if groups:
-        gval = df[groups[0]].astype(str) if len(groups) == 1 else df[groups].astype(str).agg(" | ".join, axis=1)
+        gval = (
+            df[groups[0]].astype(str)
+            if len(groups) == 1
+            else df[groups].astype(str).agg(" | ".join, axis=1)
+        )
         g = pd.Series(gval.to_numpy(), index=df["\x00item"].to_numpy())
         g = g[~g.index.duplicated()]
     soft_s = None
@@ -353,12 +369,19 @@ def _long(
         try:
             pattern = re.compile(human_match)
         except re.error as exc:
-            raise UsageError(f"--human-match: {human_match!r} is not a regular expression ({exc})") from None
+            raise UsageError(
+                f"--human-match: {human_match!r} is not a regular expression ({exc})"
+            ) from None
         is_human &= who.map(lambda x: pattern.fullmatch(x) is not None)
         if not is_human.any():
-            raise InputError(source, f"--human-match: no annotator matches {human_match!r} (annotators: {_listing(names)})")
+            raise InputError(
+                source,
+                f"--human-match: no annotator matches {human_match!r} (annotators: {_listing(names)})",
+            )
     rows = df[is_human]
-    votes = pd.DataFrame({"idx": rows.index, "rater": who[is_human].to_numpy(), "raw": rows[label].to_numpy()})
+    votes = pd.DataFrame(
+        {"idx": rows.index, "rater": who[is_human].to_numpy(), "raw": rows[label].to_numpy()}
+    )
     info = {
         "annotator": annotator,
         "label": label,

@@ -74,12 +74,24 @@ def test_wide_csv_writes_the_contract(tmp_path: Path) -> None:
     wide_frame().to_csv(path, index=False)
     out = tmp_path / "out"
     p = run(
-        "agree", str(path), "--judge", "judge", "--human", "h1,h2,h3", "--item", "idx",
-        "--group", "category", "--out", str(out), "--n-boot", "300",
+        "agree",
+        str(path),
+        "--judge",
+        "judge",
+        "--human",
+        "h1,h2,h3",
+        "--item",
+        "idx",
+        "--group",
+        "category",
+        "--out",
+        str(out),
+        "--n-boot",
+        "300",
     )
     assert p.returncode == 0, p.stderr
     s = json.loads((out / "summary.json").read_text())
-    assert CONTRACT_KEYS <= set(s)
+    assert set(s) >= CONTRACT_KEYS
     assert set(s["agreement"]) == SHARE_KEYS and set(s["human_human"]) == SHARE_KEYS
     assert s["n_items"] == 90 and s["n_humans"] == 3
     assert set(s["alt_test"]) >= {"epsilon", "winning_rate", "advantage_probability", "passed"}
@@ -97,8 +109,19 @@ def test_json_output_and_the_notebook_api_agree(tmp_path: Path) -> None:
     df = wide_frame(60, seed=3)
     path = tmp_path / "labels.jsonl"
     df.to_json(path, orient="records", lines=True)
-    p = run("agree", str(path), "--judge", "judge", "--human", "h1,h2,h3", "--json",
-            "--out", str(tmp_path / "o"), "--n-boot", "200")
+    p = run(
+        "agree",
+        str(path),
+        "--judge",
+        "judge",
+        "--human",
+        "h1,h2,h3",
+        "--json",
+        "--out",
+        str(tmp_path / "o"),
+        "--n-boot",
+        "200",
+    )
     assert p.returncode == 0, p.stderr
     cli = json.loads(p.stdout)
     res = jb.agreement(df, judge="judge", human=["h1", "h2", "h3"], n_boot=200)
@@ -121,8 +144,14 @@ def test_long_layout_normalises_the_order_of_the_models(tmp_path: Path) -> None:
     ]
     df = pd.DataFrame(rows)
     res = jb.agreement(
-        df, annotator="who", label="vote", item="q", models="m_a,m_b", judge="gpt",
-        human_match="expert_.*", n_boot=0,
+        df,
+        annotator="who",
+        label="vote",
+        item="q",
+        models="m_a,m_b",
+        judge="gpt",
+        human_match="expert_.*",
+        n_boot=0,
     )
     s = res.summary
     assert s["n_humans"] == 2  # author_1 is not an expert
@@ -143,7 +172,9 @@ def test_list_column_and_win_rate_and_soft(tmp_path: Path) -> None:
         for i, t in enumerate(truth)
     ]
     df = pd.DataFrame({"id": range(n), "humans": humans, "judge": judge, "p": p_a})
-    res = jb.agreement(df, judge="judge", human="humans", item="id", soft="p", win_rate=True, n_boot=300)
+    res = jb.agreement(
+        df, judge="judge", human="humans", item="id", soft="p", win_rate=True, n_boot=300
+    )
     s = res.summary
     assert s["n_items"] == 150 and s["n_humans"] == 3
     wr = s["win_rate"]
@@ -173,7 +204,22 @@ def test_a_vote_given_twice_names_its_row(tmp_path: Path) -> None:
         {"q": [1, 1, 1, 2], "who": ["h1", "h2", "h1", "gpt"], "vote": ["a", "b", "a", "a"]}
     ).to_csv(path, index=False)
     one_line_error(
-        run("agree", str(path), "--annotator", "who", "--label", "vote", "--item", "q",
-            "--judge", "gpt", "--out", str(tmp_path / "o")),
-        "votes.csv", "row", "h1", "more than once",
+        run(
+            "agree",
+            str(path),
+            "--annotator",
+            "who",
+            "--label",
+            "vote",
+            "--item",
+            "q",
+            "--judge",
+            "gpt",
+            "--out",
+            str(tmp_path / "o"),
+        ),
+        "votes.csv",
+        "row",
+        "h1",
+        "more than once",
     )

@@ -38,8 +38,14 @@ def test_audit_reports_agreement_and_gates_on_it(tmp_path: Path) -> None:
     data = _pairs_with_humans(tmp_path / "pairs.jsonl")
     out = tmp_path / "run"
     p = audit(
-        "--judge", "sim:accuracy=0.8", "--data", str(data), "--out", str(out),
-        "--fail-on", "agreement<0.95,kappa<0.05",
+        "--judge",
+        "sim:accuracy=0.8",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--fail-on",
+        "agreement<0.95,kappa<0.05",
     )
     assert p.returncode == 1, p.stderr  # agreement is far below 95 %; kappa well above 0.05
     assert "agreement<0.95: FAILED" in p.stderr and "kappa<0.05: passed" in p.stderr
@@ -57,7 +63,16 @@ def test_audit_reports_agreement_and_gates_on_it(tmp_path: Path) -> None:
 
 
 def test_without_human_labels_the_conditions_are_not_evaluated(tmp_path: Path) -> None:
-    p = audit("--judge", "sim", "--limit", "20", "--out", str(tmp_path / "r"), "--fail-on", "agreement<0.9")
+    p = audit(
+        "--judge",
+        "sim",
+        "--limit",
+        "20",
+        "--out",
+        str(tmp_path / "r"),
+        "--fail-on",
+        "agreement<0.9",
+    )
     assert p.returncode == 0, p.stderr
     assert "not evaluated" in p.stderr
     assert "agreement" not in json.loads((tmp_path / "r" / "summary.json").read_text())

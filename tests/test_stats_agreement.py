@@ -22,7 +22,9 @@ def _votes(rows: list[tuple[str, str, object]], judge: dict[str, object], scale:
 
 
 def test_labels_read_like_analyze_plus_mtbench_forms() -> None:
-    assert [pairwise_label(x) for x in ("1", 2, "A", "model_b", "tie (inconsistent)", "TIE", "x")] == [
+    assert [
+        pairwise_label(x) for x in ("1", 2, "A", "model_b", "tie (inconsistent)", "TIE", "x")
+    ] == [
         "a",
         "b",
         "a",

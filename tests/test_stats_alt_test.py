@@ -14,7 +14,9 @@ from judgebias.stats.agreement import make_votes
 from judgebias.stats.alt_test import alt_test
 
 
-def _literal(humans: dict[str, dict[int, object]], judge: dict[int, object], eps: float, numeric: bool):
+def _literal(
+    humans: dict[str, dict[int, object]], judge: dict[int, object], eps: float, numeric: bool
+):
     """The procedure as the paper states it, written plainly."""
 
     def score(x: object, others: list[object]) -> float:
@@ -50,7 +52,9 @@ def _literal(humans: dict[str, dict[int, object]], judge: dict[int, object], eps
     return max(last, 0) / m, float(np.mean(rho))
 
 
-def _data(seed: int, judge_noise: float, numeric: bool = False, n_items: int = 80, n_humans: int = 5):
+def _data(
+    seed: int, judge_noise: float, numeric: bool = False, n_items: int = 80, n_humans: int = 5
+):
     rng = np.random.default_rng(seed)
     cats = [1, 2, 3, 4, 5] if numeric else ["a", "b", "tie"]
     humans: dict[str, dict[int, object]] = {f"h{j}": {} for j in range(n_humans)}
@@ -70,7 +74,9 @@ def _data(seed: int, judge_noise: float, numeric: bool = False, n_items: int = 8
     return v, humans, judge
 
 
-@pytest.mark.parametrize(("numeric", "noise", "eps"), [(False, 0.0, 0.2), (False, 0.6, 0.1), (True, 0.1, 0.15)])
+@pytest.mark.parametrize(
+    ("numeric", "noise", "eps"), [(False, 0.0, 0.2), (False, 0.6, 0.1), (True, 0.1, 0.15)]
+)
 def test_matches_the_literal_procedure(numeric: bool, noise: float, eps: float) -> None:
     v, humans, judge = _data(7, noise, numeric)
     res = alt_test(v, epsilon=eps)

@@ -82,9 +82,7 @@ def _platt_apply(p: np.ndarray, w: tuple[float, float]) -> np.ndarray:
     return 1 / (1 + np.exp(-(w[0] * x + w[1])))
 
 
-def _cross_fit(
-    p: np.ndarray, y: np.ndarray, folds: int, seed: int
-) -> dict[str, np.ndarray] | None:
+def _cross_fit(p: np.ndarray, y: np.ndarray, folds: int, seed: int) -> dict[str, np.ndarray] | None:
     from sklearn.isotonic import IsotonicRegression
 
     n = len(p)
@@ -142,4 +140,6 @@ def calibration(
         r = out[name]
         out[f"ece_{name}"] = None if r is None else r["ece"]
         out[f"brier_{name}"] = None if r is None else r["brier"]
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
+    return {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()
+    }

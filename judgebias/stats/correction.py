@@ -142,7 +142,9 @@ def corrected_win_rate(
 
     f = _SCORE[ja]
     diff = _SCORE[jl] - _SCORE[hl]
-    se = math.sqrt(f.var(ddof=1) / big_n + diff.var(ddof=1) / n) if n > 1 and big_n > 1 else math.nan
+    se = (
+        math.sqrt(f.var(ddof=1) / big_n + diff.var(ddof=1) / n) if n > 1 and big_n > 1 else math.nan
+    )
     z = float(norm.ppf(1 - alpha / 2))
     two = list(truth) == [0, 1] and not table[2].any() and counts[2] == 0
     col = table / np.where(table.sum(axis=0) > 0, table.sum(axis=0), 1.0)
