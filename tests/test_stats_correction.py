@@ -90,12 +90,12 @@ def test_on_the_simulated_judge_the_corrected_rate_finds_the_truth(tmp_path: Pat
     data = tmp_path / "pairs.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     truth = float(np.mean([r["gold"] == "a" for r in rows]))
-    res = jb.audit("sim:accuracy=0.7", str(data), out=str(tmp_path / "run"))
+    res = jb.audit("sim:accuracy=0.85", str(data), out=str(tmp_path / "run"))
     rec = res.records
     ctrl = rec[(rec["kind"] == "control") & (rec["order"] == "ab")].set_index("pair_id")
     gold = {r["id"]: r["gold"] for r in rows}
     ids = sorted(gold)
-    labelled = [i for i in ids if rng.random() < 0.5]
+    labelled = [i for i in ids if rng.random() < 0.6]
     out = corrected_win_rate(
         [ctrl.at[i, "verdict"] for i in labelled],
         [gold[i] for i in labelled],
@@ -104,6 +104,9 @@ def test_on_the_simulated_judge_the_corrected_rate_finds_the_truth(tmp_path: Pat
     )
     lo, hi = out["corrected"]["ci"]
     assert lo <= truth <= hi, (truth, out["corrected"])
+    assert hi - lo < 0.35
+    plo, phi = out["ppi"]["ci"]
+    assert plo <= truth <= phi, (truth, out["ppi"])
     rlo, rhi = out["raw"]["ci"]
     assert not rlo <= truth <= rhi, (truth, out["raw"])
     assert abs(out["corrected"]["estimate"] - truth) < abs(out["raw"]["estimate"] - truth)
