@@ -19,7 +19,6 @@ are).
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .analyze import _clean
 from .errors import UsageError
 from .human import HumanTable, read_votes
 from .stats.agreement import Votes, agreement_figures, human_pairs, per_human
@@ -219,20 +219,6 @@ def _natural(text: str) -> tuple[Any, ...]:
 
 def _plain(x: Any) -> Any:
     return float(x) if isinstance(x, float | np.floating) else x
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return float(obj) if math.isfinite(obj) else None
-    return obj
 
 
 # --------------------------------------------------------------------------- outputs

@@ -4,13 +4,12 @@ the files it writes, and one-line errors for bad input."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd
+from test_cli import assert_one_line_error, run
 
 import judgebias as jb
 
@@ -33,20 +32,6 @@ SHARE_KEYS = {
     "n_with_ties",
     "n_without_ties",
 }
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=120)
-
-
-def one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> str:
-    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
-    assert "Traceback" not in p.stderr
-    lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, p.stderr
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
-    return lines[0]
 
 
 def wide_frame(n: int = 90, seed: int = 0) -> pd.DataFrame:
@@ -195,7 +180,7 @@ def test_list_column_and_win_rate_and_soft(tmp_path: Path) -> None:
 def test_bad_input_is_one_line(tmp_path: Path, args: list[str], needles: list[str]) -> None:
     path = tmp_path / "labels.csv"
     wide_frame(30).to_csv(path, index=False)
-    one_line_error(run("agree", str(path), *args, "--out", str(tmp_path / "o")), *needles)
+    assert_one_line_error(run("agree", str(path), *args, "--out", str(tmp_path / "o")), *needles)
 
 
 def test_a_vote_given_twice_names_its_row(tmp_path: Path) -> None:
@@ -203,7 +188,7 @@ def test_a_vote_given_twice_names_its_row(tmp_path: Path) -> None:
     pd.DataFrame(
         {"q": [1, 1, 1, 2], "who": ["h1", "h2", "h1", "gpt"], "vote": ["a", "b", "a", "a"]}
     ).to_csv(path, index=False)
-    one_line_error(
+    assert_one_line_error(
         run(
             "agree",
             str(path),

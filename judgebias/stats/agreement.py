@@ -49,10 +49,12 @@ __all__ = [
     "PAIRWISE",
     "Votes",
     "agreement_figures",
+    "finite",
     "human_pairs",
     "make_votes",
     "pairwise_label",
     "per_human",
+    "percentile_ci",
 ]
 
 PAIRWISE: tuple[str, str, str] = ("a", "b", "tie")
@@ -301,7 +303,8 @@ def _weights(n: int, n_boot: int, seed: int) -> Iterator[np.ndarray]:
         done += b
 
 
-def _interval(reps: np.ndarray, alpha: float) -> list[float | None]:
+def percentile_ci(reps: np.ndarray, alpha: float = 0.05) -> list[float | None]:
+    """Percentile interval of bootstrap replicates, leaving out undefined ones (NaN)."""
     r = reps[np.isfinite(reps)]
     if r.size < 2:
         return [None, None]
@@ -309,17 +312,18 @@ def _interval(reps: np.ndarray, alpha: float) -> list[float | None]:
     return [float(lo), float(hi)]
 
 
-def _num(x: float) -> float | None:
+def finite(x: float) -> float | None:
+    """``x`` as a float, or ``None`` when it is NaN or infinite."""
     return float(x) if math.isfinite(x) else None
 
 
 def _share_block(sums: np.ndarray, reps: np.ndarray, alpha: float) -> dict[str, Any]:
     """The ``agreement`` block: with/without ties, intervals and pair counts."""
     return {
-        "with_ties": _num(float(_ratio(sums[0], sums[1]))),
-        "without_ties": _num(float(_ratio(sums[2], sums[3]))),
-        "with_ties_ci": _interval(_ratio(reps[:, 0], reps[:, 1]), alpha),
-        "without_ties_ci": _interval(_ratio(reps[:, 2], reps[:, 3]), alpha),
+        "with_ties": finite(float(_ratio(sums[0], sums[1]))),
+        "without_ties": finite(float(_ratio(sums[2], sums[3]))),
+        "with_ties_ci": percentile_ci(_ratio(reps[:, 0], reps[:, 1]), alpha),
+        "without_ties_ci": percentile_ci(_ratio(reps[:, 2], reps[:, 3]), alpha),
         "n_with_ties": round(float(sums[1])),
         "n_without_ties": round(float(sums[3])),
     }
@@ -350,7 +354,7 @@ def agreement_figures(
 
     def stat(fn: Any, i: int) -> tuple[float | None, list[float | None]]:
         point = float(fn(square(part(total, i)), d2))
-        return _num(point), _interval(fn(square(part(reps, i)), d2), alpha)
+        return finite(point), percentile_ci(fn(square(part(reps, i)), d2), alpha)
 
     kappa, kappa_ci = stat(kappa_from_tables, 3)
     kappa_major, kappa_major_ci = stat(kappa_from_tables, 4)
@@ -415,8 +419,8 @@ def _two_raters(
     d2 = _disagreement(v.categories, v.scale)
     block = _share_block(total[:4], reps[:, :4], alpha)
     block["n"] = n
-    block["kappa"] = _num(float(kappa_from_tables(total[4:].reshape(k, k), d2)))
-    block["kappa_ci"] = _interval(kappa_from_tables(reps[:, 4:].reshape(-1, k, k), d2), alpha)
+    block["kappa"] = finite(float(kappa_from_tables(total[4:].reshape(k, k), d2)))
+    block["kappa_ci"] = percentile_ci(kappa_from_tables(reps[:, 4:].reshape(-1, k, k), d2), alpha)
     return block
 
 

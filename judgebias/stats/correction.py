@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from .agreement import finite, percentile_ci
+
 __all__ = ["OUTCOMES", "corrected_win_rate", "solve_shares"]
 
 OUTCOMES: tuple[str, str, str] = ("a", "b", "tie")
@@ -81,18 +83,6 @@ def solve_shares(table: np.ndarray, judge_counts: np.ndarray, truth: np.ndarray)
     out = np.zeros((*pi.shape[:-1], 3))
     out[..., truth] = pi
     return np.where(ok[..., None], out, np.nan)
-
-
-def _quantiles(x: np.ndarray, alpha: float) -> list[float | None]:
-    r = x[np.isfinite(x)]
-    if r.size < 2:
-        return [None, None]
-    lo, hi = np.quantile(r, [alpha / 2, 1 - alpha / 2])
-    return [float(lo), float(hi)]
-
-
-def _num(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 def corrected_win_rate(
@@ -156,17 +146,17 @@ def corrected_win_rate(
         "n_labelled": n,
         "n_full": big_n,
         "truth_labels": [OUTCOMES[i] for i in truth],
-        "raw": {"estimate": float(raw), "ci": _quantiles(b_raw, alpha)},
+        "raw": {"estimate": float(raw), "ci": percentile_ci(b_raw, alpha)},
         "corrected": {
             "method": "rogan_gladen" if two else "matrix_inverse",
-            "estimate": _num(float(corrected)),
-            "ci": _quantiles(b_corr, alpha),
-            "shares": {OUTCOMES[i]: _num(float(shares[i])) for i in range(3)},
+            "estimate": finite(float(corrected)),
+            "ci": percentile_ci(b_corr, alpha),
+            "shares": {OUTCOMES[i]: finite(float(shares[i])) for i in range(3)},
             "confusion": confusion,
         },
         "ppi": {
             "estimate": float(ppi),
-            "ci": _quantiles(b_ppi, alpha),
+            "ci": percentile_ci(b_ppi, alpha),
             "ci_normal": [float(ppi - z * se), float(ppi + z * se)]
             if math.isfinite(se)
             else [None, None],
