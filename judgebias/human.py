@@ -124,8 +124,8 @@ def _keys(df: pd.DataFrame, cols: list[str]) -> pd.Series:
 
 def _at(df: pd.DataFrame, idx: Any, flag: str, problem: str) -> InputError:
     """An error naming the file and row of ``df.loc[idx]``."""
-    row = df.at[idx, _ROW]
-    return InputError(str(df.at[idx, _SRC]), f"{flag}: {problem}", row=int(str(row)))
+    row = int(str(df.at[idx, _ROW]))
+    return InputError(str(df.at[idx, _SRC]), f"{flag}: {problem}", row=row or None)
 
 
 def _need(df: pd.DataFrame, cols: list[str], flag: str, source: str) -> None:
@@ -264,7 +264,12 @@ def read_votes(
         votes, judge_rows, info2 = _wide(df, _names(human), judge, soft, source)
     info.update(info2)
     sc = _choose_scale(votes["raw"], scale)
-    votes["label"] = _labels(df, info["label_column"], votes["raw"], sc, info["label_flag"], bad)
+    column = votes["rater"].str.split("#").str[0] if not long else info["label_column"]
+    votes["label"] = None
+    for col in [info["label_column"]] if long else _names(human):
+        part = votes.index if long else votes.index[column == col]
+        raw = votes.loc[part, "raw"].set_axis(votes.loc[part, "idx"])
+        votes.loc[part, "label"] = _labels(df, col, raw, sc, info["label_flag"], bad).to_numpy()
     jl = _labels(
         df, info["judge_column"], judge_rows[info["judge_column"]], sc, info["judge_flag"], bad
     )

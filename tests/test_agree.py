@@ -173,6 +173,7 @@ def test_list_column_and_win_rate_and_soft(tmp_path: Path) -> None:
         (["--judge", "judge", "--human", "h1,h9"], ["labels.csv", "--human", "'h9' not found"]),
         (["--judge", "judgee", "--human", "h1,h2"], ["--judge", "did you mean 'judge'"]),
         (["--judge", "category", "--human", "h1,h2"], ["row 2", "--judge", "category"]),
+        (["--judge", "judge", "--human", "h1,category"], ["row 2", "--human", "'category'"]),
         (["--judge", "judge"], ["--human"]),
         (["--judge", "judge", "--human", "h1", "--epsilon", "1.5"], ["--epsilon"]),
     ],
