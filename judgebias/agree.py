@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .analyze import _clean
-from .errors import UsageError
+from .errors import JudgebiasError, UsageError
 from .human import HumanTable, read_votes
 from .stats.agreement import Votes, agreement_figures, human_pairs, per_human
 from .stats.alt_test import alt_test
@@ -47,6 +47,9 @@ __all__ = [
 
 HUMAN_COLUMN = re.compile(r"(?i)^(human|annotator|rater)s?([ _-]?(label|vote)s?)?([ _-]?\w+)?$")
 """Pair columns an audit reads as human labels (``human_1``, ``annotator2``, ``humans`` ...)."""
+
+_NOT_LABELS = re.compile(r"(?i)(^|[ _-])(id|ids|name|names|count|n)$")
+"""... except those that name or count the annotators (``annotator_id``)."""
 
 
 @dataclass
@@ -320,7 +323,11 @@ def audit_agreement(
     from .data import read_table
 
     pairs = read_table(data, mapping=mapping or None)
-    cols = [str(c) for c in pairs.columns if HUMAN_COLUMN.match(str(c))]
+    cols = [
+        str(c)
+        for c in pairs.columns
+        if HUMAN_COLUMN.match(str(c)) and not _NOT_LABELS.search(str(c))
+    ]
     if not cols or "id" not in pairs.columns or records.empty:
         return None
     from .analyze import _key
@@ -331,9 +338,12 @@ def audit_agreement(
     frame = frame[frame["id"].isin(judge.index)]
     frame = frame.merge(judge, left_on="id", right_index=True, how="left")
     soft = "p_a" if "p_a" in frame.columns else None
-    res = agreement(
-        frame, judge="judge", human=cols, item="id", soft=soft, n_boot=n_boot, seed=seed
-    )
+    try:
+        res = agreement(
+            frame, judge="judge", human=cols, item="id", soft=soft, n_boot=n_boot, seed=seed
+        )
+    except JudgebiasError as exc:  # the audit stands; say why there is no agreement
+        return {"error": str(exc), "human_columns": cols}
     out = {k: v for k, v in res.summary.items() if k not in ("groups", "source")}
     out["human_columns"] = cols
     return out

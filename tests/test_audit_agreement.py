@@ -92,3 +92,17 @@ def test_gate_reads_the_agreement_intervals() -> None:
     assert "kappa against humans 0.400" in res[2].message
     with pytest.raises(Exception, match=r"\|kappa\|"):
         parse_fail_on("|kappa|>0.1")
+
+
+def test_an_unreadable_human_column_does_not_lose_the_audit(tmp_path: Path) -> None:
+    rows = [
+        dataclasses.asdict(p) | {"human_note": "looks fine"}
+        for p in load_pairs(bundled_pairs_path())[:15]
+    ]
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    p = audit("--judge", "sim", "--data", str(data), "--out", str(tmp_path / "r"), "--quiet")
+    assert p.returncode == 0, p.stderr
+    ag = json.loads((tmp_path / "r" / "summary.json").read_text())["agreement"]
+    assert "human_note" in ag["error"] and ag["human_columns"] == ["human_note"]
+    assert 'id="agreement-error"' in (tmp_path / "r" / "report.html").read_text()
