@@ -239,6 +239,13 @@ def audit(
             help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).",
         ),
     ] = None,
+    max_invalid: Annotated[
+        float,
+        typer.Option(
+            "--max-invalid",
+            help="Largest share of unreadable answers (0..1) before the audit fails closed with exit status 3.",
+        ),
+    ] = 0.1,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .pipeline import AuditConfig, run_audit
@@ -283,6 +290,7 @@ def audit(
         mitigations=[mitigation] if mitigation else [],
         samples=samples,
         max_attempts=max_attempts,
+        max_invalid=max_invalid,
     )
     for flag, value in (
         ("--rpm", rpm),
@@ -329,11 +337,32 @@ def audit(
     outcome = run_audit(cfg)
     _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)
     _report_failures(outcome)
+    tripped = False
     if conditions is not None:
         from .gate import check_gate, echo_results
 
-        if echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json):
-            raise typer.Exit(1)
+        tripped = echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json)
+    _fail_closed(outcome.summary, outcome.out)
+    if tripped:
+        raise typer.Exit(1)
+
+
+def _fail_closed(summary: dict[str, Any], out: Path) -> None:
+    """Exit 3 with one line when the run's share of unreadable answers is over --max-invalid.
+    Everything is written first, and the run stays resumable."""
+    inv = summary.get("invalid") or {}
+    if not inv.get("exceeded"):
+        return
+    share = inv.get("share")
+    reasons = ", ".join(f"{k} {v}" for k, v in list((inv.get("reasons") or {}).items())[:3])
+    typer.echo(
+        f"judgebias: {inv.get('n_invalid')} of {inv.get('n')} answers could not be read"
+        f" ({'all' if share is None else f'{100 * share:.1f} %'}; over --max-invalid"
+        f" {inv.get('max_invalid'):g}; {reasons or 'no answers'}): no figure of this run may be"
+        f" read as 'no bias'. {inv.get('advice') or ''} Details: {out / 'report.html'}",
+        err=True,
+    )
+    raise typer.Exit(3)
 
 
 def _report_failures(outcome: Any) -> None:

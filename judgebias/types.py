@@ -16,6 +16,7 @@ __all__ = [
     "Completion",
     "JudgeCall",
     "Label",
+    "LogprobStep",
     "Order",
     "Pair",
     "Variant",
@@ -123,6 +124,10 @@ class ChatRequest:
         )
 
 
+LogprobStep = tuple[str, float, tuple[tuple[str, float], ...]]
+"""One generated token: (token, its logprob, the top alternatives at that position)."""
+
+
 @dataclass(frozen=True)
 class Completion:
     """A judge's answer to one request."""
@@ -135,8 +140,19 @@ class Completion:
     model: str | None = None
     finish_reason: str | None = None
     cost_usd: float | None = None
+    logprob_steps: tuple[LogprobStep, ...] | None = None
+    """Every generated token with its alternatives, when the endpoint returned logprobs."""
+    reasoning: str | None = None
+    """A reasoning model's reasoning, kept apart from the answer in ``text``."""
 
     def as_dict(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.logprob_steps is not None:
+            extra["logprob_steps"] = [
+                [tok, lp, [list(a) for a in alts]] for tok, lp, alts in self.logprob_steps
+            ]
+        if self.reasoning is not None:
+            extra["reasoning"] = self.reasoning
         return {
             "text": self.text,
             "prompt_tokens": self.prompt_tokens,
@@ -145,19 +161,28 @@ class Completion:
             "model": self.model,
             "finish_reason": self.finish_reason,
             "cost_usd": self.cost_usd,
+            **extra,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Completion:
         tl = d.get("top_logprobs")
+        steps = d.get("logprob_steps")
         return cls(
-            text=d.get("text", ""),
+            text=d.get("text") or "",
             prompt_tokens=d.get("prompt_tokens"),
             completion_tokens=d.get("completion_tokens"),
             top_logprobs=tuple((str(t), float(lp)) for t, lp in tl) if tl else None,
             model=d.get("model"),
             finish_reason=d.get("finish_reason"),
             cost_usd=d.get("cost_usd"),
+            logprob_steps=tuple(
+                (str(tok), float(lp), tuple((str(t), float(x)) for t, x in alts))
+                for tok, lp, alts in steps
+            )
+            if steps
+            else None,
+            reasoning=d.get("reasoning"),
         )
 
 
