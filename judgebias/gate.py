@@ -219,6 +219,16 @@ def agreement_figure(summary: dict[str, Any], name: str) -> tuple[Any, Any, Any]
     return node.get(path[-1]), ci[0], ci[1]
 
 
+def _agreement_closed_reason(summary: dict[str, Any]) -> str | None:
+    """Why an ``agreement``/``kappa`` condition cannot pass this run, or None."""
+    block = summary.get("agreement")
+    if not isinstance(block, dict):
+        return "the pairs carry no human label columns, so there is no agreement with humans"
+    if block.get("error"):
+        return f"agreement with humans was not computed ({block['error']})"
+    return None
+
+
 def _finite(x: Any) -> float | None:
     try:
         v = float(x)
@@ -274,7 +284,11 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
             est = fig.get("effect", fig.get("dbg"))
             lo, hi = fig.get("ci_low"), fig.get("ci_high")
         est, lo, hi = _finite(est), _finite(lo), _finite(hi)
-        closed = _closed_reason(summary, c.name)
+        closed = (
+            _agreement_closed_reason(summary)
+            if c.name in AGREEMENT_CONDITIONS
+            else _closed_reason(summary, c.name)
+        )
         if closed is None and (est is None or lo is None or hi is None):
             closed = f"{c.name} has no estimate in this run"
         if closed is not None:

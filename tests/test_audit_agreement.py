@@ -62,7 +62,7 @@ def test_audit_reports_agreement_and_gates_on_it(tmp_path: Path) -> None:
     assert 'id="agreement"' in html and "Agreement with humans" in html
 
 
-def test_without_human_labels_the_conditions_are_not_evaluated(tmp_path: Path) -> None:
+def test_without_human_labels_the_conditions_fail_closed(tmp_path: Path) -> None:
     p = audit(
         "--judge",
         "sim",
@@ -73,8 +73,8 @@ def test_without_human_labels_the_conditions_are_not_evaluated(tmp_path: Path) -
         "--fail-on",
         "agreement<0.9",
     )
-    assert p.returncode == 0, p.stderr
-    assert "not evaluated" in p.stderr
+    assert p.returncode == 1, p.stderr  # a gate that cannot see the agreement does not pass
+    assert "agreement<0.9: FAILED: the pairs carry no human label columns" in p.stderr
     assert "agreement" not in json.loads((tmp_path / "r" / "summary.json").read_text())
 
 
