@@ -863,6 +863,10 @@ app.command(
 """,
 )(cli_debias.compare_command)
 
+from . import cli_agree  # noqa: E402  (agreement with humans lives in its own module)
+
+app.command("agree", epilog=cli_agree.EPILOG)(cli_agree.agree_command)
+
 
 def main() -> None:
     """Console entry point: run the app, turning judgebias errors into one line and exit 2."""

@@ -4,7 +4,8 @@ An expression is a comma-separated list of conditions ``NAME OP VALUE``:
 
 - ``NAME`` is a probe of the run (``position``, ``length``, ... ``self``, or a
   custom probe's name), ``|NAME|`` for the size of its effect in either direction,
-  or ``accuracy``;
+  ``accuracy``, or, when the pairs carry human labels, ``agreement`` (the judge's
+  agreement with the humans, ties counted) or ``kappa`` (Cohen's kappa against them);
 - ``OP`` is ``>`` (trips when the whole 95 % interval lies above VALUE, i.e.
   ``ci_low > VALUE``) or ``<`` (trips when it lies wholly below, ``ci_high < VALUE``);
   ``|NAME|>VALUE`` trips when ``ci_low > VALUE`` or ``ci_high < -VALUE``;
@@ -33,8 +34,10 @@ from typing import Any, Literal
 from .errors import UsageError
 
 __all__ = [
+    "AGREEMENT_CONDITIONS",
     "Condition",
     "GateResult",
+    "agreement_figure",
     "check_gate",
     "conditions_for_audit",
     "echo_results",
@@ -84,13 +87,20 @@ class GateResult:
         what = (
             "accuracy"
             if c.name == "accuracy"
+            else AGREEMENT_CONDITIONS[c.name][0]
+            if c.name in AGREEMENT_CONDITIONS
             else f"{c.name} {'DBG' if c.name == 'self' else 'effect'}"
         )
         if not self.evaluated:
             return f"{c.text}: not evaluated ({what} has no estimate in this run)"
-        unit = "%" if c.name == "accuracy" else " pp"
+        share = c.name == "accuracy" or c.name == "agreement"
+        unit = "%" if share else "" if c.name == "kappa" else " pp"
         fmt = (
-            (lambda x: f"{100 * x:.1f}") if c.name == "accuracy" else (lambda x: f"{100 * x:+.1f}")
+            (lambda x: f"{100 * x:.1f}")
+            if share
+            else (lambda x: f"{x:.3f}")
+            if c.name == "kappa"
+            else (lambda x: f"{100 * x:+.1f}")
         )
         ci = f"[{fmt(self.ci_low)}, {fmt(self.ci_high)}]{unit}"
         if c.absolute:
@@ -149,8 +159,8 @@ def parse_fail_on(expression: str, flag: str = "--fail-on") -> list[Condition]:
             )
         if absolute and (op != ">" or value < 0):
             raise _fail(f"{item!r}: |NAME| takes only '>' with a threshold of 0 or more", flag)
-        if absolute and name == "accuracy":
-            raise _fail("|accuracy| makes no sense; write accuracy<VALUE", flag)
+        if absolute and (name == "accuracy" or name in AGREEMENT_CONDITIONS):
+            raise _fail(f"|{name}| makes no sense; write {name}<VALUE", flag)
         out.append(Condition(name=name, op=op, value=value, absolute=absolute))  # type: ignore[arg-type]
     return out
 
@@ -167,7 +177,7 @@ def require_measured(
     """
     have = list(probes)
     for c in conditions:
-        if c.name == "accuracy" or c.name in have:
+        if c.name == "accuracy" or c.name in have or c.name in AGREEMENT_CONDITIONS:
             continue
         if c.name in known:
             raise _fail(
@@ -186,6 +196,37 @@ def require_measured(
             flag,
             example=False,
         )
+
+
+AGREEMENT_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "agreement": ("agreement with humans", "agreement", "with_ties"),
+    "kappa": ("kappa against humans", "kappa"),
+}
+"""Gate names read from the run's ``agreement`` block (pairs with human labels):
+a description, then the path to the figure; its interval is the key + ``_ci``."""
+
+
+def agreement_figure(summary: dict[str, Any], name: str) -> tuple[Any, Any, Any]:
+    """(estimate, ci_low, ci_high) of an agreement condition; ``None``s when the run
+    has no human labels."""
+    node: Any = summary.get("agreement")
+    path = AGREEMENT_CONDITIONS[name][1:]
+    for key in path[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return None, None, None
+    ci = node.get(f"{path[-1]}_ci") or [None, None]
+    return node.get(path[-1]), ci[0], ci[1]
+
+
+def _agreement_closed_reason(summary: dict[str, Any]) -> str | None:
+    """Why an ``agreement``/``kappa`` condition cannot pass this run, or None."""
+    block = summary.get("agreement")
+    if not isinstance(block, dict):
+        return "the pairs carry no human label columns, so there is no agreement with humans"
+    if block.get("error"):
+        return f"agreement with humans was not computed ({block['error']})"
+    return None
 
 
 def _finite(x: Any) -> float | None:
@@ -236,12 +277,18 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
         if c.name == "accuracy":
             ci = summary.get("accuracy_ci") or [None, None]
             est, lo, hi = summary.get("accuracy"), ci[0], ci[1]
+        elif c.name in AGREEMENT_CONDITIONS:
+            est, lo, hi = agreement_figure(summary, c.name)
         else:
             fig = probes.get(c.name) or {}
             est = fig.get("effect", fig.get("dbg"))
             lo, hi = fig.get("ci_low"), fig.get("ci_high")
         est, lo, hi = _finite(est), _finite(lo), _finite(hi)
-        closed = _closed_reason(summary, c.name)
+        closed = (
+            _agreement_closed_reason(summary)
+            if c.name in AGREEMENT_CONDITIONS
+            else _closed_reason(summary, c.name)
+        )
         if closed is None and (est is None or lo is None or hi is None):
             closed = f"{c.name} has no estimate in this run"
         if closed is not None:

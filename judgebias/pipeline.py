@@ -693,6 +693,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "planted": _planted(cfg.judge),
         },
     }
+    summary.update(_human_agreement(records, data_path, cfg))
     summary["run"]["mitigations"] = list(plan.names)
     summary["run"]["mitigation"] = mit.describe()
     summary["calls"]["per_verdict"] = plan.calls_per_verdict
@@ -719,6 +720,14 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             out / "report.html",
         )
     return AuditOutcome(out=out, summary=summary, records=records, pairs=pairs)
+
+
+def _human_agreement(records: pd.DataFrame, data_path: str, cfg: AuditConfig) -> dict[str, Any]:
+    """``{"agreement": ...}`` when the pairs carry human label columns, else ``{}``."""
+    from .agree import audit_agreement
+
+    figs = audit_agreement(records, data_path, cfg.mapping, seed=cfg.seed)
+    return {} if figs is None else {"agreement": figs}
 
 
 def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
