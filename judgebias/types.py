@@ -82,9 +82,12 @@ class ChatRequest:
     top_logprobs: int | None = None
     seed: int | None = None
     sample: int = 0
+    reasoning_effort: str | None = None
+    """``low``/``medium``/``high`` for reasoning judges (``--reasoning-effort``); part of the
+    key only when set, so the keys of requests without it are what they always were."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": r, "content": c} for r, c in self.messages],
             "temperature": self.temperature,
@@ -94,6 +97,9 @@ class ChatRequest:
             "seed": self.seed,
             "sample": self.sample,
         }
+        if self.reasoning_effort is not None:
+            d["reasoning_effort"] = self.reasoning_effort
+        return d
 
     @property
     def canonical_json(self) -> str:
@@ -120,12 +126,20 @@ class ChatRequest:
             top_logprobs=d.get("top_logprobs"),
             seed=d.get("seed"),
             sample=d.get("sample", 0),
+            reasoning_effort=d.get("reasoning_effort"),
         )
 
 
 @dataclass(frozen=True)
 class Completion:
-    """A judge's answer to one request."""
+    """A judge's answer to one request.
+
+    ``text`` is the final answer only: a reasoning judge's reasoning (an inline
+    ``<think>`` block or a ``reasoning_content``/``reasoning``/``thinking`` field) is
+    kept apart in ``reasoning``, and ``reasoning_tokens`` is the provider's count of
+    them (``usage.completion_tokens_details.reasoning_tokens``) when it reports one.
+    ``completion_tokens`` is what the provider bills as completion, reasoning included.
+    """
 
     text: str
     prompt_tokens: int | None = None
@@ -135,9 +149,11 @@ class Completion:
     model: str | None = None
     finish_reason: str | None = None
     cost_usd: float | None = None
+    reasoning: str | None = None
+    reasoning_tokens: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "text": self.text,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -146,6 +162,12 @@ class Completion:
             "finish_reason": self.finish_reason,
             "cost_usd": self.cost_usd,
         }
+        # only when present: a store written before reasoning was kept reads the same
+        if self.reasoning is not None:
+            d["reasoning"] = self.reasoning
+        if self.reasoning_tokens is not None:
+            d["reasoning_tokens"] = self.reasoning_tokens
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Completion:
@@ -158,6 +180,8 @@ class Completion:
             model=d.get("model"),
             finish_reason=d.get("finish_reason"),
             cost_usd=d.get("cost_usd"),
+            reasoning=d.get("reasoning"),
+            reasoning_tokens=d.get("reasoning_tokens"),
         )
 
 
