@@ -7,7 +7,8 @@ calls a judge.
 - **Length** of a call's reasoning: the provider's ``reasoning_tokens`` when every
   answered call of the run reports it (OpenAI), else the reasoning text's characters
   divided by 4 (an estimate in tokens; servers that return reasoning inline report no
-  count). The distribution is given by probe, kind and **outcome**: ``control``;
+  count). The distribution is given by probe, kind and **outcome**: ``readable`` (a
+  control call with a verdict);
   ``flipped`` (a cue or placebo call whose verdict moved the way the probe's bias
   predicts, relative to the control verdict of the same pair and order); ``not
   flipped``; ``unreadable`` (no verdict could be read, with the record's
@@ -149,7 +150,7 @@ def _outcomes(records: pd.DataFrame, directions: dict[str, str]) -> pd.Series:
         records["target"].map(_OTHER),
     )
     out = pd.Series("not flipped", index=records.index, dtype=object)
-    out[records["kind"] == "control"] = "control"
+    out[records["kind"] == "control"] = "readable"
     moved = records["kind"].isin(["cue", "placebo"]) & (records["verdict"] == goal)
     out[moved & (control != goal)] = "flipped"
     bad = records["verdict"].isna()
