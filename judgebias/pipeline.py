@@ -510,7 +510,7 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
     if params.effort_bias:
         factor = effort_scale(params, reasoning_effort)
         for k in ("position", *BIAS_KEYS):
-            planted[k] = planted[k] * factor
+            planted[k] = round(planted[k] * factor, 10)
         planted["effort_factor"] = factor
     return planted
 

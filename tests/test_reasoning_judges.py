@@ -229,3 +229,23 @@ def test_report_shows_the_reasoning_and_escapes_it(tmp_path: Path, pairs_file) -
     _audit("sim:bandwagon=0.3", str(pairs_file(20, seed=46)), plain, probes=["bandwagon"])
     assert 'id="reasoning"' not in (plain / "report.html").read_text()
     assert "reasoning" not in json.loads((plain / "summary.json").read_text())
+
+
+def test_max_cost_reserves_the_reasoning_budget(sim_server, pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    srv = sim_server("--judge", "sim:reasoning=hidden,think_tokens=300")
+    args = ["audit", "--quiet", "--judge", "openai:o3-mini", "--base-url", srv.base_url,
+            "--data", str(pairs_file(5, seed=47)), "--price-in", "1.1", "--price-out", "4.4",
+            "--out", str(tmp_path / "cap")]  # fmt: skip
+    # one call may reason for 25,000 tokens: $0.11 at $4.40 per million, over a $0.05 cap
+    capped = _run(*args, "--max-cost", "0.05")
+    assert capped.returncode == 2 and "--max-cost" in capped.stderr
+    assert srv.stats()["requests"] == 0
+    # with a 1,000-token budget the worst case is $0.0044 a call: all ten fit under $0.05
+    done = _run(*args, "--max-cost", "0.05", "--max-tokens", "1000", "--json")
+    assert done.returncode == 0, done.stderr
+    s = json.loads(done.stdout)
+    assert s["calls"]["sent"] == 10 and s["cost_usd"] <= 0.05
+    assert s["cost_usd"] == pytest.approx(
+        (1.1 * s["tokens"]["prompt"] + 4.4 * s["tokens"]["completion"]) / 1e6
+    )
+    assert s["tokens"]["reasoning"] > 0.5 * s["tokens"]["completion"]
