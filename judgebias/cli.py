@@ -241,11 +241,18 @@ def audit(
             help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).",
         ),
     ] = None,
+    max_invalid: Annotated[
+        float,
+        typer.Option(
+            "--max-invalid",
+            help="Largest share of unreadable answers (0..1) before the audit fails closed with exit status 3.",
+        ),
+    ] = 0.1,
     max_tokens: Annotated[
         int | None,
         typer.Option(
             "--max-tokens",
-            help="Completion budget per request, reasoning included (default 512 per verdict; 25000 for reasoning judges).",
+            help="Completion budget per request, reasoning included (default 512 verdict, 32 score, 5 logprob; 25000 for reasoning judges).",
         ),
     ] = None,
     reasoning_effort: Annotated[
@@ -299,6 +306,7 @@ def audit(
         mitigations=[mitigation] if mitigation else [],
         samples=samples,
         max_attempts=max_attempts,
+        max_invalid=max_invalid,
         max_tokens=max_tokens,
         reasoning_effort=reasoning_effort,
     )
@@ -349,11 +357,32 @@ def audit(
     outcome = run_audit(cfg)
     _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)
     _report_failures(outcome)
+    tripped = False
     if conditions is not None:
         from .gate import check_gate, echo_results
 
-        if echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json):
-            raise typer.Exit(1)
+        tripped = echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json)
+    _fail_closed(outcome.summary, outcome.out)
+    if tripped:
+        raise typer.Exit(1)
+
+
+def _fail_closed(summary: dict[str, Any], out: Path) -> None:
+    """Exit 3 with one line when the run's share of unreadable answers is over --max-invalid.
+    Everything is written first, and the run stays resumable."""
+    inv = summary.get("invalid") or {}
+    if not inv.get("exceeded"):
+        return
+    share = inv.get("share")
+    reasons = ", ".join(f"{k} {v}" for k, v in list((inv.get("reasons") or {}).items())[:3])
+    typer.echo(
+        f"judgebias: {inv.get('n_invalid')} of {inv.get('n')} answers could not be read"
+        f" ({'all' if share is None else f'{100 * share:.1f} %'}; over --max-invalid"
+        f" {inv.get('max_invalid'):g}; {reasons or 'no answers'}): no figure of this run may be"
+        f" read as 'no bias'. {inv.get('advice') or ''} Details: {out / 'report.html'}",
+        err=True,
+    )
+    raise typer.Exit(3)
 
 
 def _report_failures(outcome: Any) -> None:

@@ -13,9 +13,13 @@ An expression is a comma-separated list of conditions ``NAME OP VALUE``:
 
 So a condition trips only when the run shows the bias to exceed the threshold
 beyond reasonable doubt, not when a noisy estimate merely crosses it. The effect
-of ``self`` is its DBG; ``accuracy`` uses the accuracy interval against gold.
-A condition whose figure could not be estimated (no valid verdicts) does not trip
-and is reported as not evaluated.
+of ``self`` is its headline self-preference figure; ``accuracy`` uses the accuracy
+interval against gold.
+
+The gate fails closed: a condition also trips when its figure was not measured (too
+few readable answers, or none) or when the share of unreadable answers behind it is
+over the run's ``--max-invalid`` (the probe's own share; for ``accuracy``, the run's).
+A gate that cannot see the bias must not pass the judge.
 """
 
 from __future__ import annotations
@@ -69,10 +73,14 @@ class GateResult:
     estimate: float | None
     ci_low: float | None
     ci_high: float | None
+    closed: str | None = None
+    """Why the gate failed closed (not measured, too many invalid answers), if it did."""
 
     @property
     def message(self) -> str:
         c = self.condition
+        if self.closed:
+            return f"{c.text}: FAILED: {self.closed}"
         what = (
             "accuracy"
             if c.name == "accuracy"
@@ -102,6 +110,7 @@ class GateResult:
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
             "message": self.message,
+            "closed": self.closed,
         }
 
 
@@ -187,6 +196,38 @@ def _finite(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _closed_reason(summary: dict[str, Any], name: str) -> str | None:
+    """Why a condition on ``name`` cannot pass this run, or None."""
+    from .stats.validity import DEFAULT_MAX_INVALID, MIN_VALID_UNITS
+
+    run_inv = summary.get("invalid") or {}
+    limit = _finite(run_inv.get("max_invalid"))
+    limit = DEFAULT_MAX_INVALID if limit is None else limit
+    if name == "accuracy":
+        share = _finite(run_inv.get("share"))
+        if summary.get("accuracy") is None:
+            return "accuracy was not measured (no readable verdict against gold)"
+        if share is not None and share > limit:
+            return (
+                f"{100 * share:.1f} % of the run's answers could not be read "
+                f"(over --max-invalid {limit:g})"
+            )
+        return None
+    fig = (summary.get("probes") or {}).get(name) or {}
+    if fig.get("status") == "not_measured":
+        return (
+            f"{name} was not measured: {fig.get('n') or 0} readable units "
+            f"(at least {MIN_VALID_UNITS} needed), {fig.get('n_invalid') or 0} unreadable"
+        )
+    share = _finite(fig.get("invalid_share"))
+    if share is not None and share > limit:
+        return (
+            f"{100 * share:.1f} % of {name}'s units had unreadable answers "
+            f"(over --max-invalid {limit:g}); its figure may not be read as no bias"
+        )
+    return None
+
+
 def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list[GateResult]:
     """Evaluate conditions against a run's summary (the content of ``summary.json``)."""
     probes = summary.get("probes") or {}
@@ -200,9 +241,13 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
             est = fig.get("effect", fig.get("dbg"))
             lo, hi = fig.get("ci_low"), fig.get("ci_high")
         est, lo, hi = _finite(est), _finite(lo), _finite(hi)
-        if est is None or lo is None or hi is None:
-            results.append(GateResult(c, False, False, est, lo, hi))
+        closed = _closed_reason(summary, c.name)
+        if closed is None and (est is None or lo is None or hi is None):
+            closed = f"{c.name} has no estimate in this run"
+        if closed is not None:
+            results.append(GateResult(c, True, False, est, lo, hi, closed))
             continue
+        assert lo is not None and hi is not None
         if c.absolute:
             tripped = lo > c.value or hi < -c.value
         elif c.op == ">":

