@@ -59,6 +59,8 @@ def _parse_map(text: str | None) -> dict[str, str]:
 
   judgebias audit --judge openai:gpt-4o-mini --data pairs.jsonl --probes all --fail-on "position>0.1,bandwagon>0.05" --quiet
 
+  judgebias audit --judge openai:o4-mini --reasoning-effort low --data pairs.jsonl --max-cost 20 --price-in 1.1 --price-out 4.4 --dry-run
+
   --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (fractions: 0.1 = 10 points; also NAME<x, |NAME|>x, accuracy<x).
 """
 )
@@ -250,7 +252,14 @@ def audit(
         int | None,
         typer.Option(
             "--max-tokens",
-            help="Token limit of each judge answer (default: 512 verdict, 32 score, 5 logprob).",
+            help="Completion budget per request, reasoning included (default 512 verdict, 32 score, 5 logprob; 25000 for reasoning judges).",
+        ),
+    ] = None,
+    reasoning_effort: Annotated[
+        str | None,
+        typer.Option(
+            "--reasoning-effort",
+            help="low, medium or high: sent as reasoning_effort to reasoning judges (OpenAI o-series and gpt-5, vLLM, Ollama, litellm).",
         ),
     ] = None,
 ) -> None:
@@ -299,6 +308,7 @@ def audit(
         max_attempts=max_attempts,
         max_invalid=max_invalid,
         max_tokens=max_tokens,
+        reasoning_effort=reasoning_effort,
     )
     for flag, value in (
         ("--rpm", rpm),
@@ -337,7 +347,9 @@ def audit(
                 f"  calls: {c['controls']} controls ({c['cached_controls']} already answered)"
                 f" + at most {c['probes_at_most']} probe and {c['self_at_most']} self calls"
                 f" = at most {c['total_at_most']}\n"
-                f"  tokens: about {t['prompt']:,} prompt, at most {t['completion_at_most']:,} completion\n"
+                f"  tokens: about {t['prompt']:,} prompt, at most {t['completion_at_most']:,} completion"
+                f" (up to {plan['max_tokens']:,} per call, reasoning included: --max-tokens"
+                f"{'; effort ' + plan['reasoning_effort'] if plan['reasoning_effort'] else ''})\n"
                 f"  cost: {'unknown (give --price-in/--price-out)' if cost is None else f'at most ${cost:.2f}'}\n"
                 "nothing was sent."
             )

@@ -26,6 +26,7 @@ from .answers import AnswerReader
 from .data import bundled_pairs_path, load_pairs
 from .errors import InputError, UsageError
 from .judges.base import JudgeOptions, make_judge, parse_spec
+from .judges.request_rules import check_options, default_max_tokens
 from .loop import run_async
 from .mitigations import Mitigations, plan_mitigations
 from .probes import ProbeSpec, control_variant, load_probe_file, perturb, resolve_probes
@@ -41,6 +42,7 @@ from .runner import RunCounts, RunnerConfig, run_requests
 from .stats.intervals import bh_adjust
 from .stats.perturbation import perturbation_stats
 from .stats.position import position_stats
+from .stats.reasoning import reasoning_summary
 from .stats.validity import DEFAULT_MAX_INVALID, fail_closed, run_invalid, severity
 from .store import STORE_NAME, Store
 from .types import ChatRequest, JudgeCall, Order, Pair, Variant
@@ -57,9 +59,6 @@ __all__ = [
 ]
 
 MODES = ("verdict", "logprob", "score")
-LOGPROB_TOKENS = 5
-"""Tokens asked for in logprob mode: the label is read at the first generated token that
-is one, so a judge that opens with a space, a bracket or "Response" is still read."""
 PAIR_COLUMNS = ("id", "instruction", "response_a", "response_b", "gold", "model_a", "model_b")
 
 
@@ -99,7 +98,10 @@ class AuditConfig:
     max_invalid: float = DEFAULT_MAX_INVALID
     """``--max-invalid``: the largest share of unreadable answers before the run fails closed."""
     max_tokens: int | None = None
-    """``--max-tokens``: the judge's token limit per answer (default by mode: see build_calls)."""
+    """``--max-tokens``: the judge's completion budget per request, reasoning included
+    (default: :func:`judgebias.judges.request_rules.default_max_tokens`)."""
+    reasoning_effort: str | None = None
+    """``--reasoning-effort``: low, medium or high, sent where the judge takes it."""
 
 
 @dataclass
@@ -117,15 +119,16 @@ def build_calls(
     mode: str,
     mitigation: Mitigations | None = None,
     max_tokens: int | None = None,
+    reasoning_effort: str | None = None,
 ) -> list[JudgeCall]:
     """Every judge call for these variants: both orders, or the one order a variant targets.
 
-    ``max_tokens`` defaults to 512 in verdict mode, 32 in score mode and
-    :data:`LOGPROB_TOKENS` in logprob mode.
-
     ``mitigation`` applies the prompt mitigations to the messages and, for ``swap``,
-    records each request's swapped-order twin.
+    records each request's swapped-order twin. ``max_tokens`` defaults to the model's
+    budget for ``mode``: 512 in verdict mode, 32 in score mode, 5 in
+    logprob mode, 25,000 for reasoning judges (see :mod:`.judges.request_rules`).
     """
+    budget = max_tokens or default_max_tokens(model, mode, reasoning_effort)
     calls: list[JudgeCall] = []
     for v in variants:
         orders: tuple[Order, ...] = (v.only_order,) if v.only_order else ("ab", "ba")
@@ -142,9 +145,10 @@ def build_calls(
                 model=model,
                 messages=messages,
                 temperature=0.0,
-                max_tokens=max_tokens or {"logprob": LOGPROB_TOKENS, "score": 32}.get(mode, 512),
+                max_tokens=budget,
                 logprobs=mode == "logprob",
                 top_logprobs=5 if mode == "logprob" else None,
+                reasoning_effort=reasoning_effort,
             )
             calls.append(JudgeCall(variant=v, order=order, request=req))
     return calls
@@ -203,6 +207,8 @@ _RECORD_COLUMNS = (
     "gold",
     "raw",
     "finish_reason",
+    "reasoning",
+    "reasoning_tokens",
     "error",
     "prompt_tokens",
     "completion_tokens",
@@ -258,6 +264,8 @@ def build_records(
                 ("gold", gold.get(v.pair_id)),
                 ("raw", comp.text if comp is not None else None),
                 ("finish_reason", comp.finish_reason if comp is not None else None),
+                ("reasoning", (comp.reasoning or "") if comp is not None else None),
+                ("reasoning_tokens", comp.reasoning_tokens if comp is not None else None),
                 ("error", s.error if s is not None else None),
                 ("prompt_tokens", comp.prompt_tokens if comp is not None else None),
                 ("completion_tokens", comp.completion_tokens if comp is not None else None),
@@ -291,11 +299,21 @@ def _own_answers_from_file(path: str, pairs: list[Pair]) -> dict[str, str]:
     return own
 
 
-def generation_requests(pairs: list[Pair], model: str) -> dict[str, ChatRequest]:
+def generation_requests(
+    pairs: list[Pair],
+    model: str,
+    reasoning_effort: str | None = None,
+    max_tokens: int | None = None,
+) -> dict[str, ChatRequest]:
     """One request per pair asking the judge model to answer the instruction itself."""
+    budget = max_tokens or default_max_tokens(model, "generate", reasoning_effort)
     return {
         p.id: ChatRequest(
-            model=model, messages=(("user", p.instruction),), temperature=0.0, max_tokens=1024
+            model=model,
+            messages=(("user", p.instruction),),
+            temperature=0.0,
+            max_tokens=budget,
+            reasoning_effort=reasoning_effort,
         )
         for p in pairs
     }
@@ -489,13 +507,27 @@ def summarize(
     return out
 
 
-def _planted(judge_spec: str) -> dict[str, Any] | None:
+def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, Any] | None:
+    """The sim's parameters; with ``effort_bias``, each bias as it acts at the run's effort
+    (the value the audit should recover), the reasoning keys only when set."""
     kind, rest = parse_spec(judge_spec)
     if kind != "sim":
         return None
-    from .judges.simulated import parse_sim_params
+    from .judges.sim_reasoning import REASONING_DEFAULTS, effort_scale
+    from .judges.simulated import BIAS_KEYS, parse_sim_params
 
-    return asdict(parse_sim_params(rest))
+    params = parse_sim_params(rest)
+    planted = {
+        k: v
+        for k, v in asdict(params).items()
+        if k not in REASONING_DEFAULTS or v != REASONING_DEFAULTS[k]
+    }
+    if params.effort_bias:
+        factor = effort_scale(params, reasoning_effort)
+        for k in ("position", *BIAS_KEYS):
+            planted[k] = round(planted[k] * factor, 10)
+        planted["effort_factor"] = factor
+    return planted
 
 
 async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
@@ -529,8 +561,11 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         extra={"transport": cfg.transport} if cfg.transport else {},
     )
     judge = make_judge(cfg.judge, options)
+    check_options(judge.model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
     mit = Mitigations.create(plan, judge, options, cfg.mode, reader)
     gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None
+    if gold_judge is not None:
+        check_options(gold_judge.model, cfg.mode, who="the gold judge")
     out = Path(cfg.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -561,12 +596,22 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 label: str,
                 send: Callable[[list[ChatRequest], str], Awaitable[RunCounts]],
                 mitigation: Mitigations | None = None,
+                audited: bool = True,
             ) -> tuple[list[JudgeCall], RunCounts]:
-                """Render, ask and make light one chunk of variants at a time."""
+                """Render, ask and make light one chunk of variants at a time. The judge's
+                budget and effort flags apply to the audited judge, not the gold judge."""
                 done: list[JudgeCall] = []
                 total = RunCounts()
                 for i, chunk in enumerate(chunked(variants)):
-                    part = build_calls(chunk, template, model, cfg.mode, mitigation, cfg.max_tokens)
+                    part = build_calls(
+                        chunk,
+                        template,
+                        model,
+                        cfg.mode,
+                        mitigation,
+                        max_tokens=cfg.max_tokens if audited else None,
+                        reasoning_effort=cfg.reasoning_effort if audited else None,
+                    )
                     name = label if i == 0 else f"{label} ({i + 1})"
                     total = total.merged(await send([c.request for c in part], name))
                     done.extend(c.light() for c in part)
@@ -608,7 +653,9 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 if cfg.self_answers:
                     own = _own_answers_from_file(cfg.self_answers, pairs)
                 else:
-                    gen = generation_requests(pairs, judge.model)
+                    gen = generation_requests(
+                        pairs, judge.model, cfg.reasoning_effort, cfg.max_tokens
+                    )
                     counts = counts.merged(
                         await run_requests(
                             list(gen.values()), judge, store, runner_cfg, label="own answers"
@@ -628,6 +675,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     gold_judge.model,
                     "self (gold)",
                     by_gold,
+                    audited=False,
                 )
                 counts = counts.merged(c3).merged(c4)
                 del sv, own
@@ -650,6 +698,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     pt = uniq["prompt_tokens"].dropna()
     ct = uniq["completion_tokens"].dropna()
     costs = uniq["cost_usd"].dropna()
+    thought = pd.to_numeric(uniq["reasoning_tokens"], errors="coerce").dropna()
     summary: dict[str, Any] = {
         "judge": judge.spec,
         "n_pairs": len(pairs),
@@ -670,6 +719,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "prompt": int(pt.sum()),
             "completion": int(ct.sum()),
             "total": int(pt.sum() + ct.sum()),
+            **({"reasoning": int(thought.sum())} if len(thought) else {}),
         },
         "cost_usd": float(costs.sum()) if len(costs) else None,
         "invalid": run_invalid(records, cfg.max_invalid),
@@ -679,7 +729,9 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "template": cfg.template or "bundled:" + template.name,
             "mode": cfg.mode,
             "max_invalid": cfg.max_invalid,
-            "max_tokens": cfg.max_tokens,
+            "max_tokens": cfg.max_tokens
+            or default_max_tokens(judge.model, cfg.mode, cfg.reasoning_effort),
+            "reasoning_effort": cfg.reasoning_effort,
             "seed": cfg.seed,
             "probes": [p.name for p in probes],
             "probe_files": list(cfg.probe_files),
@@ -690,13 +742,16 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "seconds": round(time.time() - started, 3),
             "simulated": _planted(cfg.judge) is not None,
-            "planted": _planted(cfg.judge),
+            "planted": _planted(cfg.judge, cfg.reasoning_effort),
         },
     }
     summary.update(_human_agreement(records, data_path, cfg))
     summary["run"]["mitigations"] = list(plan.names)
     summary["run"]["mitigation"] = mit.describe()
     summary["calls"]["per_verdict"] = plan.calls_per_verdict
+    reasoning = reasoning_summary(records, probes)
+    if reasoning is not None:
+        summary["reasoning"] = reasoning
     if usage is not None:  # a wrapper: count the backend requests behind the verdicts
         summary["calls"]["verdicts"] = mit.verdicts.total
         summary["tokens"] = usage["tokens"]
@@ -737,9 +792,17 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     control verdicts, so their count is the upper bound (every order of every pair
     named an answer). Requests already answered in the run folder's store are
     subtracted from the controls. Tokens are estimated at 4 characters a token plus
-    each request's max_tokens; the cost uses --price-in/--price-out when given.
+    each request's max_tokens (the budget of reasoning and answer together: for a
+    reasoning judge the worst case is every call using all of it); the cost uses
+    --price-in/--price-out when given.
     """
     from .runner import RunnerConfig, estimate_tokens, price
+
+    kind, rest = parse_spec(cfg.judge)
+    # the model name the request rules read, without building the judge (no key needed)
+    rules_model = rest.strip() if kind in ("openai", "litellm") else "model"
+    check_options(rules_model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
+    budget = cfg.max_tokens or default_max_tokens(rules_model, cfg.mode, cfg.reasoning_effort)
 
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
@@ -752,7 +815,7 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
     calls = build_calls(
-        [control_variant(p) for p in pairs], template, "model", cfg.mode, None, cfg.max_tokens
+        [control_variant(p) for p in pairs], template, "model", cfg.mode, max_tokens=budget
     )
     pt = sum(estimate_tokens(c.request)[0] for c in calls)
     ct = sum(estimate_tokens(c.request)[1] for c in calls)
@@ -771,8 +834,8 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
             template,
             judge_model,
             cfg.mode,
-            None,
-            cfg.max_tokens,
+            max_tokens=cfg.max_tokens,
+            reasoning_effort=cfg.reasoning_effort,
         )
         cached = sum(1 for c in real if c.request.key() in have)
     total = len(calls) + n_pert + n_self
@@ -791,6 +854,8 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
             "cached_controls": cached,
         },
         "tokens_estimate": {"prompt": est_pt, "completion_at_most": est_ct},
+        "max_tokens": budget,
+        "reasoning_effort": cfg.reasoning_effort,
         "cost_usd_at_most": cost,
     }
 

@@ -83,9 +83,12 @@ class ChatRequest:
     top_logprobs: int | None = None
     seed: int | None = None
     sample: int = 0
+    reasoning_effort: str | None = None
+    """``low``/``medium``/``high`` for reasoning judges (``--reasoning-effort``); part of the
+    key only when set, so the keys of requests without it are what they always were."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": r, "content": c} for r, c in self.messages],
             "temperature": self.temperature,
@@ -95,6 +98,9 @@ class ChatRequest:
             "seed": self.seed,
             "sample": self.sample,
         }
+        if self.reasoning_effort is not None:
+            d["reasoning_effort"] = self.reasoning_effort
+        return d
 
     @property
     def canonical_json(self) -> str:
@@ -121,6 +127,7 @@ class ChatRequest:
             top_logprobs=d.get("top_logprobs"),
             seed=d.get("seed"),
             sample=d.get("sample", 0),
+            reasoning_effort=d.get("reasoning_effort"),
         )
 
 
@@ -130,7 +137,14 @@ LogprobStep = tuple[str, float, tuple[tuple[str, float], ...]]
 
 @dataclass(frozen=True)
 class Completion:
-    """A judge's answer to one request."""
+    """A judge's answer to one request.
+
+    ``text`` is the final answer only: a reasoning judge's reasoning (an inline
+    ``<think>`` block or a ``reasoning_content``/``reasoning``/``thinking`` field) is
+    kept apart in ``reasoning``, and ``reasoning_tokens`` is the provider's count of
+    them (``usage.completion_tokens_details.reasoning_tokens``) when it reports one.
+    ``completion_tokens`` is what the provider bills as completion, reasoning included.
+    """
 
     text: str
     prompt_tokens: int | None = None
@@ -144,8 +158,11 @@ class Completion:
     """Every generated token with its alternatives, when the endpoint returned logprobs."""
     reasoning: str | None = None
     """A reasoning model's reasoning, kept apart from the answer in ``text``."""
+    reasoning_tokens: int | None = None
+    """The provider's count of reasoning tokens (included in ``completion_tokens``)."""
 
     def as_dict(self) -> dict[str, Any]:
+        # optional keys only when present: a store written before them reads the same
         extra: dict[str, Any] = {}
         if self.logprob_steps is not None:
             extra["logprob_steps"] = [
@@ -153,6 +170,8 @@ class Completion:
             ]
         if self.reasoning is not None:
             extra["reasoning"] = self.reasoning
+        if self.reasoning_tokens is not None:
+            extra["reasoning_tokens"] = self.reasoning_tokens
         return {
             "text": self.text,
             "prompt_tokens": self.prompt_tokens,
@@ -183,6 +202,7 @@ class Completion:
             if steps
             else None,
             reasoning=d.get("reasoning"),
+            reasoning_tokens=d.get("reasoning_tokens"),
         )
 
 

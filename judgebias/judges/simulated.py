@@ -57,6 +57,13 @@ What each parameter means, so that planted value = the audit's effect estimate:
   invalid, so the invalid share of a run equals the sum of those that act in its mode,
   and the biases recovered from the valid answers are the planted ones.
 - ``seed``: changes every draw.
+- ``reasoning`` (``none``, ``inline``, ``reasoning_content``, ``reasoning``,
+  ``hidden``), ``think_tokens`` (whole number, default 300) and ``effort_bias``
+  (0..1): a reasoning judge, see :mod:`.sim_reasoning`. ``effort_bias`` multiplies
+  every bias above, position included, by ``1 - effort_bias × w``, w = 0 at effort
+  ``low``, 0.5 at ``medium`` or none given, 1 at ``high`` (the request's
+  ``reasoning_effort``). Reasoning never changes the verdict; it can use up the
+  request's ``max_tokens`` before the answer.
 
 Samples: at ``temperature`` 0 the ``sample`` field of a request changes nothing. At
 ``temperature`` > 0, sample ``i`` >= 1 (``--mitigation multi-sample``) redraws every
@@ -82,6 +89,13 @@ from ..prompts import extract_pair
 from ..types import ChatRequest, Completion, LogprobStep
 from . import checkers, misbehaviour
 from .base import JudgeOptions
+from .sim_reasoning import (
+    REASONING_DEFAULTS,
+    effort_scale,
+    parse_reasoning_key,
+    reasoning_spec,
+    with_reasoning,
+)
 
 __all__ = [
     "BIAS_KEYS",
@@ -122,10 +136,17 @@ class SimParams:
     onelabel: float = 0.0
     lowmass: float = 0.0
     seed: int = 0
+    reasoning: str = "none"
+    think_tokens: int = 300
+    effort_bias: float = 0.0
 
     def spec(self) -> str:
-        parts = [f"{f.name}={getattr(self, f.name):g}" for f in fields(self)]
-        return "sim:" + ",".join(parts)
+        parts = [
+            f"{f.name}={getattr(self, f.name):g}"
+            for f in fields(self)
+            if f.name not in REASONING_DEFAULTS
+        ]
+        return "sim:" + ",".join(parts + reasoning_spec(self))
 
 
 def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
@@ -148,6 +169,9 @@ def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
             raise SpecError(
                 f"{flag}: unknown sim parameter '{key}'{hint}; known: {', '.join(names)}"
             )
+        if key in REASONING_DEFAULTS:
+            params = replace(params, **{key: parse_reasoning_key(key, value, flag)})  # type: ignore[arg-type]
+            continue
         try:
             num = int(value) if key == "seed" else float(value)
         except ValueError:
@@ -184,6 +208,7 @@ def _decide(
     second: str,
     note: str,
     sample: int = 0,
+    effort: str | None = None,
 ) -> tuple[str, str]:
     """Return (position of the winner: 'first'|'second', reason)."""
     from ..probes import strip_edits  # local: probes imports prompts, not judges
@@ -195,6 +220,7 @@ def _decide(
     if own1 != own2:
         cues.append(("self", "first" if own1 else "second"))
     scale = 1.0 - params.suppression if edits.bias_aware else 1.0
+    scale *= effort_scale(params, effort)
     # a sample i >= 1 drawn at temperature > 0 redraws every chance event (not the truth)
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
 
@@ -240,6 +266,7 @@ def _reply(
     )
 
 
+@with_reasoning
 def simulate(request: ChatRequest, params: SimParams) -> Completion:
     """Answer one chat request as the simulated judge would."""
     system = "\n".join(c for r, c in request.messages if r == "system")
@@ -257,7 +284,9 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     end = user.rfind("[End of Response B]")
     note = user[end + len("[End of Response B]") :].strip() if end >= 0 else ""
     sample = request.sample if request.temperature > 0 else 0
-    winner, reason = _decide(params, system, instruction, first, second, note, sample)
+    winner, reason = _decide(
+        params, system, instruction, first, second, note, sample, request.reasoning_effort
+    )
     label = "A" if winner == "first" else "B"
     mode = (
         "score"

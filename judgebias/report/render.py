@@ -390,6 +390,7 @@ def _length_words(table: Any) -> str:
 def render_report(run: Run) -> str:
     """The report of one run as an HTML string."""
     from .examples import position_examples, probe_examples, self_examples
+    from .reasoning import reasoning_view
 
     figs = _figures([run])
     rows = scorecard_rows(run)
@@ -429,6 +430,7 @@ def render_report(run: Run) -> str:
             length_words=_length_words(figs["length_tables"].get(run.label)),
             self_stats=run.probes.get("self") if isinstance(run.probes.get("self"), dict) else None,
             severity_words=SEVERITY_WORDS,
+            reasoning=reasoning_view(run),
         )
     )
 
