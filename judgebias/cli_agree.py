@@ -109,12 +109,7 @@ def agree_command(
 ) -> None:
     """Agreement of a judge with humans: with and without ties, kappa, the human ceiling, the alt-test."""
     from .agree import agreement, write_outputs
-    from .errors import UsageError
 
-    if scale not in ("auto", "pairwise", "score"):
-        raise UsageError(f"--scale: '{scale}' is not one of auto, pairwise, score")
-    if few_items not in ("skip", "wilcoxon"):
-        raise UsageError(f"--few-items: '{few_items}' is not one of skip, wilcoxon")
     result = agreement(
         files if len(files) > 1 else files[0],
         judge=judge,
