@@ -1,8 +1,9 @@
 """Does the audit recover planted biases? A simulation study over the simulated judge.
 
 For each planted level (0, 0.1, 0.3), pair count (200, 400) and seed, it plants the
-same level for position, length, bandwagon, authority, reflection and distraction
-at once, audits the sim on freshly generated random pairs (new pairs per seed), and
+same level for position, length, bandwagon, authority, reflection, distraction and
+issue 16's templated cues (compassion, identity, refinement, citation) at once
+(``--probes`` narrows the set), audits the sim on freshly generated random pairs (new pairs per seed), and
 records each probe's estimate, interval and BH-adjusted p-value. It prints a table
 (mean estimate vs planted, bias, 95 % interval coverage, rejection rate: the
 false-positive rate at 0 and the power at 0.1 and 0.3), then one JSON line.
@@ -24,7 +25,18 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-PROBES = ["position", "length", "bandwagon", "authority", "reflection", "distraction"]
+PROBES = [
+    "position",
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "distraction",
+    "compassion",
+    "identity",
+    "refinement",
+    "citation",
+]
 # A probe whose text the sim does not know: it reads both the cue and the placebo as
 # new content, so both flip about half the verdicts and the true effect is 0. This is
 # the demanding null: noisy, and with the two orders of a pair flipping together.
@@ -89,21 +101,21 @@ def make_pairs(path: Path, n: int, seed: int) -> None:
             )
 
 
-def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
+def one(job: tuple[float, int, int, tuple[str, ...]]) -> list[dict[str, Any]]:
     from judgebias.pipeline import AuditConfig, run_audit
 
-    level, n, seed = job
+    level, n, seed, probes = job
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "pairs.jsonl"
         make_pairs(data, n, seed * 1000 + n)
         unseen = Path(tmp) / "unseen.yaml"
         unseen.write_text(UNSEEN)
-        spec = f"sim:accuracy=0.85,seed={seed}," + ",".join(f"{p}={level}" for p in PROBES)
+        spec = f"sim:accuracy=0.85,seed={seed}," + ",".join(f"{p}={level}" for p in probes)
         o = run_audit(
             AuditConfig(
                 judge=spec,
                 data=str(data),
-                probes=PROBES,
+                probes=list(probes),
                 seed=seed,
                 probe_files=[str(unseen)],
                 out=str(Path(tmp) / "run"),
@@ -112,7 +124,7 @@ def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
             )
         )
     rows = []
-    for p in [*PROBES, "unseen"]:
+    for p in [*probes, "unseen"]:
         f = o.summary["probes"][p]
         rows.append(
             {
@@ -137,11 +149,13 @@ def main() -> None:
     ap.add_argument("--levels", default="0,0.1,0.3")
     ap.add_argument("--sizes", default="200,400")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--probes", default=",".join(PROBES), help="probes planted and measured")
     args = ap.parse_args()
     import pandas as pd
 
+    probes = tuple(p.strip() for p in args.probes.split(",") if p.strip())
     jobs = [
-        (float(lv), int(n), s)
+        (float(lv), int(n), s, probes)
         for lv in args.levels.split(",")
         for n in args.sizes.split(",")
         for s in range(args.seeds)
@@ -155,7 +169,7 @@ def main() -> None:
     df = pd.DataFrame(rows)
     df["covered"] = (df["ci_low"] <= df["planted"]) & (df["planted"] <= df["ci_high"])
     df["rejected"] = df["p_adjusted"] < 0.05
-    df["level"] = [lv for lv, _, _ in jobs for _ in range(len(PROBES) + 1)]
+    df["level"] = [lv for lv, _, _, _ in jobs for _ in range(len(probes) + 1)]
     table = (
         df.groupby(["probe", "level", "planted", "n"], sort=False)
         .agg(
@@ -192,6 +206,7 @@ def main() -> None:
     result = {
         "benchmark": "probe_study",
         "runs": len(jobs),
+        "probes": list(probes),
         "min_coverage": round(float(table["coverage"].min()), 4),
         "mean_coverage": round(float(df["covered"].mean()), 4),
         "coverage_nonzero": round(float(df[df["planted"] > 0]["covered"].mean()), 4),

@@ -62,7 +62,19 @@ BIAS_AWARE_MARKER = "Judge impartially:"
 Placement = Literal["prefix", "suffix", "note", "system", "both"]
 _PLACEMENTS = ("prefix", "suffix", "note", "system", "both")
 _KINDS = ("position", "perturbation", "self")
-_ORDER = ("position", "length", "bandwagon", "authority", "reflection", "distraction", "self")
+_ORDER = (
+    "position",
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "distraction",
+    "compassion",
+    "identity",
+    "refinement",
+    "citation",
+    "self",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ class ProbeText:
     id: str
     text: str
     placement: Placement
+    placebo: str | None = None
+    """For a cue: the id of its matched placebo (e.g. one of the same length), if any."""
 
 
 @dataclass(frozen=True)
@@ -109,11 +123,17 @@ def _texts(
                 source,
                 f"'{key}' entry {i}: placement '{placement}' is not one of " + ", ".join(allowed),
             )
+        matched = item.get("placebo")
+        if matched is not None and (key != "cues" or not isinstance(matched, str)):
+            raise _probe_error(
+                source, f"'{key}' entry {i}: 'placebo' names a placebo id (cues only)"
+            )
         out.append(
             ProbeText(
                 id=str(item.get("id", f"{key}-{i}")),
                 text=item["text"].strip(),
                 placement=cast(Placement, placement),
+                placebo=matched,
             )
         )
     return tuple(out)
@@ -166,6 +186,13 @@ def parse_probe(raw: Any, source: str) -> ProbeSpec:
                         f"text '{t.id}' uses {{{var}}}, which is not defined "
                         "under 'vars' (built in: label, instruction, answer)",
                     )
+        ids = {p.id for p in placebos}
+        for c in cues:
+            if c.placebo is not None and c.placebo not in ids:
+                raise _probe_error(
+                    source,
+                    f"cue '{c.id}' names placebo '{c.placebo}', which is not among 'placebos'",
+                )
         spec = replace(spec, cues=cues, placebos=placebos)
     return spec
 
@@ -290,6 +317,8 @@ def perturb(pair: Pair, spec: ProbeSpec, control: Label, order: Order, seed: int
     )
     cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue", pair.id, order)]
     same_place = [p for p in spec.placebos if p.placement == cue.placement] or list(spec.placebos)
+    if cue.placebo is not None:  # the cue's own matched placebo
+        same_place = [p for p in spec.placebos if p.id == cue.placebo]
     placebo = same_place[_pick(len(same_place), seed, spec.name, "placebo", pair.id, order)]
     return [
         _apply(pair, spec, cue, "cue", target, order, seed),
@@ -311,7 +340,10 @@ class Edits:
     bias_aware: bool = False
 
 
-def _pattern(text: str) -> str:
+def _pattern(text: str, values: dict[str, tuple[str, ...]] | None = None) -> str:
+    """A regex for a probe text; a ``vars`` placeholder matches only one of its values,
+    so a placebo never reads as a cue whose variable would swallow its wording."""
+    values = values or {}
     parts = re.split(r"(\{\w+\})", text)
     out = []
     for part in parts:
@@ -320,6 +352,8 @@ def _pattern(text: str) -> str:
             out.append(re.escape(part))
         elif m.group(1) == "label":
             out.append("(?P<label>[AB])")
+        elif m.group(1) in values:
+            out.append("(?:" + "|".join(re.escape(v) for v in values[m.group(1)]) + ")")
         else:
             out.append("(?:.+?)")
     return "".join(out)
@@ -332,7 +366,7 @@ def _matchers() -> tuple[tuple[str, bool, str, re.Pattern[str]], ...]:
     for spec in builtin_probes().values():
         for is_cue, texts in ((True, spec.cues), (False, spec.placebos)):
             for t in texts:
-                pat = _pattern(t.text)
+                pat = _pattern(t.text, spec.vars)
                 if t.placement == "prefix":
                     rx = re.compile(rf"\A{pat}\n\n", re.DOTALL)
                 elif t.placement in ("suffix", "both", "system"):

@@ -37,6 +37,13 @@ What each parameter means, so that planted value = the audit's effect estimate:
   the placebo-net effect equals the parameter.
 - ``distraction`` (0..1): the same, toward the *other* answer (the distractor
   hurts the answer it is attached to).
+- ``compassion``, ``identity``, ``refinement``, ``citation`` (0..1; issue 16's
+  templated cues: a famous model's name, an author identity statement, "refined from
+  an earlier draft", irrelevant references): the same as ``length`` above. Among
+  requests whose control verdict was against the cued answer, the probability that
+  the cue moves the verdict to it; their placebos (neutral model names, a neutral
+  statement or note, neutral padding) are stripped and move nothing, so each probe's
+  placebo-net effect equals its parameter.
 - ``self`` (0..1): the answers the sim generates end with :data:`SIM_SIGNATURE`;
   when exactly one of the two answers carries it, that answer is "cued" as above:
   among pairs whose content verdict was against its own answer, the verdict moves
@@ -79,7 +86,18 @@ SIM_SIGNATURE = "(answered by the simulated judge)"
 """How the sim recognises its own answers: every answer it generates ends with this.
 It stands for the stylistic fingerprint by which real models recognise their own text."""
 
-BIAS_KEYS = ("length", "bandwagon", "authority", "reflection", "distraction", "self")
+BIAS_KEYS = (
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "distraction",
+    "self",
+    *("compassion", "identity", "refinement", "citation"),
+)
+
+
+_LATER_KEYS = frozenset({"compassion", "identity", "refinement", "citation"})
 
 
 @dataclass(frozen=True)
@@ -93,10 +111,20 @@ class SimParams:
     distraction: float = 0.0
     self: float = 0.0
     suppression: float = 0.0
+    # issue 16: the templated cues of CALM and Search Arena (probes/<name>.yaml)
+    compassion: float = 0.0
+    identity: float = 0.0
+    refinement: float = 0.0
+    citation: float = 0.0
     seed: int = 0
 
     def spec(self) -> str:
-        parts = [f"{f.name}={getattr(self, f.name):g}" for f in fields(self)]
+        # keys added later appear only when set, so older runs' cache keys still match
+        parts = [
+            f"{f.name}={getattr(self, f.name):g}"
+            for f in fields(self)
+            if f.name not in _LATER_KEYS or getattr(self, f.name) != f.default
+        ]
         return "sim:" + ",".join(parts)
 
 

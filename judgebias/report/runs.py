@@ -22,7 +22,19 @@ from ..errors import InputError
 
 __all__ = ["PROBE_ORDER", "Run", "ordered_probes", "read_run", "stored_messages", "unique_labels"]
 
-PROBE_ORDER = ("position", "length", "bandwagon", "authority", "reflection", "distraction", "self")
+PROBE_ORDER = (
+    "position",
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "distraction",
+    "compassion",
+    "identity",
+    "refinement",
+    "citation",
+    "self",
+)
 """The order in which the report lists the built-in probes; custom probes follow."""
 
 
