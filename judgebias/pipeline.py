@@ -449,6 +449,8 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
             )
         }
         out["position"].update(soft_position(ctrl))
+        # CALM's robustness rate for position: verdicts unchanged by swapping the order
+        out["position"]["robustness_rate"] = pos["consistency"]
     for spec in probes:
         if spec.kind == "perturbation":
             fig = perturbation_stats(records, spec.name, spec.direction)

@@ -185,6 +185,7 @@ def scorecard_rows(run: Run, scale: float | None = None) -> list[dict[str, Any]]
                 "ci_high": hi,
                 "p_adjusted": q,
                 "n": f.get("n"),
+                "robustness": _num(f.get("robustness_rate")),
                 "severity": sev,
                 "sev_class": sev.split()[0],
                 "significant": None if q is None else q < 0.05,
