@@ -126,7 +126,11 @@ def audit(
     ] = None,
     template: Annotated[
         str | None,
-        typer.Option("--template", help="Judge prompt template (YAML with system/user)."),
+        typer.Option(
+            "--template",
+            help="Judge prompt template (YAML with system/user), or a bundled one: "
+            "default, cot (reasoning before the verdict), direct (verdict only).",
+        ),
     ] = None,
     map_: Annotated[
         str | None, typer.Option("--map", help="Rename columns of --data: new=old,...")

@@ -331,6 +331,7 @@ def _run_info(r: RunData) -> dict[str, Any]:
         "cost_usd": s.get("cost_usd"),
         "seconds": run.get("seconds"),
         "mode": run.get("mode"),
+        "template": run.get("template"),
         "planted": run.get("planted"),
     }
 
@@ -569,6 +570,7 @@ def render_compare_html(result: dict[str, Any]) -> str:
         ("judge", "judge"),
         ("mitigations", "mitigations"),
         ("mode", "mode"),
+        ("template", "template"),
         ("n_pairs", "pairs"),
         ("accuracy", "accuracy"),
         ("verdicts", "verdicts"),

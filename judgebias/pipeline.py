@@ -31,13 +31,12 @@ from .probes import ProbeSpec, control_variant, load_probe_file, perturb, resolv
 from .prompts import (
     Position,
     Template,
-    default_template,
-    load_template,
     parse_logprob_preference,
     parse_scores,
     parse_verdict,
     position_to_label,
     render,
+    resolve_template,
     scores_to_preference,
 )
 from .runner import RunCounts, RunnerConfig, run_requests
@@ -485,7 +484,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError("--limit: must be at least 1")
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
-    template = load_template(cfg.template) if cfg.template else default_template()
+    template = resolve_template(cfg.template)
     data_path = cfg.data or str(bundled_pairs_path())
     pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
     if cfg.shard:
@@ -703,7 +702,7 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
 
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
-    template = load_template(cfg.template) if cfg.template else default_template()
+    template = resolve_template(cfg.template)
     pairs = load_pairs(
         cfg.data or str(bundled_pairs_path()), mapping=cfg.mapping or None, limit=cfg.limit
     )

@@ -50,6 +50,12 @@ What each parameter means, so that planted value = the audit's effect estimate:
   to its own answer with probability ``self``. The DBG score it produces is
   ``self`` times the share of comparisons whose content verdict went against the
   sim's own answer (about one half on uncheckable tasks).
+- ``cot`` (0..1; issue 16): when the prompt's instructions (the user text before
+  ``[Instruction]``) ask for reasoning before the verdict (they contain
+  :data:`COT_MARKER`, as ``--template cot`` does), every bias parameter, position
+  included, is multiplied by ``1 - cot``, and the reply reasons before its verdict.
+  Accuracy is unchanged. So ``judgebias compare`` of a ``--template direct`` run and
+  a ``--template cot`` run finds each bias's difference = ``-cot`` x the bias.
 - ``suppression`` (0..1): when the system message carries the bias-aware
   instruction (``--mitigation system-prompt``), every bias parameter above, position
   included, is multiplied by ``1 - suppression``.
@@ -80,7 +86,15 @@ from ..types import ChatRequest, Completion
 from . import checkers
 from .base import JudgeOptions
 
-__all__ = ["BIAS_KEYS", "SIM_SIGNATURE", "SimJudge", "SimParams", "parse_sim_params", "simulate"]
+__all__ = [
+    "BIAS_KEYS",
+    "COT_MARKER",
+    "SIM_SIGNATURE",
+    "SimJudge",
+    "SimParams",
+    "parse_sim_params",
+    "simulate",
+]
 
 SIM_SIGNATURE = "(answered by the simulated judge)"
 """How the sim recognises its own answers: every answer it generates ends with this.
@@ -97,7 +111,11 @@ BIAS_KEYS = (
 )
 
 
-_LATER_KEYS = frozenset({"compassion", "identity", "refinement", "citation"})
+_LATER_KEYS = frozenset({"compassion", "identity", "refinement", "citation", "cot"})
+
+COT_MARKER = "reason step by step before"
+"""A template whose instructions contain this phrase requests chain-of-thought
+(see ``cot``); the bundled ``--template cot`` does."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class SimParams:
     identity: float = 0.0
     refinement: float = 0.0
     citation: float = 0.0
+    cot: float = 0.0
     seed: int = 0
 
     def spec(self) -> str:
@@ -178,6 +197,7 @@ def _decide(
     second: str,
     note: str,
     sample: int = 0,
+    cot: bool = False,
 ) -> tuple[str, str]:
     """Return (position of the winner: 'first'|'second', reason)."""
     from ..probes import strip_edits  # local: probes imports prompts, not judges
@@ -189,6 +209,8 @@ def _decide(
     if own1 != own2:
         cues.append(("self", "first" if own1 else "second"))
     scale = 1.0 - params.suppression if edits.bias_aware else 1.0
+    if cot:
+        scale *= 1.0 - params.cot
     # a sample i >= 1 drawn at temperature > 0 redraws every chance event (not the truth)
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
 
@@ -247,7 +269,8 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     end = user.rfind("[End of Response B]")
     note = user[end + len("[End of Response B]") :].strip() if end >= 0 else ""
     sample = request.sample if request.temperature > 0 else 0
-    winner, reason = _decide(params, system, instruction, first, second, note, sample)
+    cot = COT_MARKER in user.split("[Instruction]", 1)[0]
+    winner, reason = _decide(params, system, instruction, first, second, note, sample, cot)
     label = "A" if winner == "first" else "B"
     if "Score A:" in user and "Score B:" in user:
         # pointwise mode: the winner gets the higher score (7-9 against 3-5)
@@ -264,6 +287,11 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
         )
     else:
         text = f"Response {label} answers the instruction better ({reason}).\n[[{label}]]"
+        if cot:
+            text = (
+                "Step by step: I check each response for correctness, then for helpfulness, "
+                f"relevance and clarity. {text}"
+            )
         top = None
     return _reply(text, prompt_tokens, top)
 
