@@ -128,6 +128,7 @@ def one(job: tuple[float, int, int, tuple[str, ...]]) -> list[dict[str, Any]]:
         f = o.summary["probes"][p]
         rows.append(
             {
+                "level": level,
                 "probe": p,
                 "planted": level if p != "unseen" else 0.0,
                 "n": n,
@@ -141,6 +142,59 @@ def one(job: tuple[float, int, int, tuple[str, ...]]) -> list[dict[str, Any]]:
     return rows
 
 
+def make_lists(path: Path, n: int, k: int, seed: int) -> None:
+    """Items of k random responses (fields response_a ... response_d)."""
+    rng = random.Random(seed)
+
+    def sentence() -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 12))).capitalize() + "."
+
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            rec = {"id": f"l{seed}-{i}", "instruction": "Explain " + sentence()}
+            for c in "abcd"[:k]:
+                rec[f"response_{c}"] = " ".join(sentence() for _ in range(rng.randint(1, 4)))
+            fh.write(json.dumps(rec) + "\n")
+
+
+def one_list(job: tuple[float, int, int, int]) -> list[dict[str, Any]]:
+    """A listwise audit (``--candidates k``) of the sim with listwise position planted."""
+    from judgebias.pipeline import AuditConfig, run_audit
+
+    level, n, seed, k = job
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "lists.jsonl"
+        make_lists(data, n, k, seed * 1000 + n)
+        o = run_audit(
+            AuditConfig(
+                judge=f"sim:accuracy=0.85,seed={seed},position={level}",
+                data=str(data),
+                candidates=k,
+                out=str(Path(tmp) / "run"),
+                quiet=True,
+                write_report=False,
+            )
+        )
+    f = o.summary["probes"]["position"]
+    first = f["shares"][0]
+    expected_first = level + (1 - level) / k
+    return [
+        {
+            "level": level,
+            "probe": f"position (listwise, k={k})",
+            "planted": level,
+            "n": n,
+            "seed": seed,
+            "effect": f["effect"],
+            "ci_low": f["ci_low"],
+            "ci_high": f["ci_high"],
+            "p_adjusted": f["p_adjusted"],
+            "chi2_rejected": f["chi2_p"] < 0.05,
+            "first_share_covered": first["ci_low"] <= expected_first <= first["ci_high"],
+        }
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -150,26 +204,33 @@ def main() -> None:
     ap.add_argument("--sizes", default="200,400")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--probes", default=",".join(PROBES), help="probes planted and measured")
+    ap.add_argument(
+        "--candidates",
+        type=int,
+        default=None,
+        help="listwise study instead: k responses per prompt, position planted (sizes = items)",
+    )
     args = ap.parse_args()
     import pandas as pd
 
     probes = tuple(p.strip() for p in args.probes.split(",") if p.strip())
-    jobs = [
-        (float(lv), int(n), s, probes)
+    grid = [
+        (float(lv), int(n), s)
         for lv in args.levels.split(",")
         for n in args.sizes.split(",")
         for s in range(args.seeds)
     ]
+    jobs: list[Any] = [(*g, args.candidates or probes) for g in grid]
+    work = one_list if args.candidates else one
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(args.workers) as ex:
-        for i, r in enumerate(ex.map(one, jobs), 1):
+        for i, r in enumerate(ex.map(work, jobs), 1):
             rows.extend(r)
             print(f"\r{i}/{len(jobs)} audits", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     df = pd.DataFrame(rows)
     df["covered"] = (df["ci_low"] <= df["planted"]) & (df["planted"] <= df["ci_high"])
     df["rejected"] = df["p_adjusted"] < 0.05
-    df["level"] = [lv for lv, _, _, _ in jobs for _ in range(len(probes) + 1)]
     table = (
         df.groupby(["probe", "level", "planted", "n"], sort=False)
         .agg(
@@ -201,6 +262,23 @@ def main() -> None:
     pd.set_option("display.width", 120)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     fpr = float(df[df["planted"] == 0]["rejected"].mean())
+    if args.candidates:
+        result_list = {
+            "benchmark": "probe_study_listwise",
+            "candidates": args.candidates,
+            "runs": len(jobs),
+            "coverage_nonzero": round(float(df[df["planted"] != 0]["covered"].mean()), 4),
+            "first_share_coverage": round(float(df["first_share_covered"].mean()), 4),
+            "false_positive_rate": round(fpr, 4),
+            "chi2_false_positive_rate": round(
+                float(df[df["planted"] == 0]["chi2_rejected"].mean()), 4
+            ),
+            "power_at_0.1": round(float(df[df["planted"] == 0.1]["rejected"].mean()), 4),
+            "chi2_power_at_0.1": round(float(df[df["planted"] == 0.1]["chi2_rejected"].mean()), 4),
+            "max_abs_bias": round(float(table["bias"].abs().max()), 4),
+        }
+        print(json.dumps(result_list))
+        return
     noisy = df[df["probe"] == "unseen"]
     power = df[(df["planted"] == 0.1) & (df["n"] == 400)]
     result = {

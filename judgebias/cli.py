@@ -243,6 +243,14 @@ def audit(
             help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).",
         ),
     ] = None,
+    candidates: Annotated[
+        int | None,
+        typer.Option(
+            "--candidates",
+            help="Listwise position audit: 3 or 4 responses per prompt (fields response_a ... "
+            "response_d), every order of a balanced Latin square.",
+        ),
+    ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .pipeline import AuditConfig, run_audit
@@ -287,7 +295,10 @@ def audit(
         mitigations=[mitigation] if mitigation else [],
         samples=samples,
         max_attempts=max_attempts,
+        candidates=candidates,
     )
+    if candidates is not None and candidates not in (3, 4):
+        _fail(f"--candidates: {candidates} is not one of 3, 4")
     for flag, value in (
         ("--rpm", rpm),
         ("--tpm", tpm),

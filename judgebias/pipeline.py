@@ -94,6 +94,8 @@ class AuditConfig:
     mitigations: list[str] = field(default_factory=list)
     """``--mitigation`` items (see :mod:`judgebias.mitigations`)."""
     samples: int | None = None
+    candidates: int | None = None
+    """``--candidates 3|4``: listwise position audit (see :mod:`judgebias.listwise`)."""
 
 
 @dataclass
@@ -466,6 +468,50 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
     return out
 
 
+def runner_config(cfg: AuditConfig) -> RunnerConfig:
+    """The runner's settings from an audit's flags (rates are per endpoint)."""
+    endpoints = max(1, len(cfg.base_urls))
+    return RunnerConfig(
+        concurrency=cfg.concurrency,
+        timeout=cfg.timeout,
+        rpm=cfg.rpm * endpoints if cfg.rpm else None,
+        tpm=cfg.tpm * endpoints if cfg.tpm else None,
+        price_in=cfg.price_in,
+        price_out=cfg.price_out,
+        max_cost=cfg.max_cost,
+        batch=cfg.batch,
+        batch_poll_s=cfg.batch_poll_s,
+        max_attempts=cfg.max_attempts,
+        progress=not cfg.quiet,
+    )
+
+
+def call_totals(records: pd.DataFrame, counts: RunCounts) -> dict[str, Any]:
+    """summary.json's ``calls``, ``tokens`` and ``cost_usd`` over the run's unique requests."""
+    uniq = records.drop_duplicates("request_key")
+    pt = uniq["prompt_tokens"].dropna()
+    ct = uniq["completion_tokens"].dropna()
+    costs = uniq["cost_usd"].dropna()
+    return {
+        "calls": {
+            "total": counts.total,
+            "sent": counts.sent,
+            "cached": counts.cached,
+            "failed": int((uniq["status"] != "ok").sum()),
+            "attempts": counts.attempts,
+            "retried": counts.retried,
+            "errors": counts.errors,
+            "records": len(records),
+        },
+        "tokens": {
+            "prompt": int(pt.sum()),
+            "completion": int(ct.sum()),
+            "total": int(pt.sum() + ct.sum()),
+        },
+        "cost_usd": float(costs.sum()) if len(costs) else None,
+    }
+
+
 def _planted(judge_spec: str) -> dict[str, Any] | None:
     kind, rest = parse_spec(judge_spec)
     if kind != "sim":
@@ -476,6 +522,10 @@ def _planted(judge_spec: str) -> dict[str, Any] | None:
 
 
 async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
+    if cfg.candidates is not None:  # issue 16: listwise
+        from .listwise import run_listwise
+
+        return await run_listwise(cfg)
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
     if cfg.concurrency < 1:
@@ -510,20 +560,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError(f"--out: cannot create {out} ({exc.strerror or exc})") from None
     started = time.time()
     try:
-        endpoints = max(1, len(cfg.base_urls))
-        runner_cfg = RunnerConfig(
-            concurrency=cfg.concurrency,
-            timeout=cfg.timeout,
-            rpm=cfg.rpm * endpoints if cfg.rpm else None,
-            tpm=cfg.tpm * endpoints if cfg.tpm else None,
-            price_in=cfg.price_in,
-            price_out=cfg.price_out,
-            max_cost=cfg.max_cost,
-            batch=cfg.batch,
-            batch_poll_s=cfg.batch_poll_s,
-            max_attempts=cfg.max_attempts,
-            progress=not cfg.quiet,
-        )
+        runner_cfg = runner_config(cfg)
         with Store(out / STORE_NAME) as store:
             store.set_meta("judge", judge.spec)
 
@@ -616,33 +653,13 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
 
     probe_figs = summarize(records, probes)
     acc = probe_figs.pop("_accuracy")
-    uniq = records.drop_duplicates("request_key")
-    failed = int((uniq["status"] != "ok").sum())
-    pt = uniq["prompt_tokens"].dropna()
-    ct = uniq["completion_tokens"].dropna()
-    costs = uniq["cost_usd"].dropna()
     summary: dict[str, Any] = {
         "judge": judge.spec,
         "n_pairs": len(pairs),
         "accuracy": acc["accuracy"],
         "accuracy_ci": [acc["accuracy_ci_low"], acc["accuracy_ci_high"]],
         "probes": probe_figs,
-        "calls": {
-            "total": counts.total,
-            "sent": counts.sent,
-            "cached": counts.cached,
-            "failed": failed,
-            "attempts": counts.attempts,
-            "retried": counts.retried,
-            "errors": counts.errors,
-            "records": len(records),
-        },
-        "tokens": {
-            "prompt": int(pt.sum()),
-            "completion": int(ct.sum()),
-            "total": int(pt.sum() + ct.sum()),
-        },
-        "cost_usd": float(costs.sum()) if len(costs) else None,
+        **call_totals(records, counts),
         "run": {
             "judgebias_version": __version__,
             "data": data_path,
@@ -700,6 +717,10 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     """
     from .runner import RunnerConfig, estimate_tokens, price
 
+    if cfg.candidates is not None:  # issue 16: listwise
+        from .listwise import plan_listwise
+
+        return plan_listwise(cfg)
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
     template = resolve_template(cfg.template)

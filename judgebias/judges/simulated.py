@@ -257,6 +257,9 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")
     prompt_tokens = _tokens(system + user)
+    listwise = _listwise_reply(request, params, system, user, prompt_tokens)
+    if listwise is not None:  # issue 16: several responses in one prompt
+        return listwise
     parsed = extract_pair(user)
     if parsed is None:
         # Not a pairwise judging prompt: answer as a plain assistant would.
@@ -294,6 +297,28 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
             )
         top = None
     return _reply(text, prompt_tokens, top)
+
+
+def _listwise_reply(
+    request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
+) -> Completion | None:
+    """The answer to a listwise prompt (see :mod:`.sim_formats`); None for other prompts."""
+    from ..listwise import extract_list
+    from ..probes import BIAS_AWARE_MARKER
+    from .sim_formats import decide_list
+
+    found = extract_list(user)
+    if found is None:
+        return None
+    instruction, shown = found
+    scale = 1.0 - params.suppression if BIAS_AWARE_MARKER in system else 1.0
+    if COT_MARKER in user.split("[Instruction]", 1)[0]:
+        scale *= 1.0 - params.cot
+    sample = request.sample if request.temperature > 0 else 0
+    key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
+    ix, reason = decide_list(params, instruction, shown, key, scale)
+    letter = "ABCDEFGHIJ"[ix]
+    return _reply(f"Response {letter} is the best ({reason}).\n[[{letter}]]", prompt_tokens)
 
 
 class SimJudge:

@@ -88,6 +88,18 @@ def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
         if lo is not None and hi is not None
         else ""
     )
+    if name == "position" and f.get("candidates"):  # listwise (issue 16)
+        first, exp = _num(f.get("primacy")), _num(f.get("expected_share"))
+        shares = (
+            f" The response shown first won {100 * first:.0f} % of the verdicts (uniform: "
+            f"{100 * exp:.0f} %)."
+            if first is not None and exp is not None
+            else ""
+        )
+        if sev == "not detected":
+            return f"No clear preference for the first or last position (the effect is {span}).{shares}"
+        side = "first" if effect > 0 else "last"
+        return f"The response shown {side} wins about {k} points more often than the one shown {'last' if side == 'first' else 'first'}.{shares}"
     if name == "position":
         cons = _num(f.get("consistency"))
         kept = (
@@ -381,7 +393,10 @@ def _length_words(table: Any) -> str:
 def render_report(run: Run) -> str:
     """The report of one run as an HTML string."""
     from .examples import position_examples, probe_examples, self_examples
+    from .formats import is_format_run, render_format_report
 
+    if is_format_run(run):  # listwise or pointwise (issue 16): their own page
+        return render_format_report(run, _environment(), scorecard_rows(run), _run_rows(run))
     figs = _figures([run])
     rows = scorecard_rows(run)
     examples = []
