@@ -16,7 +16,6 @@ other audit; the run folder has the same files.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -295,71 +294,37 @@ def plan_listwise(cfg: AuditConfig) -> dict[str, Any]:
 
 async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     """The listwise audit: every item in every order of the Latin square, then the figures."""
-    import json
-
-    from .judges.base import JudgeOptions, make_judge
-    from .pipeline import AuditOutcome, _clean, _planted, call_totals, runner_config
-    from .runner import run_requests
+    from .formats_run import FormatSession, write_run
+    from .pipeline import _severity
     from .stats.listwise import listwise_position_stats
-    from .store import STORE_NAME, Store
 
     k = _check(cfg)
     assert cfg.data is not None
     items = load_lists(cfg.data, k, cfg.mapping or None)[: cfg.limit or None]
     template = list_template(cfg.template)
-    judge = make_judge(cfg.judge, JudgeOptions(base_urls=cfg.base_urls, timeout=cfg.timeout))
-    out = Path(cfg.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out: cannot create {out} ({exc.strerror or exc})") from None
-    started = time.time()
-    try:
-        with Store(out / STORE_NAME) as store:
-            store.set_meta("judge", judge.spec)
-            calls = _calls(items, template, judge.model, k)
-            counts = await run_requests(
-                [c[3] for c in calls], judge, store, runner_config(cfg), label="listwise"
-            )
-            records = list_records(calls, store, k)
-    finally:
-        await judge.aclose()
+    async with FormatSession(cfg) as session:
+        calls = _calls(items, template, session.judge.model, k)
+        await session.ask([c[3] for c in calls], "listwise")
+        records = list_records(calls, session.store, k)
     fig = listwise_position_stats(records, k)
     fig["p_adjusted"] = fig["p_value"]  # one probe: nothing to adjust across
-    from .pipeline import _severity
-
     fig["severity"] = _severity(fig["effect"], fig["p_adjusted"])
-    summary: dict[str, Any] = {
-        "judge": judge.spec,
+    core = {
         "n_pairs": len(items),
         "format": "list",
         "candidates": k,
         "accuracy": fig.pop("accuracy"),
         "accuracy_ci": [fig.pop("accuracy_ci_low"), fig.pop("accuracy_ci_high")],
         "probes": {"position": fig},
-        **call_totals(records, counts),
-        "run": {
-            "data": cfg.data,
-            "template": cfg.template or "bundled:" + template.name,
-            "mode": "verdict",
-            "format": "list",
-            "candidates": k,
-            "orders": ["".join("abcd"[i] for i in o) for o in williams_orders(k)],
-            "seed": cfg.seed,
-            "probes": ["position"],
-            "command": cfg.command,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-            "seconds": round(time.time() - started, 3),
-            "simulated": _planted(cfg.judge) is not None,
-            "planted": _planted(cfg.judge),
-        },
     }
-    from . import __version__
-
-    summary["run"]["judgebias_version"] = __version__
-    summary = _clean(summary)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    records.to_parquet(out / "records.parquet", index=False)
+    run_info = {
+        "template": cfg.template or "bundled:" + template.name,
+        "mode": "verdict",
+        "format": "list",
+        "candidates": k,
+        "orders": ["".join("abcd"[i] for i in o) for o in williams_orders(k)],
+        "probes": ["position"],
+    }
     pairs_frame = pd.DataFrame(
         {
             "id": [i.id for i in items],
@@ -368,15 +333,4 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
             "gold": [None if i.gold is None else "abcd"[i.gold] for i in items],
         }
     )
-    pairs_frame.to_parquet(out / "pairs.parquet", index=False)
-    if cfg.write_report:
-        from .report.render import render_report, write_html
-        from .report.runs import Run
-
-        write_html(
-            render_report(
-                Run(path=out, summary=summary, records=records, pairs=pairs_frame, label=out.name)
-            ),
-            out / "report.html",
-        )
-    return AuditOutcome(out=out, summary=summary, records=records, pairs=[])
+    return write_run(session, core, run_info, records, pairs_frame)

@@ -97,6 +97,12 @@ class ProbeSpec:
     placebos: tuple[ProbeText, ...] = ()
     vars: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = ""
+    formats: tuple[str, ...] = ("pair",)
+    """Where the probe applies: ``pair`` (pairwise audits) and/or ``single`` (``--format single``)."""
+    single_cues: tuple[ProbeText, ...] = ()
+    single_placebos: tuple[ProbeText, ...] = ()
+    """The texts used in ``--format single`` (from the file's ``single:`` section, else the
+    pairwise ones); ``both`` placements are read as ``suffix`` there (one answer is shown)."""
 
 
 def _probe_error(source: str, problem: str) -> InputError:
@@ -194,7 +200,37 @@ def parse_probe(raw: Any, source: str) -> ProbeSpec:
                     f"cue '{c.id}' names placebo '{c.placebo}', which is not among 'placebos'",
                 )
         spec = replace(spec, cues=cues, placebos=placebos)
+        spec = _single_section(raw, spec, default, source)
     return spec
+
+
+def _single_section(raw: dict[str, Any], spec: ProbeSpec, default: str, source: str) -> ProbeSpec:
+    """``formats`` and the optional ``single:`` section (texts for one-answer grading)."""
+    formats = raw.get("formats", ["pair"])
+    if not isinstance(formats, list) or not formats or not set(formats) <= {"pair", "single"}:
+        raise _probe_error(source, "'formats' must be a list of 'pair' and/or 'single'")
+    section = raw.get("single") or {}
+    if not isinstance(section, dict):
+        raise _probe_error(source, "'single' must be a mapping with 'cues' and/or 'placebos'")
+    cues = (
+        _texts(section["cues"], default, source, "cues", allow_both=False)
+        if "cues" in section
+        else spec.cues
+    )
+    placebos = (
+        _texts(section["placebos"], default, source, "placebos", allow_both=False)
+        if "placebos" in section
+        else spec.placebos
+    )
+    for t in (*cues, *placebos):
+        if "{label}" in t.text and "single" in formats:
+            raise _probe_error(
+                source, f"text '{t.id}' uses {{label}}, which has no meaning for one answer"
+            )
+    placebos = tuple(
+        replace(t, placement="suffix") if t.placement == "both" else t for t in placebos
+    )
+    return replace(spec, formats=tuple(formats), single_cues=cues, single_placebos=placebos)
 
 
 def load_probe_file(path: str | Path) -> ProbeSpec:
@@ -364,7 +400,13 @@ def _matchers() -> tuple[tuple[str, bool, str, re.Pattern[str]], ...]:
     """(bias, is_cue, placement, compiled regex) for every built-in probe text."""
     out = []
     for spec in builtin_probes().values():
-        for is_cue, texts in ((True, spec.cues), (False, spec.placebos)):
+        groups: list[tuple[bool, tuple[ProbeText, ...]]] = [
+            (True, spec.cues),
+            (False, spec.placebos),
+        ]
+        if "single" in spec.formats:
+            groups += [(True, spec.single_cues), (False, spec.single_placebos)]
+        for is_cue, texts in groups:
             for t in texts:
                 pat = _pattern(t.text, spec.vars)
                 if t.placement == "prefix":
@@ -398,8 +440,8 @@ def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
                 else:
                     system = system[: m.start()]
                 label = m.groupdict().get("label")
-                if is_cue and label:
-                    cues.append((bias, "first" if label == "A" else "second"))
+                if is_cue:  # a note without {label} names the only answer (--format single)
+                    cues.append((bias, "second" if label == "B" else "first"))
     return Edits(
         first=answers["first"],
         second=answers["second"],
