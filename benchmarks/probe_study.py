@@ -195,6 +195,51 @@ def one_list(job: tuple[float, int, int, int]) -> list[dict[str, Any]]:
     ]
 
 
+SINGLE = [
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "rubric_order",
+    "score_labels",
+    "anchor",
+]
+
+
+def one_single(job: tuple[float, int, int, str]) -> list[dict[str, Any]]:
+    """A pointwise audit (``--format single``) with every grading bias planted at ``level``
+    (shifts in grade points, 5-point steps, and the anchor's pull)."""
+    from judgebias.pipeline import AuditConfig, run_audit
+
+    level, n, seed, _ = job
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "pairs.jsonl"
+        make_pairs(data, n, seed * 1000 + n)
+        o = run_audit(
+            AuditConfig(
+                judge=f"sim:seed={seed}," + ",".join(f"{p}={level}" for p in SINGLE),
+                data=str(data),
+                format="single",
+                probes=SINGLE,
+                seed=seed,
+                out=str(Path(tmp) / "run"),
+                quiet=True,
+                write_report=False,
+            )
+        )
+    return [
+        {
+            "level": level,
+            "probe": f"{p} (single)",
+            "planted": level,
+            "n": n,
+            "seed": seed,
+            **{k: o.summary["probes"][p][k] for k in ("effect", "ci_low", "ci_high", "p_adjusted")},
+        }
+        for p in SINGLE
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -210,6 +255,7 @@ def main() -> None:
         default=None,
         help="listwise study instead: k responses per prompt, position planted (sizes = items)",
     )
+    ap.add_argument("--format", default="pair", choices=["pair", "single"])
     args = ap.parse_args()
     import pandas as pd
 
@@ -221,7 +267,7 @@ def main() -> None:
         for s in range(args.seeds)
     ]
     jobs: list[Any] = [(*g, args.candidates or probes) for g in grid]
-    work = one_list if args.candidates else one
+    work = one_list if args.candidates else one_single if args.format == "single" else one
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(args.workers) as ex:
         for i, r in enumerate(ex.map(work, jobs), 1):
@@ -262,6 +308,21 @@ def main() -> None:
     pd.set_option("display.width", 120)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     fpr = float(df[df["planted"] == 0]["rejected"].mean())
+    if args.format == "single":
+        print(
+            json.dumps(
+                {
+                    "benchmark": "probe_study_single",
+                    "runs": len(jobs),
+                    "coverage_nonzero": round(float(df[df["planted"] != 0]["covered"].mean()), 4),
+                    "min_cell_coverage": round(float(table["coverage"].min()), 4),
+                    "false_positive_rate": round(fpr, 4),
+                    "power_at_0.1": round(float(df[df["planted"] == 0.1]["rejected"].mean()), 4),
+                    "max_abs_bias": round(float(table["bias"].abs().max()), 4),
+                }
+            )
+        )
+        return
     if args.candidates:
         result_list = {
             "benchmark": "probe_study_listwise",

@@ -243,6 +243,14 @@ def audit(
             help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).",
         ),
     ] = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="pair (two answers per prompt, the default) or single (one answer graded 1-10 "
+            "at a time: probe shifts, rubric order, score labels, anchor).",
+        ),
+    ] = "pair",
     candidates: Annotated[
         int | None,
         typer.Option(
@@ -296,9 +304,14 @@ def audit(
         samples=samples,
         max_attempts=max_attempts,
         candidates=candidates,
+        format=format_,
     )
     if candidates is not None and candidates not in (3, 4):
         _fail(f"--candidates: {candidates} is not one of 3, 4")
+    if format_ not in ("pair", "single"):
+        _fail(f"--format: '{format_}' is not one of pair, single")
+    if format_ == "single" and candidates is not None:
+        _fail("--format single: grades one answer at a time; it cannot be used with --candidates")
     for flag, value in (
         ("--rpm", rpm),
         ("--tpm", tpm),
@@ -314,7 +327,16 @@ def audit(
     if fail_on is not None:
         from .gate import conditions_for_audit
 
-        conditions = conditions_for_audit(fail_on, probes, probe_file or [])
+        if format_ == "single":  # the probes of one-answer grading (issue 16)
+            from .gate import parse_fail_on, require_measured
+            from .pointwise import single_probes
+
+            specs, grading, wants_self = single_probes(cfg)
+            measured = [s.name for s in specs] + grading + (["self"] if wants_self else [])
+            conditions = parse_fail_on(fail_on)
+            require_measured(conditions, measured)
+        else:
+            conditions = conditions_for_audit(fail_on, probes, probe_file or [])
     if (
         max_cost is not None
         and price_in is None

@@ -69,6 +69,8 @@ class GateResult:
     estimate: float | None
     ci_low: float | None
     ci_high: float | None
+    unit: str | None = None
+    """A figure's own unit (``--format single``: grade points, steps, pull); None = fractions."""
 
     @property
     def message(self) -> str:
@@ -84,9 +86,12 @@ class GateResult:
         fmt = (
             (lambda x: f"{100 * x:.1f}") if c.name == "accuracy" else (lambda x: f"{100 * x:+.1f}")
         )
+        if self.unit:
+            unit, fmt = f" {self.unit.split()[0]}", (lambda x: f"{x:+.2f}")
         ci = f"[{fmt(self.ci_low)}, {fmt(self.ci_high)}]{unit}"
         if c.absolute:
-            where = f"outside ±{100 * c.value:.1f}{unit}"
+            size = f"{c.value:.2f}" if self.unit else f"{100 * c.value:.1f}"
+            where = f"outside ±{size}{unit}"
         else:
             where = f"{'above' if c.op == '>' else 'below'} {fmt(c.value)}{unit}"
         verdict = "lies wholly" if self.tripped else "does not lie wholly"
@@ -209,7 +214,8 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
             tripped = lo > c.value
         else:
             tripped = hi < c.value
-        results.append(GateResult(c, tripped, True, est, lo, hi))
+        unit = None if c.name == "accuracy" else (probes.get(c.name) or {}).get("unit")
+        results.append(GateResult(c, tripped, True, est, lo, hi, unit))
     return results
 
 

@@ -96,6 +96,8 @@ class AuditConfig:
     samples: int | None = None
     candidates: int | None = None
     """``--candidates 3|4``: listwise position audit (see :mod:`judgebias.listwise`)."""
+    format: str = "pair"
+    """``--format single``: one answer graded 1-10 at a time (see :mod:`judgebias.pointwise`)."""
 
 
 @dataclass
@@ -526,6 +528,12 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         from .listwise import run_listwise
 
         return await run_listwise(cfg)
+    if cfg.format != "pair":  # issue 16: pointwise
+        from .pointwise import run_pointwise
+
+        if cfg.format != "single":
+            raise UsageError(f"--format: '{cfg.format}' is not one of pair, single")
+        return await run_pointwise(cfg)
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
     if cfg.concurrency < 1:
@@ -721,6 +729,10 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
         from .listwise import plan_listwise
 
         return plan_listwise(cfg)
+    if cfg.format == "single":  # issue 16: pointwise
+        from .pointwise import plan_pointwise
+
+        return plan_pointwise(cfg)
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
     template = resolve_template(cfg.template)

@@ -53,6 +53,7 @@ __all__ = [
     "perturb",
     "probe_names",
     "resolve_probes",
+    "single_edit",
     "strip_edits",
 ]
 
@@ -356,6 +357,28 @@ def perturb(pair: Pair, spec: ProbeSpec, control: Label, order: Order, seed: int
     if cue.placebo is not None:  # the cue's own matched placebo
         same_place = [p for p in spec.placebos if p.id == cue.placebo]
     placebo = same_place[_pick(len(same_place), seed, spec.name, "placebo", pair.id, order)]
+    return [
+        _apply(pair, spec, cue, "cue", target, order, seed),
+        _apply(pair, spec, placebo, "placebo", target, order, seed),
+    ]
+
+
+def single_edit(pair: Pair, spec: ProbeSpec, target: Literal["a", "b"], seed: int) -> list[Variant]:
+    """The cue and placebo variants of one answer graded alone (``--format single``).
+
+    Not conditioned on a verdict: every answer gets the cue and, as a separate
+    request, its placebo. The edited answer is the variant's ``response_a`` or
+    ``response_b`` (``target``); notes and system texts are attached as for pairs.
+    """
+    if "single" not in spec.formats or not spec.single_cues:
+        return []
+    order: Order = "ab" if target == "a" else "ba"  # only varies the seeded choices
+    cue = spec.single_cues[_pick(len(spec.single_cues), seed, spec.name, "cue1", pair.id, order)]
+    pool = [p for p in spec.single_placebos if p.placement == cue.placement]
+    if cue.placebo is not None:
+        pool = [p for p in spec.single_placebos if p.id == cue.placebo]
+    pool = pool or list(spec.single_placebos)
+    placebo = pool[_pick(len(pool), seed, spec.name, "placebo1", pair.id, order)]
     return [
         _apply(pair, spec, cue, "cue", target, order, seed),
         _apply(pair, spec, placebo, "placebo", target, order, seed),

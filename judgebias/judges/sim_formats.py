@@ -1,4 +1,5 @@
-"""The simulated judge on issue 16's formats: several responses at once (listwise).
+"""The simulated judge on issue 16's formats: several responses at once (listwise)
+and one response graded alone (pointwise).
 
 Listwise (``--candidates 3|4``): the sim reads the responses in the order shown.
 
@@ -13,13 +14,32 @@ Listwise (``--candidates 3|4``): the sim reads the responses in the order shown.
   the first position is ``position + (1 - position) / k`` and of the last
   ``(1 - position) / k``: **the listwise position effect (first share − last share)
   equals ``position``**. ``suppression`` and ``cot`` scale it as in the pairwise case.
+
+Pointwise (``--format single``): the sim reads the instruction, the response, the
+grades in the order the rubric lists them, and the note after the response; it
+strips every probe text (as for pairs) and grades:
+
+- **content grade** q: a stable hash of the stripped response and instruction (the
+  same for every seed, so a gold sim and the judge agree on quality),
+  uniform on 3..8 of the 1-10 scale (on the 5-point scale ceil(q / 2), i.e. 2..4),
+  so no planted shift below is ever cut off by the scale's ends;
+- **each cue X** (``length``, ``bandwagon``, ``authority``, ``reflection``,
+  ``sentiment``, ``self``, ...): with probability X (a draw keyed on the stripped
+  response) the grade is one point higher (for ``distraction``, one lower). The
+  placebo moves nothing, so **the mean shift cue − placebo equals X points**;
+- ``rubric_order`` (0..1): with the rubric listed best-first, the grade is one point
+  higher with probability ``rubric_order``: **the shift equals it, in points**;
+- ``score_labels`` (0..1): with letters A-E, the grade is one step better with
+  probability ``score_labels``: **the shift letters − numbers equals it, in steps**;
+- ``anchor`` (0..1): with a stated reference grade R, the grade becomes R with
+  probability ``anchor``: **the pull (shift toward R over distance to R) equals it**.
 """
 
 from __future__ import annotations
 
 from .simulated import SimParams, _draw
 
-__all__ = ["decide_list"]
+__all__ = ["decide_list", "decide_single"]
 
 
 def decide_list(
@@ -35,3 +55,40 @@ def decide_list(
     if _draw(key, "list-position", instruction, *shown) < abs(pos):
         return (0 if pos > 0 else len(shown) - 1), "position"
     return shown.index(best), "content"
+
+
+def decide_single(
+    params: SimParams,
+    instruction: str,
+    response: str,
+    cues: list[tuple[str, str]],
+    listed: list[str],
+    anchor: str | None,
+    key: object,
+    scale: float = 1.0,
+) -> str:
+    """The grade (as the rubric writes it) for one pointwise request."""
+    letters = bool(listed) and listed[0].isalpha()
+    worst_first = ["E", "D", "C", "B", "A"] if letters else sorted(listed, key=int)
+    n = len(worst_first) or 10
+    q = 3 + int(_draw("single-content", instruction, response) * 6)  # the text alone
+    g = q if n == 10 else -(-q // 2)
+    for bias, _where in cues:
+        strength = float(getattr(params, bias, 0.0)) * scale
+        if _draw(key, f"single-{bias}", instruction, response) < strength:
+            g += -1 if bias == "distraction" else 1
+            break
+    best_first = bool(listed) and listed[0] == worst_first[-1] and n > 1
+    if (
+        best_first
+        and _draw(key, "single-rubric", instruction, response) < params.rubric_order * scale
+    ):
+        g += 1
+    if letters and _draw(key, "single-labels", instruction, response) < params.score_labels * scale:
+        g += 1
+    if anchor in worst_first and _draw(key, "single-anchor", instruction, response) < (
+        params.anchor * scale
+    ):
+        g = worst_first.index(anchor) + 1
+    g = max(1, min(n, g))
+    return worst_first[g - 1] if worst_first else str(g)

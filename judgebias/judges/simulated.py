@@ -56,6 +56,9 @@ What each parameter means, so that planted value = the audit's effect estimate:
   included, is multiplied by ``1 - cot``, and the reply reasons before its verdict.
   Accuracy is unchanged. So ``judgebias compare`` of a ``--template direct`` run and
   a ``--template cot`` run finds each bias's difference = ``-cot`` x the bias.
+- ``rubric_order``, ``score_labels``, ``anchor`` (0..1): the grading biases of
+  ``--format single``, defined in :mod:`.sim_formats` so that each equals its
+  measured shift (in points, steps and pull).
 - ``suppression`` (0..1): when the system message carries the bias-aware
   instruction (``--mitigation system-prompt``), every bias parameter above, position
   included, is multiplied by ``1 - suppression``.
@@ -111,7 +114,12 @@ BIAS_KEYS = (
 )
 
 
-_LATER_KEYS = frozenset({"compassion", "identity", "refinement", "citation", "cot"})
+_LATER_KEYS = frozenset(
+    {
+        *("compassion", "identity", "refinement", "citation", "cot"),
+        *("rubric_order", "score_labels", "anchor"),
+    }
+)
 
 COT_MARKER = "reason step by step before"
 """A template whose instructions contain this phrase requests chain-of-thought
@@ -135,6 +143,10 @@ class SimParams:
     refinement: float = 0.0
     citation: float = 0.0
     cot: float = 0.0
+    # issue 16: the grading biases of absolute scoring (--format single; see sim_formats)
+    rubric_order: float = 0.0
+    score_labels: float = 0.0
+    anchor: float = 0.0
     seed: int = 0
 
     def spec(self) -> str:
@@ -257,9 +269,11 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")
     prompt_tokens = _tokens(system + user)
-    listwise = _listwise_reply(request, params, system, user, prompt_tokens)
-    if listwise is not None:  # issue 16: several responses in one prompt
-        return listwise
+    # issue 16: several responses in one prompt, or one response graded alone
+    formatted = _listwise_reply(request, params, system, user, prompt_tokens)
+    formatted = formatted or _single_reply(request, params, system, user, prompt_tokens)
+    if formatted is not None:
+        return formatted
     parsed = extract_pair(user)
     if parsed is None:
         # Not a pairwise judging prompt: answer as a plain assistant would.
@@ -319,6 +333,41 @@ def _listwise_reply(
     ix, reason = decide_list(params, instruction, shown, key, scale)
     letter = "ABCDEFGHIJ"[ix]
     return _reply(f"Response {letter} is the best ({reason}).\n[[{letter}]]", prompt_tokens)
+
+
+def _single_reply(
+    request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
+) -> Completion | None:
+    """The answer to a pointwise prompt (see :mod:`.sim_formats`); None for other prompts."""
+    import re
+
+    from ..pointwise import extract_single
+    from ..probes import strip_edits
+    from .sim_formats import decide_single
+
+    found = extract_single(user)
+    if found is None:
+        return None
+    instruction, response, listed, note = found
+    anchor = re.search(r"was graded (\w+) on this scale", note)
+    edits = strip_edits(system=system, first=response, second="", note=note)
+    cues = list(edits.cues)
+    if SIM_SIGNATURE in edits.first:
+        cues.append(("self", "first"))
+    scale = 1.0 - params.suppression if edits.bias_aware else 1.0
+    if COT_MARKER in user.split("[Instruction]", 1)[0]:
+        scale *= 1.0 - params.cot
+    grade = decide_single(
+        params,
+        instruction,
+        edits.first,
+        cues,
+        listed,
+        anchor.group(1) if anchor else None,
+        params.seed,
+        scale,
+    )
+    return _reply(f"The response is graded on its content.\nRating: [[{grade}]]", prompt_tokens)
 
 
 class SimJudge:

@@ -17,7 +17,13 @@ from .examples import clip
 from .plots import _new, _num, to_svg
 from .runs import Run
 
-__all__ = ["is_format_run", "render_format_report", "shares_figure"]
+__all__ = [
+    "distribution_figure",
+    "is_format_run",
+    "render_format_report",
+    "shares_figure",
+    "single_examples",
+]
 
 
 def is_format_run(run: Run) -> bool:
@@ -99,6 +105,65 @@ def list_examples(run: Run, limit: int = 3) -> list[dict[str, Any]]:
     return out
 
 
+def distribution_figure(name: str, fig: dict[str, Any]) -> str | None:
+    """Grade counts of each condition of one pointwise figure, side by side."""
+    dist = fig.get("distribution")
+    if not isinstance(dist, dict) or not dist:
+        return None
+    labels = [k for k, v in dist.items() if isinstance(v, dict) and v]
+    if not labels:
+        return None
+    grades = sorted({int(g) for k in labels for g in dist[k]})
+    f, ax = _new(5.5, 2.2)
+    width = 0.8 / len(labels)
+    colors = ("#1f5fa8", "#d9731a", "#98a2b3")
+    for i, k in enumerate(labels):
+        total = sum(dist[k].values()) or 1
+        ys = [100 * dist[k].get(str(g), 0) / total for g in grades]
+        xs = [g + (i - (len(labels) - 1) / 2) * width for g in grades]
+        ax.bar(xs, ys, width=width, color=colors[i % len(colors)], label=k)
+    ax.set_xticks(grades, [str(g) for g in grades])
+    ax.set_xlabel("grade (1 = worst)")
+    ax.set_ylabel("% of answers")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return to_svg(f, f"dist-{name}")
+
+
+def single_examples(run: Run, limit: int = 2) -> list[dict[str, Any]]:
+    """For each perturbation probe, answers whose grade the cue moved and the placebo did not."""
+    r = run.records
+    if r.empty or "score" not in r.columns:
+        return []
+    out = []
+    key = ["pair_id", "target"]
+    ctrl = r[r["probe"] == "control"].set_index(key)["score"]
+    for name, f in run.probes.items():
+        if not isinstance(f, dict) or "variants" not in f:
+            continue
+        mine = r[r["probe"] == name]
+        cue = mine[mine["kind"] == "cue"].set_index(key)
+        plc = mine[mine["kind"] == "placebo"].set_index(key)["score"]
+        both = cue.join(plc.rename("placebo_score")).join(ctrl.rename("control_score"))
+        moved = both[(both["score"] != both["control_score"]) & both["score"].notna()]
+        moved = moved[moved["placebo_score"] == moved["control_score"]]
+        for idx, row in list(moved.iterrows())[:limit]:
+            pid, target = idx if isinstance(idx, tuple) else (idx, "")
+            out.append(
+                {
+                    "probe": name,
+                    "id": pid,
+                    "target": target,
+                    "variant": row["variant"],
+                    "control": row["control_score"],
+                    "cue": row["score"],
+                    "placebo": row["placebo_score"],
+                    "raw": clip(row.get("raw"), 800),
+                }
+            )
+    return out
+
+
 def render_format_report(run: Run, env: Any, scorecard: list[dict[str, Any]], run_rows: Any) -> str:
     """The page of a listwise or pointwise run."""
     from .render import SEVERITY_WORDS
@@ -118,5 +183,11 @@ def render_format_report(run: Run, env: Any, scorecard: list[dict[str, Any]], ru
         "pos": pos,
         "shares_svg": shares_figure(pos) if fmt == "list" and pos else None,
         "list_examples": list_examples(run) if fmt == "list" else [],
+        "single_figures": [
+            {"name": name, "fig": f, "svg": distribution_figure(name, f)}
+            for name, f in run.probes.items()
+            if fmt == "single" and isinstance(f, dict)
+        ],
+        "single_examples": single_examples(run) if fmt == "single" else [],
     }
     return str(env.get_template("report_formats.html.j2").render(**ctx))

@@ -198,6 +198,7 @@ def scorecard_rows(run: Run, scale: float | None = None) -> list[dict[str, Any]]
                 "p_adjusted": q,
                 "n": f.get("n"),
                 "robustness": _num(f.get("robustness_rate")),
+                "unit": f.get("unit"),
                 "severity": sev,
                 "sev_class": sev.split()[0],
                 "significant": None if q is None else q < 0.05,
