@@ -118,6 +118,8 @@ def one(job: tuple[float, int, int, tuple[str, ...]]) -> list[dict[str, Any]]:
                 probes=list(probes),
                 seed=seed,
                 probe_files=[str(unseen)],
+                # the rewritten cues (sentiment, fallacy) use the sim's own rewriter
+                rewriter="sim" if {"sentiment", "fallacy"} & set(probes) else None,
                 out=str(Path(tmp) / "run"),
                 quiet=True,
                 write_report=False,

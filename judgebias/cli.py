@@ -243,6 +243,14 @@ def audit(
             help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).",
         ),
     ] = None,
+    rewriter: Annotated[
+        str | None,
+        typer.Option(
+            "--rewriter",
+            help="Judge spec of the model that rewrites responses for the sentiment and fallacy "
+            "probes (sim: the simulated judge's deterministic rewriter).",
+        ),
+    ] = None,
     format_: Annotated[
         str,
         typer.Option(
@@ -305,6 +313,7 @@ def audit(
         max_attempts=max_attempts,
         candidates=candidates,
         format=format_,
+        rewriter=rewriter,
     )
     if candidates is not None and candidates not in (3, 4):
         _fail(f"--candidates: {candidates} is not one of 3, 4")

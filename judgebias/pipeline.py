@@ -98,6 +98,8 @@ class AuditConfig:
     """``--candidates 3|4``: listwise position audit (see :mod:`judgebias.listwise`)."""
     format: str = "pair"
     """``--format single``: one answer graded 1-10 at a time (see :mod:`judgebias.pointwise`)."""
+    rewriter: str | None = None
+    """``--rewriter SPEC``: the model that rewrites responses for the rewrite probes."""
 
 
 @dataclass
@@ -461,6 +463,10 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
             out[spec.name] = fig
         elif spec.kind == "self":
             out[spec.name] = self_stats(records)
+        elif spec.kind == "rewrite":  # issue 16: sentiment, fallacy
+            from .rewrite import rewrite_figures
+
+            out[spec.name] = rewrite_figures(records, spec)
     names = list(out)
     adjusted = bh_adjust([out[n]["p_value"] for n in names])
     for n, q in zip(names, adjusted, strict=True):
@@ -542,6 +548,9 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError("--limit: must be at least 1")
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
+    from .rewrite import rewrite_probes
+
+    probes = rewrite_probes(probes, [p.strip().lower() for p in cfg.probes], cfg.rewriter)
     template = resolve_template(cfg.template)
     data_path = cfg.data or str(bundled_pairs_path())
     pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
@@ -561,6 +570,10 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     judge = make_judge(cfg.judge, options)
     mit = Mitigations.create(plan, judge, options, cfg.mode)
     gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None
+    rewrites = [s for s in probes if s.kind == "rewrite"]
+    rewriter = make_judge(cfg.rewriter, options) if rewrites and cfg.rewriter else None
+    rewrite_info = None
+    rewrite_counts = RunCounts()
     out = Path(cfg.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -619,6 +632,26 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
                 )
                 del more
+            # issue 16: rewritten cues, the rewriter's calls through the same runner and store
+            if rewrites and rewriter is not None:
+                from .rewrite import rewrite_variants
+
+                rw = rewriter
+
+                async def by_rewriter(reqs: list[ChatRequest], name: str) -> None:
+                    nonlocal counts, rewrite_counts
+                    done = await run_requests(reqs, rw, store, runner_cfg, label=name)
+                    counts, rewrite_counts = counts.merged(done), rewrite_counts.merged(done)
+
+                rv, rewrite_info = await rewrite_variants(
+                    pairs, rewrites, records, cfg.seed, rw.model, by_rewriter, store
+                )
+                more, c5 = await ask(rv, mit.judge.model, "rewritten", by_judge, mit)
+                counts = counts.merged(c5)
+                records = pd.concat(
+                    [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
+                )
+                del rv, more
             # the self probe: own answers, judged by the judge and by the gold judge
             if wants_self and gold_judge is not None:
                 if cfg.self_answers:
@@ -658,6 +691,8 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         await mit.aclose()
         if gold_judge is not None:
             await gold_judge.aclose()
+        if rewriter is not None:
+            await rewriter.aclose()
 
     probe_figs = summarize(records, probes)
     acc = probe_figs.pop("_accuracy")
@@ -686,6 +721,18 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "planted": _planted(cfg.judge),
         },
     }
+    if rewrite_info is not None and rewriter is not None:  # issue 16
+        summary["rewriter"] = {
+            "spec": rewriter.spec,
+            **rewrite_info.as_dict(),
+            "calls": {
+                "total": rewrite_counts.total,
+                "sent": rewrite_counts.sent,
+                "cached": rewrite_counts.cached,
+                "failed": rewrite_counts.failed,
+            },
+        }
+        summary["run"]["rewriter"] = rewriter.spec
     summary["run"]["mitigations"] = list(plan.names)
     summary["run"]["mitigation"] = mit.describe()
     summary["calls"]["per_verdict"] = plan.calls_per_verdict
@@ -749,6 +796,8 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     per_call_pt = pt / max(1, len(calls))
     per_call_ct = ct / max(1, len(calls))
     n_pert = sum(1 for s in probes if s.kind == "perturbation") * len(pairs) * 4
+    if cfg.rewriter:  # issue 16: 4 rewrites and 4 judge calls per pair and rewrite probe
+        n_pert += sum(1 for s in probes if s.kind == "rewrite") * len(pairs) * 8
     n_self = len(pairs) * 9 if any(s.kind == "self" for s in probes) else 0
     cached = 0
     store_path = Path(cfg.out) / STORE_NAME

@@ -62,7 +62,7 @@ BIAS_AWARE_MARKER = "Judge impartially:"
 
 Placement = Literal["prefix", "suffix", "note", "system", "both"]
 _PLACEMENTS = ("prefix", "suffix", "note", "system", "both")
-_KINDS = ("position", "perturbation", "self")
+_KINDS = ("position", "perturbation", "self", "rewrite")
 _ORDER = (
     "position",
     "length",
@@ -74,6 +74,8 @@ _ORDER = (
     "identity",
     "refinement",
     "citation",
+    "sentiment",
+    "fallacy",
     "self",
 )
 
@@ -85,6 +87,8 @@ class ProbeText:
     placement: Placement
     placebo: str | None = None
     """For a cue: the id of its matched placebo (e.g. one of the same length), if any."""
+    direction: str | None = None
+    """For a cue of a ``rewrite`` probe: ``toward`` or ``away``, overriding the probe's."""
 
 
 @dataclass(frozen=True)
@@ -135,12 +139,16 @@ def _texts(
             raise _probe_error(
                 source, f"'{key}' entry {i}: 'placebo' names a placebo id (cues only)"
             )
+        direction = item.get("direction")
+        if direction not in (None, "toward", "away"):
+            raise _probe_error(source, f"'{key}' entry {i}: 'direction' must be toward or away")
         out.append(
             ProbeText(
                 id=str(item.get("id", f"{key}-{i}")),
                 text=item["text"].strip(),
                 placement=cast(Placement, placement),
                 placebo=matched,
+                direction=direction,
             )
         )
     return tuple(out)
@@ -174,7 +182,7 @@ def parse_probe(raw: Any, source: str) -> ProbeSpec:
         vars={str(k): tuple(str(x) for x in v) for k, v in vars_raw.items()},
         source=source,
     )
-    if kind == "perturbation":
+    if kind in ("perturbation", "rewrite"):
         default = str(raw.get("placement", "suffix"))
         cues = _texts(raw.get("cues"), default, source, "cues", allow_both=False)
         placebos = _texts(
@@ -423,6 +431,8 @@ def _matchers() -> tuple[tuple[str, bool, str, re.Pattern[str]], ...]:
     """(bias, is_cue, placement, compiled regex) for every built-in probe text."""
     out = []
     for spec in builtin_probes().values():
+        if spec.kind == "rewrite":  # its texts are prompts to the rewriter, never inserted
+            continue
         groups: list[tuple[bool, tuple[ProbeText, ...]]] = [
             (True, spec.cues),
             (False, spec.placebos),

@@ -33,13 +33,30 @@ strips every probe text (as for pairs) and grades:
   probability ``score_labels``: **the shift letters − numbers equals it, in steps**;
 - ``anchor`` (0..1): with a stated reference grade R, the grade becomes R with
   probability ``anchor``: **the pull (shift toward R over distance to R) equals it**.
+
+Rewriter (``--rewriter sim``; issue 16): a request holding a ``[Response to rewrite]``
+block is answered with that response wrapped in a tone's fixed phrases
+(:data:`REWRITES`; the tone is read from the prompt: cheerful, angry, sad, fearful,
+a neutral paraphrase, or a fallacy), so the content is unchanged and the judge sim can
+recognise and strip the rewrite:
+
+- ``sentiment`` (0..1): a cheerful rewrite is a cue toward its answer, an angry, sad
+  or fearful one a cue toward the *other* answer, each firing with probability
+  ``sentiment`` like the templated cues; the neutral paraphrase moves nothing. So the
+  sentiment probe's placebo-net effect equals ``sentiment``.
+- ``fallacy`` (0..1): the rate at which the sim overlooks corrupted reasoning. When one
+  answer carries the fallacy rewrite, the sim picks the *other* (sound) one with
+  probability ``1 - fallacy``; otherwise it decides as if the two were the same (which
+  they are once stripped). Comparing a paraphrase with a fallacy rewrite of the same
+  answer, its accuracy is ``1 - fallacy / 2``, and the probe's effect, the accuracy
+  drop scaled from perfect (0) to chance (1), equals ``fallacy``.
 """
 
 from __future__ import annotations
 
 from .simulated import SimParams, _draw
 
-__all__ = ["decide_list", "decide_single"]
+__all__ = ["REWRITES", "decide_list", "decide_single", "rewrite_cues", "sim_rewrite"]
 
 
 def decide_list(
@@ -92,3 +109,58 @@ def decide_single(
         g = worst_first.index(anchor) + 1
     g = max(1, min(n, g))
     return worst_first[g - 1] if worst_first else str(g)
+
+
+REWRITES: dict[str, tuple[str, str]] = {
+    "cheerful": ("What a delight to help with this! ", " Hope this brightens your day!"),
+    "angry": ("Honestly, it is irritating to have to spell this out. ", " Try to keep up."),
+    "sad": ("Sadly, this is all I can offer. ", " I wish I had happier news."),
+    "fearful": (
+        "I am nervous I might get this wrong, but here goes. ",
+        " Please double-check before relying on it.",
+    ),
+    "neutral": ("In other words: ", ""),
+    "fallacy": (
+        "Everyone I asked agrees with this, so it must be right, which settles the reasoning.\n",
+        "",
+    ),
+}
+"""The sim rewriter's fixed phrases (prefix, suffix) per tone."""
+_NEGATIVE = ("angry", "sad", "fearful")
+
+
+def sim_rewrite(prompt: str, answer: str) -> str:
+    """The sim rewriter: ``answer`` in the tone the prompt asks for, content unchanged."""
+    low = prompt.lower()
+    tone = next(
+        (t for t in ("fallacy", "cheerful", "angry", "sad", "fearful") if t in low), "neutral"
+    )
+    pre, post = REWRITES[tone]
+    return f"{pre}{answer}{post}"
+
+
+def _unwrap(text: str) -> tuple[str, str | None]:
+    for tone, (pre, post) in REWRITES.items():
+        if text.startswith(pre) and text.endswith(post) and len(text) > len(pre) + len(post):
+            return text[len(pre) : len(text) - len(post)], tone
+    return text, None
+
+
+def rewrite_cues(
+    params: SimParams, key: object, instruction: str, first: str, second: str, scale: float
+) -> tuple[str, str, list[tuple[str, str]], str | None]:
+    """Strip the sim rewriter's phrases from both answers: (first, second, cues, a winner
+    when a fallacy was noticed, else None). Sentiment cues name the answer they push to."""
+    s1, t1 = _unwrap(first)
+    s2, t2 = _unwrap(second)
+    cues: list[tuple[str, str]] = []
+    noticed: str | None = None
+    for tone, where, other in ((t1, "first", "second"), (t2, "second", "first")):
+        if tone == "cheerful":
+            cues.append(("sentiment", where))
+        elif tone in _NEGATIVE:
+            cues.append(("sentiment", other))
+        elif tone == "fallacy" and noticed is None:
+            overlooked = _draw(key, "fallacy", instruction, s1, s2) < params.fallacy * scale
+            noticed = None if overlooked else other
+    return s1, s2, cues, noticed

@@ -59,6 +59,8 @@ What each parameter means, so that planted value = the audit's effect estimate:
 - ``rubric_order``, ``score_labels``, ``anchor`` (0..1): the grading biases of
   ``--format single``, defined in :mod:`.sim_formats` so that each equals its
   measured shift (in points, steps and pull).
+- ``sentiment``, ``fallacy`` (0..1): rewritten cues (``--rewriter sim``), defined in
+  :mod:`.sim_formats` so that each equals its probe's effect.
 - ``suppression`` (0..1): when the system message carries the bias-aware
   instruction (``--mitigation system-prompt``), every bias parameter above, position
   included, is multiplied by ``1 - suppression``.
@@ -81,6 +83,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import re
 from dataclasses import dataclass, fields, replace
 
 from ..errors import SpecError
@@ -110,16 +113,21 @@ BIAS_KEYS = (
     "reflection",
     "distraction",
     "self",
-    *("compassion", "identity", "refinement", "citation"),
+    *("compassion", "identity", "refinement", "citation", "sentiment", "fallacy"),
 )
 
 
 _LATER_KEYS = frozenset(
     {
         *("compassion", "identity", "refinement", "citation", "cot"),
-        *("rubric_order", "score_labels", "anchor"),
+        *("rubric_order", "score_labels", "anchor", "sentiment", "fallacy"),
     }
 )
+
+REWRITE_BLOCK = re.compile(
+    r"\[Response to rewrite\]\n(.*)\n\[End of response to rewrite\]", re.DOTALL
+)
+"""How a rewrite request (``--rewriter``) shows the response to rewrite."""
 
 COT_MARKER = "reason step by step before"
 """A template whose instructions contain this phrase requests chain-of-thought
@@ -147,6 +155,9 @@ class SimParams:
     rubric_order: float = 0.0
     score_labels: float = 0.0
     anchor: float = 0.0
+    # issue 16: rewritten cues (--rewriter sim; see sim_formats)
+    sentiment: float = 0.0
+    fallacy: float = 0.0
     seed: int = 0
 
     def spec(self) -> str:
@@ -225,6 +236,13 @@ def _decide(
         scale *= 1.0 - params.cot
     # a sample i >= 1 drawn at temperature > 0 redraws every chance event (not the truth)
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
+    # issue 16: the sim rewriter's tones (sentiment cues) and corrupted reasoning (fallacy)
+    from .sim_formats import rewrite_cues
+
+    s1, s2, rewritten, noticed = rewrite_cues(params, key, instruction, s1, s2, scale)
+    if noticed is not None:
+        return noticed, "fallacy noticed"
+    cues += rewritten
 
     # 2. content verdict on the unordered, stripped pair
     lo, hi = sorted((s1, s2))
@@ -269,7 +287,12 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")
     prompt_tokens = _tokens(system + user)
-    # issue 16: several responses in one prompt, or one response graded alone
+    # issue 16: a rewrite request, several responses in one prompt, or one graded alone
+    rewrite = REWRITE_BLOCK.search(user)
+    if rewrite is not None:
+        from .sim_formats import sim_rewrite
+
+        return _reply(sim_rewrite(user[: rewrite.start()], rewrite.group(1)), prompt_tokens)
     formatted = _listwise_reply(request, params, system, user, prompt_tokens)
     formatted = formatted or _single_reply(request, params, system, user, prompt_tokens)
     if formatted is not None:

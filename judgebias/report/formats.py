@@ -19,6 +19,7 @@ from .runs import Run
 
 __all__ = [
     "distribution_figure",
+    "fallacy_examples",
     "is_format_run",
     "render_format_report",
     "shares_figure",
@@ -162,6 +163,34 @@ def single_examples(run: Run, limit: int = 2) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def fallacy_examples(run: Run, probe: str = "fallacy", limit: int = 3) -> dict[str, Any]:
+    """Fallacy verdicts that preferred the corrupted reasoning (Response B in the pair's own
+    labels: the sound paraphrase is response_a), with the prompt read from the store."""
+    from .runs import stored_messages
+
+    r = run.records
+    mine = r[(r["probe"] == probe) & (r["kind"] == "cue")] if "probe" in r.columns else r
+    wrong = mine[mine["verdict"] == "b"]
+    picked = wrong.head(limit).to_dict("records")
+    keys = [str(x.get("request_key")) for x in picked if x.get("request_key")]
+    msgs = stored_messages(run.store_path, keys)
+    items = []
+    for x in picked:
+        user = next(
+            (c for role, c in msgs.get(str(x.get("request_key")), []) if role == "user"), None
+        )
+        items.append(
+            {
+                "id": x["pair_id"],
+                "order": x.get("order"),
+                "answer": x.get("target"),
+                "user": clip(user),
+                "raw": clip(x.get("raw"), 800),
+            }
+        )
+    return {"items": items, "n": int(len(mine)), "n_flipped": int(len(wrong))}
 
 
 def render_format_report(run: Run, env: Any, scorecard: list[dict[str, Any]], run_rows: Any) -> str:

@@ -33,6 +33,8 @@ PROBE_ORDER = (
     "identity",
     "refinement",
     "citation",
+    "sentiment",
+    "fallacy",
     "self",
 )
 """The order in which the report lists the built-in probes; custom probes follow."""
