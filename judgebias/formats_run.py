@@ -31,7 +31,7 @@ __all__ = ["FormatSession", "write_run"]
 class FormatSession:
     """The judge (and an optional gold judge), the run store and the runner of one audit."""
 
-    def __init__(self, cfg: AuditConfig, gold: str | None = None):
+    def __init__(self, cfg: AuditConfig, gold: str | None = None, rewriter: str | None = None):
         from .judges.base import JudgeOptions, make_judge
         from .pipeline import runner_config
 
@@ -39,6 +39,8 @@ class FormatSession:
         options = JudgeOptions(base_urls=cfg.base_urls, timeout=cfg.timeout)
         self.judge: Judge = make_judge(cfg.judge, options)
         self.gold: Judge | None = make_judge(gold, options) if gold else None
+        self.rewriter: Judge | None = make_judge(rewriter, options) if rewriter else None
+        self.rewrite_counts = RunCounts()
         self.out = Path(cfg.out)
         try:
             self.out.mkdir(parents=True, exist_ok=True)
@@ -74,6 +76,8 @@ class FormatSession:
             await self.judge.aclose()
             if self.gold is not None:
                 await self.gold.aclose()
+            if self.rewriter is not None:
+                await self.rewriter.aclose()
 
     async def ask(self, requests: list[ChatRequest], label: str, gold: bool = False) -> None:
         """Make sure every request has an answer in the store (the runner sends what is missing)."""
@@ -82,6 +86,15 @@ class FormatSession:
         judge = self.gold if gold and self.gold is not None else self.judge
         done = await run_requests(requests, judge, self.store, self.runner, label=label)
         self.counts = self.counts.merged(done)
+
+    async def rewrite(self, requests: list[ChatRequest], label: str) -> None:
+        """The rewriter's requests (``--rewriter``), through the same runner and store."""
+        from .runner import run_requests
+
+        assert self.rewriter is not None
+        done = await run_requests(requests, self.rewriter, self.store, self.runner, label=label)
+        self.counts = self.counts.merged(done)
+        self.rewrite_counts = self.rewrite_counts.merged(done)
 
 
 def write_run(

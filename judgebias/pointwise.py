@@ -191,6 +191,10 @@ def single_probes(cfg: AuditConfig) -> tuple[list[ProbeSpec], list[str], bool]:
     extra = [load_probe_file(f) for f in cfg.probe_files]
     wanted = [p.strip().lower() for p in cfg.probes if p.strip()]
     usable = [s for s in resolve_probes("all", extra=extra) if "single" in s.formats]
+    if not cfg.rewriter:  # rewrite probes need --rewriter (named ones are an error)
+        from .rewrite import rewrite_probes
+
+        usable = rewrite_probes(usable, [w for w in wanted if w != "all"], None)
     names = [s.name for s in usable] + [*GRADING, "self"]
     if wanted in (["position"], ["all"], []):  # the default: everything gradable
         return usable, list(GRADING), bool(cfg.gold_judge)
@@ -218,6 +222,8 @@ def gradings(
             base = Grading(p.id, "control", "control", target, p.instruction, text)
             out.append(base)
             for spec in specs:
+                if spec.kind == "rewrite":  # its variants come from the rewriter
+                    continue
                 for v in single_edit(p, spec, target, seed):
                     edited = v.response_a if target == "a" else v.response_b
                     out.append(
@@ -333,6 +339,49 @@ def plan_pointwise(cfg: AuditConfig) -> dict[str, Any]:
     }
 
 
+async def _rewritten(
+    session: Any, pairs: list[Pair], specs: list[ProbeSpec], seed: int
+) -> tuple[list[Grading], Any]:
+    """Gradings of rewritten answers (a tone and the neutral paraphrase of every answer),
+    with the rewrites that changed the content left out and counted."""
+    from collections import Counter
+
+    from .rewrite import RewriteInfo, check_rewrite, rewrite_request
+
+    info = RewriteInfo()
+    jobs = []
+    for spec in specs:
+        for p in pairs:
+            for target in ("a", "b"):
+                cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue1", p.id, target)]
+                answer = p.response_a if target == "a" else p.response_b
+                reqs = [
+                    rewrite_request(t, p.instruction, answer, session.rewriter.model)
+                    for t in (cue, spec.placebos[0])
+                ]
+                jobs.append((spec, p, target, cue, answer, reqs))
+    all_reqs = [r for *_, reqs in jobs for r in reqs]
+    info.requested = len({r.key() for r in all_reqs})
+    if all_reqs:
+        await session.rewrite(all_reqs, "rewrites")
+    got = session.store.get_many(r.key() for r in all_reqs)
+    out: list[Grading] = []
+    for spec, p, target, cue, answer, reqs in jobs:
+        texts = [
+            s.completion.text if (s := got.get(r.key())) and s.completion is not None else None
+            for r in reqs
+        ]
+        bad = next((b for t in texts if (b := check_rewrite(p.instruction, answer, t))), None)
+        if bad is not None:
+            info.discarded.setdefault(spec.name, Counter())[bad] += 1
+            continue
+        for kind, text in zip(("cue", "placebo"), texts, strict=True):
+            out.append(
+                Grading(p.id, spec.name, kind, target, p.instruction, text or "", variant=cue.id)  # type: ignore[arg-type]
+            )
+    return out, info
+
+
 async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     """The pointwise audit: every condition of every answer, then the figures."""
     from .formats_run import FormatSession, write_run
@@ -345,11 +394,19 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     template = single_template(cfg.template)
     pairs = _pairs(cfg)
     gold = {p.id: p.gold for p in pairs}
-    async with FormatSession(cfg, gold=cfg.gold_judge if wants_self else None) as session:
+    rewrites = [s for s in specs if s.kind == "rewrite"]
+    rewrite_info = None
+    async with FormatSession(
+        cfg,
+        gold=cfg.gold_judge if wants_self else None,
+        rewriter=cfg.rewriter if rewrites else None,
+    ) as session:
         model = session.judge.model
-        calls = [
-            (g, _request(template, g, model)) for g in gradings(pairs, specs, grading, cfg.seed)
-        ]
+        todo = gradings(pairs, specs, grading, cfg.seed)
+        if rewrites:
+            more_gradings, rewrite_info = await _rewritten(session, pairs, rewrites, cfg.seed)
+            todo += more_gradings
+        calls = [(g, _request(template, g, model)) for g in todo]
         await session.ask([r for _, r in calls], "grading")
         records = grade_records(calls, session.store, gold)
         if wants_self and session.gold is not None:
@@ -391,6 +448,9 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         grading,
         wants_self,
         directions={s.name: s.direction for s in specs},
+        variant_directions={
+            s.name: {c.id: c.direction or s.direction for c in s.cues} for s in rewrites
+        },
     )
     acc = figures.pop("_accuracy")
     core = {
@@ -408,5 +468,13 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         "gold_judge": cfg.gold_judge if wants_self else None,
         "self_answers": cfg.self_answers,
     }
+    if rewrite_info is not None and session.rewriter is not None:
+        rc = session.rewrite_counts
+        core["rewriter"] = {
+            "spec": session.rewriter.spec,
+            **rewrite_info.as_dict(),
+            "calls": {"total": rc.total, "sent": rc.sent, "cached": rc.cached, "failed": rc.failed},
+        }
+        run_info["rewriter"] = session.rewriter.spec
     pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
     return write_run(session, core, run_info, records, pairs_frame)

@@ -127,3 +127,25 @@ def test_rewriter_over_http_with_faults_discards_and_counts(
     assert f["n"] > 0 and abs(f["effect"] - 0.3) < 0.15
     assert rw["calls"]["failed"] > 0 and rw["calls"]["total"] == rw["requested"]
     assert server.stats()["requests"] >= rw["requested"]
+
+
+@pytest.mark.parametrize("planted", [0.3, 0.0])
+def test_sentiment_in_single_format_is_a_grade_shift(
+    planted: float, pairs_file, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    s = audit(
+        f"sim:sentiment={planted},seed=5",
+        ["sentiment"],
+        pairs_file(150, seed=35),
+        tmp_path / "r",
+        rewriter="sim",
+        format="single",
+        write_report=False,
+    )
+    f = s["probes"]["sentiment"]
+    assert f["unit"] == "points" and f["n"] == 300
+    assert abs(f["effect"] - planted) < 0.07  # cheerful +1, negative tones -1, net of paraphrase
+    assert {v["variant"] for v in f["variants"]} == {"cheerful", "angry", "sad", "fearful"}
+    assert s["rewriter"]["requested"] > 0 and s["rewriter"]["n_discarded"] == {}
+    if not planted:
+        assert f["effect"] == 0 and f["p_adjusted"] >= 0.05

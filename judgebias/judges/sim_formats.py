@@ -90,10 +90,10 @@ def decide_single(
     n = len(worst_first) or 10
     q = 3 + int(_draw("single-content", instruction, response) * 6)  # the text alone
     g = q if n == 10 else -(-q // 2)
-    for bias, _where in cues:
+    for bias, where in cues:  # a cue naming the "second" answer pushes away from this one
         strength = float(getattr(params, bias, 0.0)) * scale
         if _draw(key, f"single-{bias}", instruction, response) < strength:
-            g += -1 if bias == "distraction" else 1
+            g += -1 if bias == "distraction" or where == "second" else 1
             break
     best_first = bool(listed) and listed[0] == worst_first[-1] and n > 1
     if (

@@ -380,10 +380,16 @@ def _single_reply(
     scale = 1.0 - params.suppression if edits.bias_aware else 1.0
     if COT_MARKER in user.split("[Instruction]", 1)[0]:
         scale *= 1.0 - params.cot
+    from .sim_formats import rewrite_cues
+
+    stripped, _, rewritten, _ = rewrite_cues(
+        params, params.seed, instruction, edits.first, "", scale
+    )
+    cues += rewritten
     grade = decide_single(
         params,
         instruction,
-        edits.first,
+        stripped,
         cues,
         listed,
         anchor.group(1) if anchor else None,

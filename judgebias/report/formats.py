@@ -190,7 +190,7 @@ def fallacy_examples(run: Run, probe: str = "fallacy", limit: int = 3) -> dict[s
                 "raw": clip(x.get("raw"), 800),
             }
         )
-    return {"items": items, "n": int(len(mine)), "n_flipped": int(len(wrong))}
+    return {"items": items, "n": len(mine), "n_flipped": len(wrong)}
 
 
 def render_format_report(run: Run, env: Any, scorecard: list[dict[str, Any]], run_rows: Any) -> str:

@@ -77,16 +77,18 @@ def shift_stats(
     records: pd.DataFrame,
     cue: tuple[str, str],
     base: tuple[str, str],
-    sign: float = 1.0,
+    sign: float | pd.Series = 1.0,
     labels: tuple[str, str] = ("cue", "placebo"),
 ) -> dict[str, Any]:
     """Mean grade shift of condition ``cue`` over ``base`` (each ``(probe, kind)``), paired
-    by answer, with the grade distributions of both and of the control."""
+    by answer, with the grade distributions of both and of the control. ``sign`` may be a
+    Series by answer (a rewrite probe's per-tone direction)."""
     a, b = _scores(records, *cue), _scores(records, *base)
     ctrl = _scores(records, "control", "control")
     both = pd.concat({"a": a, "b": b}, axis=1)
     valid = both.dropna()
-    d = sign * (valid["a"] - valid["b"])
+    factor = sign.reindex(valid.index).fillna(1.0) if isinstance(sign, pd.Series) else sign
+    d = factor * (valid["a"] - valid["b"])
     out = _figures(d, len(both))
     out.update(
         {
@@ -108,15 +110,24 @@ def shift_stats(
     return out
 
 
-def _perturbation(records: pd.DataFrame, probe: str, sign: float) -> dict[str, Any]:
-    fig = shift_stats(records, (probe, "cue"), (probe, "placebo"), sign)
+def _perturbation(
+    records: pd.DataFrame, probe: str, sign: float, per_variant: dict[str, str] | None = None
+) -> dict[str, Any]:
+    signs: float | pd.Series = sign
+    if per_variant:  # each unit in its cue's direction (away: a lower grade is the bias)
+        cues = records[(records["probe"] == probe) & (records["kind"] == "cue")]
+        signs = cues.set_index(_KEY)["variant"].map(
+            lambda v: -1.0 if per_variant.get(str(v)) == "away" else 1.0
+        )
+    fig = shift_stats(records, (probe, "cue"), (probe, "placebo"), signs)
     mine = records[records["probe"] == probe]
     variants = []
     cue_rows = mine[mine["kind"] == "cue"]
     for name, rows in cue_rows.groupby("variant", sort=True):
         keys = pd.MultiIndex.from_frame(rows[_KEY])
         sub = mine[pd.MultiIndex.from_frame(mine[_KEY]).isin(keys)]
-        f = shift_stats(sub, (probe, "cue"), (probe, "placebo"), sign)
+        v_sign = -1.0 if (per_variant or {}).get(str(name)) == "away" else sign
+        f = shift_stats(sub, (probe, "cue"), (probe, "placebo"), v_sign)
         variants.append(
             {"variant": str(name), **{k: f[k] for k in ("effect", "ci_low", "ci_high", "n")}}
         )
@@ -218,13 +229,14 @@ def pointwise_summary(
     grading: list[str],
     self_probe: bool,
     directions: dict[str, str] | None = None,
+    variant_directions: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Every figure of a pointwise run, BH-adjusted (``_accuracy`` holds the accuracy)."""
     directions = directions or {}
     out: dict[str, Any] = {}
     for name in probes:
         sign = -1.0 if directions.get(name) == "away" else 1.0
-        out[name] = _perturbation(records, name, sign)
+        out[name] = _perturbation(records, name, sign, (variant_directions or {}).get(name))
     if "rubric_order" in grading:
         out["rubric_order"] = shift_stats(
             records,
