@@ -25,6 +25,7 @@ import pandas as pd
 
 from .answers_formats import LETTERS, parse_choice
 from .errors import InputError, UsageError
+from .formats_run import answer_columns
 from .types import ChatRequest
 from .yamlfile import read_yaml
 
@@ -224,19 +225,11 @@ def list_records(
                 "variant": f"r{r}",
                 "order": "".join("abcd"[i] for i in order),
                 "first_shown": "abcd"[order[0]],
-                "status": "missing" if s is None else s.status,
                 "shown": None if ix is None else ix + 1,
                 "verdict": None if ix is None else "abcd"[order[ix]],
                 "valid": ix is not None,
                 "gold": None if item.gold is None else "abcd"[item.gold],
-                "raw": comp.text if comp is not None else None,
-                "error": s.error if s is not None else None,
-                "prompt_tokens": comp.prompt_tokens if comp is not None else None,
-                "completion_tokens": comp.completion_tokens if comp is not None else None,
-                "cost_usd": comp.cost_usd if comp is not None else None,
-                "latency_s": s.latency_s if s is not None else None,
-                "attempts": s.attempts if s is not None else 0,
-                "request_key": req.key(),
+                **answer_columns(s, req.key()),
             }
         )
     df = pd.DataFrame(rows)

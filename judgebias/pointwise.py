@@ -32,6 +32,7 @@ import pandas as pd
 
 from .answers_formats import parse_rating
 from .errors import InputError, UsageError
+from .formats_run import answer_columns
 from .probes import ProbeSpec, _pick, resolve_probes, single_edit
 from .types import ChatRequest, Pair
 from .yamlfile import read_yaml
@@ -279,19 +280,11 @@ def grade_records(
                 "anchor": g.anchor
                 if g.anchor is not None
                 else (int(g.variant[2:]) if g.variant.startswith("R=") else None),
-                "status": "missing" if s is None else s.status,
                 "score": None if ix is None else float(ix + 1),
                 "verdict": None,
                 "valid": ix is not None,
                 "gold": gold.get(g.pair_id),
-                "raw": comp.text if comp is not None else None,
-                "error": s.error if s is not None else None,
-                "prompt_tokens": comp.prompt_tokens if comp is not None else None,
-                "completion_tokens": comp.completion_tokens if comp is not None else None,
-                "cost_usd": comp.cost_usd if comp is not None else None,
-                "latency_s": s.latency_s if s is not None else None,
-                "attempts": s.attempts if s is not None else 0,
-                "request_key": req.key(),
+                **answer_columns(s, req.key()),
             }
         )
     return pd.DataFrame(rows)

@@ -44,6 +44,7 @@ from .yamlfile import read_yaml
 
 __all__ = [
     "BIAS_AWARE_MARKER",
+    "PROBE_ORDER",
     "Edits",
     "ProbeSpec",
     "ProbeText",
@@ -63,7 +64,7 @@ BIAS_AWARE_MARKER = "Judge impartially:"
 Placement = Literal["prefix", "suffix", "note", "system", "both"]
 _PLACEMENTS = ("prefix", "suffix", "note", "system", "both")
 _KINDS = ("position", "perturbation", "self", "rewrite")
-_ORDER = (
+PROBE_ORDER = (
     "position",
     "length",
     "bandwagon",
@@ -257,7 +258,8 @@ def builtin_probes() -> dict[str, ProbeSpec]:
             found[spec.name] = spec
     return dict(
         sorted(
-            found.items(), key=lambda kv: (_ORDER.index(kv[0]) if kv[0] in _ORDER else 99, kv[0])
+            found.items(),
+            key=lambda kv: (PROBE_ORDER.index(kv[0]) if kv[0] in PROBE_ORDER else 99, kv[0]),
         )
     )
 

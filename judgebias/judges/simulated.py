@@ -336,6 +336,14 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     return _reply(text, prompt_tokens, top)
 
 
+def _format_scale(params: SimParams, bias_aware: bool, user: str) -> float:
+    """How much of every bias acts (suppression, chain of thought) in issue 16's formats."""
+    scale = 1.0 - params.suppression if bias_aware else 1.0
+    if COT_MARKER in user.split("[Instruction]", 1)[0]:
+        scale *= 1.0 - params.cot
+    return scale
+
+
 def _listwise_reply(
     request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
 ) -> Completion | None:
@@ -348,9 +356,7 @@ def _listwise_reply(
     if found is None:
         return None
     instruction, shown = found
-    scale = 1.0 - params.suppression if BIAS_AWARE_MARKER in system else 1.0
-    if COT_MARKER in user.split("[Instruction]", 1)[0]:
-        scale *= 1.0 - params.cot
+    scale = _format_scale(params, BIAS_AWARE_MARKER in system, user)
     sample = request.sample if request.temperature > 0 else 0
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
     ix, reason = decide_list(params, instruction, shown, key, scale)
@@ -362,8 +368,6 @@ def _single_reply(
     request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
 ) -> Completion | None:
     """The answer to a pointwise prompt (see :mod:`.sim_formats`); None for other prompts."""
-    import re
-
     from ..pointwise import extract_single
     from ..probes import strip_edits
     from .sim_formats import decide_single
@@ -377,9 +381,7 @@ def _single_reply(
     cues = list(edits.cues)
     if SIM_SIGNATURE in edits.first:
         cues.append(("self", "first"))
-    scale = 1.0 - params.suppression if edits.bias_aware else 1.0
-    if COT_MARKER in user.split("[Instruction]", 1)[0]:
-        scale *= 1.0 - params.cot
+    scale = _format_scale(params, edits.bias_aware, user)
     from .sim_formats import rewrite_cues
 
     stripped, _, rewritten, _ = rewrite_cues(
