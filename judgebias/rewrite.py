@@ -107,9 +107,10 @@ class _Job:
 def _jobs(
     pairs: list[Pair], specs: list[ProbeSpec], control: pd.DataFrame, seed: int
 ) -> list[_Job]:
+    ctrl = control[control["kind"] == "control"]  # the records may hold other probes' too
     verdicts: dict[tuple[str, str], str] = {
         (str(r.pair_id), str(r.order)): str(r.verdict)
-        for r in control.itertuples(index=False)
+        for r in ctrl.itertuples(index=False)
         if r.verdict in ("a", "b")
     }
     jobs: list[_Job] = []

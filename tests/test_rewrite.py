@@ -149,3 +149,20 @@ def test_sentiment_in_single_format_is_a_grade_shift(
     assert s["rewriter"]["requested"] > 0 and s["rewriter"]["n_discarded"] == {}
     if not planted:
         assert f["effect"] == 0 and f["p_adjusted"] >= 0.05
+
+
+def test_sentiment_units_follow_the_control_verdicts_alongside_other_probes(
+    pairs_file, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """With other perturbation probes in the run, the records hold their cue verdicts too;
+    the rewrite targets must still come from the control verdicts (placebo flips 0)."""
+    s = audit(
+        "sim:accuracy=0.85,sentiment=0.3,length=0.4,seed=1",
+        ["length", "sentiment"],
+        pairs_file(150, seed=36),
+        tmp_path / "r",
+        rewriter="sim",
+        write_report=False,
+    )
+    f = s["probes"]["sentiment"]
+    assert f["placebo_flip_rate"] == 0.0 and abs(f["effect"] - 0.3) < 0.06
