@@ -154,15 +154,23 @@ def test_sentiment_in_single_format_is_a_grade_shift(
 def test_sentiment_units_follow_the_control_verdicts_alongside_other_probes(
     pairs_file, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    """With other perturbation probes in the run, the records hold their cue verdicts too;
-    the rewrite targets must still come from the control verdicts (placebo flips 0)."""
+    """With other perturbation probes in the run, the records hold their cue and placebo
+    verdicts too (here a probe the sim does not know, whose placebo moves half the
+    verdicts); the rewrite targets must still come from the control verdicts."""
+    unseen = tmp_path / "unseen.yaml"
+    unseen.write_text(
+        "name: unseen\nkind: perturbation\ncues:\n  - id: c\n    text: 'What a question!'\n"
+        "placebos:\n  - id: p\n    text: 'This sentence ends the text.'\n"
+    )
     s = audit(
-        "sim:accuracy=0.85,sentiment=0.3,length=0.4,seed=1",
-        ["length", "sentiment"],
+        "sim:accuracy=0.85,sentiment=0.3,seed=1",
+        ["sentiment"],
         pairs_file(150, seed=36),
         tmp_path / "r",
         rewriter="sim",
+        probe_files=[str(unseen)],
         write_report=False,
     )
+    assert s["probes"]["unseen"]["placebo_flip_rate"] > 0.3
     f = s["probes"]["sentiment"]
     assert f["placebo_flip_rate"] == 0.0 and abs(f["effect"] - 0.3) < 0.06
