@@ -128,7 +128,11 @@ def audit(
     ] = None,
     template: Annotated[
         str | None,
-        typer.Option("--template", help="Judge prompt template (YAML with system/user)."),
+        typer.Option(
+            "--template",
+            help="Judge prompt template (YAML with system/user), or a bundled one: "
+            "default, cot (reasoning before the verdict), direct (verdict only).",
+        ),
     ] = None,
     map_: Annotated[
         str | None, typer.Option("--map", help="Rename columns of --data: new=old,...")
@@ -262,6 +266,30 @@ def audit(
             help="low, medium or high: sent as reasoning_effort to reasoning judges (OpenAI o-series and gpt-5, vLLM, Ollama, litellm).",
         ),
     ] = None,
+    rewriter: Annotated[
+        str | None,
+        typer.Option(
+            "--rewriter",
+            help="Judge spec of the model that rewrites responses for the sentiment and fallacy "
+            "probes (sim: the simulated judge's deterministic rewriter).",
+        ),
+    ] = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="pair (two answers per prompt, the default) or single (one answer graded 1-10 "
+            "at a time: probe shifts, rubric order, score labels, anchor).",
+        ),
+    ] = "pair",
+    candidates: Annotated[
+        int | None,
+        typer.Option(
+            "--candidates",
+            help="Listwise position audit: 3 or 4 responses per prompt (fields response_a ... "
+            "response_d), every order of a balanced Latin square.",
+        ),
+    ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .pipeline import AuditConfig, run_audit
@@ -309,7 +337,16 @@ def audit(
         max_invalid=max_invalid,
         max_tokens=max_tokens,
         reasoning_effort=reasoning_effort,
+        candidates=candidates,
+        format=format_,
+        rewriter=rewriter,
     )
+    if candidates is not None and candidates not in (3, 4):
+        _fail(f"--candidates: {candidates} is not one of 3, 4")
+    if format_ not in ("pair", "single"):
+        _fail(f"--format: '{format_}' is not one of pair, single")
+    if format_ == "single" and candidates is not None:
+        _fail("--format single: grades one answer at a time; it cannot be used with --candidates")
     for flag, value in (
         ("--rpm", rpm),
         ("--tpm", tpm),
@@ -325,7 +362,16 @@ def audit(
     if fail_on is not None:
         from .gate import conditions_for_audit
 
-        conditions = conditions_for_audit(fail_on, probes, probe_file or [])
+        if format_ == "single":  # the probes of one-answer grading (issue 16)
+            from .gate import parse_fail_on, require_measured
+            from .pointwise import single_probes
+
+            specs, grading, wants_self = single_probes(cfg)
+            measured = [s.name for s in specs] + grading + (["self"] if wants_self else [])
+            conditions = parse_fail_on(fail_on)
+            require_measured(conditions, measured)
+        else:
+            conditions = conditions_for_audit(fail_on, probes, probe_file or [])
     if (
         max_cost is not None
         and price_in is None

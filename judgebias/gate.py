@@ -78,6 +78,8 @@ class GateResult:
     ci_high: float | None
     closed: str | None = None
     """Why the gate failed closed (not measured, too many invalid answers), if it did."""
+    unit: str | None = None
+    """A figure's own unit (``--format single``: grade points, steps, pull); None = fractions."""
 
     @property
     def message(self) -> str:
@@ -102,9 +104,12 @@ class GateResult:
             if c.name == "kappa"
             else (lambda x: f"{100 * x:+.1f}")
         )
+        if self.unit:
+            unit, fmt = f" {self.unit.split()[0]}", (lambda x: f"{x:+.2f}")
         ci = f"[{fmt(self.ci_low)}, {fmt(self.ci_high)}]{unit}"
         if c.absolute:
-            where = f"outside ±{100 * c.value:.1f}{unit}"
+            size = f"{c.value:.2f}" if self.unit else f"{100 * c.value:.1f}"
+            where = f"outside ±{size}{unit}"
         else:
             where = f"{'above' if c.op == '>' else 'below'} {fmt(c.value)}{unit}"
         verdict = "lies wholly" if self.tripped else "does not lie wholly"
@@ -301,7 +306,8 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
             tripped = lo > c.value
         else:
             tripped = hi < c.value
-        results.append(GateResult(c, tripped, True, est, lo, hi))
+        unit = None if c.name == "accuracy" else (probes.get(c.name) or {}).get("unit")
+        results.append(GateResult(c, tripped, True, est, lo, hi, unit))
     return results
 
 

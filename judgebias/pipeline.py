@@ -34,9 +34,9 @@ from .prompts import (
     Template,
     answer_reader,
     default_template,
-    load_template,
     position_to_label,
     render,
+    resolve_template,
 )
 from .runner import RunCounts, RunnerConfig, run_requests
 from .stats.intervals import bh_adjust
@@ -102,6 +102,12 @@ class AuditConfig:
     (default: :func:`judgebias.judges.request_rules.default_max_tokens`)."""
     reasoning_effort: str | None = None
     """``--reasoning-effort``: low, medium or high, sent where the judge takes it."""
+    candidates: int | None = None
+    """``--candidates 3|4``: listwise position audit (see :mod:`judgebias.listwise`)."""
+    format: str = "pair"
+    """``--format single``: one answer graded 1-10 at a time (see :mod:`judgebias.pointwise`)."""
+    rewriter: str | None = None
+    """``--rewriter SPEC``: the model that rewrites responses for the rewrite probes."""
 
 
 @dataclass
@@ -479,6 +485,8 @@ def summarize(
             )
         }
         out["position"].update(soft_position(ctrl))
+        # CALM's robustness rate for position: verdicts unchanged by swapping the order
+        out["position"]["robustness_rate"] = pos["consistency"]
         fail_closed(out["position"], int(pos["n"]), int(pos["n_invalid"]))
     lost = _invalid_controls(records)
     for spec in probes:
@@ -491,6 +499,13 @@ def summarize(
             mine = records[records["probe"] == "self"]
             bad = int((~mine["valid"].astype(bool)).sum())
             out[spec.name] = fail_closed(fig, int(fig.get("n") or 0), bad)
+        elif spec.kind == "rewrite":  # issue 16: sentiment, fallacy
+            from .rewrite import rewrite_figures
+
+            fig = rewrite_figures(records, spec)
+            out[spec.name] = fail_closed(
+                fig, int(fig.get("n") or 0), int(fig.get("n_invalid") or 0)
+            )
     names = list(out)
     adjusted = bh_adjust([out[n]["p_value"] for n in names])
     for n, q in zip(names, adjusted, strict=True):
@@ -505,6 +520,52 @@ def summarize(
         )
     out["_accuracy"] = pos
     return out
+
+
+def runner_config(cfg: AuditConfig) -> RunnerConfig:
+    """The runner's settings from an audit's flags (rates are per endpoint)."""
+    endpoints = max(1, len(cfg.base_urls))
+    return RunnerConfig(
+        concurrency=cfg.concurrency,
+        timeout=cfg.timeout,
+        rpm=cfg.rpm * endpoints if cfg.rpm else None,
+        tpm=cfg.tpm * endpoints if cfg.tpm else None,
+        price_in=cfg.price_in,
+        price_out=cfg.price_out,
+        max_cost=cfg.max_cost,
+        batch=cfg.batch,
+        batch_poll_s=cfg.batch_poll_s,
+        max_attempts=cfg.max_attempts,
+        progress=not cfg.quiet,
+    )
+
+
+def call_totals(records: pd.DataFrame, counts: RunCounts) -> dict[str, Any]:
+    """summary.json's ``calls``, ``tokens`` and ``cost_usd`` over the run's unique requests."""
+    uniq = records.drop_duplicates("request_key")
+    pt = uniq["prompt_tokens"].dropna()
+    ct = uniq["completion_tokens"].dropna()
+    costs = uniq["cost_usd"].dropna()
+    thought = pd.to_numeric(uniq["reasoning_tokens"], errors="coerce").dropna()
+    return {
+        "calls": {
+            "total": counts.total,
+            "sent": counts.sent,
+            "cached": counts.cached,
+            "failed": int((uniq["status"] != "ok").sum()),
+            "attempts": counts.attempts,
+            "retried": counts.retried,
+            "errors": counts.errors,
+            "records": len(records),
+        },
+        "tokens": {
+            "prompt": int(pt.sum()),
+            "completion": int(ct.sum()),
+            "total": int(pt.sum() + ct.sum()),
+            **({"reasoning": int(thought.sum())} if len(thought) else {}),
+        },
+        "cost_usd": float(costs.sum()) if len(costs) else None,
+    }
 
 
 def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, Any] | None:
@@ -531,6 +592,16 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
 
 
 async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
+    if cfg.candidates is not None:  # issue 16: listwise
+        from .listwise import run_listwise
+
+        return await run_listwise(cfg)
+    if cfg.format != "pair":  # issue 16: pointwise
+        from .pointwise import run_pointwise
+
+        if cfg.format != "single":
+            raise UsageError(f"--format: '{cfg.format}' is not one of pair, single")
+        return await run_pointwise(cfg)
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
     if cfg.concurrency < 1:
@@ -543,7 +614,10 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError(f"--max-invalid: {cfg.max_invalid:g} is not a share between 0 and 1")
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
-    template = load_template(cfg.template) if cfg.template else default_template()
+    from .rewrite import rewrite_probes
+
+    probes = rewrite_probes(probes, [p.strip().lower() for p in cfg.probes], cfg.rewriter)
+    template = resolve_template(cfg.template)
     reader = answer_reader(template, cfg.mode)
     data_path = cfg.data or str(bundled_pairs_path())
     pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
@@ -566,6 +640,10 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None
     if gold_judge is not None:
         check_options(gold_judge.model, cfg.mode, who="the gold judge")
+    rewrites = [s for s in probes if s.kind == "rewrite"]
+    rewriter = make_judge(cfg.rewriter, options) if rewrites and cfg.rewriter else None
+    rewrite_info = None
+    rewrite_counts = RunCounts()
     out = Path(cfg.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -573,20 +651,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError(f"--out: cannot create {out} ({exc.strerror or exc})") from None
     started = time.time()
     try:
-        endpoints = max(1, len(cfg.base_urls))
-        runner_cfg = RunnerConfig(
-            concurrency=cfg.concurrency,
-            timeout=cfg.timeout,
-            rpm=cfg.rpm * endpoints if cfg.rpm else None,
-            tpm=cfg.tpm * endpoints if cfg.tpm else None,
-            price_in=cfg.price_in,
-            price_out=cfg.price_out,
-            max_cost=cfg.max_cost,
-            batch=cfg.batch,
-            batch_poll_s=cfg.batch_poll_s,
-            max_attempts=cfg.max_attempts,
-            progress=not cfg.quiet,
-        )
+        runner_cfg = runner_config(cfg)
         with Store(out / STORE_NAME) as store:
             store.set_meta("judge", judge.spec)
 
@@ -648,6 +713,26 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     ignore_index=True,
                 )
                 del more
+            # issue 16: rewritten cues, the rewriter's calls through the same runner and store
+            if rewrites and rewriter is not None:
+                from .rewrite import rewrite_variants
+
+                rw = rewriter
+
+                async def by_rewriter(reqs: list[ChatRequest], name: str) -> None:
+                    nonlocal counts, rewrite_counts
+                    done = await run_requests(reqs, rw, store, runner_cfg, label=name)
+                    counts, rewrite_counts = counts.merged(done), rewrite_counts.merged(done)
+
+                rv, rewrite_info = await rewrite_variants(
+                    pairs, rewrites, records, cfg.seed, rw.model, by_rewriter, store
+                )
+                more, c5 = await ask(rv, mit.judge.model, "rewritten", by_judge, mit)
+                counts = counts.merged(c5)
+                records = pd.concat(
+                    [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
+                )
+                del rv, more
             # the self probe: own answers, judged by the judge and by the gold judge
             if wants_self and gold_judge is not None:
                 if cfg.self_answers:
@@ -690,38 +775,18 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         await mit.aclose()
         if gold_judge is not None:
             await gold_judge.aclose()
+        if rewriter is not None:
+            await rewriter.aclose()
 
     probe_figs = summarize(records, probes, cfg.max_invalid)
     acc = probe_figs.pop("_accuracy")
-    uniq = records.drop_duplicates("request_key")
-    failed = int((uniq["status"] != "ok").sum())
-    pt = uniq["prompt_tokens"].dropna()
-    ct = uniq["completion_tokens"].dropna()
-    costs = uniq["cost_usd"].dropna()
-    thought = pd.to_numeric(uniq["reasoning_tokens"], errors="coerce").dropna()
     summary: dict[str, Any] = {
         "judge": judge.spec,
         "n_pairs": len(pairs),
         "accuracy": acc["accuracy"],
         "accuracy_ci": [acc["accuracy_ci_low"], acc["accuracy_ci_high"]],
         "probes": probe_figs,
-        "calls": {
-            "total": counts.total,
-            "sent": counts.sent,
-            "cached": counts.cached,
-            "failed": failed,
-            "attempts": counts.attempts,
-            "retried": counts.retried,
-            "errors": counts.errors,
-            "records": len(records),
-        },
-        "tokens": {
-            "prompt": int(pt.sum()),
-            "completion": int(ct.sum()),
-            "total": int(pt.sum() + ct.sum()),
-            **({"reasoning": int(thought.sum())} if len(thought) else {}),
-        },
-        "cost_usd": float(costs.sum()) if len(costs) else None,
+        **call_totals(records, counts),
         "invalid": run_invalid(records, cfg.max_invalid),
         "run": {
             "judgebias_version": __version__,
@@ -746,6 +811,18 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         },
     }
     summary.update(_human_agreement(records, data_path, cfg))
+    if rewrite_info is not None and rewriter is not None:  # issue 16
+        summary["rewriter"] = {
+            "spec": rewriter.spec,
+            **rewrite_info.as_dict(),
+            "calls": {
+                "total": rewrite_counts.total,
+                "sent": rewrite_counts.sent,
+                "cached": rewrite_counts.cached,
+                "failed": rewrite_counts.failed,
+            },
+        }
+        summary["run"]["rewriter"] = rewriter.spec
     summary["run"]["mitigations"] = list(plan.names)
     summary["run"]["mitigation"] = mit.describe()
     summary["calls"]["per_verdict"] = plan.calls_per_verdict
@@ -804,9 +881,17 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     check_options(rules_model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
     budget = cfg.max_tokens or default_max_tokens(rules_model, cfg.mode, cfg.reasoning_effort)
 
+    if cfg.candidates is not None:  # issue 16: listwise
+        from .listwise import plan_listwise
+
+        return plan_listwise(cfg)
+    if cfg.format == "single":  # issue 16: pointwise
+        from .pointwise import plan_pointwise
+
+        return plan_pointwise(cfg)
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
-    template = load_template(cfg.template) if cfg.template else default_template()
+    template = resolve_template(cfg.template)
     pairs = load_pairs(
         cfg.data or str(bundled_pairs_path()), mapping=cfg.mapping or None, limit=cfg.limit
     )
@@ -822,6 +907,8 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     per_call_pt = pt / max(1, len(calls))
     per_call_ct = ct / max(1, len(calls))
     n_pert = sum(1 for s in probes if s.kind == "perturbation") * len(pairs) * 4
+    if cfg.rewriter:  # issue 16: 4 rewrites and 4 judge calls per pair and rewrite probe
+        n_pert += sum(1 for s in probes if s.kind == "rewrite") * len(pairs) * 8
     n_self = len(pairs) * 9 if any(s.kind == "self" for s in probes) else 0
     cached = 0
     store_path = Path(cfg.out) / STORE_NAME

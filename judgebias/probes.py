@@ -44,6 +44,7 @@ from .yamlfile import read_yaml
 
 __all__ = [
     "BIAS_AWARE_MARKER",
+    "PROBE_ORDER",
     "Edits",
     "ProbeSpec",
     "ProbeText",
@@ -53,6 +54,7 @@ __all__ = [
     "perturb",
     "probe_names",
     "resolve_probes",
+    "single_edit",
     "strip_edits",
 ]
 
@@ -61,8 +63,22 @@ BIAS_AWARE_MARKER = "Judge impartially:"
 
 Placement = Literal["prefix", "suffix", "note", "system", "both"]
 _PLACEMENTS = ("prefix", "suffix", "note", "system", "both")
-_KINDS = ("position", "perturbation", "self")
-_ORDER = ("position", "length", "bandwagon", "authority", "reflection", "distraction", "self")
+_KINDS = ("position", "perturbation", "self", "rewrite")
+PROBE_ORDER = (
+    "position",
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "distraction",
+    "compassion",
+    "identity",
+    "refinement",
+    "citation",
+    "sentiment",
+    "fallacy",
+    "self",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,10 @@ class ProbeText:
     id: str
     text: str
     placement: Placement
+    placebo: str | None = None
+    """For a cue: the id of its matched placebo (e.g. one of the same length), if any."""
+    direction: str | None = None
+    """For a cue of a ``rewrite`` probe: ``toward`` or ``away``, overriding the probe's."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +103,12 @@ class ProbeSpec:
     placebos: tuple[ProbeText, ...] = ()
     vars: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = ""
+    formats: tuple[str, ...] = ("pair",)
+    """Where the probe applies: ``pair`` (pairwise audits) and/or ``single`` (``--format single``)."""
+    single_cues: tuple[ProbeText, ...] = ()
+    single_placebos: tuple[ProbeText, ...] = ()
+    """The texts used in ``--format single`` (from the file's ``single:`` section, else the
+    pairwise ones); ``both`` placements are read as ``suffix`` there (one answer is shown)."""
 
 
 def _probe_error(source: str, problem: str) -> InputError:
@@ -109,11 +135,21 @@ def _texts(
                 source,
                 f"'{key}' entry {i}: placement '{placement}' is not one of " + ", ".join(allowed),
             )
+        matched = item.get("placebo")
+        if matched is not None and (key != "cues" or not isinstance(matched, str)):
+            raise _probe_error(
+                source, f"'{key}' entry {i}: 'placebo' names a placebo id (cues only)"
+            )
+        direction = item.get("direction")
+        if direction not in (None, "toward", "away"):
+            raise _probe_error(source, f"'{key}' entry {i}: 'direction' must be toward or away")
         out.append(
             ProbeText(
                 id=str(item.get("id", f"{key}-{i}")),
                 text=item["text"].strip(),
                 placement=cast(Placement, placement),
+                placebo=matched,
+                direction=direction,
             )
         )
     return tuple(out)
@@ -147,7 +183,7 @@ def parse_probe(raw: Any, source: str) -> ProbeSpec:
         vars={str(k): tuple(str(x) for x in v) for k, v in vars_raw.items()},
         source=source,
     )
-    if kind == "perturbation":
+    if kind in ("perturbation", "rewrite"):
         default = str(raw.get("placement", "suffix"))
         cues = _texts(raw.get("cues"), default, source, "cues", allow_both=False)
         placebos = _texts(
@@ -166,8 +202,45 @@ def parse_probe(raw: Any, source: str) -> ProbeSpec:
                         f"text '{t.id}' uses {{{var}}}, which is not defined "
                         "under 'vars' (built in: label, instruction, answer)",
                     )
+        ids = {p.id for p in placebos}
+        for c in cues:
+            if c.placebo is not None and c.placebo not in ids:
+                raise _probe_error(
+                    source,
+                    f"cue '{c.id}' names placebo '{c.placebo}', which is not among 'placebos'",
+                )
         spec = replace(spec, cues=cues, placebos=placebos)
+        spec = _single_section(raw, spec, default, source)
     return spec
+
+
+def _single_section(raw: dict[str, Any], spec: ProbeSpec, default: str, source: str) -> ProbeSpec:
+    """``formats`` and the optional ``single:`` section (texts for one-answer grading)."""
+    formats = raw.get("formats", ["pair"])
+    if not isinstance(formats, list) or not formats or not set(formats) <= {"pair", "single"}:
+        raise _probe_error(source, "'formats' must be a list of 'pair' and/or 'single'")
+    section = raw.get("single") or {}
+    if not isinstance(section, dict):
+        raise _probe_error(source, "'single' must be a mapping with 'cues' and/or 'placebos'")
+    cues = (
+        _texts(section["cues"], default, source, "cues", allow_both=False)
+        if "cues" in section
+        else spec.cues
+    )
+    placebos = (
+        _texts(section["placebos"], default, source, "placebos", allow_both=False)
+        if "placebos" in section
+        else spec.placebos
+    )
+    for t in (*cues, *placebos):
+        if "{label}" in t.text and "single" in formats:
+            raise _probe_error(
+                source, f"text '{t.id}' uses {{label}}, which has no meaning for one answer"
+            )
+    placebos = tuple(
+        replace(t, placement="suffix") if t.placement == "both" else t for t in placebos
+    )
+    return replace(spec, formats=tuple(formats), single_cues=cues, single_placebos=placebos)
 
 
 def load_probe_file(path: str | Path) -> ProbeSpec:
@@ -185,7 +258,8 @@ def builtin_probes() -> dict[str, ProbeSpec]:
             found[spec.name] = spec
     return dict(
         sorted(
-            found.items(), key=lambda kv: (_ORDER.index(kv[0]) if kv[0] in _ORDER else 99, kv[0])
+            found.items(),
+            key=lambda kv: (PROBE_ORDER.index(kv[0]) if kv[0] in PROBE_ORDER else 99, kv[0]),
         )
     )
 
@@ -290,7 +364,31 @@ def perturb(pair: Pair, spec: ProbeSpec, control: Label, order: Order, seed: int
     )
     cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue", pair.id, order)]
     same_place = [p for p in spec.placebos if p.placement == cue.placement] or list(spec.placebos)
+    if cue.placebo is not None:  # the cue's own matched placebo
+        same_place = [p for p in spec.placebos if p.id == cue.placebo]
     placebo = same_place[_pick(len(same_place), seed, spec.name, "placebo", pair.id, order)]
+    return [
+        _apply(pair, spec, cue, "cue", target, order, seed),
+        _apply(pair, spec, placebo, "placebo", target, order, seed),
+    ]
+
+
+def single_edit(pair: Pair, spec: ProbeSpec, target: Literal["a", "b"], seed: int) -> list[Variant]:
+    """The cue and placebo variants of one answer graded alone (``--format single``).
+
+    Not conditioned on a verdict: every answer gets the cue and, as a separate
+    request, its placebo. The edited answer is the variant's ``response_a`` or
+    ``response_b`` (``target``); notes and system texts are attached as for pairs.
+    """
+    if "single" not in spec.formats or not spec.single_cues:
+        return []
+    order: Order = "ab" if target == "a" else "ba"  # only varies the seeded choices
+    cue = spec.single_cues[_pick(len(spec.single_cues), seed, spec.name, "cue1", pair.id, order)]
+    pool = [p for p in spec.single_placebos if p.placement == cue.placement]
+    if cue.placebo is not None:
+        pool = [p for p in spec.single_placebos if p.id == cue.placebo]
+    pool = pool or list(spec.single_placebos)
+    placebo = pool[_pick(len(pool), seed, spec.name, "placebo1", pair.id, order)]
     return [
         _apply(pair, spec, cue, "cue", target, order, seed),
         _apply(pair, spec, placebo, "placebo", target, order, seed),
@@ -311,7 +409,10 @@ class Edits:
     bias_aware: bool = False
 
 
-def _pattern(text: str) -> str:
+def _pattern(text: str, values: dict[str, tuple[str, ...]] | None = None) -> str:
+    """A regex for a probe text; a ``vars`` placeholder matches only one of its values,
+    so a placebo never reads as a cue whose variable would swallow its wording."""
+    values = values or {}
     parts = re.split(r"(\{\w+\})", text)
     out = []
     for part in parts:
@@ -320,6 +421,8 @@ def _pattern(text: str) -> str:
             out.append(re.escape(part))
         elif m.group(1) == "label":
             out.append("(?P<label>[AB])")
+        elif m.group(1) in values:
+            out.append("(?:" + "|".join(re.escape(v) for v in values[m.group(1)]) + ")")
         else:
             out.append("(?:.+?)")
     return "".join(out)
@@ -330,9 +433,17 @@ def _matchers() -> tuple[tuple[str, bool, str, re.Pattern[str]], ...]:
     """(bias, is_cue, placement, compiled regex) for every built-in probe text."""
     out = []
     for spec in builtin_probes().values():
-        for is_cue, texts in ((True, spec.cues), (False, spec.placebos)):
+        if spec.kind == "rewrite":  # its texts are prompts to the rewriter, never inserted
+            continue
+        groups: list[tuple[bool, tuple[ProbeText, ...]]] = [
+            (True, spec.cues),
+            (False, spec.placebos),
+        ]
+        if "single" in spec.formats:
+            groups += [(True, spec.single_cues), (False, spec.single_placebos)]
+        for is_cue, texts in groups:
             for t in texts:
-                pat = _pattern(t.text)
+                pat = _pattern(t.text, spec.vars)
                 if t.placement == "prefix":
                     rx = re.compile(rf"\A{pat}\n\n", re.DOTALL)
                 elif t.placement in ("suffix", "both", "system"):
@@ -364,8 +475,8 @@ def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
                 else:
                     system = system[: m.start()]
                 label = m.groupdict().get("label")
-                if is_cue and label:
-                    cues.append((bias, "first" if label == "A" else "second"))
+                if is_cue:  # a note without {label} names the only answer (--format single)
+                    cues.append((bias, "second" if label == "B" else "first"))
     return Edits(
         first=answers["first"],
         second=answers["second"],

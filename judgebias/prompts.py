@@ -25,6 +25,7 @@ from .types import Label, Order, Variant
 from .yamlfile import read_yaml
 
 __all__ = [
+    "BUNDLED_TEMPLATES",
     "Position",
     "Template",
     "answer_reader",
@@ -33,6 +34,7 @@ __all__ = [
     "load_template",
     "position_to_label",
     "render",
+    "resolve_template",
 ]
 
 _PLACEHOLDER = re.compile(r"\{(instruction|response_a|response_b)\}")
@@ -75,9 +77,31 @@ def load_template(path: str | Path) -> Template:
 
 def default_template() -> Template:
     """The bundled pairwise template (``judgebias/assets/template_pairwise.yaml``)."""
-    ref = resources.files("judgebias.assets").joinpath("template_pairwise.yaml")
+    return bundled_template("default")
+
+
+BUNDLED_TEMPLATES = {
+    "default": "template_pairwise.yaml",
+    "cot": "template_cot.yaml",
+    "direct": "template_direct.yaml",
+}
+"""``--template NAME`` for the bundled prompts: ``cot`` asks for step-by-step reasoning
+before the verdict, ``direct`` for the verdict alone (CALM's CoT condition)."""
+
+
+def bundled_template(name: str) -> Template:
+    ref = resources.files("judgebias.assets").joinpath(BUNDLED_TEMPLATES[name])
     with resources.as_file(ref) as p:
         return load_template(p)
+
+
+def resolve_template(spec: str | None) -> Template:
+    """``--template``: a YAML file, or the name of a bundled template when no such file exists."""
+    if not spec:
+        return default_template()
+    if spec in BUNDLED_TEMPLATES and not Path(spec).exists():
+        return bundled_template(spec)
+    return load_template(spec)
 
 
 def _fill(text: str, values: dict[str, str]) -> str:

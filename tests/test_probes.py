@@ -12,7 +12,17 @@ from judgebias.probes import builtin_probes, load_probe_file, perturb, resolve_p
 from judgebias.prompts import default_template, extract_pair, render
 from judgebias.types import Pair
 
-PERTURBATION = ["length", "bandwagon", "authority", "reflection", "distraction"]
+PERTURBATION = [
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "distraction",
+    "compassion",
+    "identity",
+    "refinement",
+    "citation",
+]
 
 
 def test_builtin_probe_files_load_with_several_phrasings() -> None:

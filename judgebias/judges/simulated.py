@@ -37,12 +37,30 @@ What each parameter means, so that planted value = the audit's effect estimate:
   the placebo-net effect equals the parameter.
 - ``distraction`` (0..1): the same, toward the *other* answer (the distractor
   hurts the answer it is attached to).
+- ``compassion``, ``identity``, ``refinement``, ``citation`` (0..1; issue 16's
+  templated cues: a famous model's name, an author identity statement, "refined from
+  an earlier draft", irrelevant references): the same as ``length`` above. Among
+  requests whose control verdict was against the cued answer, the probability that
+  the cue moves the verdict to it; their placebos (neutral model names, a neutral
+  statement or note, neutral padding) are stripped and move nothing, so each probe's
+  placebo-net effect equals its parameter.
 - ``self`` (0..1): the answers the sim generates end with :data:`SIM_SIGNATURE`;
   when exactly one of the two answers carries it, that answer is "cued" as above:
   among pairs whose content verdict was against its own answer, the verdict moves
   to its own answer with probability ``self``. The DBG score it produces is
   ``self`` times the share of comparisons whose content verdict went against the
   sim's own answer (about one half on uncheckable tasks).
+- ``cot`` (0..1; issue 16): when the prompt's instructions (the user text before
+  ``[Instruction]``) ask for reasoning before the verdict (they contain
+  :data:`COT_MARKER`, as ``--template cot`` does), every bias parameter, position
+  included, is multiplied by ``1 - cot``, and the reply reasons before its verdict.
+  Accuracy is unchanged. So ``judgebias compare`` of a ``--template direct`` run and
+  a ``--template cot`` run finds each bias's difference = ``-cot`` x the bias.
+- ``rubric_order``, ``score_labels``, ``anchor`` (0..1): the grading biases of
+  ``--format single``, defined in :mod:`.sim_formats` so that each equals its
+  measured shift (in points, steps and pull).
+- ``sentiment``, ``fallacy`` (0..1): rewritten cues (``--rewriter sim``), defined in
+  :mod:`.sim_formats` so that each equals its probe's effect.
 - ``suppression`` (0..1): when the system message carries the bias-aware
   instruction (``--mitigation system-prompt``), every bias parameter above, position
   included, is multiplied by ``1 - suppression``.
@@ -82,6 +100,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import re
 from dataclasses import dataclass, fields, replace
 
 from ..errors import SpecError
@@ -99,6 +118,7 @@ from .sim_reasoning import (
 
 __all__ = [
     "BIAS_KEYS",
+    "COT_MARKER",
     "MISBEHAVIOUR_KEYS",
     "SIM_SIGNATURE",
     "SimJudge",
@@ -111,10 +131,36 @@ SIM_SIGNATURE = "(answered by the simulated judge)"
 """How the sim recognises its own answers: every answer it generates ends with this.
 It stands for the stylistic fingerprint by which real models recognise their own text."""
 
-BIAS_KEYS = ("length", "bandwagon", "authority", "reflection", "distraction", "self")
+BIAS_KEYS = (
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "distraction",
+    "self",
+    *("compassion", "identity", "refinement", "citation", "sentiment", "fallacy"),
+)
+
 
 MISBEHAVIOUR_KEYS = ("echo", "truncate", "garble", "ambiguous", "nolabel", "onelabel", "lowmass")
 """How the sim can fail to answer in the expected form (see :mod:`.misbehaviour`)."""
+
+_LATER_KEYS = frozenset(
+    {
+        *("compassion", "identity", "refinement", "citation", "cot"),
+        *("rubric_order", "score_labels", "anchor", "sentiment", "fallacy"),
+        *MISBEHAVIOUR_KEYS,
+    }
+)
+
+REWRITE_BLOCK = re.compile(
+    r"\[Response to rewrite\]\n(.*)\n\[End of response to rewrite\]", re.DOTALL
+)
+"""How a rewrite request (``--rewriter``) shows the response to rewrite."""
+
+COT_MARKER = "reason step by step before"
+"""A template whose instructions contain this phrase requests chain-of-thought
+(see ``cot``); the bundled ``--template cot`` does."""
 
 
 @dataclass(frozen=True)
@@ -135,16 +181,31 @@ class SimParams:
     nolabel: float = 0.0
     onelabel: float = 0.0
     lowmass: float = 0.0
+    # issue 16: the templated cues of CALM and Search Arena (probes/<name>.yaml)
+    compassion: float = 0.0
+    identity: float = 0.0
+    refinement: float = 0.0
+    citation: float = 0.0
+    cot: float = 0.0
+    # issue 16: the grading biases of absolute scoring (--format single; see sim_formats)
+    rubric_order: float = 0.0
+    score_labels: float = 0.0
+    anchor: float = 0.0
+    # issue 16: rewritten cues (--rewriter sim; see sim_formats)
+    sentiment: float = 0.0
+    fallacy: float = 0.0
     seed: int = 0
     reasoning: str = "none"
     think_tokens: int = 300
     effort_bias: float = 0.0
 
     def spec(self) -> str:
+        # keys added later appear only when set, so older runs' cache keys still match
         parts = [
             f"{f.name}={getattr(self, f.name):g}"
             for f in fields(self)
             if f.name not in REASONING_DEFAULTS
+            and (f.name not in _LATER_KEYS or getattr(self, f.name) != f.default)
         ]
         return "sim:" + ",".join(parts + reasoning_spec(self))
 
@@ -209,6 +270,7 @@ def _decide(
     note: str,
     sample: int = 0,
     effort: str | None = None,
+    cot: bool = False,
 ) -> tuple[str, str]:
     """Return (position of the winner: 'first'|'second', reason)."""
     from ..probes import strip_edits  # local: probes imports prompts, not judges
@@ -221,8 +283,17 @@ def _decide(
         cues.append(("self", "first" if own1 else "second"))
     scale = 1.0 - params.suppression if edits.bias_aware else 1.0
     scale *= effort_scale(params, effort)
+    if cot:
+        scale *= 1.0 - params.cot
     # a sample i >= 1 drawn at temperature > 0 redraws every chance event (not the truth)
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
+    # issue 16: the sim rewriter's tones (sentiment cues) and corrupted reasoning (fallacy)
+    from .sim_formats import rewrite_cues
+
+    s1, s2, rewritten, noticed = rewrite_cues(params, key, instruction, s1, s2, scale)
+    if noticed is not None:
+        return noticed, "fallacy noticed"
+    cues += rewritten
 
     # 2. content verdict on the unordered, stripped pair
     lo, hi = sorted((s1, s2))
@@ -272,6 +343,16 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")
     prompt_tokens = _tokens(system + user)
+    # issue 16: a rewrite request, several responses in one prompt, or one graded alone
+    rewrite = REWRITE_BLOCK.search(user)
+    if rewrite is not None:
+        from .sim_formats import sim_rewrite
+
+        return _reply(sim_rewrite(user[: rewrite.start()], rewrite.group(1)), prompt_tokens)
+    formatted = _listwise_reply(request, params, system, user, prompt_tokens)
+    formatted = formatted or _single_reply(request, params, system, user, prompt_tokens)
+    if formatted is not None:
+        return formatted
     parsed = extract_pair(user)
     if parsed is None:
         # Not a pairwise judging prompt: answer as a plain assistant would.
@@ -284,8 +365,9 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     end = user.rfind("[End of Response B]")
     note = user[end + len("[End of Response B]") :].strip() if end >= 0 else ""
     sample = request.sample if request.temperature > 0 else 0
+    cot = COT_MARKER in user.split("[Instruction]", 1)[0]
     winner, reason = _decide(
-        params, system, instruction, first, second, note, sample, request.reasoning_effort
+        params, system, instruction, first, second, note, sample, request.reasoning_effort, cot
     )
     label = "A" if winner == "first" else "B"
     mode = (
@@ -309,7 +391,77 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
         alts = ((label, math.log(0.999)), (other, math.log(0.001)))
         return _reply(label, prompt_tokens, steps=((label, alts[0][1], alts),))
     text = f"Response {label} answers the instruction better ({reason}).\n[[{label}]]"
+    if cot:
+        text = (
+            "Step by step: I check each response for correctness, then for helpfulness, "
+            f"relevance and clarity. {text}"
+        )
     return _reply(text, prompt_tokens)
+
+
+def _format_scale(params: SimParams, bias_aware: bool, user: str) -> float:
+    """How much of every bias acts (suppression, chain of thought) in issue 16's formats."""
+    scale = 1.0 - params.suppression if bias_aware else 1.0
+    if COT_MARKER in user.split("[Instruction]", 1)[0]:
+        scale *= 1.0 - params.cot
+    return scale
+
+
+def _listwise_reply(
+    request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
+) -> Completion | None:
+    """The answer to a listwise prompt (see :mod:`.sim_formats`); None for other prompts."""
+    from ..listwise import extract_list
+    from ..probes import BIAS_AWARE_MARKER
+    from .sim_formats import decide_list
+
+    found = extract_list(user)
+    if found is None:
+        return None
+    instruction, shown = found
+    scale = _format_scale(params, BIAS_AWARE_MARKER in system, user)
+    sample = request.sample if request.temperature > 0 else 0
+    key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
+    ix, reason = decide_list(params, instruction, shown, key, scale)
+    letter = "ABCDEFGHIJ"[ix]
+    return _reply(f"Response {letter} is the best ({reason}).\n[[{letter}]]", prompt_tokens)
+
+
+def _single_reply(
+    request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
+) -> Completion | None:
+    """The answer to a pointwise prompt (see :mod:`.sim_formats`); None for other prompts."""
+    from ..pointwise import extract_single
+    from ..probes import strip_edits
+    from .sim_formats import decide_single
+
+    found = extract_single(user)
+    if found is None:
+        return None
+    instruction, response, listed, note = found
+    anchor = re.search(r"was graded (\w+) on this scale", note)
+    edits = strip_edits(system=system, first=response, second="", note=note)
+    cues = list(edits.cues)
+    if SIM_SIGNATURE in edits.first:
+        cues.append(("self", "first"))
+    scale = _format_scale(params, edits.bias_aware, user)
+    from .sim_formats import rewrite_cues
+
+    stripped, _, rewritten, _ = rewrite_cues(
+        params, params.seed, instruction, edits.first, "", scale
+    )
+    cues += rewritten
+    grade = decide_single(
+        params,
+        instruction,
+        stripped,
+        cues,
+        listed,
+        anchor.group(1) if anchor else None,
+        params.seed,
+        scale,
+    )
+    return _reply(f"The response is graded on its content.\nRating: [[{grade}]]", prompt_tokens)
 
 
 class SimJudge:

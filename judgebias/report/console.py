@@ -8,9 +8,11 @@ from typing import Any
 __all__ = ["print_summary"]
 
 
-def _fmt(x: Any, pct: bool = True) -> str:
+def _fmt(x: Any, pct: bool = True, unit: str | None = None) -> str:
     if x is None:
         return "-"
+    if unit:  # --format single: grade points, 5-point steps or the anchor's pull
+        return f"{x:+.2f} {unit.split()[0]}"
     return f"{100 * x:+.1f} pp" if pct else f"{x:.3g}"
 
 
@@ -45,12 +47,13 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
         table.add_column(col)
     for name, fig in summary["probes"].items():
         eff = fig.get("effect", fig.get("dbg"))
-        ci = f"[{_fmt(fig.get('ci_low'))}, {_fmt(fig.get('ci_high'))}]"
+        unit = fig.get("unit")
+        ci = f"[{_fmt(fig.get('ci_low'), unit=unit)}, {_fmt(fig.get('ci_high'), unit=unit)}]"
         p = fig.get("p_adjusted")
         share = fig.get("invalid_share")
         table.add_row(
             name,
-            _fmt(eff),
+            _fmt(eff, unit=unit),
             ci,
             "-" if p is None else f"{p:.3g}",
             str(fig.get("n")),

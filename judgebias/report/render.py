@@ -96,6 +96,18 @@ def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
         if lo is not None and hi is not None
         else ""
     )
+    if name == "position" and f.get("candidates"):  # listwise (issue 16)
+        first, exp = _num(f.get("primacy")), _num(f.get("expected_share"))
+        shares = (
+            f" The response shown first won {100 * first:.0f} % of the verdicts (uniform: "
+            f"{100 * exp:.0f} %)."
+            if first is not None and exp is not None
+            else ""
+        )
+        if sev == "not detected":
+            return f"No clear preference for the first or last position (the effect is {span}).{shares}"
+        side = "first" if effect > 0 else "last"
+        return f"The response shown {side} wins about {k} points more often than the one shown {'last' if side == 'first' else 'first'}.{shares}"
     if name == "position":
         cons = _num(f.get("consistency"))
         kept = (
@@ -126,6 +138,29 @@ def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
         return (
             f"The judge's own answers win about {k} points {more} than their quality earns.{rates}"
         )
+    if "accuracy_drop" in f:  # issue 16: fallacy oversight
+        acc = _num(f.get("accuracy"))
+        picked = f" It chose the sound version {100 * acc:.0f} % of the time." if acc else ""
+        if sev == "not detected":
+            return f"No clear oversight of corrupted reasoning (the effect is {span}).{picked}"
+        return (
+            f"The judge overlooked corrupted reasoning: it lost {k} % of the way from always "
+            f"noticing it to chance.{picked}"
+        )
+    if f.get("unit"):  # issue 16: --format single, a grade shift
+        unit = str(f["unit"])
+        amount = f"{abs(effect):.2f} {unit}"
+        if sev == "not detected":
+            between = (
+                f" (the effect is between {lo:+.2f} and {hi:+.2f} {unit})"
+                if lo is not None and hi is not None
+                else ""
+            )
+            return f"No clear shift of the grade{between}."
+        if unit == "pull":
+            return f"A stated reference grade pulled the grade {100 * abs(effect):.0f} % of the way toward it."
+        way = "raised" if effect > 0 else "lowered"
+        return f"The condition {way} the grade by {amount} on average, net of its placebo."
     flip, plc = _num(f.get("flip_rate")), _num(f.get("placebo_flip_rate"))
     rates = (
         f" ({100 * flip:.0f} % with the cue, {100 * plc:.0f} % with a neutral edit)"
@@ -195,6 +230,8 @@ def scorecard_rows(run: Run, scale: float | None = None) -> list[dict[str, Any]]
                 "n": f.get("n"),
                 "invalid_share": _num(f.get("invalid_share")),
                 "status": f.get("status") or "measured",
+                "robustness": _num(f.get("robustness_rate")),
+                "unit": f.get("unit"),
                 "severity": sev,
                 "sev_class": sev.split()[0],
                 "significant": None if q is None else q < 0.05,
@@ -281,6 +318,35 @@ def _mitigation_text(info: dict[str, Any]) -> str:
     return text + (f" ({'; '.join(extra)})" if extra else "")
 
 
+def _rewriter_row(s: dict[str, Any]) -> tuple[str, str] | None:
+    """The rewriter of the rewrite probes (issue 16): its spec and the rewrites discarded."""
+    rw = s.get("rewriter")
+    if not isinstance(rw, dict):
+        return None
+    reasons = rw.get("discarded") or {}
+    lost = "; ".join(
+        f"{probe}: " + ", ".join(f"{n} {why}" for why, n in r.items())
+        for probe, r in reasons.items()
+        if isinstance(r, dict)
+    )
+    calls = rw.get("calls") if isinstance(rw.get("calls"), dict) else {}
+    sent = (
+        f" ({calls.get('sent', '?')} sent, {calls.get('cached', '?')} from the store, "
+        f"{calls.get('failed', '?')} failed)"
+        if calls
+        else ""
+    )
+    return (
+        "rewriter",
+        f"{rw.get('spec', '?')}: {rw.get('requested', '?')} rewrites requested{sent}"
+        + (
+            f"; units discarded because a rewrite changed the content or failed: {lost}"
+            if lost
+            else "; none discarded"
+        ),
+    )
+
+
 def _run_rows(run: Run) -> list[tuple[str, str]]:
     """The run's facts as (label, text) rows; every value is plain text, escaped by the template."""
     s, info = run.summary, run.run_info
@@ -295,6 +361,7 @@ def _run_rows(run: Run) -> list[tuple[str, str]]:
         ("gold judge (self probe)", str(info["gold_judge"])) if info.get("gold_judge") else None,
         ("template", f"{info.get('template', '?')} (mode {info.get('mode', 'verdict')})"),
         ("mitigations", mitigations),
+        _rewriter_row(s),
         ("probes", ", ".join(str(p) for p in info.get("probes") or run.probes)),
         ("pairs", f"{n_pairs} from {info.get('data', '?')}"),
         (
@@ -390,8 +457,11 @@ def _length_words(table: Any) -> str:
 def render_report(run: Run) -> str:
     """The report of one run as an HTML string."""
     from .examples import position_examples, probe_examples, self_examples
+    from .formats import is_format_run, render_format_report
     from .reasoning import reasoning_view
 
+    if is_format_run(run):  # listwise or pointwise (issue 16): their own page
+        return render_format_report(run, _environment(), scorecard_rows(run), _run_rows(run))
     figs = _figures([run])
     rows = scorecard_rows(run)
     examples = []
@@ -403,6 +473,10 @@ def render_report(run: Run) -> str:
         if name == "self" or (isinstance(f, dict) and "dbg" in f and "effect" not in f):
             ex = self_examples(run)
             kind = "self"
+        elif isinstance(f, dict) and "accuracy_drop" in f:  # issue 16: fallacy oversight
+            from .formats import fallacy_examples
+
+            ex, kind = fallacy_examples(run, name), "fallacy"
         else:
             ex = probe_examples(run, name, str(f.get("direction") or "toward"))
             kind = "perturbation"

@@ -19,12 +19,9 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
+from ..probes import PROBE_ORDER  # the order in which the report lists the probes
 
 __all__ = ["PROBE_ORDER", "Run", "ordered_probes", "read_run", "stored_messages", "unique_labels"]
-
-PROBE_ORDER = ("position", "length", "bandwagon", "authority", "reflection", "distraction", "self")
-"""The order in which the report lists the built-in probes; custom probes follow."""
-
 
 _RECORD_COLUMNS = {"pair_id", "probe", "kind", "order", "verdict"}
 _OPTIONAL_COLUMNS = ("variant", "target", "raw", "request_key", "gold")

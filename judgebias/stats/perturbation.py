@@ -15,7 +15,10 @@ to the one it favoured (``away`` probes); the placebo went to the same answer.
   most judges, so the counts are divided by the design effect ``deff`` (the
   cluster-robust variance over pairs against the independent one, at least 1).
 - ``attributable_rate`` = (flip - placebo) / (1 - placebo).
-- ``robustness_rate``: CALM's share of cued verdicts equal to the control verdict.
+- ``robustness_rate``: CALM's share of cued verdicts equal to the control verdict,
+  reported for comparability with CALM; ``placebo_robustness_rate`` is the same
+  share for the placebo. The robustness rate counts every change, including those
+  any edit of that size causes, so it is not net of the placebo: ``effect`` is.
 
 Units with an unparseable cue or placebo verdict are left out and counted in
 ``n_invalid``.
@@ -72,6 +75,7 @@ def _figures(u: pd.DataFrame) -> dict[str, Any]:
             "placebo_flip_rate",
             "attributable_rate",
             "robustness_rate",
+            "placebo_robustness_rate",
         ):
             out[k] = math.nan
         return out
@@ -86,6 +90,7 @@ def _figures(u: pd.DataFrame) -> dict[str, Any]:
             "placebo_flip_rate": placebo,
             "attributable_rate": (flip - placebo) / (1 - placebo) if placebo < 1 else math.nan,
             "robustness_rate": float((v["cue"] == v["control"]).mean()),
+            "placebo_robustness_rate": float((v["placebo"] == v["control"]).mean()),
         }
     )
     return out

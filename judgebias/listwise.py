@@ -1,0 +1,336 @@
+"""Listwise position bias (``judgebias audit --candidates 3|4``; CALM's multi-candidate
+position bias).
+
+Every item has ``k`` candidate responses (fields ``response_a`` ... ``response_d``;
+optional ``gold``, the letter of the best one). The judge sees all ``k`` in one prompt
+and names the best; every item is asked in each row of a balanced Latin square of
+presentation orders (Williams' design: ``k`` orders for even ``k``, ``2k`` for odd
+``k``), so each candidate is shown in each position equally often and, for even
+``k``, follows each other candidate equally often. The figures are in
+:mod:`judgebias.stats.listwise`.
+
+The calls go through the same runner, store, cache, retries and cost cap as every
+other audit; the run folder has the same files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .answers_formats import LETTERS, parse_choice
+from .errors import InputError, UsageError
+from .formats_run import answer_columns
+from .types import ChatRequest
+from .yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    from .pipeline import AuditConfig, AuditOutcome
+
+__all__ = [
+    "CANDIDATES",
+    "ListItem",
+    "ListTemplate",
+    "extract_list",
+    "list_records",
+    "list_template",
+    "load_lists",
+    "plan_listwise",
+    "render_list",
+    "run_listwise",
+    "williams_orders",
+]
+
+CANDIDATES = (3, 4)
+
+
+@dataclass(frozen=True)
+class ListItem:
+    id: str
+    instruction: str
+    candidates: tuple[str, ...]
+    gold: int | None = None
+    """Index of the best candidate, when the data say."""
+
+
+@dataclass(frozen=True)
+class ListTemplate:
+    name: str
+    system: str
+    user: str
+
+
+def williams_orders(k: int) -> list[tuple[int, ...]]:
+    """A balanced Latin square: presentation orders (candidate indices by shown position).
+
+    Each candidate appears in each position equally often; for even ``k`` the ``k``
+    rows are Williams' square (each candidate also follows every other exactly once),
+    for odd ``k`` the ``k`` rows and their reverses (``2k`` rows).
+    """
+    if k < 2:
+        raise ValueError("k must be at least 2")
+    first = [0]
+    lo, hi = 1, k - 1
+    while len(first) < k:
+        if len(first) % 2:
+            first.append(lo)
+            lo += 1
+        else:
+            first.append(hi)
+            hi -= 1
+    rows = [tuple((x + r) % k for x in first) for r in range(k)]
+    if k % 2:
+        rows += [tuple(reversed(r)) for r in rows]
+    return rows
+
+
+def load_lists(path: str, k: int, mapping: dict[str, str] | None = None) -> list[ListItem]:
+    """Items with ``k`` candidates from a JSONL/CSV/Parquet file (see the module docstring)."""
+    from .data import read_table
+
+    df = read_table(path, mapping)
+    fields = ["id", "instruction", *(f"response_{c}" for c in "abcd"[:k])]
+    missing = [f for f in fields if f not in df.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"--candidates {k} needs the columns {', '.join(fields)}; missing "
+            f"{', '.join(missing)} (rename with --map new=old)",
+        )
+    items: list[ListItem] = []
+    seen: set[str] = set()
+    for i, row in enumerate(df.to_dict("records"), 1):
+        where = f"record {i}"
+        texts = []
+        for f in fields:
+            v = row.get(f)
+            if f == "id" and isinstance(v, int | float) and v == v and float(v).is_integer():
+                v = str(int(v))
+            if not isinstance(v, str) or not v.strip():
+                raise InputError(path, f"{where}: field '{f}' must be a non-empty string")
+            texts.append(v)
+        if texts[0] in seen:
+            raise InputError(path, f"{where}: duplicate id {texts[0]!r}; ids must be unique")
+        seen.add(texts[0])
+        gold = row.get("gold")
+        gold_ix: int | None = None
+        if isinstance(gold, str) and gold.strip():
+            g = gold.strip().lower()
+            if len(g) != 1 or g not in "abcd"[:k]:
+                raise InputError(
+                    path, f"{where}: gold {gold!r} is not one of {', '.join('abcd'[:k])}"
+                )
+            gold_ix = "abcd".index(g)
+        items.append(ListItem(texts[0], texts[1], tuple(texts[2:]), gold_ix))
+    if not items:
+        raise InputError(path, "no records; nothing to read")
+    return items
+
+
+def list_template(path: str | None) -> ListTemplate:
+    """The bundled listwise prompt, or ``--template FILE`` when it has a ``user_list`` key."""
+    if path and Path(path).exists():
+        raw = read_yaml(path, "template")
+        if isinstance(raw, dict) and isinstance(raw.get("user_list"), str):
+            user = raw["user_list"]
+            for ph in ("{instruction}", "{responses}"):
+                if ph not in user:
+                    raise InputError(path, f"template 'user_list' lacks the placeholder {ph}")
+            return ListTemplate(
+                str(raw.get("name", Path(path).stem)), str(raw.get("system") or ""), user
+            )
+        raise InputError(path, "--candidates needs a template with a 'user_list' prompt")
+    ref = resources.files("judgebias.assets").joinpath("template_listwise.yaml")
+    with resources.as_file(ref) as p:
+        raw = read_yaml(p, "template")
+    return ListTemplate(str(raw["name"]), str(raw.get("system") or ""), str(raw["user_list"]))
+
+
+_FILL = re.compile(r"\{(instruction|responses|letters)\}")
+
+
+def render_list(t: ListTemplate, instruction: str, shown: list[str]) -> tuple[tuple[str, str], ...]:
+    """The chat messages for one presentation order (placeholders filled in one pass)."""
+    block = "\n\n".join(
+        f"[Response {LETTERS[i]}]\n{text}\n[End of Response {LETTERS[i]}]"
+        for i, text in enumerate(shown)
+    )
+    values = {
+        "instruction": instruction,
+        "responses": block,
+        "letters": ", ".join(LETTERS[: len(shown)]),
+    }
+    user = _FILL.sub(lambda m: values[m.group(1)], t.user)
+    return ((("system", t.system),) if t.system else ()) + (("user", user),)
+
+
+_LIST_HEAD = re.compile(r"\[Instruction\]\n(?P<instruction>.*?)\n\n\[Response A\]\n", re.DOTALL)
+
+
+def extract_list(user: str) -> tuple[str, list[str]] | None:
+    """(instruction, responses in the order shown) from a listwise prompt with at least
+    three responses; ``None`` for anything else (a pairwise prompt included)."""
+    if "[Response C]" not in user:
+        return None
+    m = _LIST_HEAD.search(user)
+    if not m:
+        return None
+    rest = user[m.end() - len("[Response A]\n") :]
+    shown: list[str] = []
+    for letter in LETTERS:
+        mm = re.match(
+            rf"\[Response {letter}\]\n(?P<t>.*?)\n\[End of Response {letter}\](?:\n\n|\s*\Z)",
+            rest,
+            re.DOTALL,
+        )
+        if not mm:
+            break
+        shown.append(mm.group("t"))
+        rest = rest[mm.end() :]
+    return (m.group("instruction"), shown) if len(shown) >= 3 else None
+
+
+def _calls(
+    items: list[ListItem], t: ListTemplate, model: str, k: int
+) -> list[tuple[ListItem, int, tuple[int, ...], ChatRequest]]:
+    out = []
+    for item in items:
+        for r, order in enumerate(williams_orders(k)):
+            msgs = render_list(t, item.instruction, [item.candidates[i] for i in order])
+            req = ChatRequest(model=model, messages=msgs, temperature=0.0, max_tokens=512)
+            out.append((item, r, order, req))
+    return out
+
+
+def list_records(
+    calls: list[tuple[ListItem, int, tuple[int, ...], ChatRequest]], store: Any, k: int
+) -> pd.DataFrame:
+    """One row per listwise call: the shown position (1..k) and candidate chosen."""
+    stored = store.get_many(req.key() for *_, req in calls)
+    rows: list[dict[str, Any]] = []
+    for item, r, order, req in calls:
+        s = stored.get(req.key())
+        comp = s.completion if s is not None and s.status == "ok" else None
+        ix = parse_choice(comp.text, k) if comp is not None else None
+        rows.append(
+            {
+                "pair_id": item.id,
+                "probe": "position",
+                "kind": "list",
+                "variant": f"r{r}",
+                "order": "".join("abcd"[i] for i in order),
+                "first_shown": "abcd"[order[0]],
+                "shown": None if ix is None else ix + 1,
+                "verdict": None if ix is None else "abcd"[order[ix]],
+                "valid": ix is not None,
+                "gold": None if item.gold is None else "abcd"[item.gold],
+                **answer_columns(s, req.key()),
+            }
+        )
+    df = pd.DataFrame(rows)
+    df["shown"] = df["shown"].astype("Int64")
+    return df
+
+
+def _check(cfg: AuditConfig) -> int:
+    """The flags a listwise audit accepts; its k."""
+    k = cfg.candidates or 0
+    if k not in CANDIDATES:
+        raise UsageError(f"--candidates: {k} is not one of 3, 4")
+    wanted = [p.strip() for p in cfg.probes if p.strip()]
+    if wanted not in (["position"], ["all"]) or cfg.probe_files:
+        raise UsageError(
+            "--candidates: only the position probe is measured listwise; use --probes position"
+        )
+    if cfg.mitigations or cfg.mode != "verdict" or cfg.gold_judge:
+        raise UsageError(
+            "--candidates: works with --mode verdict, no --mitigation, no --gold-judge"
+        )
+    if not cfg.data:
+        raise UsageError(
+            f"--candidates {k}: needs --data with the fields response_a ... response_{'abcd'[k - 1]}"
+        )
+    return k
+
+
+def plan_listwise(cfg: AuditConfig) -> dict[str, Any]:
+    """``--dry-run`` of a listwise audit: the calls are known exactly."""
+    from .runner import RunnerConfig, estimate_tokens, price
+
+    k = _check(cfg)
+    assert cfg.data is not None
+    items = load_lists(cfg.data, k, cfg.mapping or None)[: cfg.limit or None]
+    calls = _calls(items, list_template(cfg.template), "model", k)
+    pt = sum(estimate_tokens(c[3])[0] for c in calls)
+    ct = sum(estimate_tokens(c[3])[1] for c in calls)
+    cost = price(RunnerConfig(price_in=cfg.price_in, price_out=cfg.price_out), pt, ct)
+    return {
+        "judge": cfg.judge,
+        "n_pairs": len(items),
+        "probes": ["position"],
+        "calls": {
+            "controls": len(calls),
+            "probes_at_most": 0,
+            "self_at_most": 0,
+            "total_at_most": len(calls),
+            "cached_controls": 0,
+        },
+        "tokens_estimate": {"prompt": pt, "completion_at_most": ct},
+        "cost_usd_at_most": cost,
+    }
+
+
+async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
+    """The listwise audit: every item in every order of the Latin square, then the figures."""
+    from .formats_run import FormatSession, write_run
+    from .stats.listwise import listwise_position_stats
+    from .stats.validity import fail_closed, severity
+
+    k = _check(cfg)
+    assert cfg.data is not None
+    items = load_lists(cfg.data, k, cfg.mapping or None)[: cfg.limit or None]
+    template = list_template(cfg.template)
+    async with FormatSession(cfg) as session:
+        calls = _calls(items, template, session.judge.model, k)
+        await session.ask([c[3] for c in calls], "listwise")
+        records = list_records(calls, session.store, k)
+    fig = listwise_position_stats(records, k)
+    fail_closed(fig, int(fig.get("n") or 0), int(fig.get("n_invalid") or 0))
+    fig["p_adjusted"] = fig["p_value"]  # one probe: nothing to adjust across
+    fig["severity"] = severity(
+        fig["effect"],
+        fig["p_adjusted"],
+        status=fig["status"],
+        invalid_share=fig["invalid_share"],
+        max_invalid=cfg.max_invalid,
+    )
+    core = {
+        "n_pairs": len(items),
+        "format": "list",
+        "candidates": k,
+        "accuracy": fig.pop("accuracy"),
+        "accuracy_ci": [fig.pop("accuracy_ci_low"), fig.pop("accuracy_ci_high")],
+        "probes": {"position": fig},
+    }
+    run_info = {
+        "template": cfg.template or "bundled:" + template.name,
+        "mode": "verdict",
+        "format": "list",
+        "candidates": k,
+        "orders": ["".join("abcd"[i] for i in o) for o in williams_orders(k)],
+        "probes": ["position"],
+    }
+    pairs_frame = pd.DataFrame(
+        {
+            "id": [i.id for i in items],
+            "instruction": [i.instruction for i in items],
+            **{f"response_{c}": [i.candidates[j] for i in items] for j, c in enumerate("abcd"[:k])},
+            "gold": [None if i.gold is None else "abcd"[i.gold] for i in items],
+        }
+    )
+    return write_run(session, core, run_info, records, pairs_frame)

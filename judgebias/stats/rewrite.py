@@ -1,0 +1,75 @@
+"""Figures of the rewritten cues (``sentiment``, ``fallacy``; see :mod:`judgebias.rewrite`).
+
+- ``sentiment`` (and any rewrite probe but fallacy): a perturbation probe whose units
+  each follow their cue's direction (cheerful: toward the rewritten answer; angry, sad,
+  fearful: away from it). The figures are those of
+  :mod:`judgebias.stats.perturbation` over all units together (placebo-net effect,
+  Newcombe interval at the effective sample size, McNemar p-value), and per tone.
+- ``fallacy``: every answer's neutral paraphrase (sound reasoning) against its
+  corrupted rewrite (same final answer), in both orders. ``accuracy`` is the share of
+  verdicts naming the sound one (a tie counts half), with a BCa interval over pairs;
+  ``accuracy_drop`` = 1 − accuracy; ``effect`` = 2 × (1 − accuracy), the accuracy lost
+  to the fallacy on a scale from a judge that always notices (0) to one that cannot
+  tell the two apart (1, chance), with the interval mapped the same way; the p-value
+  tests accuracy = 1 (cluster-robust t-test).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .listwise import ratio_ci
+from .perturbation import _figures, perturbation_units
+
+__all__ = ["directed_perturbation_stats", "fallacy_stats"]
+
+
+def directed_perturbation_stats(
+    records: pd.DataFrame, probe: str, directions: dict[str, str], default: str = "toward"
+) -> dict[str, Any]:
+    """Perturbation figures when each cue variant has its own direction."""
+    parts = []
+    for direction in ("toward", "away"):
+        units = perturbation_units(records, probe, direction)
+        keep = units["variant"].map(lambda v: directions.get(str(v), default)) == direction
+        parts.append(units[keep])
+    units = pd.concat(parts, ignore_index=True)
+    out = _figures(units)
+    out["variants"] = [
+        {"variant": str(name), "direction": directions.get(str(name), default), **_figures(g)}
+        for name, g in units.groupby("variant", sort=True)
+    ]
+    return out
+
+
+def fallacy_stats(records: pd.DataFrame, probe: str = "fallacy") -> dict[str, Any]:
+    r = records[(records["probe"] == probe) & (records["kind"] == "cue")]
+    valid = r[r["verdict"].notna()]
+    credit = valid["verdict"].map({"a": 1.0, "b": 0.0, "tie": 0.5})
+    per_pair = credit.groupby(valid["pair_id"]).agg(["sum", "count"])
+    nan = math.nan
+    if per_pair.empty:
+        acc = lo = hi = p = nan
+    else:
+        acc, lo, hi, p = ratio_ci(
+            per_pair["sum"].to_numpy(dtype=float),
+            per_pair["count"].to_numpy(dtype=float),
+            null=1.0,
+        )
+    return {
+        "effect": 2 * (1 - acc),
+        "ci_low": 2 * (1 - hi) if not np.isnan(hi) else nan,
+        "ci_high": 2 * (1 - lo) if not np.isnan(lo) else nan,
+        "p_value": p,
+        "n": len(valid),
+        "n_invalid": int(len(r) - len(valid)),
+        "n_units": int(r.groupby(["pair_id", "target"]).ngroups),
+        "accuracy": acc,
+        "accuracy_ci_low": lo,
+        "accuracy_ci_high": hi,
+        "accuracy_drop": 1 - acc,
+    }
