@@ -55,7 +55,10 @@ SUMMARY_COLUMNS = [
 ]
 """Columns of :attr:`AuditResult.summary`, in order (fractions, like ``summary.json``)."""
 
-_METRIC = {"position": "primacy - recency", "self": "DBG"}
+_METRIC = {
+    "position": "primacy - recency",
+    "self": "P(own | gold other) - P(other | gold own)",
+}
 
 
 def _float(x: Any) -> float:
@@ -78,7 +81,7 @@ def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
         rows.append(
             {
                 "probe": name,
-                "metric": _METRIC.get(name, "DBG" if is_dbg else "flip - placebo"),
+                "metric": "DBG" if is_dbg else _METRIC.get(name, "flip - placebo"),
                 "effect": _float(f.get("dbg") if is_dbg else f.get("effect")),
                 "ci_low": _float(f.get("ci_low")),
                 "ci_high": _float(f.get("ci_high")),
@@ -90,7 +93,7 @@ def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
                 if isinstance(f.get("n"), int | float) and not isinstance(f.get("n"), bool)
                 else 0,
                 **{k: _float(f.get(k)) for k in SUMMARY_COLUMNS[10:19]},
-                "planted": _float(planted.get(name)) if name != "self" else math.nan,
+                "planted": _float(planted.get(name)) if not is_dbg else math.nan,
             }
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
