@@ -29,6 +29,8 @@ def _echo_account(acc: dict[str, Any]) -> None:
             f"{method}: {o['n_rows']} rows, {o['n_valid']} with both verdicts valid "
             f"({o['n_missing']} left empty)"
         )
+        if acc.get("reading"):
+            typer.echo(f"  read as {acc['reading']}")
         if o["n_valid"]:
             typer.echo(
                 f"  consistent {o['n_consistent']}, became ties {o['n_became_ties']}; "

@@ -129,13 +129,23 @@ def dbg_command(
     ] = None,
     n_boot: Annotated[int, typer.Option("--n-boot")] = 2000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="How the preference columns are read: probability (0 = the other answer wins) or label (0 = tie). Default: numbers are probabilities, text is labels; text holding only 0 and 1 must be declared.",
+        ),
+    ] = None,
     map_: Annotated[str | None, typer.Option("--map", help="Rename columns: new=old,...")] = None,
     out: Annotated[str | None, typer.Option("--out")] = None,
 ) -> None:
-    """DBG self-preference score (percentage points) with a bootstrap interval over items."""
+    """DBG self-preference score (percentage points) with a bootstrap interval over items, and
+    the noise-robust error asymmetry P(own | gold other) - P(other | gold own)."""
     from .data import read_table
-    from .stats.dbg import dbg
+    from .stats.dbg import KINDS, dbg
 
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"--kind: '{kind}' is not one of {', '.join(KINDS)}")
     df = read_table(file, mapping=_map(map_))
     _write(
         dbg(
@@ -147,6 +157,7 @@ def dbg_command(
             by=by,
             n_boot=n_boot,
             seed=seed,
+            kind=kind,
         ),
         out,
     )

@@ -116,7 +116,7 @@ def read_preference(
                 raise UsageError(
                     f"{name}: holds only 0 and 1 as text, which reads two ways: as "
                     "probabilities 0 means response b wins, as verdict labels 0 means a tie; "
-                    "declare the column's kind (probability or label)"
+                    "declare its kind, probability or label (kind=... / --kind)"
                 )
             fractional = numeric and bool((x.between(0.0, 1.0) & (x % 1 != 0)).any())
             in_unit = numeric and bool(x.between(0.0, 1.0).all())
