@@ -24,7 +24,7 @@ def test_the_same_zeros_and_ones_never_read_two_ways_silently() -> None:
     assert to_preference(numbers, kind="label").tolist() == [0.5, 1.0]
     # unambiguous text keeps its only reading
     assert read_preference(pd.Series(["0.7", "0.2"]))[1] == "probability"
-    assert read_preference(pd.Series(["1", "2", "0"])) [1] == "label"
+    assert read_preference(pd.Series(["1", "2", "0"]))[1] == "label"
     with pytest.raises(UsageError, match="kind must be"):
         to_preference(numbers, kind="soft")
 

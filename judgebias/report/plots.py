@@ -459,7 +459,9 @@ def dbg_figure(runs: list[Run]) -> Figure | None:
             [i + 0.18], [gold], height=0.34, color="#999", label="gold judge" if i == 0 else None
         )
         # DBG's own interval (older runs kept it under ci_low / ci_high)
-        keys = ("dbg", "dbg_ci_low", "dbg_ci_high") if "effect" in s else ("dbg", "ci_low", "ci_high")
+        keys = (
+            ("dbg", "dbg_ci_low", "dbg_ci_high") if "effect" in s else ("dbg", "ci_low", "ci_high")
+        )
         d, lo, hi = (_num(s.get(k)) for k in keys)
         if d is not None:
             ci = f" [{100 * lo:+.1f}, {100 * hi:+.1f}]" if lo is not None and hi is not None else ""

@@ -191,7 +191,9 @@ def self_probe_stats(records: pd.DataFrame, alpha: float = 0.05) -> dict[str, An
 
     units = self_units(records)
     both = units.dropna(subset=["judge", "gold"])
-    head = self_preference(both, judge_col="judge", gold_col="gold", item_col="pair_id", alpha=alpha)
+    head = self_preference(
+        both, judge_col="judge", gold_col="gold", item_col="pair_id", alpha=alpha
+    )
     per_cmp = both.groupby(["pair_id", "variant"], as_index=False)[["judge", "gold"]].mean()
     nan = math.nan
     out = {
