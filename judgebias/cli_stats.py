@@ -231,24 +231,55 @@ def plan_command(
     power: Annotated[float, typer.Option("--power")] = 0.8,
     alpha: Annotated[float, typer.Option("--alpha")] = 0.05,
     design: Annotated[str, typer.Option("--design", help="probe or position.")] = "probe",
+    usable: Annotated[
+        float,
+        typer.Option(
+            "--usable",
+            help="Share of units kept: control verdicts that name an answer and valid verdicts (default 1).",
+        ),
+    ] = 1.0,
+    deff: Annotated[
+        float,
+        typer.Option(
+            "--deff",
+            help="Probe design: design effect of a pair's two orders, 1 (independent) to 2 (always agree; default, safe).",
+        ),
+    ] = 2.0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """How many pairs an audit needs to detect a bias of a given size."""
+    """How many pairs an audit needs to detect a bias of a given size (exact McNemar power)."""
     from .stats.power import plan_sample_size
 
     if design not in ("probe", "position"):
         raise UsageError(f"--design: '{design}' is not one of probe, position")
+    for flag, value, ok in (
+        ("--usable", usable, 0.0 < usable <= 1.0),
+        ("--deff", deff, 1.0 <= deff <= 2.0),
+    ):
+        if not ok:
+            raise UsageError(f"{flag}: {value:g} is outside its range (see --help)")
     res = plan_sample_size(
         effect,
         baseline_flip=baseline_flip,
         power=power,
         alpha=alpha,
         design="probe" if design == "probe" else "position",
+        usable=usable,
+        deff=deff,
     )
     if as_json:
         typer.echo(json.dumps(res))
     else:
         typer.echo(
             f"{res['pairs']} pairs detect an effect of {effect:g} with power {power:g} "
-            f"at alpha {alpha:g} ({design} design, baseline {baseline_flip:g})."
+            f"at alpha {alpha:g} ({design} design, baseline {baseline_flip:g}): "
+            f"{res['units']} {res['unit']} give exact McNemar power "
+            f"{res['achieved_power']:.3f} (the normal approximation would say "
+            f"{res['connor_units']})."
+            + (
+                f" With --deff {deff:g} and --usable {usable:g} a pair gives "
+                f"{2 * usable / deff:g} effective units."
+                if design == "probe"
+                else ""
+            )
         )
