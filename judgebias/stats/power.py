@@ -205,7 +205,7 @@ def _pairs(design: str, units: int, usable: float, deff: float) -> int:
 
 def _units_from_pairs(design: str, pairs: int, usable: float, deff: float) -> int:
     per_pair = 2.0 * usable / deff if design == "probe" else usable
-    return int(math.floor(pairs * per_pair + 1e-9))
+    return math.floor(pairs * per_pair + 1e-9)
 
 
 def _cohens_h(design: str, effect: float, baseline_flip: float) -> float:
