@@ -59,6 +59,12 @@ def _echo_account(acc: dict[str, Any]) -> None:
     elif method == "length":
         for m in acc["models"][:40]:
             flag = "  (flagged)" if m["flagged"] else ""
+            if m["lc_win_rate"] is None:
+                typer.echo(
+                    f"{m['model']}: win rate {m['win_rate']:.1f}% -> LC not estimated "
+                    f"({m.get('note') or 'no finite fit'})"
+                )
+                continue
             typer.echo(
                 f"{m['model']}: win rate {m['win_rate']:.1f}% -> LC "
                 f"{m['lc_win_rate']:.1f}% ({m['moved_pp']:+.1f} pp){flag}"

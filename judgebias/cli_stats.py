@@ -74,8 +74,17 @@ def lc_command(
             "--save-difficulty", help="Write the fitted instruction difficulty here (CSV)."
         ),
     ] = None,
+    n_boot: Annotated[
+        int,
+        typer.Option(
+            "--n-boot",
+            help="Bootstrap resamples per model for lc_ci_low/lc_ci_high (0: no interval).",
+        ),
+    ] = 500,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
 ) -> None:
-    """Length-controlled win rates (AlpacaEval 2.0's GLM), in percent, per model."""
+    """Length-controlled win rates (AlpacaEval 2.0's GLM), in percent, per model, with a
+    bootstrap interval over instructions and a note where a fit is not identified."""
     import pandas as pd
 
     from .data import read_table
@@ -96,7 +105,9 @@ def lc_command(
         pd.DataFrame({"instruction_index": diff.index, "difficulty": diff.to_numpy()}).to_csv(
             save_difficulty, index=False
         )
-    _write(lc_winrate(table, difficulty=diff, baseline=baseline), out)
+    if n_boot < 0:
+        raise UsageError(f"--n-boot: must be 0 or more, got {n_boot}")
+    _write(lc_winrate(table, difficulty=diff, baseline=baseline, n_boot=n_boot, seed=seed), out)
 
 
 def dbg_command(

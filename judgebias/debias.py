@@ -568,6 +568,9 @@ def _length(
             "moved_pp": _f(r["moved"]),
             "length_coefficient": _f(r["length_coefficient"]),
             "flagged": bool(r["flagged"]),
+            "lc_ci_low": _f(r["lc_ci_low"]),
+            "lc_ci_high": _f(r["lc_ci_high"]),
+            "note": str(r["note"] or ""),
         }
         for r in lc.to_dict("records")
     ]
