@@ -192,8 +192,16 @@ def factors_command(
         typer.Option("--gold", help="Gold preference, same form, to compare factor influences."),
     ] = None,
     item: Annotated[
-        str | None, typer.Option("--item", help="Cluster standard errors by this column.")
+        str | None,
+        typer.Option(
+            "--item",
+            help="Cluster standard errors by this column (default: 'instruction' when present).",
+        ),
     ] = None,
+    cluster: Annotated[
+        bool,
+        typer.Option("--cluster/--no-cluster", help="--no-cluster: per-row (HC0) standard errors."),
+    ] = True,
     factors: Annotated[
         str | None, typer.Option("--factors", help="Comma-separated subset of factors.")
     ] = None,
@@ -223,6 +231,7 @@ def factors_command(
             factors=names,
             penalty=penalty,
             l1_wt=l1_wt,
+            cluster=cluster,
         ),
         out,
     )
