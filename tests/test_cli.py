@@ -248,7 +248,17 @@ def test_demo_recovers_its_documented_profile(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     s = json.loads((out / "summary.json").read_text())
     planted = dict(kv.split("=") for kv in DEMO_JUDGE.removeprefix("sim:").split(","))
-    for probe in ("position", "length", "bandwagon", "authority", "reflection", "distraction"):
+    # self: the headline (errors toward the sim's own answers minus errors away) is the
+    # planted value itself, like the other probes' effects
+    for probe in (
+        "position",
+        "length",
+        "bandwagon",
+        "authority",
+        "reflection",
+        "distraction",
+        "self",
+    ):
         f = s["probes"][probe]
         assert f["ci_low"] <= float(planted[probe]) <= f["ci_high"], probe
     assert s["probes"]["self"]["ci_low"] > 0
