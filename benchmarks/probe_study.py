@@ -1,16 +1,29 @@
 """Does the audit recover planted biases? A simulation study over the simulated judge.
 
-For each planted level (0, 0.1, 0.3), pair count (200, 400) and seed, it plants the
-same level for position, length, bandwagon, authority, reflection and distraction
-at once, audits the sim on freshly generated random pairs (new pairs per seed), and
-records each probe's estimate, interval and BH-adjusted p-value. It prints a table
-(mean estimate vs planted, bias, 95 % interval coverage, rejection rate: the
-false-positive rate at 0 and the power at 0.1 and 0.3), then one JSON line.
+Part ``probes``: for each planted level (0, 0.1, 0.3), pair count (200, 400) and
+seed, it plants the same level for position, length, bandwagon, authority,
+reflection and distraction at once, audits the sim on freshly generated random
+pairs (new pairs per seed), and records each probe's estimate, interval and
+BH-adjusted p-value. It prints a table (mean estimate vs planted, bias, 95 %
+interval coverage, rejection rate: the false-positive rate at 0 and the power at
+0.1 and 0.3).
 
-    python benchmarks/probe_study.py --seeds 40
+Part ``self``: the self-preference probe against a gold judge (``sim:accuracy=1``)
+for each judge accuracy (0.7, 0.85, 1.0) and planted ``self`` (0, 0.1, 0.3), on
+fresh pairs where the gold seldom prefers the sim's own answers (70 % checkable
+arithmetic, where the sim's own answer is wrong): the noisy null at several
+accuracies. It records the headline (errors toward the own answer minus errors
+away, whose planted value is ``self``) and DBG (whose value at ``self = 0`` is not 0
+for a noisy judge: the confound the headline removes), and prints the same figures
+for both, DBG's at ``self = 0`` only.
 
-Targets (issue 3): coverage >= 0.93, false-positive rate <= 0.05, power at 0.1 with
-400 pairs >= 0.8, |bias| < 0.02.
+Then one JSON line.
+
+    python benchmarks/probe_study.py --seeds 40 [--part all|probes|self]
+
+Targets (issue 3, issue 13): coverage >= 0.93, false-positive rate <= 0.05, power
+at 0.1 with 400 pairs >= 0.8, |bias| < 0.02; for self, the same coverage and
+false-positive rate at every accuracy.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ import json
 import random
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -89,6 +103,132 @@ def make_pairs(path: Path, n: int, seed: int) -> None:
             )
 
 
+def make_self_pairs(path: Path, n: int, seed: int) -> None:
+    """Pairs whose two answers are both right where the task is checkable (70 %), so the
+    gold judge prefers the sim's own (wrong) answer only on the uncheckable rest."""
+    rng = random.Random(seed)
+
+    def sentence() -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 12))).capitalize() + "."
+
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            if rng.random() < 0.7:
+                a, b = rng.randint(10, 99), rng.randint(10, 99)
+                row = {
+                    "instruction": f"What is {a} + {b}?",
+                    "response_a": f"The answer is {a + b}.",
+                    "response_b": f"{a} + {b} = {a + b}.",
+                }
+            else:
+                row = {
+                    "instruction": "Explain " + sentence(),
+                    "response_a": sentence(),
+                    "response_b": sentence(),
+                }
+            fh.write(json.dumps({"id": f"self{seed}-{i}", **row}) + "\n")
+
+
+def one_self(job: tuple[float, float, int, int]) -> list[dict[str, Any]]:
+    from judgebias.pipeline import AuditConfig, run_audit
+
+    accuracy, level, n, seed = job
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "pairs.jsonl"
+        make_self_pairs(data, n, seed * 7919 + n)
+        o = run_audit(
+            AuditConfig(
+                judge=f"sim:accuracy={accuracy},self={level},seed={seed}",
+                gold_judge=f"sim:accuracy=1,seed={seed}",
+                data=str(data),
+                probes=["self"],
+                seed=seed,
+                out=str(Path(tmp) / "run"),
+                quiet=True,
+                write_report=False,
+            )
+        )
+    f = o.summary["probes"]["self"]
+    common = {"accuracy": accuracy, "planted": level, "n": n, "seed": seed}
+    return [
+        {
+            **common,
+            "measure": "self (headline)",
+            "effect": f["effect"],
+            "ci_low": f["ci_low"],
+            "ci_high": f["ci_high"],
+            "p": f["p_adjusted"],
+        },
+        {
+            **common,
+            "measure": "DBG",
+            "effect": f["dbg"],
+            "ci_low": f["dbg_ci_low"],
+            "ci_high": f["dbg_ci_high"],
+            "p": f["dbg_p_value"],
+        },
+    ]
+
+
+def run_jobs(
+    fn: Callable[[Any], list[dict[str, Any]]], jobs: list[Any], workers: int, label: str, p: str
+) -> Any:
+    """Run the audits in parallel; one row per estimate, with ``covered`` and ``rejected``."""
+    import pandas as pd
+
+    rows: list[dict[str, Any]] = []
+    with ProcessPoolExecutor(workers) as ex:
+        for i, r in enumerate(ex.map(fn, jobs), 1):
+            rows.extend(r)
+            print(f"\r{i}/{len(jobs)} {label}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    df = pd.DataFrame(rows)
+    df["covered"] = (df["ci_low"] <= df["planted"]) & (df["planted"] <= df["ci_high"])
+    df["rejected"] = df[p] < 0.05
+    return df
+
+
+def self_part(args: argparse.Namespace) -> dict[str, Any]:
+    import pandas as pd
+
+    jobs = [
+        (float(a), float(lv), int(args.self_pairs), s)
+        for a in args.accuracies.split(",")
+        for lv in args.self_levels.split(",")
+        for s in range(args.seeds)
+    ]
+    df = run_jobs(one_self, jobs, args.workers, "self audits", "p")
+    head = df[df["measure"] == "self (headline)"]
+    dbg = df[(df["measure"] == "DBG") & (df["planted"] == 0)]
+    table = (
+        pd.concat([head, dbg])
+        .groupby(["measure", "accuracy", "planted"], sort=False)
+        .agg(
+            mean_estimate=("effect", "mean"),
+            coverage=("covered", "mean"),
+            rejection_rate=("rejected", "mean"),
+            runs=("seed", "count"),
+        )
+        .reset_index()
+    )
+    table["bias"] = table["mean_estimate"] - table["planted"]
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    null = head[head["planted"] == 0]
+    fpr = null.groupby("accuracy")["rejected"].mean()
+    dbg_fpr = dbg.groupby("accuracy")["rejected"].mean()
+    power = head[head["planted"] == 0.1]["rejected"]
+    hb = table[table["measure"] == "self (headline)"]
+    return {
+        "self_runs": len(jobs),
+        "self_coverage": round(float(head["covered"].mean()), 4),
+        "self_min_cell_coverage": round(float(hb["coverage"].min()), 4),
+        "self_false_positive_rate": {f"{a:g}": round(float(v), 4) for a, v in fpr.items()},
+        "dbg_false_positive_rate": {f"{a:g}": round(float(v), 4) for a, v in dbg_fpr.items()},
+        "self_power_at_0.1": round(float(power.mean()), 4) if len(power) else None,
+        "self_max_abs_bias": round(float(hb["bias"].abs().max()), 4),
+    }
+
+
 def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
     from judgebias.pipeline import AuditConfig, run_audit
 
@@ -129,15 +269,7 @@ def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
     return rows
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--seeds", type=int, default=40)
-    ap.add_argument("--levels", default="0,0.1,0.3")
-    ap.add_argument("--sizes", default="200,400")
-    ap.add_argument("--workers", type=int, default=2)
-    args = ap.parse_args()
+def probes_part(args: argparse.Namespace) -> dict[str, Any]:
     import pandas as pd
 
     jobs = [
@@ -146,15 +278,7 @@ def main() -> None:
         for n in args.sizes.split(",")
         for s in range(args.seeds)
     ]
-    rows: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(args.workers) as ex:
-        for i, r in enumerate(ex.map(one, jobs), 1):
-            rows.extend(r)
-            print(f"\r{i}/{len(jobs)} audits", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    df = pd.DataFrame(rows)
-    df["covered"] = (df["ci_low"] <= df["planted"]) & (df["planted"] <= df["ci_high"])
-    df["rejected"] = df["p_adjusted"] < 0.05
+    df = run_jobs(one, jobs, args.workers, "audits", "p_adjusted")
     df["level"] = [lv for lv, _, _ in jobs for _ in range(len(PROBES) + 1)]
     table = (
         df.groupby(["probe", "level", "planted", "n"], sort=False)
@@ -189,8 +313,7 @@ def main() -> None:
     fpr = float(df[df["planted"] == 0]["rejected"].mean())
     noisy = df[df["probe"] == "unseen"]
     power = df[(df["planted"] == 0.1) & (df["n"] == 400)]
-    result = {
-        "benchmark": "probe_study",
+    return {
         "runs": len(jobs),
         "min_coverage": round(float(table["coverage"].min()), 4),
         "mean_coverage": round(float(df["covered"].mean()), 4),
@@ -201,13 +324,42 @@ def main() -> None:
         "power_at_0.1_n400": round(float(power["rejected"].mean()), 4) if len(power) else None,
         "max_abs_bias": round(float(table["bias"].abs().max()), 4),
     }
-    result["targets_met"] = bool(
-        result["coverage_nonzero"] >= 0.93
-        and result["noisy_null_coverage"] >= 0.93
-        and fpr <= 0.05
-        and (result["power_at_0.1_n400"] or 0) >= 0.8
-        and result["max_abs_bias"] < 0.02
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    ap.add_argument("--seeds", type=int, default=40)
+    ap.add_argument("--part", choices=["all", "probes", "self"], default="all")
+    ap.add_argument("--levels", default="0,0.1,0.3")
+    ap.add_argument("--sizes", default="200,400")
+    ap.add_argument("--accuracies", default="0.7,0.85,1.0", help="self part: judge accuracies")
+    ap.add_argument("--self-levels", default="0,0.1,0.3", help="self part: planted self")
+    ap.add_argument("--self-pairs", type=int, default=200, help="self part: pairs per audit")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    result: dict[str, Any] = {"benchmark": "probe_study", "seeds": args.seeds}
+    met = True
+    if args.part in ("all", "probes"):
+        r = probes_part(args)
+        result.update(r)
+        met = met and bool(
+            r["coverage_nonzero"] >= 0.93
+            and r["noisy_null_coverage"] >= 0.93
+            and r["false_positive_rate"] <= 0.05
+            and (r["power_at_0.1_n400"] or 0) >= 0.8
+            and r["max_abs_bias"] < 0.02
+        )
+    if args.part in ("all", "self"):
+        r = self_part(args)
+        result.update(r)
+        met = met and bool(
+            r["self_coverage"] >= 0.93
+            and max(r["self_false_positive_rate"].values()) <= 0.05
+            and r["self_max_abs_bias"] < 0.02
+        )
+    result["targets_met"] = met
     print(json.dumps(result))
 
 

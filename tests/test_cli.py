@@ -242,6 +242,7 @@ def test_unreachable_judge_is_one_line_and_keeps_the_run(tmp_path: Path) -> None
 
 def test_demo_recovers_its_documented_profile(tmp_path: Path) -> None:
     from judgebias.demo import DEMO_JUDGE
+    from judgebias.report.runs import PROBE_ORDER
 
     out = tmp_path / "demo"
     p = run("demo", "--out", str(out), "--quiet")
@@ -250,15 +251,7 @@ def test_demo_recovers_its_documented_profile(tmp_path: Path) -> None:
     planted = dict(kv.split("=") for kv in DEMO_JUDGE.removeprefix("sim:").split(","))
     # self: the headline (errors toward the sim's own answers minus errors away) is the
     # planted value itself, like the other probes' effects
-    for probe in (
-        "position",
-        "length",
-        "bandwagon",
-        "authority",
-        "reflection",
-        "distraction",
-        "self",
-    ):
+    for probe in PROBE_ORDER:
         f = s["probes"][probe]
         assert f["ci_low"] <= float(planted[probe]) <= f["ci_high"], probe
     assert s["probes"]["self"]["ci_low"] > 0
