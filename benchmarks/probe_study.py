@@ -188,6 +188,22 @@ def run_jobs(
     return df
 
 
+def cells(df: Any, keys: list[str]) -> Any:
+    """One row per cell: mean estimate, coverage, rejection rate, runs and bias."""
+    table = (
+        df.groupby(keys, sort=False)
+        .agg(
+            mean_estimate=("effect", "mean"),
+            coverage=("covered", "mean"),
+            rejection_rate=("rejected", "mean"),
+            runs=("seed", "count"),
+        )
+        .reset_index()
+    )
+    table["bias"] = table["mean_estimate"] - table["planted"]
+    return table
+
+
 def self_part(args: argparse.Namespace) -> dict[str, Any]:
     import pandas as pd
 
@@ -200,18 +216,7 @@ def self_part(args: argparse.Namespace) -> dict[str, Any]:
     df = run_jobs(one_self, jobs, args.workers, "self audits", "p")
     head = df[df["measure"] == "self (headline)"]
     dbg = df[(df["measure"] == "DBG") & (df["planted"] == 0)]
-    table = (
-        pd.concat([head, dbg])
-        .groupby(["measure", "accuracy", "planted"], sort=False)
-        .agg(
-            mean_estimate=("effect", "mean"),
-            coverage=("covered", "mean"),
-            rejection_rate=("rejected", "mean"),
-            runs=("seed", "count"),
-        )
-        .reset_index()
-    )
-    table["bias"] = table["mean_estimate"] - table["planted"]
+    table = cells(pd.concat([head, dbg]), ["measure", "accuracy", "planted"])
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     null = head[head["planted"] == 0]
     fpr = null.groupby("accuracy")["rejected"].mean()
@@ -280,17 +285,7 @@ def probes_part(args: argparse.Namespace) -> dict[str, Any]:
     ]
     df = run_jobs(one, jobs, args.workers, "audits", "p_adjusted")
     df["level"] = [lv for lv, _, _ in jobs for _ in range(len(PROBES) + 1)]
-    table = (
-        df.groupby(["probe", "level", "planted", "n"], sort=False)
-        .agg(
-            mean_estimate=("effect", "mean"),
-            coverage=("covered", "mean"),
-            rejection_rate=("rejected", "mean"),
-            runs=("seed", "count"),
-        )
-        .reset_index()
-    )
-    table["bias"] = table["mean_estimate"] - table["planted"]
+    table = cells(df, ["probe", "level", "planted", "n"])
     # the unseen probe is a null at every level: pool its rows per n
     table = pd.concat(
         [
