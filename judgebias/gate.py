@@ -13,7 +13,8 @@ An expression is a comma-separated list of conditions ``NAME OP VALUE``:
 
 So a condition trips only when the run shows the bias to exceed the threshold
 beyond reasonable doubt, not when a noisy estimate merely crosses it. The effect
-of ``self`` is its DBG; ``accuracy`` uses the accuracy interval against gold.
+of ``self`` is its headline (errors toward the judge's own answers minus errors away;
+DBG for runs written before it); ``accuracy`` uses the accuracy interval against gold.
 A condition whose figure could not be estimated (no valid verdicts) does not trip
 and is reported as not evaluated.
 """
@@ -69,15 +70,14 @@ class GateResult:
     estimate: float | None
     ci_low: float | None
     ci_high: float | None
+    metric: str = "effect"
+    """What the estimate is: ``effect``, or ``DBG`` for a self figure from a run that
+    predates the noise-robust headline."""
 
     @property
     def message(self) -> str:
         c = self.condition
-        what = (
-            "accuracy"
-            if c.name == "accuracy"
-            else f"{c.name} {'DBG' if c.name == 'self' else 'effect'}"
-        )
+        what = "accuracy" if c.name == "accuracy" else f"{c.name} {self.metric}"
         if not self.evaluated:
             return f"{c.text}: not evaluated ({what} has no estimate in this run)"
         unit = "%" if c.name == "accuracy" else " pp"
@@ -195,13 +195,15 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
         if c.name == "accuracy":
             ci = summary.get("accuracy_ci") or [None, None]
             est, lo, hi = summary.get("accuracy"), ci[0], ci[1]
+            metric = "effect"
         else:
             fig = probes.get(c.name) or {}
             est = fig.get("effect", fig.get("dbg"))
             lo, hi = fig.get("ci_low"), fig.get("ci_high")
+            metric = "DBG" if "dbg" in fig and "effect" not in fig else "effect"
         est, lo, hi = _finite(est), _finite(lo), _finite(hi)
         if est is None or lo is None or hi is None:
-            results.append(GateResult(c, False, False, est, lo, hi))
+            results.append(GateResult(c, False, False, est, lo, hi, metric))
             continue
         if c.absolute:
             tripped = lo > c.value or hi < -c.value
@@ -209,7 +211,7 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
             tripped = lo > c.value
         else:
             tripped = hi < c.value
-        results.append(GateResult(c, tripped, True, est, lo, hi))
+        results.append(GateResult(c, tripped, True, est, lo, hi, metric))
     return results
 
 
