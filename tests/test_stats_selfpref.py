@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from judgebias.errors import UsageError
+from judgebias.gate import check_gate, parse_fail_on
 from judgebias.pipeline import AuditConfig, run_audit
 from judgebias.stats.dbg import dbg
 from judgebias.stats.selfpref import MIN_ITEMS, self_preference
@@ -164,6 +165,8 @@ def test_sim_recovers_the_planted_self_preference(
     s = summary["probes"]["self"]
     assert s["ci_low"] <= self_bias <= s["ci_high"] and s["ci_low"] > 0.0
     assert s["severity"] != "not detected"
+    (gate,) = check_gate(summary, parse_fail_on("self>0"))  # --fail-on reads the headline
+    assert gate.tripped and "self effect" in gate.message
     if accuracy == 1.0:
         html = (tmp_path / f"a{accuracy}-s{self_bias}" / "report.html").read_text()
         assert 'id="self-headline"' in html and "Why two figures" in html
