@@ -12,6 +12,8 @@ fast)::
     pairs = jb.load_pairs("my_pairs.jsonl")                # list[Pair]
     lc = jb.lc_winrate(jb.load_lc_table("annotations.json.gz"))
     jb.position_stats(df, first="winner_noswap", second="winner_swap", gold="label")
+    ag = jb.agreement(df, judge="gpt", human=["h1", "h2", "h3"])  # agreement with humans
+    ag.summary["agreement"]["with_ties"], ag.summary["alt_test"]
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ _LAZY: dict[str, str] = {
     "debias": "judgebias.debias:debias",
     "compare_runs": "judgebias.compare:compare_runs",
     "JudgebiasError": "judgebias.errors:JudgebiasError",
+    "agreement": "judgebias.agree:agreement",
+    "corrected_win_rate": "judgebias.stats.correction:corrected_win_rate",
+    "calibration": "judgebias.stats.calibration:calibration",
 }
 
 __all__ = [
@@ -51,8 +56,11 @@ __all__ = [
     "JudgebiasError",
     "Pair",
     "__version__",
+    "agreement",
     "audit",
+    "calibration",
     "compare_runs",
+    "corrected_win_rate",
     "dbg",
     "debias",
     "factor_attribution",
@@ -84,6 +92,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .agree import agreement
     from .api import audit
     from .compare import compare_runs
     from .data import load_pairs, read_table
@@ -92,6 +101,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .judges.base import make_judge
     from .pipeline import AuditConfig, AuditOutcome
     from .result import AuditResult, load_run
+    from .stats.calibration import calibration
+    from .stats.correction import corrected_win_rate
     from .stats.dbg import dbg, preference_from_orders
     from .stats.factors import factor_attribution
     from .stats.lc import lc_winrate, load_lc_table

@@ -65,6 +65,16 @@ def audit(
     )
     import pandas as pd
 
+    inv = outcome.summary.get("invalid") or {}
+    if inv.get("exceeded"):
+        import warnings
+
+        warnings.warn(
+            f"judgebias: {inv.get('n_invalid')} of {inv.get('n')} answers could not be read "
+            f"(over max_invalid {inv.get('max_invalid')}); no figure of this run may be read as "
+            f"'no bias'. {inv.get('advice') or ''}",
+            stacklevel=2,
+        )
     pairs = pd.DataFrame([dataclasses.asdict(p) for p in outcome.pairs])
     return AuditResult(
         Run(

@@ -59,6 +59,8 @@ def _parse_map(text: str | None) -> dict[str, str]:
 
   judgebias audit --judge openai:gpt-4o-mini --data pairs.jsonl --probes all --fail-on "position>0.1,bandwagon>0.05" --quiet
 
+  judgebias audit --judge openai:o4-mini --reasoning-effort low --data pairs.jsonl --max-cost 20 --price-in 1.1 --price-out 4.4 --dry-run
+
   --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (fractions: 0.1 = 10 points; also NAME<x, |NAME|>x, accuracy<x).
 """
 )
@@ -239,6 +241,27 @@ def audit(
             help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).",
         ),
     ] = None,
+    max_invalid: Annotated[
+        float,
+        typer.Option(
+            "--max-invalid",
+            help="Largest share of unreadable answers (0..1) before the audit fails closed with exit status 3.",
+        ),
+    ] = 0.1,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            help="Completion budget per request, reasoning included (default 512 verdict, 32 score, 5 logprob; 25000 for reasoning judges).",
+        ),
+    ] = None,
+    reasoning_effort: Annotated[
+        str | None,
+        typer.Option(
+            "--reasoning-effort",
+            help="low, medium or high: sent as reasoning_effort to reasoning judges (OpenAI o-series and gpt-5, vLLM, Ollama, litellm).",
+        ),
+    ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .pipeline import AuditConfig, run_audit
@@ -283,6 +306,9 @@ def audit(
         mitigations=[mitigation] if mitigation else [],
         samples=samples,
         max_attempts=max_attempts,
+        max_invalid=max_invalid,
+        max_tokens=max_tokens,
+        reasoning_effort=reasoning_effort,
     )
     for flag, value in (
         ("--rpm", rpm),
@@ -321,7 +347,9 @@ def audit(
                 f"  calls: {c['controls']} controls ({c['cached_controls']} already answered)"
                 f" + at most {c['probes_at_most']} probe and {c['self_at_most']} self calls"
                 f" = at most {c['total_at_most']}\n"
-                f"  tokens: about {t['prompt']:,} prompt, at most {t['completion_at_most']:,} completion\n"
+                f"  tokens: about {t['prompt']:,} prompt, at most {t['completion_at_most']:,} completion"
+                f" (up to {plan['max_tokens']:,} per call, reasoning included: --max-tokens"
+                f"{'; effort ' + plan['reasoning_effort'] if plan['reasoning_effort'] else ''})\n"
                 f"  cost: {'unknown (give --price-in/--price-out)' if cost is None else f'at most ${cost:.2f}'}\n"
                 "nothing was sent."
             )
@@ -329,11 +357,32 @@ def audit(
     outcome = run_audit(cfg)
     _print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)
     _report_failures(outcome)
+    tripped = False
     if conditions is not None:
         from .gate import check_gate, echo_results
 
-        if echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json):
-            raise typer.Exit(1)
+        tripped = echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json)
+    _fail_closed(outcome.summary, outcome.out)
+    if tripped:
+        raise typer.Exit(1)
+
+
+def _fail_closed(summary: dict[str, Any], out: Path) -> None:
+    """Exit 3 with one line when the run's share of unreadable answers is over --max-invalid.
+    Everything is written first, and the run stays resumable."""
+    inv = summary.get("invalid") or {}
+    if not inv.get("exceeded"):
+        return
+    share = inv.get("share")
+    reasons = ", ".join(f"{k} {v}" for k, v in list((inv.get("reasons") or {}).items())[:3])
+    typer.echo(
+        f"judgebias: {inv.get('n_invalid')} of {inv.get('n')} answers could not be read"
+        f" ({'all' if share is None else f'{100 * share:.1f} %'}; over --max-invalid"
+        f" {inv.get('max_invalid'):g}; {reasons or 'no answers'}): no figure of this run may be"
+        f" read as 'no bias'. {inv.get('advice') or ''} Details: {out / 'report.html'}",
+        err=True,
+    )
+    raise typer.Exit(3)
 
 
 def _report_failures(outcome: Any) -> None:
@@ -825,6 +874,10 @@ app.command(
   Differences are B - A. Runs on the same pairs are compared pair by pair (bootstrap interval, randomisation p-value); other runs by Newcombe's interval from each run's own interval.
 """,
 )(cli_debias.compare_command)
+
+from . import cli_agree  # noqa: E402  (agreement with humans lives in its own module)
+
+app.command("agree", epilog=cli_agree.EPILOG)(cli_agree.agree_command)
 
 
 def main() -> None:

@@ -256,8 +256,9 @@ def compare_command(
     for key, r in (("A", a), ("B", b)):
         mit = ", ".join(r["mitigations"]) or "none"
         cost = "–" if r["cost_usd"] is None else f"${r['cost_usd']:.4f}"
+        effort = f", reasoning effort {r['reasoning_effort']}" if r.get("reasoning_effort") else ""
         typer.echo(
-            f"{key} {r['label']}: {r['judge']} (mitigations: {mit}); "
+            f"{key} {r['label']}: {r['judge']} (mitigations: {mit}{effort}); "
             f"{r['calls']} backend requests, {r['calls_per_verdict']} per verdict, "
             f"{r['tokens']} tokens, cost {cost}"
         )

@@ -210,6 +210,8 @@ def _run_info(r: RunData) -> dict[str, Any]:
         "seconds": run.get("seconds"),
         "mode": run.get("mode"),
         "planted": run.get("planted"),
+        "reasoning_effort": run.get("reasoning_effort"),
+        "reasoning_tokens": (s.get("tokens") or {}).get("reasoning"),
     }
 
 
@@ -456,6 +458,7 @@ def render_compare_html(result: dict[str, Any]) -> str:
         ("judge", "judge"),
         ("mitigations", "mitigations"),
         ("mode", "mode"),
+        ("reasoning_effort", "reasoning effort"),
         ("n_pairs", "pairs"),
         ("accuracy", "accuracy"),
         ("verdicts", "verdicts"),
@@ -465,6 +468,7 @@ def render_compare_html(result: dict[str, Any]) -> str:
         ("calls_cached", "cached"),
         ("calls_failed", "failed"),
         ("tokens", "tokens"),
+        ("reasoning_tokens", "of which reasoning"),
         ("cost_usd", "cost (USD)"),
         ("seconds", "seconds"),
     ]

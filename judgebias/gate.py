@@ -4,7 +4,8 @@ An expression is a comma-separated list of conditions ``NAME OP VALUE``:
 
 - ``NAME`` is a probe of the run (``position``, ``length``, ... ``self``, or a
   custom probe's name), ``|NAME|`` for the size of its effect in either direction,
-  or ``accuracy``;
+  ``accuracy``, or, when the pairs carry human labels, ``agreement`` (the judge's
+  agreement with the humans, ties counted) or ``kappa`` (Cohen's kappa against them);
 - ``OP`` is ``>`` (trips when the whole 95 % interval lies above VALUE, i.e.
   ``ci_low > VALUE``) or ``<`` (trips when it lies wholly below, ``ci_high < VALUE``);
   ``|NAME|>VALUE`` trips when ``ci_low > VALUE`` or ``ci_high < -VALUE``;
@@ -13,10 +14,13 @@ An expression is a comma-separated list of conditions ``NAME OP VALUE``:
 
 So a condition trips only when the run shows the bias to exceed the threshold
 beyond reasonable doubt, not when a noisy estimate merely crosses it. The effect
-of ``self`` is its headline (errors toward the judge's own answers minus errors away;
-DBG for runs written before it); ``accuracy`` uses the accuracy interval against gold.
-A condition whose figure could not be estimated (no valid verdicts) does not trip
-and is reported as not evaluated.
+of ``self`` is its headline self-preference figure; ``accuracy`` uses the accuracy
+interval against gold.
+
+The gate fails closed: a condition also trips when its figure was not measured (too
+few readable answers, or none) or when the share of unreadable answers behind it is
+over the run's ``--max-invalid`` (the probe's own share; for ``accuracy``, the run's).
+A gate that cannot see the bias must not pass the judge.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from typing import Any, Literal
 from .errors import UsageError
 
 __all__ = [
+    "AGREEMENT_CONDITIONS",
     "Condition",
     "GateResult",
+    "agreement_figure",
     "check_gate",
     "conditions_for_audit",
     "echo_results",
@@ -70,19 +76,34 @@ class GateResult:
     estimate: float | None
     ci_low: float | None
     ci_high: float | None
+    closed: str | None = None
+    """Why the gate failed closed (not measured, too many invalid answers), if it did."""
     metric: str = "effect"
-    """What the estimate is: ``effect``, or ``DBG`` for a self figure from a run that
-    predates the noise-robust headline."""
+    """What a probe's estimate is: ``effect``, or ``DBG`` for a self figure from a run
+    that predates the noise-robust headline."""
 
     @property
     def message(self) -> str:
         c = self.condition
-        what = "accuracy" if c.name == "accuracy" else f"{c.name} {self.metric}"
+        if self.closed:
+            return f"{c.text}: FAILED: {self.closed}"
+        what = (
+            "accuracy"
+            if c.name == "accuracy"
+            else AGREEMENT_CONDITIONS[c.name][0]
+            if c.name in AGREEMENT_CONDITIONS
+            else f"{c.name} {self.metric}"
+        )
         if not self.evaluated:
             return f"{c.text}: not evaluated ({what} has no estimate in this run)"
-        unit = "%" if c.name == "accuracy" else " pp"
+        share = c.name == "accuracy" or c.name == "agreement"
+        unit = "%" if share else "" if c.name == "kappa" else " pp"
         fmt = (
-            (lambda x: f"{100 * x:.1f}") if c.name == "accuracy" else (lambda x: f"{100 * x:+.1f}")
+            (lambda x: f"{100 * x:.1f}")
+            if share
+            else (lambda x: f"{x:.3f}")
+            if c.name == "kappa"
+            else (lambda x: f"{100 * x:+.1f}")
         )
         ci = f"[{fmt(self.ci_low)}, {fmt(self.ci_high)}]{unit}"
         if c.absolute:
@@ -102,6 +123,7 @@ class GateResult:
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
             "message": self.message,
+            "closed": self.closed,
         }
 
 
@@ -140,8 +162,8 @@ def parse_fail_on(expression: str, flag: str = "--fail-on") -> list[Condition]:
             )
         if absolute and (op != ">" or value < 0):
             raise _fail(f"{item!r}: |NAME| takes only '>' with a threshold of 0 or more", flag)
-        if absolute and name == "accuracy":
-            raise _fail("|accuracy| makes no sense; write accuracy<VALUE", flag)
+        if absolute and (name == "accuracy" or name in AGREEMENT_CONDITIONS):
+            raise _fail(f"|{name}| makes no sense; write {name}<VALUE", flag)
         out.append(Condition(name=name, op=op, value=value, absolute=absolute))  # type: ignore[arg-type]
     return out
 
@@ -158,7 +180,7 @@ def require_measured(
     """
     have = list(probes)
     for c in conditions:
-        if c.name == "accuracy" or c.name in have:
+        if c.name == "accuracy" or c.name in have or c.name in AGREEMENT_CONDITIONS:
             continue
         if c.name in known:
             raise _fail(
@@ -179,6 +201,37 @@ def require_measured(
         )
 
 
+AGREEMENT_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "agreement": ("agreement with humans", "agreement", "with_ties"),
+    "kappa": ("kappa against humans", "kappa"),
+}
+"""Gate names read from the run's ``agreement`` block (pairs with human labels):
+a description, then the path to the figure; its interval is the key + ``_ci``."""
+
+
+def agreement_figure(summary: dict[str, Any], name: str) -> tuple[Any, Any, Any]:
+    """(estimate, ci_low, ci_high) of an agreement condition; ``None``s when the run
+    has no human labels."""
+    node: Any = summary.get("agreement")
+    path = AGREEMENT_CONDITIONS[name][1:]
+    for key in path[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return None, None, None
+    ci = node.get(f"{path[-1]}_ci") or [None, None]
+    return node.get(path[-1]), ci[0], ci[1]
+
+
+def _agreement_closed_reason(summary: dict[str, Any]) -> str | None:
+    """Why an ``agreement``/``kappa`` condition cannot pass this run, or None."""
+    block = summary.get("agreement")
+    if not isinstance(block, dict):
+        return "the pairs carry no human label columns, so there is no agreement with humans"
+    if block.get("error"):
+        return f"agreement with humans was not computed ({block['error']})"
+    return None
+
+
 def _finite(x: Any) -> float | None:
     try:
         v = float(x)
@@ -187,31 +240,74 @@ def _finite(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _closed_reason(summary: dict[str, Any], name: str) -> str | None:
+    """Why a condition on ``name`` cannot pass this run, or None."""
+    from .stats.validity import DEFAULT_MAX_INVALID, MIN_VALID_UNITS
+
+    run_inv = summary.get("invalid") or {}
+    limit = _finite(run_inv.get("max_invalid"))
+    limit = DEFAULT_MAX_INVALID if limit is None else limit
+    if name == "accuracy":
+        share = _finite(run_inv.get("share"))
+        if summary.get("accuracy") is None:
+            return "accuracy was not measured (no readable verdict against gold)"
+        if share is not None and share > limit:
+            return (
+                f"{100 * share:.1f} % of the run's answers could not be read "
+                f"(over --max-invalid {limit:g})"
+            )
+        return None
+    fig = (summary.get("probes") or {}).get(name) or {}
+    if fig.get("status") == "not_measured":
+        return (
+            f"{name} was not measured: {fig.get('n') or 0} readable units "
+            f"(at least {MIN_VALID_UNITS} needed), {fig.get('n_invalid') or 0} unreadable"
+        )
+    share = _finite(fig.get("invalid_share"))
+    if share is not None and share > limit:
+        return (
+            f"{100 * share:.1f} % of {name}'s units had unreadable answers "
+            f"(over --max-invalid {limit:g}); its figure may not be read as no bias"
+        )
+    return None
+
+
 def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list[GateResult]:
     """Evaluate conditions against a run's summary (the content of ``summary.json``)."""
     probes = summary.get("probes") or {}
     results = []
     for c in conditions:
+        metric = "effect"
         if c.name == "accuracy":
             ci = summary.get("accuracy_ci") or [None, None]
             est, lo, hi = summary.get("accuracy"), ci[0], ci[1]
-            metric = "effect"
+        elif c.name in AGREEMENT_CONDITIONS:
+            est, lo, hi = agreement_figure(summary, c.name)
         else:
             fig = probes.get(c.name) or {}
             est = fig.get("effect", fig.get("dbg"))
             lo, hi = fig.get("ci_low"), fig.get("ci_high")
-            metric = "DBG" if "dbg" in fig and "effect" not in fig else "effect"
+            if "dbg" in fig and "effect" not in fig:
+                metric = "DBG"
         est, lo, hi = _finite(est), _finite(lo), _finite(hi)
-        if est is None or lo is None or hi is None:
-            results.append(GateResult(c, False, False, est, lo, hi, metric))
+        closed = (
+            _agreement_closed_reason(summary)
+            if c.name in AGREEMENT_CONDITIONS
+            else _closed_reason(summary, c.name)
+        )
+        if closed is None and (est is None or lo is None or hi is None):
+            closed = f"{c.name} has no estimate in this run"
+        if closed is not None:
+            results.append(GateResult(c, True, False, est, lo, hi, closed, metric))
             continue
+        assert lo is not None and hi is not None
         if c.absolute:
             tripped = lo > c.value or hi < -c.value
         elif c.op == ">":
             tripped = lo > c.value
         else:
             tripped = hi < c.value
-        results.append(GateResult(c, tripped, True, est, lo, hi, metric))
+        results.append(GateResult(c, tripped, True, est, lo, hi, metric=metric))
     return results
 
 

@@ -69,9 +69,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .answers import AnswerReader, Position
 from .errors import BadRequestError, InputError, UsageError
 from .judges.base import Judge, JudgeOptions, make_judge
-from .prompts import Position, parse_logprob_preference, parse_verdict
 from .runner import RunCounts, RunnerConfig, run_requests
 from .store import Store
 from .types import ChatRequest, Completion
@@ -492,25 +492,18 @@ class _Node(abc.ABC):
 
 
 class _Base(_Node):
-    def __init__(self, judge: Judge, mode: str = "verdict"):
+    def __init__(self, judge: Judge, reader: AnswerReader):
         self.judge = judge
-        self.mode = mode
+        self.reader = reader
 
     def leaves(self, request: ChatRequest) -> list[tuple[Judge, ChatRequest]]:
         return [(self.judge, replace(request, model=self.judge.model))]
 
     def combine(self, request: ChatRequest, answers: Sequence[Completion]) -> Vote:
-        c = answers[0]
-        if self.mode == "score":
-            from .prompts import parse_scores, scores_to_preference
-
-            pos, p = scores_to_preference(parse_scores(c.text))
-        else:
-            pos = parse_verdict(c.text)
-            p = parse_logprob_preference(c.top_logprobs)
-            if pos is None and p is not None:
-                pos = _pos_of_p(p)
-        return Vote(pos, p, _SHOW[pos])
+        reading = self.reader.read(answers[0])
+        pos = reading.position
+        detail = _SHOW[pos] if pos is not None else f"invalid ({reading.reason})"
+        return Vote(pos, reading.p_first, detail)
 
     def describe(self) -> str:
         return self.judge.model
@@ -714,6 +707,7 @@ class Mitigations:
         base: Judge,
         options: JudgeOptions | None = None,
         mode: str = "verdict",
+        reader: AnswerReader | None = None,
     ) -> Mitigations:
         members: list[Judge] = []
         for spec in plan.jury:
@@ -726,9 +720,13 @@ class Mitigations:
         partners: dict[Messages, Messages] = {}
         if not plan.wraps:
             return cls(plan=plan, base=base, judge=base, members=members, partners=partners)
-        node: _Node = _Base(base, mode)
+        if reader is None:
+            from .prompts import answer_reader, default_template
+
+            reader = answer_reader(default_template(), mode)
+        node: _Node = _Base(base, reader)
         if plan.jury:
-            node = _Jury([node, *(_Base(m, mode) for m in members)], plan.jury_rule)
+            node = _Jury([node, *(_Base(m, reader) for m in members)], plan.jury_rule)
         if plan.samples > 1:
             node = _Samples(node, plan.samples, plan.temperature, plan.sample_rule)
         if plan.swap:

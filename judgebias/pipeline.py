@@ -22,28 +22,28 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .answers import AnswerReader
 from .data import bundled_pairs_path, load_pairs
 from .errors import InputError, UsageError
 from .judges.base import JudgeOptions, make_judge, parse_spec
+from .judges.request_rules import check_options, default_max_tokens
 from .loop import run_async
 from .mitigations import Mitigations, plan_mitigations
 from .probes import ProbeSpec, control_variant, load_probe_file, perturb, resolve_probes
 from .prompts import (
-    Position,
     Template,
+    answer_reader,
     default_template,
     load_template,
-    parse_logprob_preference,
-    parse_scores,
-    parse_verdict,
     position_to_label,
     render,
-    scores_to_preference,
 )
 from .runner import RunCounts, RunnerConfig, run_requests
 from .stats.intervals import bh_adjust
 from .stats.perturbation import perturbation_stats
 from .stats.position import position_stats
+from .stats.reasoning import reasoning_summary
+from .stats.validity import DEFAULT_MAX_INVALID, fail_closed, run_invalid, severity
 from .store import STORE_NAME, Store
 from .types import ChatRequest, JudgeCall, Order, Pair, Variant
 
@@ -95,6 +95,13 @@ class AuditConfig:
     mitigations: list[str] = field(default_factory=list)
     """``--mitigation`` items (see :mod:`judgebias.mitigations`)."""
     samples: int | None = None
+    max_invalid: float = DEFAULT_MAX_INVALID
+    """``--max-invalid``: the largest share of unreadable answers before the run fails closed."""
+    max_tokens: int | None = None
+    """``--max-tokens``: the judge's completion budget per request, reasoning included
+    (default: :func:`judgebias.judges.request_rules.default_max_tokens`)."""
+    reasoning_effort: str | None = None
+    """``--reasoning-effort``: low, medium or high, sent where the judge takes it."""
 
 
 @dataclass
@@ -111,12 +118,17 @@ def build_calls(
     model: str,
     mode: str,
     mitigation: Mitigations | None = None,
+    max_tokens: int | None = None,
+    reasoning_effort: str | None = None,
 ) -> list[JudgeCall]:
     """Every judge call for these variants: both orders, or the one order a variant targets.
 
     ``mitigation`` applies the prompt mitigations to the messages and, for ``swap``,
-    records each request's swapped-order twin.
+    records each request's swapped-order twin. ``max_tokens`` defaults to the model's
+    budget for ``mode``: 512 in verdict mode, 32 in score mode, 5 in
+    logprob mode, 25,000 for reasoning judges (see :mod:`.judges.request_rules`).
     """
+    budget = max_tokens or default_max_tokens(model, mode, reasoning_effort)
     calls: list[JudgeCall] = []
     for v in variants:
         orders: tuple[Order, ...] = (v.only_order,) if v.only_order else ("ab", "ba")
@@ -133,9 +145,10 @@ def build_calls(
                 model=model,
                 messages=messages,
                 temperature=0.0,
-                max_tokens={"logprob": 1, "score": 32}.get(mode, 512),
+                max_tokens=budget,
                 logprobs=mode == "logprob",
                 top_logprobs=5 if mode == "logprob" else None,
+                reasoning_effort=reasoning_effort,
             )
             calls.append(JudgeCall(variant=v, order=order, request=req))
     return calls
@@ -189,8 +202,13 @@ _RECORD_COLUMNS = (
     "verdict",
     "p_first",
     "valid",
+    "invalid_reason",
+    "label_mass",
     "gold",
     "raw",
+    "finish_reason",
+    "reasoning",
+    "reasoning_tokens",
     "error",
     "prompt_tokens",
     "completion_tokens",
@@ -207,13 +225,16 @@ def build_records(
     pairs: list[Pair],
     mode: str = "verdict",
     chunk: int = 20_000,
+    reader: AnswerReader | None = None,
 ) -> pd.DataFrame:
-    """One tidy row per judge call, joined with its stored answer (parsed as ``mode`` asks).
+    """One tidy row per judge call, joined with its stored answer, read strictly by
+    ``reader`` (by default the bundled template's reader for ``mode``).
 
     Built column by column, reading the store ``chunk`` answers at a time, so memory
     grows with the table itself and not with per-row dictionaries.
     """
     gold = {p.id: p.gold for p in pairs}
+    reader = reader or answer_reader(default_template(), mode)
     cols: dict[str, list[Any]] = {name: [] for name in _RECORD_COLUMNS}
     for start in range(0, len(calls), chunk):
         part = calls[start : start + chunk]
@@ -222,15 +243,8 @@ def build_records(
             key = c.key()
             s = stored.get(key)
             comp = s.completion if s is not None and s.status == "ok" else None
-            pos: Position | None = None
-            p_first: float | None = None
-            if comp is not None and mode == "score":
-                pos, p_first = scores_to_preference(parse_scores(comp.text))
-            elif comp is not None:
-                pos = parse_verdict(comp.text)
-                p_first = parse_logprob_preference(comp.top_logprobs)
-                if pos is None and p_first is not None:
-                    pos = "first" if p_first > 0.5 else "second" if p_first < 0.5 else "tie"
+            reading = reader.read(comp)
+            pos = reading.position
             v = c.variant
             for name, value in (
                 ("pair_id", v.pair_id),
@@ -243,10 +257,15 @@ def build_records(
                 ("status", "missing" if s is None else s.status),
                 ("verdict_position", pos),
                 ("verdict", position_to_label(pos, c.order)),
-                ("p_first", p_first),
+                ("p_first", reading.p_first),
                 ("valid", pos is not None),
+                ("invalid_reason", reading.reason),
+                ("label_mass", reading.label_mass),
                 ("gold", gold.get(v.pair_id)),
                 ("raw", comp.text if comp is not None else None),
+                ("finish_reason", comp.finish_reason if comp is not None else None),
+                ("reasoning", (comp.reasoning or "") if comp is not None else None),
+                ("reasoning_tokens", comp.reasoning_tokens if comp is not None else None),
                 ("error", s.error if s is not None else None),
                 ("prompt_tokens", comp.prompt_tokens if comp is not None else None),
                 ("completion_tokens", comp.completion_tokens if comp is not None else None),
@@ -280,11 +299,21 @@ def _own_answers_from_file(path: str, pairs: list[Pair]) -> dict[str, str]:
     return own
 
 
-def generation_requests(pairs: list[Pair], model: str) -> dict[str, ChatRequest]:
+def generation_requests(
+    pairs: list[Pair],
+    model: str,
+    reasoning_effort: str | None = None,
+    max_tokens: int | None = None,
+) -> dict[str, ChatRequest]:
     """One request per pair asking the judge model to answer the instruction itself."""
+    budget = max_tokens or default_max_tokens(model, "generate", reasoning_effort)
     return {
         p.id: ChatRequest(
-            model=model, messages=(("user", p.instruction),), temperature=0.0, max_tokens=1024
+            model=model,
+            messages=(("user", p.instruction),),
+            temperature=0.0,
+            max_tokens=budget,
+            reasoning_effort=reasoning_effort,
         )
         for p in pairs
     }
@@ -372,13 +401,6 @@ def soft_position(ctrl: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _severity(effect: float, p_adj: float) -> str:
-    if math.isnan(effect) or math.isnan(p_adj) or p_adj >= 0.05:
-        return "not detected"
-    a = abs(effect)
-    return "strong" if a >= 0.15 else "moderate" if a >= 0.05 else "slight"
-
-
 def _clean(obj: Any) -> Any:
     """JSON-safe: NaN -> null, numpy scalars -> Python."""
     if isinstance(obj, dict):
@@ -392,8 +414,17 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
-def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
-    """The probe figures of a run (the ``probes`` part of summary.json), BH-adjusted."""
+def _invalid_controls(records: pd.DataFrame) -> int:
+    """(pair, order) controls whose answer was invalid: units every perturbation probe lost."""
+    ctrl = records[records["kind"] == "control"]
+    return int((~ctrl["valid"].astype(bool)).sum())
+
+
+def summarize(
+    records: pd.DataFrame, probes: list[ProbeSpec], max_invalid: float = DEFAULT_MAX_INVALID
+) -> dict[str, Any]:
+    """The probe figures of a run (the ``probes`` part of summary.json), BH-adjusted over
+    the probes that were measured, each failing closed (:mod:`judgebias.stats.validity`)."""
     out: dict[str, Any] = {}
     ctrl = records[records["kind"] == "control"]
     wide = ctrl.pivot_table(
@@ -422,7 +453,6 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
                 "consistency_ci_high",
                 "preference_fairness",
                 "n_pairs",
-                "n_invalid",
                 "n_primacy",
                 "n_recency",
                 "n_consistent",
@@ -432,29 +462,55 @@ def summarize(records: pd.DataFrame, probes: list[ProbeSpec]) -> dict[str, Any]:
             )
         }
         out["position"].update(soft_position(ctrl))
+        fail_closed(out["position"], int(pos["n"]), int(pos["n_invalid"]))
+    lost = _invalid_controls(records)
     for spec in probes:
         if spec.kind == "perturbation":
             fig = perturbation_stats(records, spec.name, spec.direction)
             fig["direction"] = spec.direction
-            out[spec.name] = fig
+            out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]) + lost)
         elif spec.kind == "self":
-            out[spec.name] = self_stats(records)
+            fig = self_stats(records)
+            mine = records[records["probe"] == "self"]
+            bad = int((~mine["valid"].astype(bool)).sum())
+            out[spec.name] = fail_closed(fig, int(fig.get("n") or 0), bad)
     names = list(out)
     adjusted = bh_adjust([out[n]["p_value"] for n in names])
     for n, q in zip(names, adjusted, strict=True):
-        out[n]["p_adjusted"] = q
-        out[n]["severity"] = _severity(out[n].get("effect", out[n].get("dbg", math.nan)), q)
+        fig = out[n]
+        fig["p_adjusted"] = q
+        fig["severity"] = severity(
+            fig.get("effect", fig.get("dbg", math.nan)),
+            q,
+            status=fig["status"],
+            invalid_share=fig["invalid_share"],
+            max_invalid=max_invalid,
+        )
     out["_accuracy"] = pos
     return out
 
 
-def _planted(judge_spec: str) -> dict[str, Any] | None:
+def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, Any] | None:
+    """The sim's parameters; with ``effort_bias``, each bias as it acts at the run's effort
+    (the value the audit should recover), the reasoning keys only when set."""
     kind, rest = parse_spec(judge_spec)
     if kind != "sim":
         return None
-    from .judges.simulated import parse_sim_params
+    from .judges.sim_reasoning import REASONING_DEFAULTS, effort_scale
+    from .judges.simulated import BIAS_KEYS, parse_sim_params
 
-    return asdict(parse_sim_params(rest))
+    params = parse_sim_params(rest)
+    planted = {
+        k: v
+        for k, v in asdict(params).items()
+        if k not in REASONING_DEFAULTS or v != REASONING_DEFAULTS[k]
+    }
+    if params.effort_bias:
+        factor = effort_scale(params, reasoning_effort)
+        for k in ("position", *BIAS_KEYS):
+            planted[k] = round(planted[k] * factor, 10)
+        planted["effort_factor"] = factor
+    return planted
 
 
 async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
@@ -464,9 +520,14 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError("--concurrency: must be at least 1")
     if cfg.limit is not None and cfg.limit < 1:
         raise UsageError("--limit: must be at least 1")
+    if cfg.max_tokens is not None and cfg.max_tokens < 1:
+        raise UsageError("--max-tokens: must be at least 1")
+    if not 0.0 <= cfg.max_invalid <= 1.0:
+        raise UsageError(f"--max-invalid: {cfg.max_invalid:g} is not a share between 0 and 1")
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
     template = load_template(cfg.template) if cfg.template else default_template()
+    reader = answer_reader(template, cfg.mode)
     data_path = cfg.data or str(bundled_pairs_path())
     pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
     if cfg.shard:
@@ -483,8 +544,11 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         extra={"transport": cfg.transport} if cfg.transport else {},
     )
     judge = make_judge(cfg.judge, options)
-    mit = Mitigations.create(plan, judge, options, cfg.mode)
+    check_options(judge.model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
+    mit = Mitigations.create(plan, judge, options, cfg.mode, reader)
     gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None
+    if gold_judge is not None:
+        check_options(gold_judge.model, cfg.mode, who="the gold judge")
     out = Path(cfg.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -515,12 +579,22 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 label: str,
                 send: Callable[[list[ChatRequest], str], Awaitable[RunCounts]],
                 mitigation: Mitigations | None = None,
+                audited: bool = True,
             ) -> tuple[list[JudgeCall], RunCounts]:
-                """Render, ask and make light one chunk of variants at a time."""
+                """Render, ask and make light one chunk of variants at a time. The judge's
+                budget and effort flags apply to the audited judge, not the gold judge."""
                 done: list[JudgeCall] = []
                 total = RunCounts()
                 for i, chunk in enumerate(chunked(variants)):
-                    part = build_calls(chunk, template, model, cfg.mode, mitigation)
+                    part = build_calls(
+                        chunk,
+                        template,
+                        model,
+                        cfg.mode,
+                        mitigation,
+                        max_tokens=cfg.max_tokens if audited else None,
+                        reasoning_effort=cfg.reasoning_effort if audited else None,
+                    )
                     name = label if i == 0 else f"{label} ({i + 1})"
                     total = total.merged(await send([c.request for c in part], name))
                     done.extend(c.light() for c in part)
@@ -540,7 +614,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 (control_variant(p) for p in pairs), mit.judge.model, "controls", by_judge, mit
             )
             # records are built once per phase, for that phase's calls only
-            records = build_records(calls, store, pairs, cfg.mode)
+            records = build_records(calls, store, pairs, cfg.mode, reader=reader)
             # phase 2: cues and placebos, targeted by each order's control verdict
             pert = [s for s in probes if s.kind == "perturbation"]
             if pert:
@@ -553,7 +627,8 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 )
                 counts = counts.merged(c2)
                 records = pd.concat(
-                    [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
+                    [records, build_records(more, store, pairs, cfg.mode, reader=reader)],
+                    ignore_index=True,
                 )
                 del more
             # the self probe: own answers, judged by the judge and by the gold judge
@@ -561,7 +636,9 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 if cfg.self_answers:
                     own = _own_answers_from_file(cfg.self_answers, pairs)
                 else:
-                    gen = generation_requests(pairs, judge.model)
+                    gen = generation_requests(
+                        pairs, judge.model, cfg.reasoning_effort, cfg.max_tokens
+                    )
                     counts = counts.merged(
                         await run_requests(
                             list(gen.values()), judge, store, runner_cfg, label="own answers"
@@ -581,11 +658,12 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     gold_judge.model,
                     "self (gold)",
                     by_gold,
+                    audited=False,
                 )
                 counts = counts.merged(c3).merged(c4)
                 del sv, own
                 records = pd.concat(
-                    [records, build_records(mine + theirs, store, pairs, cfg.mode)],
+                    [records, build_records(mine + theirs, store, pairs, cfg.mode, reader=reader)],
                     ignore_index=True,
                 )
                 del mine, theirs
@@ -596,13 +674,14 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         if gold_judge is not None:
             await gold_judge.aclose()
 
-    probe_figs = summarize(records, probes)
+    probe_figs = summarize(records, probes, cfg.max_invalid)
     acc = probe_figs.pop("_accuracy")
     uniq = records.drop_duplicates("request_key")
     failed = int((uniq["status"] != "ok").sum())
     pt = uniq["prompt_tokens"].dropna()
     ct = uniq["completion_tokens"].dropna()
     costs = uniq["cost_usd"].dropna()
+    thought = pd.to_numeric(uniq["reasoning_tokens"], errors="coerce").dropna()
     summary: dict[str, Any] = {
         "judge": judge.spec,
         "n_pairs": len(pairs),
@@ -623,13 +702,19 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "prompt": int(pt.sum()),
             "completion": int(ct.sum()),
             "total": int(pt.sum() + ct.sum()),
+            **({"reasoning": int(thought.sum())} if len(thought) else {}),
         },
         "cost_usd": float(costs.sum()) if len(costs) else None,
+        "invalid": run_invalid(records, cfg.max_invalid),
         "run": {
             "judgebias_version": __version__,
             "data": data_path,
             "template": cfg.template or "bundled:" + template.name,
             "mode": cfg.mode,
+            "max_invalid": cfg.max_invalid,
+            "max_tokens": cfg.max_tokens
+            or default_max_tokens(judge.model, cfg.mode, cfg.reasoning_effort),
+            "reasoning_effort": cfg.reasoning_effort,
             "seed": cfg.seed,
             "probes": [p.name for p in probes],
             "probe_files": list(cfg.probe_files),
@@ -640,12 +725,16 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "seconds": round(time.time() - started, 3),
             "simulated": _planted(cfg.judge) is not None,
-            "planted": _planted(cfg.judge),
+            "planted": _planted(cfg.judge, cfg.reasoning_effort),
         },
     }
+    summary.update(_human_agreement(records, data_path, cfg))
     summary["run"]["mitigations"] = list(plan.names)
     summary["run"]["mitigation"] = mit.describe()
     summary["calls"]["per_verdict"] = plan.calls_per_verdict
+    reasoning = reasoning_summary(records, probes)
+    if reasoning is not None:
+        summary["reasoning"] = reasoning
     if usage is not None:  # a wrapper: count the backend requests behind the verdicts
         summary["calls"]["verdicts"] = mit.verdicts.total
         summary["tokens"] = usage["tokens"]
@@ -671,6 +760,14 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     return AuditOutcome(out=out, summary=summary, records=records, pairs=pairs)
 
 
+def _human_agreement(records: pd.DataFrame, data_path: str, cfg: AuditConfig) -> dict[str, Any]:
+    """``{"agreement": ...}`` when the pairs carry human label columns, else ``{}``."""
+    from .agree import audit_agreement
+
+    figs = audit_agreement(records, data_path, cfg.mapping, seed=cfg.seed)
+    return {} if figs is None else {"agreement": figs}
+
+
 def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     """What an audit would send, without sending anything (``--dry-run``).
 
@@ -678,9 +775,17 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     control verdicts, so their count is the upper bound (every order of every pair
     named an answer). Requests already answered in the run folder's store are
     subtracted from the controls. Tokens are estimated at 4 characters a token plus
-    each request's max_tokens; the cost uses --price-in/--price-out when given.
+    each request's max_tokens (the budget of reasoning and answer together: for a
+    reasoning judge the worst case is every call using all of it); the cost uses
+    --price-in/--price-out when given.
     """
     from .runner import RunnerConfig, estimate_tokens, price
+
+    kind, rest = parse_spec(cfg.judge)
+    # the model name the request rules read, without building the judge (no key needed)
+    rules_model = rest.strip() if kind in ("openai", "litellm") else "model"
+    check_options(rules_model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
+    budget = cfg.max_tokens or default_max_tokens(rules_model, cfg.mode, cfg.reasoning_effort)
 
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
@@ -692,7 +797,9 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
         pairs = shard_pairs(pairs, cfg.shard)
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
-    calls = build_calls([control_variant(p) for p in pairs], template, "model", cfg.mode)
+    calls = build_calls(
+        [control_variant(p) for p in pairs], template, "model", cfg.mode, max_tokens=budget
+    )
     pt = sum(estimate_tokens(c.request)[0] for c in calls)
     ct = sum(estimate_tokens(c.request)[1] for c in calls)
     per_call_pt = pt / max(1, len(calls))
@@ -705,7 +812,14 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
         with Store(store_path) as store:
             have = store.ok_keys()
         judge_model = make_judge(cfg.judge, JudgeOptions(base_urls=cfg.base_urls)).model
-        real = build_calls([control_variant(p) for p in pairs], template, judge_model, cfg.mode)
+        real = build_calls(
+            [control_variant(p) for p in pairs],
+            template,
+            judge_model,
+            cfg.mode,
+            max_tokens=cfg.max_tokens,
+            reasoning_effort=cfg.reasoning_effort,
+        )
         cached = sum(1 for c in real if c.request.key() in have)
     total = len(calls) + n_pert + n_self
     est_pt = int(pt + per_call_pt * (n_pert + n_self))
@@ -723,6 +837,8 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
             "cached_controls": cached,
         },
         "tokens_estimate": {"prompt": est_pt, "completion_at_most": est_ct},
+        "max_tokens": budget,
+        "reasoning_effort": cfg.reasoning_effort,
         "cost_usd_at_most": cost,
     }
 

@@ -6,21 +6,20 @@ A template is a YAML file with ``system`` and ``user`` strings (and optionally
 inside a response can never be mistaken for a placeholder. ``response_a`` is the
 answer shown *first*, whichever original response that is.
 
-Verdicts are parsed into positions (``first``, ``second``, ``tie``) and then,
-knowing the order shown, into the pair's own labels (``a``, ``b``, ``tie``).
-An answer that cannot be parsed is ``None``: recorded as invalid, never guessed.
+Answers are read strictly by :mod:`judgebias.answers` into positions (``first``,
+``second``, ``tie``) and then, knowing the order shown, into the pair's own labels
+(``a``, ``b``, ``tie``). An answer that cannot be read is invalid, with a reason:
+never guessed.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
 
+from .answers import AnswerReader, Position
 from .errors import InputError
 from .types import Label, Order, Variant
 from .yamlfile import read_yaml
@@ -28,18 +27,13 @@ from .yamlfile import read_yaml
 __all__ = [
     "Position",
     "Template",
+    "answer_reader",
     "default_template",
     "extract_pair",
     "load_template",
-    "parse_logprob_preference",
-    "parse_scores",
-    "parse_verdict",
     "position_to_label",
     "render",
-    "scores_to_preference",
 ]
-
-Position = Literal["first", "second", "tie"]
 
 _PLACEHOLDER = re.compile(r"\{(instruction|response_a|response_b)\}")
 
@@ -148,103 +142,14 @@ def extract_pair(user_text: str) -> tuple[str, str, str] | None:
     return m.group("instruction"), m.group("first"), m.group("second")
 
 
-_TAG_RE = re.compile(r"\[\[\s*(A|B|C|tie)\s*\]\]", re.IGNORECASE)
-_JSON_RE = re.compile(r"\{[^{}]*\}")
-_JSON_KEYS = ("verdict", "winner", "better", "choice", "preference", "answer")
-_BARE_RE = re.compile(
-    r"^\s*(?:(?:final\s+)?(?:verdict|answer|winner|output|response)\s*[:\-]?\s*)?"
-    r"(?:response\s+|output\s+|assistant\s+)?\(?\s*(A|B|C|tie|1|2)\s*\)?\s*[.!]?\s*$",
-    re.IGNORECASE,
-)
-
-
-def _token_to_position(tok: str) -> Position | None:
-    t = tok.strip().strip("()[]\"'.").lower()
-    t = re.sub(r"^(response|output|assistant|answer)\s*", "", t)
-    if t in ("a", "1", "first"):
-        return "first"
-    if t in ("b", "2", "second"):
-        return "second"
-    if t in ("c", "tie", "draw", "equal", "both"):
-        return "tie"
-    return None
-
-
-def parse_verdict(text: str | None) -> Position | None:
-    """Parse a judge's answer: ``[[A]]`` tags (the last one wins), a JSON object with a
-    ``verdict``/``winner``/... key, or a bare label (``A``, ``Response B``, ``tie``).
-    Returns ``None`` when the answer is not one of those forms.
-    """
-    if not text:
-        return None
-    tags = _TAG_RE.findall(text)
-    if tags:
-        return _token_to_position(tags[-1])
-    for blob in reversed(_JSON_RE.findall(text)):
-        try:
-            obj = json.loads(blob)
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            for k in _JSON_KEYS:
-                if k in obj and isinstance(obj[k], str | int):
-                    pos = _token_to_position(str(obj[k]))
-                    if pos is not None:
-                        return pos
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-    if lines:
-        m = _BARE_RE.match(lines[-1])
-        if m:
-            return _token_to_position(m.group(1))
-    return None
-
-
-def parse_logprob_preference(top: tuple[tuple[str, float], ...] | None) -> float | None:
-    """P(first shown is better) from the first token's top logprobs: p(A) / (p(A) + p(B)).
-
-    Tokens are compared after stripping spaces and case; ``None`` when neither label
-    is among the alternatives.
-    """
-    if not top:
-        return None
-    pa = pb = 0.0
-    for tok, lp in top:
-        t = tok.strip().lower()
-        if t == "a":
-            pa += math.exp(lp)
-        elif t == "b":
-            pb += math.exp(lp)
-    if pa + pb <= 0.0:
-        return None
-    return pa / (pa + pb)
-
-
-_SCORE_RE = re.compile(r"score\s*([AB])\s*[:=]\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
-
-
-def parse_scores(text: str | None) -> tuple[float, float] | None:
-    """Pointwise scores ``Score A: x`` / ``Score B: y`` (the last of each wins); ``None``
-    unless both are present and within 1..10."""
-    if not text:
-        return None
-    found: dict[str, float] = {}
-    for label, value in _SCORE_RE.findall(text):
-        found[label.upper()] = float(value)
-    if set(found) != {"A", "B"} or not all(1.0 <= v <= 10.0 for v in found.values()):
-        return None
-    return found["A"], found["B"]
-
-
-def scores_to_preference(
-    scores: tuple[float, float] | None,
-) -> tuple[Position | None, float | None]:
-    """(verdict, P(first is better)) from two 1-10 scores: the higher wins; the soft
-    preference is 0.5 + (first - second) / 18, in [0, 1]."""
-    if scores is None:
-        return None, None
-    a, b = scores
-    pos: Position = "first" if a > b else "second" if b > a else "tie"
-    return pos, 0.5 + (a - b) / 18.0
+def answer_reader(template: Template, mode: str = "verdict") -> AnswerReader:
+    """The strict reader of answers to this template in this mode (see :mod:`judgebias.answers`)."""
+    user = template.user
+    if mode == "logprob" and template.user_logprob:
+        user = template.user_logprob
+    elif mode == "score" and template.user_score:
+        user = template.user_score
+    return AnswerReader(mode, (template.system, user))
 
 
 def position_to_label(pos: Position | None, order: Order) -> Label | None:

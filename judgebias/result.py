@@ -41,7 +41,10 @@ SUMMARY_COLUMNS = [
     "p_adjusted",
     "significant",
     "severity",
+    "status",
     "n",
+    "n_invalid",
+    "invalid_share",
     "flip_rate",
     "placebo_flip_rate",
     "attributable_rate",
@@ -54,6 +57,8 @@ SUMMARY_COLUMNS = [
     "planted",
 ]
 """Columns of :attr:`AuditResult.summary`, in order (fractions, like ``summary.json``)."""
+
+_RATES = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("flip_rate") : SUMMARY_COLUMNS.index("planted")]
 
 _METRIC = {
     "position": "primacy - recency",
@@ -89,10 +94,13 @@ def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
                 "p_adjusted": q,
                 "significant": bool(q < 0.05) if not math.isnan(q) else False,
                 "severity": f.get("severity"),
+                "status": f.get("status") or "measured",
                 "n": int(f["n"])
                 if isinstance(f.get("n"), int | float) and not isinstance(f.get("n"), bool)
                 else 0,
-                **{k: _float(f.get(k)) for k in SUMMARY_COLUMNS[10:19]},
+                "n_invalid": int(f.get("n_invalid") or 0),
+                "invalid_share": _float(f.get("invalid_share")),
+                **{k: _float(f.get(k)) for k in _RATES},
                 "planted": _float(planted.get(name)) if not is_dbg else math.nan,
             }
         )

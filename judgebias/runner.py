@@ -31,7 +31,14 @@ from .judges.base import Judge, map_exception
 from .store import Store
 from .types import ChatRequest, Completion
 
-__all__ = ["RunCounts", "RunnerConfig", "estimate_tokens", "price", "run_requests"]
+__all__ = [
+    "RunCounts",
+    "RunnerConfig",
+    "billed_completion_tokens",
+    "estimate_tokens",
+    "price",
+    "run_requests",
+]
 
 
 @dataclass
@@ -59,9 +66,22 @@ class RunnerConfig:
 
 def estimate_tokens(request: ChatRequest) -> tuple[int, int]:
     """(prompt, completion) token estimate before sending: 4 characters a token, and
-    the request's max_tokens (a conservative bound) for the completion."""
+    the request's max_tokens (a conservative bound) for the completion. For a reasoning
+    judge the budget bounds reasoning and answer together, so the reserve under
+    ``max_cost`` counts the reasoning tokens as completion tokens, as providers bill them."""
     chars = sum(len(c) for _, c in request.messages)
     return max(1, chars // 4), int(request.max_tokens or 512)
+
+
+def billed_completion_tokens(completion: Completion) -> int:
+    """Completion tokens as billed, reasoning included.
+
+    OpenAI's ``completion_tokens`` already contains the reasoning tokens; a provider whose
+    reasoning count exceeds its completion count reported them apart, so they are added.
+    """
+    done = completion.completion_tokens or 0
+    thought = completion.reasoning_tokens or 0
+    return done + thought if thought > done else done
 
 
 def price(cfg: RunnerConfig, prompt_tokens: int, completion_tokens: int) -> float | None:
@@ -320,7 +340,9 @@ async def run_requests(
                 return
             budget["reserved"] -= reserved
             if completion.cost_usd is None:
-                cost = price(cfg, completion.prompt_tokens or 0, completion.completion_tokens or 0)
+                cost = price(
+                    cfg, completion.prompt_tokens or 0, billed_completion_tokens(completion)
+                )
                 if cost is not None:
                     completion = replace(completion, cost_usd=cost)
             budget["spent"] += completion.cost_usd or 0.0

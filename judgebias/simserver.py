@@ -8,6 +8,14 @@ each request, with that probability, meets one realistic fault drawn uniformly:
 429 with ``Retry-After``, 500, 503, a stall longer than any sane client timeout,
 a malformed body, or a body with no choices. Faults are drawn from a seeded
 generator per request received, so a retried request can succeed.
+
+A reasoning sim (``sim:reasoning=...``) answers as a server of that kind does: reasoning
+inline in ``<think>`` tags, in a ``reasoning_content`` or ``reasoning`` field, or hidden
+with only its token count (see :mod:`judgebias.judges.sim_reasoning`); its budget is the
+request's ``max_completion_tokens`` or ``max_tokens``. Whatever the sim, a request naming
+a model of OpenAI's reasoning families (``o3-mini``, ``gpt-5`` ...) is refused with
+OpenAI's own 400 body when it carries a parameter OpenAI refuses for them
+(``max_tokens``, a temperature other than 1, ...).
 """
 
 from __future__ import annotations
@@ -23,8 +31,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .judges.sim_reasoning import openai_rejection, wire_message
 from .judges.simulated import SimParams, simulate
-from .types import ChatRequest
+from .types import ChatRequest, Completion
 
 __all__ = ["FAULTS", "ServerConfig", "make_app", "serve"]
 
@@ -62,6 +71,39 @@ def _error(
     return web.json_response(body, status=status, headers=headers)
 
 
+def _request_of(body: dict[str, Any]) -> ChatRequest:
+    """The chat request a JSON body asks for (raises ValueError/KeyError/TypeError)."""
+    budget = body.get("max_completion_tokens", body.get("max_tokens"))
+    effort = body.get("reasoning_effort")
+    return ChatRequest(
+        model=str(body.get("model", "sim")),
+        messages=tuple((str(m["role"]), str(m.get("content") or "")) for m in body["messages"]),
+        temperature=float(body.get("temperature") or 0.0),
+        max_tokens=int(budget) if budget is not None else None,
+        logprobs=bool(body.get("logprobs", False)),
+        top_logprobs=body.get("top_logprobs"),
+        reasoning_effort=str(effort) if effort is not None else None,
+    )
+
+
+def _choice(completion: Completion, style: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the first choice, the usage) of a completion body, as a server of this style sends it."""
+    message, extra = wire_message(completion, style)
+    choice = {
+        "index": 0,
+        "message": message,
+        "finish_reason": completion.finish_reason or "stop",
+        "logprobs": None,
+    }
+    usage = {
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "total_tokens": (completion.prompt_tokens or 0) + (completion.completion_tokens or 0),
+        **extra,
+    }
+    return choice, usage
+
+
 def make_app(config: ServerConfig) -> web.Application:
     stats = _Stats()
     rng = random.Random(config.seed)
@@ -83,17 +125,14 @@ def make_app(config: ServerConfig) -> web.Application:
             return _error(401, "invalid API key (simulated)", "authentication_error")
         try:
             body = await request.json()
-            messages = body["messages"]
-            req = ChatRequest(
-                model=str(body.get("model", "sim")),
-                messages=tuple((str(m["role"]), str(m.get("content") or "")) for m in messages),
-                temperature=float(body.get("temperature") or 0.0),
-                logprobs=bool(body.get("logprobs", False)),
-                top_logprobs=body.get("top_logprobs"),
-            )
+            req = _request_of(body)
         except (ValueError, KeyError, TypeError) as exc:
             stats.bad_requests += 1
             return _error(400, f"invalid request body: {exc}", "invalid_request_error")
+        refusal = openai_rejection(body)
+        if refusal is not None:
+            stats.bad_requests += 1
+            return web.json_response(refusal, status=400)
 
         fault = rng.choice(config.faults) if rng.random() < config.fault_rate else None
         if config.latency_ms > 0:
@@ -133,19 +172,19 @@ def make_app(config: ServerConfig) -> web.Application:
                     "choices": [],
                 }
             )
-        choice: dict[str, Any] = {
-            "index": 0,
-            "message": {"role": "assistant", "content": completion.text},
-            "finish_reason": "stop",
-            "logprobs": None,
-        }
-        if req.logprobs and completion.top_logprobs:
-            k = int(req.top_logprobs or 1)
-            tops = [
-                {"token": t, "logprob": lp, "bytes": list(t.encode())}
-                for t, lp in completion.top_logprobs[: max(1, k)]
-            ]
-            choice["logprobs"] = {"content": [{**tops[0], "top_logprobs": tops}]}
+        choice, usage = _choice(completion, config.params.reasoning)
+        if req.logprobs and completion.logprob_steps:
+            k = max(1, int(req.top_logprobs or 1))
+
+            def entry(token: str, logprob: float) -> dict[str, Any]:
+                return {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+
+            choice["logprobs"] = {
+                "content": [
+                    {**entry(tok, lp), "top_logprobs": [entry(t, x) for t, x in alts[:k]]}
+                    for tok, lp, alts in completion.logprob_steps
+                ]
+            }
         stats.completed += 1
         return web.json_response(
             {
@@ -154,12 +193,7 @@ def make_app(config: ServerConfig) -> web.Application:
                 "created": created,
                 "model": req.model,
                 "choices": [choice],
-                "usage": {
-                    "prompt_tokens": completion.prompt_tokens,
-                    "completion_tokens": completion.completion_tokens,
-                    "total_tokens": (completion.prompt_tokens or 0)
-                    + (completion.completion_tokens or 0),
-                },
+                "usage": usage,
             }
         )
 
@@ -190,26 +224,14 @@ def make_app(config: ServerConfig) -> web.Application:
     batches: dict[str, dict[str, Any]] = {}
 
     def completion_body(req: ChatRequest) -> dict[str, Any]:
-        completion = simulate(req, config.params)
+        choice, usage = _choice(simulate(req, config.params), config.params.reasoning)
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": req.model,
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                    "message": {"role": "assistant", "content": completion.text},
-                }
-            ],
-            "usage": {
-                "prompt_tokens": completion.prompt_tokens,
-                "completion_tokens": completion.completion_tokens,
-                "total_tokens": (completion.prompt_tokens or 0)
-                + (completion.completion_tokens or 0),
-            },
+            "choices": [choice],
+            "usage": usage,
         }
 
     async def upload(request: web.Request) -> web.Response:
@@ -249,27 +271,32 @@ def make_app(config: ServerConfig) -> web.Application:
                 continue
             item = json.loads(line)
             body = item["body"]
-            req = ChatRequest(
-                model=str(body.get("model", "sim")),
-                messages=tuple((m["role"], m.get("content") or "") for m in body["messages"]),
-                temperature=float(body.get("temperature") or 0.0),
-            )
             stats.requests += 1
+            refusal = openai_rejection(body)
+            if refusal is not None:
+                stats.bad_requests += 1
+                response = {
+                    "status_code": 400,
+                    "request_id": uuid.uuid4().hex[:12],
+                    "body": refusal,
+                }
+            else:
+                response = {
+                    "status_code": 200,
+                    "request_id": uuid.uuid4().hex[:12],
+                    "body": completion_body(_request_of(body)),
+                }
+                stats.completed += 1
             out_lines.append(
                 json.dumps(
                     {
                         "id": f"batch_req_{uuid.uuid4().hex[:12]}",
                         "custom_id": item["custom_id"],
-                        "response": {
-                            "status_code": 200,
-                            "request_id": uuid.uuid4().hex[:12],
-                            "body": completion_body(req),
-                        },
+                        "response": response,
                         "error": None,
                     }
                 )
             )
-            stats.completed += 1
         oid = f"file-{uuid.uuid4().hex[:16]}"
         data = ("\n".join(out_lines) + "\n").encode()
         files[oid] = {

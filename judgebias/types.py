@@ -16,6 +16,7 @@ __all__ = [
     "Completion",
     "JudgeCall",
     "Label",
+    "LogprobStep",
     "Order",
     "Pair",
     "Variant",
@@ -82,9 +83,12 @@ class ChatRequest:
     top_logprobs: int | None = None
     seed: int | None = None
     sample: int = 0
+    reasoning_effort: str | None = None
+    """``low``/``medium``/``high`` for reasoning judges (``--reasoning-effort``); part of the
+    key only when set, so the keys of requests without it are what they always were."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": r, "content": c} for r, c in self.messages],
             "temperature": self.temperature,
@@ -94,6 +98,9 @@ class ChatRequest:
             "seed": self.seed,
             "sample": self.sample,
         }
+        if self.reasoning_effort is not None:
+            d["reasoning_effort"] = self.reasoning_effort
+        return d
 
     @property
     def canonical_json(self) -> str:
@@ -120,12 +127,24 @@ class ChatRequest:
             top_logprobs=d.get("top_logprobs"),
             seed=d.get("seed"),
             sample=d.get("sample", 0),
+            reasoning_effort=d.get("reasoning_effort"),
         )
+
+
+LogprobStep = tuple[str, float, tuple[tuple[str, float], ...]]
+"""One generated token: (token, its logprob, the top alternatives at that position)."""
 
 
 @dataclass(frozen=True)
 class Completion:
-    """A judge's answer to one request."""
+    """A judge's answer to one request.
+
+    ``text`` is the final answer only: a reasoning judge's reasoning (an inline
+    ``<think>`` block or a ``reasoning_content``/``reasoning``/``thinking`` field) is
+    kept apart in ``reasoning``, and ``reasoning_tokens`` is the provider's count of
+    them (``usage.completion_tokens_details.reasoning_tokens``) when it reports one.
+    ``completion_tokens`` is what the provider bills as completion, reasoning included.
+    """
 
     text: str
     prompt_tokens: int | None = None
@@ -135,8 +154,24 @@ class Completion:
     model: str | None = None
     finish_reason: str | None = None
     cost_usd: float | None = None
+    logprob_steps: tuple[LogprobStep, ...] | None = None
+    """Every generated token with its alternatives, when the endpoint returned logprobs."""
+    reasoning: str | None = None
+    """A reasoning model's reasoning, kept apart from the answer in ``text``."""
+    reasoning_tokens: int | None = None
+    """The provider's count of reasoning tokens (included in ``completion_tokens``)."""
 
     def as_dict(self) -> dict[str, Any]:
+        # optional keys only when present: a store written before them reads the same
+        extra: dict[str, Any] = {}
+        if self.logprob_steps is not None:
+            extra["logprob_steps"] = [
+                [tok, lp, [list(a) for a in alts]] for tok, lp, alts in self.logprob_steps
+            ]
+        if self.reasoning is not None:
+            extra["reasoning"] = self.reasoning
+        if self.reasoning_tokens is not None:
+            extra["reasoning_tokens"] = self.reasoning_tokens
         return {
             "text": self.text,
             "prompt_tokens": self.prompt_tokens,
@@ -145,19 +180,29 @@ class Completion:
             "model": self.model,
             "finish_reason": self.finish_reason,
             "cost_usd": self.cost_usd,
+            **extra,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Completion:
         tl = d.get("top_logprobs")
+        steps = d.get("logprob_steps")
         return cls(
-            text=d.get("text", ""),
+            text=d.get("text") or "",
             prompt_tokens=d.get("prompt_tokens"),
             completion_tokens=d.get("completion_tokens"),
             top_logprobs=tuple((str(t), float(lp)) for t, lp in tl) if tl else None,
             model=d.get("model"),
             finish_reason=d.get("finish_reason"),
             cost_usd=d.get("cost_usd"),
+            logprob_steps=tuple(
+                (str(tok), float(lp), tuple((str(t), float(x)) for t, x in alts))
+                for tok, lp, alts in steps
+            )
+            if steps
+            else None,
+            reasoning=d.get("reasoning"),
+            reasoning_tokens=d.get("reasoning_tokens"),
         )
 
 

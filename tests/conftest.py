@@ -130,3 +130,26 @@ def sim_server() -> Iterator[Callable[..., SimServer]]:
     for s in started:
         s.proc.kill()
         s.proc.wait(timeout=10)
+
+
+def run_cli(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``judgebias ARGS`` as a user would, in a subprocess."""
+    return subprocess.run(
+        [*judgebias_cmd(), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def stderr_lines(p: subprocess.CompletedProcess[str]) -> list[str]:
+    """The non-blank lines on stderr that are not progress bars."""
+    bars = ("━", "controls", "probes", "self")
+    return [
+        ln
+        for ln in p.stderr.strip().splitlines()
+        if ln.strip() and not any(ln.lstrip().startswith(b) for b in bars)
+    ]

@@ -503,6 +503,8 @@ def test_replay_audit_equals_analyze(tmp_path: Path) -> None:
         str(tmp_path / "run"),
         "--quiet",
         "--json",
+        "--max-invalid",
+        "0.5",  # the recorded verdicts hold unparseable ones on purpose (19 %)
     )
     assert p.returncode == 0, p.stderr
     audit = json.loads(p.stdout)
@@ -538,6 +540,8 @@ def test_replay_missing_record_is_failed_not_invented(tmp_path: Path) -> None:
         "--out",
         str(tmp_path / "run"),
         "--quiet",
+        "--max-invalid",
+        "0.5",  # ten pairs were never recorded, and some recorded verdicts are unreadable
         "--json",
     )
     assert p.returncode == 0, p.stderr
@@ -584,6 +588,7 @@ def test_replay_column_flags_on_audit(tmp_path: Path) -> None:
     """`audit --first/--second/--items` mean for a replay judge what they mean for analyze."""
     pairs_path, verdicts_path, _ = _replay_fixture(tmp_path)
     common = ["--data", str(pairs_path), "--probes", "position", "--quiet", "--json"]
+    common += ["--max-invalid", "0.5"]  # the fixture holds unparseable verdicts on purpose
     by_spec = run_cli(
         "audit",
         "--judge",

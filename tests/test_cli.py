@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -26,11 +25,9 @@ def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) ->
         assert n in lines[0], (n, lines[0])
 
 
-def test_help_is_fast() -> None:
-    t0 = time.monotonic()
+def test_help_lists_the_commands() -> None:
     p = run("--help")
-    assert p.returncode == 0 and "audit" in p.stdout
-    assert time.monotonic() - t0 < 5  # generous: interpreter start included; see benchmarks
+    assert p.returncode == 0 and "audit" in p.stdout and "serve-sim" in p.stdout
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ import re
 import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -115,8 +114,9 @@ def test_accuracy_self_and_missing_estimates() -> None:
     s = {"probes": {"self": {"dbg": 0.3, "ci_low": 0.2, "ci_high": 0.4}}}
     (dbg,) = check_gate(s, parse_fail_on("self>0.1"))
     assert dbg.tripped and "self DBG" in dbg.message
+    # fail closed: a figure with no estimate cannot pass the gate
     (none,) = check_gate(_summary(None, None, None), parse_fail_on("position>0.1"))
-    assert not none.tripped and not none.evaluated and "not evaluated" in none.message
+    assert none.tripped and not none.evaluated and "no estimate" in none.message
 
 
 # -- the CLI gate: planted bias trips, a clean judge passes ----------------------------------
@@ -252,24 +252,19 @@ def test_malformed_gate_is_exit_2_before_any_call(pairs_file, tmp_path: Path) ->
 # -- CLI manners -------------------------------------------------------------------------------
 
 
-def test_help_is_fast_and_light() -> None:
+def test_help_is_light() -> None:
+    """--help imports none of the heavy packages (its speed is measured in
+    benchmarks/help_speed.py, not timed here)."""
     code = (
-        "import sys, time\nt = time.perf_counter()\nfrom judgebias.cli import app\n"
+        "import sys\nfrom judgebias.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('pandas', 'numpy', 'matplotlib', 'openai', 'litellm', 'scipy', 'statsmodels', 'aiohttp') if m in sys.modules]\n"
-        "print('RESULT', time.perf_counter() - t, ','.join(heavy))\n"
+        "print('RESULT', ','.join(heavy))\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     line = next(ln for ln in p.stdout.splitlines() if ln.startswith("RESULT"))
-    _, seconds, heavy = [*line.split(" "), ""][:3]
+    heavy = line.removeprefix("RESULT").strip()
     assert heavy == "", f"--help imports {heavy}"
-    assert float(seconds) < 1.0
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        assert cli("--help").returncode == 0
-        times.append(time.perf_counter() - t0)
-    assert min(times) < 1.0, times  # the whole process, interpreter start included
 
 
 def test_every_command_has_examples() -> None:

@@ -7,36 +7,10 @@ from judgebias.prompts import (
     default_template,
     extract_pair,
     load_template,
-    parse_logprob_preference,
-    parse_verdict,
     position_to_label,
     render,
 )
 from judgebias.types import Variant
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Reasoning...\n[[A]]", "first"),
-        ("[[A]] at first, but on reflection [[B]]", "second"),
-        ("[[C]]", "tie"),
-        ("[[tie]]", "tie"),
-        ('{"verdict": "B", "reason": "x"}', "second"),
-        ('Here: {"winner": "A"}', "first"),
-        ("A", "first"),
-        ("Response B.", "second"),
-        ("Output (a)", "first"),
-        ("Final verdict: B", "second"),
-        ("tie", "tie"),
-        ("Both are fine, I cannot decide between them.", None),
-        ("", None),
-        (None, None),
-        ("The answer is 42.", None),
-    ],
-)
-def test_parse_verdict_forms(text: str | None, expected: str | None) -> None:
-    assert parse_verdict(text) == expected
 
 
 def test_position_to_label_undoes_the_swap() -> None:
@@ -45,15 +19,6 @@ def test_position_to_label_undoes_the_swap() -> None:
     assert position_to_label("second", "ba") == "a"
     assert position_to_label("tie", "ba") == "tie"
     assert position_to_label(None, "ab") is None
-
-
-def test_logprob_preference() -> None:
-    import math
-
-    p = parse_logprob_preference((("A", math.log(0.75)), (" b", math.log(0.25)), ("C", -1.0)))
-    assert p == pytest.approx(0.75)
-    assert parse_logprob_preference((("X", -0.1),)) is None
-    assert parse_logprob_preference(None) is None
 
 
 def test_render_and_extract_round_trip_with_hostile_text() -> None:

@@ -6,7 +6,11 @@ litellm is imported on first use only, with its bundled price table
 (``LITELLM_LOCAL_MODEL_COST_MAP=True``: it never downloads one). Credentials are read
 by litellm from the provider's usual environment variables. litellm's own retries are
 off; the runner owns retries. Cost per call comes from litellm's price table where
-the model is in it.
+the model is in it. The body follows :mod:`.request_rules` (an OpenAI reasoning model
+behind ``openai/...`` or ``azure/...`` gets ``max_completion_tokens`` and no
+temperature); ``reasoning_effort`` is passed through for litellm to map to the
+provider's own setting, and the reasoning litellm returns (``reasoning_content``) is
+kept apart from the answer.
 """
 
 from __future__ import annotations

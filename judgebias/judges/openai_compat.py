@@ -37,29 +37,14 @@ from ..errors import (
     ServerError,
     SpecError,
 )
-from ..types import ChatRequest, Completion
+from ..types import ChatRequest, Completion, LogprobStep
 from .base import JudgeOptions
+from .request_rules import request_body
+from .thinking import reasoning_of, reasoning_tokens_of
 
 __all__ = ["OpenAIJudge", "http_error", "parse_chat_completion", "request_body"]
 
 OPENAI_URL = "https://api.openai.com/v1"
-
-
-def request_body(request: ChatRequest) -> dict[str, Any]:
-    """The OpenAI chat-completions JSON body of a request."""
-    body: dict[str, Any] = {
-        "model": request.model,
-        "messages": [{"role": r, "content": c} for r, c in request.messages],
-        "temperature": request.temperature,
-    }
-    if request.max_tokens is not None:
-        body["max_tokens"] = request.max_tokens
-    if request.seed is not None:
-        body["seed"] = request.seed
-    if request.logprobs:
-        body["logprobs"] = True
-        body["top_logprobs"] = request.top_logprobs or 5
-    return body
 
 
 def _public(url: str) -> str:
@@ -99,35 +84,67 @@ def http_error(status: int, text: str, headers: Any = None) -> BackendError:
     return BadRequestError(f"request rejected ({status}): {message}")
 
 
+def _logprob_steps(logprobs: Any) -> tuple[LogprobStep, ...] | None:
+    """Every generated token with its top alternatives (``choices[0].logprobs.content``)."""
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if not content or not isinstance(content, list):
+        return None
+    steps: list[LogprobStep] = []
+    try:
+        for item in content:
+            alts = item.get("top_logprobs") or [item]
+            steps.append(
+                (
+                    str(item["token"]),
+                    float(item["logprob"]),
+                    tuple((str(a["token"]), float(a["logprob"])) for a in alts),
+                )
+            )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise BadResponseError("malformed response: unreadable logprobs") from None
+    return tuple(steps)
+
+
 def parse_chat_completion(data: Any) -> Completion:
-    """Read a chat-completion JSON object (a dict) into a :class:`Completion`."""
+    """Read a chat-completion JSON object (a dict) into a :class:`Completion`.
+
+    The reasoning (an inline ``<think>`` block or a reasoning field, see
+    :mod:`.thinking`) is kept apart from ``text``, the final answer. An empty answer after
+    reasoning (the budget ran out, ``finish_reason`` ``length``) is an answer, not a
+    malformed body: it is returned with its reasoning, so it is recorded once and never
+    paid for again. Content that is null counts as empty then too.
+    """
     if not isinstance(data, dict):
         raise BadResponseError("malformed response: not a JSON object")
     choices = data.get("choices")
     if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
         raise BadResponseError("malformed response: no choices in the completion")
     choice = choices[0]
-    text = (choice.get("message") or {}).get("content")
-    if not isinstance(text, str):
-        raise BadResponseError("malformed response: the first choice has no text content")
-    top: tuple[tuple[str, float], ...] | None = None
-    content = (
-        (choice.get("logprobs") or {}).get("content")
-        if isinstance(choice.get("logprobs"), dict)
-        else None
-    )
-    if content:
-        first = content[0]
-        alts = first.get("top_logprobs") or [first]
-        top = tuple((str(a["token"]), float(a["logprob"])) for a in alts)
+    message = choice.get("message") or {}
+    if not isinstance(message, dict):
+        raise BadResponseError("malformed response: the first choice has no message")
     usage = data.get("usage") or {}
+    content = message.get("content")
+    if content is not None and not isinstance(content, str):
+        raise BadResponseError("malformed response: the first choice has no text content")
+    reasoning, text = reasoning_of(message, content)
+    reasoning_tokens = reasoning_tokens_of(usage)
+    finish = choice.get("finish_reason")
+    if text is None:
+        if not (reasoning or reasoning_tokens or finish == "length"):
+            raise BadResponseError("malformed response: the first choice has no text content")
+        text = ""
+    steps = _logprob_steps(choice.get("logprobs"))
     return Completion(
         text=text,
         prompt_tokens=usage.get("prompt_tokens"),
         completion_tokens=usage.get("completion_tokens"),
-        top_logprobs=top,
+        top_logprobs=steps[0][2] if steps else None,
+        logprob_steps=steps,
         model=data.get("model"),
-        finish_reason=choice.get("finish_reason"),
+        finish_reason=finish,
+        reasoning=reasoning,
+        reasoning_tokens=reasoning_tokens,
     )
 
 

@@ -48,7 +48,24 @@ What each parameter means, so that planted value = the audit's effect estimate:
 - ``suppression`` (0..1): when the system message carries the bias-aware
   instruction (``--mitigation system-prompt``), every bias parameter above, position
   included, is multiplied by ``1 - suppression``.
+- ``echo``, ``truncate``, ``garble``, ``ambiguous``, ``nolabel``, ``onelabel``,
+  ``lowmass`` (0..1 each, adding up to at most 1): the probability that an answer is
+  not in the expected form, the way real models fail (:mod:`.misbehaviour` says what
+  each answer looks like). They are exclusive, drawn on the whole request (so
+  independent of every bias draw), and act in the modes where they make sense:
+  ``echo`` and ``garble`` in every mode, ``truncate`` and ``ambiguous`` in verdict and
+  score mode, ``nolabel``, ``onelabel`` and ``lowmass`` in logprob mode. Every one of
+  them but ``onelabel`` (whose missing label a strict reader bounds) makes the answer
+  invalid, so the invalid share of a run equals the sum of those that act in its mode,
+  and the biases recovered from the valid answers are the planted ones.
 - ``seed``: changes every draw.
+- ``reasoning`` (``none``, ``inline``, ``reasoning_content``, ``reasoning``,
+  ``hidden``), ``think_tokens`` (whole number, default 300) and ``effort_bias``
+  (0..1): a reasoning judge, see :mod:`.sim_reasoning`. ``effort_bias`` multiplies
+  every bias above, position included, by ``1 - effort_bias × w``, w = 0 at effort
+  ``low``, 0.5 at ``medium`` or none given, 1 at ``high`` (the request's
+  ``reasoning_effort``). Reasoning never changes the verdict; it can use up the
+  request's ``max_tokens`` before the answer.
 
 Samples: at ``temperature`` 0 the ``sample`` field of a request changes nothing. At
 ``temperature`` > 0, sample ``i`` >= 1 (``--mitigation multi-sample``) redraws every
@@ -71,17 +88,35 @@ from dataclasses import dataclass, fields, replace
 
 from ..errors import SpecError
 from ..prompts import extract_pair
-from ..types import ChatRequest, Completion
-from . import checkers
+from ..types import ChatRequest, Completion, LogprobStep
+from . import checkers, misbehaviour
 from .base import JudgeOptions
+from .sim_reasoning import (
+    REASONING_DEFAULTS,
+    effort_scale,
+    parse_reasoning_key,
+    reasoning_spec,
+    with_reasoning,
+)
 
-__all__ = ["BIAS_KEYS", "SIM_SIGNATURE", "SimJudge", "SimParams", "parse_sim_params", "simulate"]
+__all__ = [
+    "BIAS_KEYS",
+    "MISBEHAVIOUR_KEYS",
+    "SIM_SIGNATURE",
+    "SimJudge",
+    "SimParams",
+    "parse_sim_params",
+    "simulate",
+]
 
 SIM_SIGNATURE = "(answered by the simulated judge)"
 """How the sim recognises its own answers: every answer it generates ends with this.
 It stands for the stylistic fingerprint by which real models recognise their own text."""
 
 BIAS_KEYS = ("length", "bandwagon", "authority", "reflection", "distraction", "self")
+
+MISBEHAVIOUR_KEYS = ("echo", "truncate", "garble", "ambiguous", "nolabel", "onelabel", "lowmass")
+"""How the sim can fail to answer in the expected form (see :mod:`.misbehaviour`)."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +130,25 @@ class SimParams:
     distraction: float = 0.0
     self: float = 0.0
     suppression: float = 0.0
+    echo: float = 0.0
+    truncate: float = 0.0
+    garble: float = 0.0
+    ambiguous: float = 0.0
+    nolabel: float = 0.0
+    onelabel: float = 0.0
+    lowmass: float = 0.0
     seed: int = 0
+    reasoning: str = "none"
+    think_tokens: int = 300
+    effort_bias: float = 0.0
 
     def spec(self) -> str:
-        parts = [f"{f.name}={getattr(self, f.name):g}" for f in fields(self)]
-        return "sim:" + ",".join(parts)
+        parts = [
+            f"{f.name}={getattr(self, f.name):g}"
+            for f in fields(self)
+            if f.name not in REASONING_DEFAULTS
+        ]
+        return "sim:" + ",".join(parts + reasoning_spec(self))
 
 
 def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
@@ -122,6 +171,9 @@ def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
             raise SpecError(
                 f"{flag}: unknown sim parameter '{key}'{hint}; known: {', '.join(names)}"
             )
+        if key in REASONING_DEFAULTS:
+            params = replace(params, **{key: parse_reasoning_key(key, value, flag)})  # type: ignore[arg-type]
+            continue
         try:
             num = int(value) if key == "seed" else float(value)
         except ValueError:
@@ -131,6 +183,12 @@ def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
             if not (lo <= num <= 1.0) or math.isnan(num):
                 raise SpecError(f"{flag}: sim parameter {key}={value} is outside [{lo:g}, 1]")
         params = replace(params, **{key: num})  # type: ignore[arg-type]
+    total = sum(getattr(params, k) for k in MISBEHAVIOUR_KEYS)
+    if total > 1.0 + 1e-12:
+        raise SpecError(
+            f"{flag}: the misbehaviour probabilities ({', '.join(MISBEHAVIOUR_KEYS)}) "
+            f"add up to {total:g}; they are exclusive and must add up to at most 1"
+        )
     return params
 
 
@@ -152,6 +210,7 @@ def _decide(
     second: str,
     note: str,
     sample: int = 0,
+    effort: str | None = None,
 ) -> tuple[str, str]:
     """Return (position of the winner: 'first'|'second', reason)."""
     from ..probes import strip_edits  # local: probes imports prompts, not judges
@@ -163,6 +222,7 @@ def _decide(
     if own1 != own2:
         cues.append(("self", "first" if own1 else "second"))
     scale = 1.0 - params.suppression if edits.bias_aware else 1.0
+    scale *= effort_scale(params, effort)
     # a sample i >= 1 drawn at temperature > 0 redraws every chance event (not the truth)
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
 
@@ -192,18 +252,23 @@ def _decide(
 
 
 def _reply(
-    text: str, prompt_tokens: int, top: tuple[tuple[str, float], ...] | None = None
+    text: str,
+    prompt_tokens: int,
+    steps: tuple[LogprobStep, ...] | None = None,
+    finish_reason: str = "stop",
 ) -> Completion:
     return Completion(
         text=text,
         prompt_tokens=prompt_tokens,
-        completion_tokens=_tokens(text),
-        top_logprobs=top,
+        completion_tokens=len(steps) if steps else _tokens(text),
+        top_logprobs=steps[0][2] if steps else None,
+        logprob_steps=steps,
         model="sim",
-        finish_reason="stop",
+        finish_reason=finish_reason,
     )
 
 
+@with_reasoning
 def simulate(request: ChatRequest, params: SimParams) -> Completion:
     """Answer one chat request as the simulated judge would."""
     system = "\n".join(c for r, c in request.messages if r == "system")
@@ -221,25 +286,32 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     end = user.rfind("[End of Response B]")
     note = user[end + len("[End of Response B]") :].strip() if end >= 0 else ""
     sample = request.sample if request.temperature > 0 else 0
-    winner, reason = _decide(params, system, instruction, first, second, note, sample)
+    winner, reason = _decide(
+        params, system, instruction, first, second, note, sample, request.reasoning_effort
+    )
     label = "A" if winner == "first" else "B"
-    if "Score A:" in user and "Score B:" in user:
+    mode = (
+        "score"
+        if "Score A:" in user and "Score B:" in user
+        else "logprob"
+        if request.logprobs
+        else "verdict"
+    )
+    odd = misbehaviour.pick(params, request, mode)
+    if odd is not None:
+        return misbehaviour.answer(odd, mode, user, winner, prompt_tokens)
+    if mode == "score":
         # pointwise mode: the winner gets the higher score (7-9 against 3-5)
         hi = 7 + int(_draw(params.seed, "score-hi", instruction, first, second) * 3)
         lo = 3 + int(_draw(params.seed, "score-lo", instruction, first, second) * 3)
         sa, sb = (hi, lo) if winner == "first" else (lo, hi)
         return _reply(f"Score A: {sa}\nScore B: {sb}", prompt_tokens)
-    if request.logprobs:
-        text = label
+    if mode == "logprob":
         other = "B" if label == "A" else "A"
-        top: tuple[tuple[str, float], ...] | None = (
-            (label, math.log(0.999)),
-            (other, math.log(0.001)),
-        )
-    else:
-        text = f"Response {label} answers the instruction better ({reason}).\n[[{label}]]"
-        top = None
-    return _reply(text, prompt_tokens, top)
+        alts = ((label, math.log(0.999)), (other, math.log(0.001)))
+        return _reply(label, prompt_tokens, steps=((label, alts[0][1], alts),))
+    text = f"Response {label} answers the instruction better ({reason}).\n[[{label}]]"
+    return _reply(text, prompt_tokens)
 
 
 class SimJudge:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..stats.validity import severity
 from .runs import Run, ordered_probes, read_run, unique_labels
 
 __all__ = [
@@ -39,6 +40,8 @@ SEVERITY_WORDS = {
     "moderate": "moderate: 5 to 15 points",
     "slight": "slight: under 5 points, but real",
     "not detected": "not detected: not significant after adjustment",
+    "not measured": "not measured: too few readable answers to say anything",
+    "inconclusive": "inconclusive: not significant, but too many answers were unreadable to call it absent",
 }
 _BAR_W = 180.0
 _BAR_PAD = 6.0
@@ -52,13 +55,6 @@ def _num(x: Any) -> float | None:
     except Exception:  # jinja2's Undefined raises its own error type
         return None
     return v if math.isfinite(v) else None
-
-
-def _severity(effect: float | None, p_adj: float | None) -> str:
-    if effect is None or p_adj is None or p_adj >= 0.05:
-        return "not detected"
-    a = abs(effect)
-    return "strong" if a >= 0.15 else "moderate" if a >= 0.05 else "slight"
 
 
 def _pp(x: float | None, sign: bool = True) -> str:
@@ -80,8 +76,20 @@ def _probe_description(name: str) -> str:
 def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
     """What the row means, in plain words."""
     lo, hi = _num(f.get("ci_low")), _num(f.get("ci_high"))
-    if effect is None:
-        return "No estimate: no valid verdicts for this probe."
+    share = _num(f.get("invalid_share"))
+    unread = (
+        f" {100 * share:.0f} % of its units had an unreadable answer." if share is not None else ""
+    )
+    if sev == "not measured" or effect is None:
+        return (
+            f"Not measured: only {f.get('n') or 0} readable units ({f.get('n_invalid') or 0} "
+            f"unreadable). This is not evidence that the bias is absent."
+        )
+    if sev == "inconclusive":
+        return (
+            f"Inconclusive: no clear effect among the readable answers, but{unread} "
+            "The unreadable ones could hide the bias."
+        )
     k = round(100 * abs(effect))
     span = (
         f"somewhere between {_pp(lo)} and {_pp(hi)} points"
@@ -194,7 +202,7 @@ def scorecard_rows(run: Run, scale: float | None = None) -> list[dict[str, Any]]
         f = probes[name] if isinstance(probes[name], dict) else {}
         eff = _num(f.get("effect", f.get("dbg")))
         lo, hi, q = _num(f.get("ci_low")), _num(f.get("ci_high")), _num(f.get("p_adjusted"))
-        sev = str(f.get("severity") or _severity(eff, q))
+        sev = str(f.get("severity") or severity(eff, q, status=str(f.get("status") or "measured")))
         planted = _num(run.planted_effect(name))
         rows.append(
             {
@@ -204,6 +212,8 @@ def scorecard_rows(run: Run, scale: float | None = None) -> list[dict[str, Any]]
                 "ci_high": hi,
                 "p_adjusted": q,
                 "n": f.get("n"),
+                "invalid_share": _num(f.get("invalid_share")),
+                "status": f.get("status") or "measured",
                 "severity": sev,
                 "sev_class": sev.split()[0],
                 "significant": None if q is None else q < 0.05,
@@ -399,6 +409,7 @@ def _length_words(table: Any) -> str:
 def render_report(run: Run) -> str:
     """The report of one run as an HTML string."""
     from .examples import position_examples, probe_examples, self_examples
+    from .reasoning import reasoning_view
 
     figs = _figures([run])
     rows = scorecard_rows(run)
@@ -438,6 +449,7 @@ def render_report(run: Run) -> str:
             length_words=_length_words(figs["length_tables"].get(run.label)),
             self_stats=run.probes.get("self") if isinstance(run.probes.get("self"), dict) else None,
             severity_words=SEVERITY_WORDS,
+            reasoning=reasoning_view(run),
         )
     )
 

@@ -1,0 +1,171 @@
+"""Failing closed: what a run's figures may claim when some answers could not be read.
+
+- A probe is ``measured`` when it has at least :data:`MIN_VALID_UNITS` valid units, and
+  ``not_measured`` otherwise: with fewer, even a unit that all moved one way could not
+  be significant under the exact McNemar test (two-sided p = 2 * 0.5^n >= 0.0625 for
+  n <= 5), so "not detected" would be a statement about nothing. A probe that is not
+  measured has no effect, interval or p-value, and its severity is ``not measured``.
+- A probe's ``invalid_share`` is its units that could not be used because an answer it
+  needed was invalid (the control's, the cue's or the placebo's; for position, either
+  order's), over all the units it planned. When that share is over ``max_invalid`` a
+  result that would read "not detected" reads ``inconclusive`` instead: the readable
+  answers are a selection, and absence of evidence among them is not evidence of
+  absence.
+- The run's ``invalid`` block counts every judge answer: the share that could not be
+  read, the reasons, and a few raw answers as examples; ``exceeded`` is true when the
+  share is over ``max_invalid`` (``judgebias audit`` then exits with status 3).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from ..answers import REASONS
+
+__all__ = [
+    "DEFAULT_MAX_INVALID",
+    "MIN_VALID_UNITS",
+    "advice",
+    "fail_closed",
+    "run_invalid",
+    "severity",
+]
+
+MIN_VALID_UNITS = 6
+"""Fewest valid units for a probe to count as measured (see the module docstring)."""
+
+DEFAULT_MAX_INVALID = 0.1
+"""The largest share of invalid answers a run or probe may have (``--max-invalid``)."""
+
+_FIGURE_KEYS = ("effect", "ci_low", "ci_high", "p_value", "dbg", "dbg_ci_low", "dbg_ci_high")
+
+
+def severity(
+    effect: float | None,
+    p_adj: float | None,
+    *,
+    status: str = "measured",
+    invalid_share: float | None = None,
+    max_invalid: float = DEFAULT_MAX_INVALID,
+) -> str:
+    """``not measured``, ``inconclusive``, ``not detected``, ``slight``, ``moderate`` or ``strong``.
+
+    Detected: BH-adjusted p below 0.05; then by the size of the effect: strong from 15
+    points, moderate from 5, slight below.
+    """
+    if status == "not_measured":
+        return "not measured"
+    missing = effect is None or p_adj is None or math.isnan(effect) or math.isnan(p_adj)
+    if missing or p_adj >= 0.05:  # type: ignore[operator]
+        if invalid_share is not None and invalid_share > max_invalid:
+            return "inconclusive"
+        return "not detected" if not missing else "not measured"
+    a = abs(effect)  # type: ignore[arg-type]
+    return "strong" if a >= 0.15 else "moderate" if a >= 0.05 else "slight"
+
+
+def fail_closed(fig: dict[str, Any], n_valid: int, n_invalid: int) -> dict[str, Any]:
+    """Add ``status``, ``n_invalid`` and ``invalid_share`` to a probe's figures, and blank
+    its estimates when it is not measured."""
+    total = n_valid + n_invalid
+    fig["n_invalid"] = int(n_invalid)
+    fig["invalid_share"] = n_invalid / total if total else math.nan
+    fig["status"] = "measured" if n_valid >= MIN_VALID_UNITS else "not_measured"
+    if fig["status"] == "not_measured":
+        for k in _FIGURE_KEYS:
+            if k in fig:
+                fig[k] = math.nan
+    return fig
+
+
+_ADVICE = {
+    "echo": (
+        "The judge repeats the prompt instead of judging (typical of base models): use an "
+        "instruction-tuned model, or a template written for this model (--template)."
+    ),
+    "labels_missing": (
+        "The judge's first words are not a label: try --mode verdict, an instruction-tuned "
+        "model, or a template written for this model (--template)."
+    ),
+    "low_label_mass": (
+        "The labels hold little of the judge's probability: try --mode verdict or a template "
+        "that asks for one letter more plainly."
+    ),
+    "no_logprobs": "The endpoint returns no log-probabilities: use --mode verdict.",
+    "truncated": (
+        "Answers were cut off at the token limit: raise --max-tokens or ask for a shorter "
+        "answer in the template."
+    ),
+    "reasoning_truncated": (
+        "The reasoning used up the token limit before any answer: raise --max-tokens."
+    ),
+    "ambiguous": (
+        "Answers name several verdicts: use a template that asks for one final verdict line "
+        "(--template)."
+    ),
+    "no_verdict": (
+        "Answers hold no verdict in the expected form: adapt the template to this model "
+        "(--template) or try another --mode."
+    ),
+    "empty": "The judge returned empty answers: check the endpoint and the model name.",
+    "out_of_range": "Scores fall outside 1-10: adapt the score template (--template).",
+    "call_failed": "Calls failed after every retry: re-run the same command to retry them.",
+}
+
+
+def advice(reasons: dict[str, int]) -> str:
+    """One sentence on what to do about the commonest reason."""
+    if not reasons:
+        return ""
+    top = max(reasons.items(), key=lambda kv: kv[1])[0]
+    return _ADVICE.get(top, "Look at the examples and adapt the template or mode.")
+
+
+def run_invalid(
+    records: pd.DataFrame, max_invalid: float = DEFAULT_MAX_INVALID, n_examples: int = 5
+) -> dict[str, Any]:
+    """The run's ``invalid`` block over every judge answer (one per unique request)."""
+    uniq = records.drop_duplicates("request_key")
+    bad = uniq[~uniq["valid"].astype(bool)]
+    n = len(uniq)
+    counts = bad["invalid_reason"].fillna("no_verdict").value_counts()
+    reasons = {str(k): int(v) for k, v in counts.items()}
+    examples: list[dict[str, Any]] = []
+    # one example per reason first (commonest first), then more of the commonest
+    picked: list[int] = []
+    for reason in reasons:
+        picked.extend(bad.index[bad["invalid_reason"] == reason][:1])
+    for idx in bad.index:
+        if len(picked) >= n_examples:
+            break
+        if idx not in picked:
+            picked.append(idx)
+    for idx in picked[:n_examples]:
+        r = bad.loc[idx]
+        raw = r.get("raw")
+        examples.append(
+            {
+                "pair_id": str(r["pair_id"]),
+                "probe": str(r["probe"]),
+                "kind": str(r["kind"]),
+                "order": str(r["order"]),
+                "reason": str(r["invalid_reason"]),
+                "raw": (str(raw)[:400] if isinstance(raw, str) else None),
+                "error": (str(r["error"])[:200] if isinstance(r.get("error"), str) else None),
+            }
+        )
+    share = len(bad) / n if n else math.nan
+    return {
+        "share": share,
+        "n": int(n),
+        "n_invalid": len(bad),
+        "reasons": reasons,
+        "meanings": {k: REASONS.get(k, k) for k in reasons},
+        "examples": examples,
+        "max_invalid": max_invalid,
+        "exceeded": bool(n == 0 or share > max_invalid),
+        "advice": advice(reasons),
+    }
