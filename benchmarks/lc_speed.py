@@ -13,6 +13,12 @@ Two workloads, each timed as loading (``load_lc_table``) and fitting
   like the real file; its figure is the mean absolute error of LC against the
   planted length-free win rate.
 
+``fit s`` is the point estimates alone (``n_boot=0``); ``+boot s`` is one more fit
+with the bootstrap interval (``--n-boot`` resamples per model, refits included:
+``lc_ci_low``/``lc_ci_high``), timed once; its cost grows with models x instructions
+x resamples, and multi-threaded BLAS on a busy machine slows it several-fold (set
+``OPENBLAS_NUM_THREADS=1`` there).
+
 Seconds are the best of ``--repeat`` runs (``time.perf_counter``). Peak memory is
 measured in one more run of each stage under ``tracemalloc`` (Python and NumPy
 allocations; it slows that run, so it is not timed), and ``max_rss_mib`` is the
@@ -46,7 +52,7 @@ import pandas as pd
 from scipy.special import expit
 from scipy.stats import spearmanr
 
-from judgebias.stats.lc import lc_winrate, load_lc_table
+from judgebias.stats.lc import N_BOOT, lc_winrate, load_lc_table
 
 T = TypeVar("T")
 MIB = 1024.0 * 1024.0
@@ -76,12 +82,17 @@ def timed(fn: Callable[[], T], repeat: int) -> tuple[T, float, float]:
     return result, best, peak / MIB
 
 
-def measure(path: Path, repeat: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Load and fit ``path``; the table, the result and the measurements."""
+def measure(
+    path: Path, repeat: int, n_boot: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Load and fit ``path``; the table, the result (with intervals) and the measurements."""
     table, load_s, load_mib = timed(lambda: load_lc_table(path), repeat)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a few-model warning is not the point here
-        res, fit_s, fit_mib = timed(lambda: lc_winrate(table), repeat)
+        res, fit_s, fit_mib = timed(lambda: lc_winrate(table, n_boot=0), repeat)
+        start = time.perf_counter()
+        res = lc_winrate(table, n_boot=n_boot)
+        boot_s = time.perf_counter() - start
     figures = {
         "file": str(path),
         "file_mib": round(path.stat().st_size / MIB, 3),
@@ -90,6 +101,8 @@ def measure(path: Path, repeat: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[s
         "instructions": int(table["instruction_index"].nunique()),
         "load_s": round(load_s, 4),
         "fit_s": round(fit_s, 4),
+        "n_boot": n_boot,
+        "fit_with_interval_s": round(boot_s, 4),
         "total_s": round(load_s + fit_s, 4),
         "load_peak_mib": round(load_mib, 2),
         "fit_peak_mib": round(fit_mib, 2),
@@ -136,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instructions", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per stage (best kept)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--n-boot", type=int, default=N_BOOT, help="bootstrap resamples per model")
     args = ap.parse_args(argv)
     if args.models < 2 or args.instructions < 2 or args.repeat < 1:
         ap.error("--models and --instructions must be >= 2, --repeat >= 1")
@@ -155,13 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     real = folder / "judgments.csv.gz"
     board = folder / "leaderboard.csv"
     if real.exists() and board.exists():
-        _, res, figures = measure(real, args.repeat)
+        _, res, figures = measure(real, args.repeat, args.n_boot)
         pub = pd.read_csv(board).set_index("model")["length_controlled_winrate"]
         lc = res.set_index("model")["lc_win_rate"].reindex(pub.index)
         diff = (lc - pub).abs()
         out["mad_pp"] = round(float(diff.mean()), 4)
         out["max_abs_pp"] = round(float(diff.max()), 4)
         out["spearman"] = round(float(spearmanr(lc, pub)[0]), 4)
+        r = res.set_index("model")
+        ratio = (r["lc_ci_high"] - r["lc_ci_low"]) / (2 * 1.96 * r["lc_standard_error"])
+        figures["interval_over_alpacaeval_se"] = round(float(ratio.median()), 3)
         out["alpacaeval2"] = figures
         rows.append(
             (
@@ -179,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "synthetic.csv.gz"
         truth = synthesize(path, args.models, args.instructions, args.seed)
-        _, res, figures = measure(path, args.repeat)
+        _, res, figures = measure(path, args.repeat, args.n_boot)
     lc = res.set_index("model")["lc_win_rate"].reindex(truth.index)
     figures["file"] = f"synthetic {args.models}x{args.instructions} (seed {args.seed})"
     figures["lc_mae_vs_truth_pp"] = round(float((lc - truth).abs().mean()), 4)
@@ -192,13 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out["max_rss_mib"] = round(rss / (MIB if sys.platform == "darwin" else 1024.0), 1)
 
-    header = f"{'workload':<12} {'rows':>8} {'models':>6} {'load s':>8} {'fit s':>8} {'total s':>8} {'load MiB':>9} {'fit MiB':>8}"
+    header = f"{'workload':<12} {'rows':>8} {'models':>6} {'load s':>8} {'fit s':>8} {'+boot s':>8} {'total s':>8} {'load MiB':>9} {'fit MiB':>8}"
     print(header)
     print("-" * len(header))
     for name, f, _ in rows:
         print(
             f"{name:<12} {f['rows']:>8} {f['models']:>6} {f['load_s']:>8.3f} {f['fit_s']:>8.3f} "
-            f"{f['total_s']:>8.3f} {f['load_peak_mib']:>9.1f} {f['fit_peak_mib']:>8.1f}"
+            f"{f['fit_with_interval_s']:>8.3f} {f['total_s']:>8.3f} {f['load_peak_mib']:>9.1f} "
+            f"{f['fit_peak_mib']:>8.1f}"
         )
     for name, _, note in rows:
         print(f"{name}: {note}")

@@ -112,7 +112,7 @@ import pandas as pd
 
 from .data import read_table
 from .errors import InputError, UsageError
-from .stats.intervals import bh_adjust, mcnemar_p, newcombe_paired_diff, wilson
+from .stats.intervals import bh_adjust, mcnemar_p, newcombe_diff, newcombe_paired_diff, wilson
 from .stats.position import classify_orders, normalize_label, position_stats
 
 __all__ = [
@@ -872,14 +872,7 @@ def _newcombe_indep(
     """Newcombe's hybrid score interval for the difference of two independent shares."""
     if n1 <= 0 or n2 <= 0 or math.isnan(v1) or math.isnan(v2):
         return (math.nan, math.nan, math.nan)
-    l1, u1 = wilson(v1 * n1, n1, alpha)
-    l2, u2 = wilson(v2 * n2, n2, alpha)
-    d = v1 - v2
-    return (
-        d,
-        d - math.sqrt((v1 - l1) ** 2 + (u2 - v2) ** 2),
-        d + math.sqrt((u1 - v1) ** 2 + (v2 - l2) ** 2),
-    )
+    return newcombe_diff(v1 * n1, n1, v2 * n2, n2, alpha)
 
 
 def compare_strategies(

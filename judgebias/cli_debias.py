@@ -29,6 +29,8 @@ def _echo_account(acc: dict[str, Any]) -> None:
             f"{method}: {o['n_rows']} rows, {o['n_valid']} with both verdicts valid "
             f"({o['n_missing']} left empty)"
         )
+        if acc.get("reading"):
+            typer.echo(f"  read as {acc['reading']}")
         if o["n_valid"]:
             typer.echo(
                 f"  consistent {o['n_consistent']}, became ties {o['n_became_ties']}; "
@@ -57,6 +59,12 @@ def _echo_account(acc: dict[str, Any]) -> None:
     elif method == "length":
         for m in acc["models"][:40]:
             flag = "  (flagged)" if m["flagged"] else ""
+            if m["lc_win_rate"] is None:
+                typer.echo(
+                    f"{m['model']}: win rate {m['win_rate']:.1f}% -> LC not estimated "
+                    f"({m.get('note') or 'no finite fit'})"
+                )
+                continue
             typer.echo(
                 f"{m['model']}: win rate {m['win_rate']:.1f}% -> LC "
                 f"{m['lc_win_rate']:.1f}% ({m['moved_pp']:+.1f} pp){flag}"

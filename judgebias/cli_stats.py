@@ -74,8 +74,17 @@ def lc_command(
             "--save-difficulty", help="Write the fitted instruction difficulty here (CSV)."
         ),
     ] = None,
+    n_boot: Annotated[
+        int,
+        typer.Option(
+            "--n-boot",
+            help="Bootstrap resamples per model for lc_ci_low/lc_ci_high (0: no interval).",
+        ),
+    ] = 500,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
 ) -> None:
-    """Length-controlled win rates (AlpacaEval 2.0's GLM), in percent, per model."""
+    """Length-controlled win rates (AlpacaEval 2.0's GLM), in percent, per model, with a
+    bootstrap interval over instructions and a note where a fit is not identified."""
     import pandas as pd
 
     from .data import read_table
@@ -96,7 +105,9 @@ def lc_command(
         pd.DataFrame({"instruction_index": diff.index, "difficulty": diff.to_numpy()}).to_csv(
             save_difficulty, index=False
         )
-    _write(lc_winrate(table, difficulty=diff, baseline=baseline), out)
+    if n_boot < 0:
+        raise UsageError(f"--n-boot: must be 0 or more, got {n_boot}")
+    _write(lc_winrate(table, difficulty=diff, baseline=baseline, n_boot=n_boot, seed=seed), out)
 
 
 def dbg_command(
@@ -129,13 +140,23 @@ def dbg_command(
     ] = None,
     n_boot: Annotated[int, typer.Option("--n-boot")] = 2000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="How the preference columns are read: probability (0 = the other answer wins) or label (0 = tie). Default: numbers are probabilities, text is labels; text holding only 0 and 1 must be declared.",
+        ),
+    ] = None,
     map_: Annotated[str | None, typer.Option("--map", help="Rename columns: new=old,...")] = None,
     out: Annotated[str | None, typer.Option("--out")] = None,
 ) -> None:
-    """DBG self-preference score (percentage points) with a bootstrap interval over items."""
+    """DBG self-preference score (percentage points) with a bootstrap interval over items, and
+    the noise-robust error asymmetry P(own | gold other) - P(other | gold own)."""
     from .data import read_table
-    from .stats.dbg import dbg
+    from .stats.dbg import KINDS, dbg
 
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"--kind: '{kind}' is not one of {', '.join(KINDS)}")
     df = read_table(file, mapping=_map(map_))
     _write(
         dbg(
@@ -147,6 +168,7 @@ def dbg_command(
             by=by,
             n_boot=n_boot,
             seed=seed,
+            kind=kind,
         ),
         out,
     )
@@ -170,8 +192,16 @@ def factors_command(
         typer.Option("--gold", help="Gold preference, same form, to compare factor influences."),
     ] = None,
     item: Annotated[
-        str | None, typer.Option("--item", help="Cluster standard errors by this column.")
+        str | None,
+        typer.Option(
+            "--item",
+            help="Cluster standard errors by this column (default: 'instruction' when present).",
+        ),
     ] = None,
+    cluster: Annotated[
+        bool,
+        typer.Option("--cluster/--no-cluster", help="--no-cluster: per-row (HC0) standard errors."),
+    ] = True,
     factors: Annotated[
         str | None, typer.Option("--factors", help="Comma-separated subset of factors.")
     ] = None,
@@ -201,6 +231,7 @@ def factors_command(
             factors=names,
             penalty=penalty,
             l1_wt=l1_wt,
+            cluster=cluster,
         ),
         out,
     )
@@ -220,24 +251,55 @@ def plan_command(
     power: Annotated[float, typer.Option("--power")] = 0.8,
     alpha: Annotated[float, typer.Option("--alpha")] = 0.05,
     design: Annotated[str, typer.Option("--design", help="probe or position.")] = "probe",
+    usable: Annotated[
+        float,
+        typer.Option(
+            "--usable",
+            help="Share of units kept: control verdicts that name an answer and valid verdicts (default 1).",
+        ),
+    ] = 1.0,
+    deff: Annotated[
+        float,
+        typer.Option(
+            "--deff",
+            help="Probe design: design effect of a pair's two orders, 1 (independent) to 2 (always agree; default, safe).",
+        ),
+    ] = 2.0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """How many pairs an audit needs to detect a bias of a given size."""
+    """How many pairs an audit needs to detect a bias of a given size (exact McNemar power)."""
     from .stats.power import plan_sample_size
 
     if design not in ("probe", "position"):
         raise UsageError(f"--design: '{design}' is not one of probe, position")
+    for flag, value, ok in (
+        ("--usable", usable, 0.0 < usable <= 1.0),
+        ("--deff", deff, 1.0 <= deff <= 2.0),
+    ):
+        if not ok:
+            raise UsageError(f"{flag}: {value:g} is outside its range (see --help)")
     res = plan_sample_size(
         effect,
         baseline_flip=baseline_flip,
         power=power,
         alpha=alpha,
         design="probe" if design == "probe" else "position",
+        usable=usable,
+        deff=deff,
     )
     if as_json:
         typer.echo(json.dumps(res))
     else:
         typer.echo(
             f"{res['pairs']} pairs detect an effect of {effect:g} with power {power:g} "
-            f"at alpha {alpha:g} ({design} design, baseline {baseline_flip:g})."
+            f"at alpha {alpha:g} ({design} design, baseline {baseline_flip:g}): "
+            f"{res['units']} {res['unit']} give exact McNemar power "
+            f"{res['achieved_power']:.3f} (the normal approximation would say "
+            f"{res['connor_units']})."
+            + (
+                f" With --deff {deff:g} and --usable {usable:g} a pair gives "
+                f"{2 * usable / deff:g} effective units."
+                if design == "probe"
+                else ""
+            )
         )

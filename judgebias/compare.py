@@ -9,12 +9,12 @@ self-contained HTML page (``.html``).
 
 How the difference is tested
 ----------------------------
-Each figure of a run is a ratio of per-pair sums over the pairs it judged
+Each figure of a run is computed from per-pair sums over the pairs it judged
 (position: primacy minus recency over pairs with two valid control verdicts;
 a perturbation probe: cue flips minus placebo flips over its units, each unit a
-pair in one order; self: the judge's minus the gold judge's preference for the
-judge's own answer; accuracy: credit over valid control verdicts; ties: tie
-verdicts over valid control verdicts).
+pair in one order; self: P(judge picks own | gold picks other) minus P(judge picks
+other | gold picks own) over the judge's verdicts, two ratios of sums; accuracy:
+credit over valid control verdicts; ties: tie verdicts over valid control verdicts).
 
 * **Paired** (``method = "paired bootstrap"``), when both runs have their records
   and judged the same pairs (at least half of each run's pairs share an id and the
@@ -24,15 +24,21 @@ verdicts over valid control verdicts).
   shared pair's two runs are exchanged with probability one half; ``n_boot``
   permutations; p = (1 + #|D*| >= |D|) / (1 + n_boot)). Pairing removes the
   pair-to-pair variation the two runs share, so a mitigation's effect is measured
-  far more precisely than from two independent intervals.
-* **Independent** (``method = "newcombe"``), otherwise: Newcombe's square-and-add
-  (MOVER) interval from each run's own interval,
-  ``D - sqrt((B - lo_B)^2 + (hi_A - A)^2)`` to ``D + sqrt((hi_B - B)^2 + (A - lo_A)^2)``.
-  For a proportion with Wilson intervals (accuracy, ties) this is exactly Newcombe's
-  hybrid score interval for independent proportions (statsmodels
-  ``confint_proportions_2indep(method="newcomb")``); for an effect that is itself a
-  difference it is the same recovery of variance from each run's interval. The
-  p-value is the normal test with the standard error recovered from those intervals.
+  far more precisely than from two independent intervals. The ``ties`` row
+  (``method = "paired newcombe"``) is a difference of paired proportions over the
+  (pair, order) verdicts valid in both runs: Newcombe's paired interval and the
+  exact McNemar test at the effective sample size (a bootstrap of a rare count is
+  [0, 0] when one run has none).
+* **Independent** (``method = "newcombe"``), otherwise. For ``accuracy`` and
+  ``ties``, whose counts the records give, each run's share has a Wilson interval
+  and the difference Newcombe's hybrid score interval for independent
+  proportions (statsmodels ``confint_proportions_2indep(method="newcomb")``); its
+  p-value is that interval inverted, so it never contradicts it. For the probe
+  effects only each run's interval is known: the difference has Newcombe's
+  square-and-add (MOVER) interval from the two intervals,
+  ``D - sqrt((B - lo_B)^2 + (hi_A - A)^2)`` to ``D + sqrt((hi_B - B)^2 + (A - lo_A)^2)``,
+  and its p-value the normal test whose standard error is the half-width on the
+  side facing 0 (below 0.05 exactly when the 95 % interval excludes 0).
 
 Benjamini-Hochberg adjusts the probe rows' p-values together (``p_adjusted``).
 """
@@ -49,6 +55,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, UsageError
+from .stats.rundiff import independent as _independent
+from .stats.rundiff import independent_counts as _independent_counts
+from .stats.rundiff import own_share as _own_ci
+from .stats.rundiff import pair_sums as _pair_sums
+from .stats.rundiff import paired as _paired
+from .stats.rundiff import paired_ties as _paired_ties
 
 __all__ = [
     "COMPARE_COLUMNS",
@@ -128,56 +140,7 @@ def read_run_folder(path: str | Path, label: str | None = None) -> RunData:
     )
 
 
-# --------------------------------------------------------------------------- per-pair sums
-
-
-def _pair_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFrame:
-    """Per pair: ``num`` and ``den`` whose ratio of sums is the figure."""
-    from .stats.perturbation import perturbation_units
-    from .stats.position import classify_orders
-
-    empty = pd.DataFrame(columns=["num", "den"], dtype=float)
-    if records is None or records.empty or "kind" not in records.columns:
-        return empty
-    ctrl = records[records["kind"] == "control"]
-    if figure in ("position", "accuracy", "ties"):
-        if ctrl.empty:
-            return empty
-        wide = ctrl.pivot_table(
-            index="pair_id", columns="order", values="verdict", aggfunc="first", dropna=False
-        ).reindex(columns=["ab", "ba"])
-        if figure == "position":
-            cls = classify_orders(wide["ab"], wide["ba"])
-            num = cls.map({"primacy": 1.0, "recency": -1.0, "consistent": 0.0})
-            return pd.DataFrame({"num": num.fillna(0.0), "den": cls.notna().astype(float)})
-        v = ctrl[ctrl["verdict"].isin(["a", "b", "tie"])]
-        if figure == "ties":
-            g = v.assign(t=(v["verdict"] == "tie").astype(float)).groupby("pair_id")["t"]
-            return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
-        v = v[v["gold"].isin(["a", "b"])]
-        credit = np.where(v["verdict"] == v["gold"], 1.0, np.where(v["verdict"] == "tie", 0.5, 0.0))
-        g = v.assign(c=credit).groupby("pair_id")["c"]
-        return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
-    if figure == "self":
-        s = records[records["probe"] == "self"].copy()
-        if s.empty:
-            return empty
-        s["own"] = s["verdict"].map(_CREDIT)
-        pref = s.pivot_table(
-            index=["pair_id", "variant"], columns="kind", values="own", aggfunc="mean"
-        )
-        if not {"self", "self-gold"} <= set(pref.columns):
-            return empty
-        d = (pref["self"] - pref["self-gold"]).dropna().reset_index(name="d")
-        g = d.groupby("pair_id")["d"]
-        return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
-    if (records["probe"] == figure).sum() == 0:
-        return empty
-    u = perturbation_units(records, figure, direction)
-    u = u[u["valid"]]
-    u = u.assign(d=u["flip"].astype(float) - u["placebo_flip"].astype(float))
-    g = u.groupby("pair_id")["d"]
-    return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
+# --------------------------------------------------------------------------- pairs
 
 
 def _shared_pairs(a: RunData, b: RunData) -> tuple[list[str], bool]:
@@ -207,91 +170,6 @@ def _shared_pairs(a: RunData, b: RunData) -> tuple[list[str], bool]:
     ids = sorted(shared)
     ok = bool(ids) and len(ids) >= 0.5 * len(ia) and len(ids) >= 0.5 * len(ib)
     return ids, ok
-
-
-def _paired(
-    sa: pd.DataFrame,
-    sb: pd.DataFrame,
-    ids: list[str],
-    n_boot: int,
-    rng: np.random.Generator,
-    alpha: float,
-) -> dict[str, Any] | None:
-    na = sa["num"].reindex(ids).fillna(0.0).to_numpy(float)
-    da = sa["den"].reindex(ids).fillna(0.0).to_numpy(float)
-    nb = sb["num"].reindex(ids).fillna(0.0).to_numpy(float)
-    db = sb["den"].reindex(ids).fillna(0.0).to_numpy(float)
-    if da.sum() == 0 or db.sum() == 0:
-        return None
-    d_obs = nb.sum() / db.sum() - na.sum() / da.sum()
-    n = len(ids)
-    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        boot = (w @ nb) / (w @ db) - (w @ na) / (w @ da)
-    boot = boot[np.isfinite(boot)]
-    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2]) if len(boot) else (math.nan, math.nan)
-    s = rng.integers(0, 2, size=(n_boot, n)).astype(float)
-    t = 1.0 - s
-    with np.errstate(invalid="ignore", divide="ignore"):
-        perm = (s @ nb + t @ na) / (s @ db + t @ da) - (t @ nb + s @ na) / (t @ db + s @ da)
-    perm = perm[np.isfinite(perm)]
-    p = (1.0 + float(np.sum(np.abs(perm) >= abs(d_obs) - 1e-12))) / (1.0 + len(perm))
-    return {
-        "difference": float(d_obs),
-        "diff_ci_low": float(lo),
-        "diff_ci_high": float(hi),
-        "p_value": min(1.0, p),
-        "method": "paired bootstrap",
-        "n_shared": n,
-    }
-
-
-def _independent(
-    ea: float, la: float, ua: float, eb: float, lb: float, ub: float, alpha: float
-) -> dict[str, Any]:
-    from scipy.stats import norm
-
-    vals = (ea, la, ua, eb, lb, ub)
-    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in vals):
-        return {
-            "difference": eb - ea if None not in (ea, eb) else math.nan,
-            "diff_ci_low": math.nan,
-            "diff_ci_high": math.nan,
-            "p_value": math.nan,
-            "method": "newcombe",
-            "n_shared": 0,
-        }
-    d = eb - ea
-    lo = d - math.sqrt((eb - lb) ** 2 + (ua - ea) ** 2)
-    hi = d + math.sqrt((ub - eb) ** 2 + (ea - la) ** 2)
-    z = float(norm.ppf(1 - alpha / 2))
-    se = math.sqrt(((ua - la) / (2 * z)) ** 2 + ((ub - lb) / (2 * z)) ** 2)
-    p = 1.0 if d == 0 else (0.0 if se == 0 else float(2 * norm.sf(abs(d) / se)))
-    return {
-        "difference": d,
-        "diff_ci_low": lo,
-        "diff_ci_high": hi,
-        "p_value": p,
-        "method": "newcombe",
-        "n_shared": 0,
-    }
-
-
-def _own_ci(
-    sums: pd.DataFrame, n_boot: int, rng: np.random.Generator, alpha: float
-) -> tuple[float, float, float, float]:
-    """A figure with a bootstrap interval over pairs, from per-pair sums (ties row)."""
-    num, den = sums["num"].to_numpy(float), sums["den"].to_numpy(float)
-    if den.sum() == 0:
-        return math.nan, math.nan, math.nan, 0
-    est = num.sum() / den.sum()
-    n = len(num)
-    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        boot = (w @ num) / (w @ den)
-    boot = boot[np.isfinite(boot)]
-    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
-    return float(est), float(lo), float(hi), float(den.sum())
 
 
 def _figure_of(summary: dict[str, Any], name: str) -> tuple[float, float, float, float]:
@@ -381,15 +259,24 @@ def compare_runs(
             if a.records is None or b.records is None:
                 continue
             sa, sb = _pair_sums(a.records, "ties", ""), _pair_sums(b.records, "ties", "")
-            fa, fb = _own_ci(sa, n_boot, rng, alpha), _own_ci(sb, n_boot, rng, alpha)
+            fa, fb = _own_ci(sa, alpha), _own_ci(sb, alpha)
         else:
             fa, fb = _figure_of(a.summary, name), _figure_of(b.summary, name)
-            if paired and a.records is not None and b.records is not None:
+            if a.records is not None and b.records is not None:
                 sa = _pair_sums(a.records, name, direction(name))
                 sb = _pair_sums(b.records, name, direction(name))
         diff = None
         if paired and sa is not None and sb is not None and len(sa) and len(sb):
-            diff = _paired(sa, sb, ids, n_boot, rng, alpha)
+            if name == "ties":
+                assert a.records is not None and b.records is not None
+                diff = _paired_ties(a.records, b.records, ids, alpha)
+            else:
+                diff = _paired(sa, sb, ids, n_boot, rng, alpha)
+        if diff is None and name in ("accuracy", "ties") and sa is not None and sb is not None:
+            na, nb = float(sa["den"].sum()), float(sb["den"].sum())
+            if na > 0 and nb > 0:
+                xa, xb = float(sa["num"].sum()), float(sb["num"].sum())
+                diff = _independent_counts(xa, na, xb, nb, alpha)
         if diff is None:
             diff = _independent(fa[0], fa[1], fa[2], fb[0], fb[1], fb[2], alpha)
         ratio = fb[0] / fa[0] if fa[0] not in (0.0,) and not math.isnan(fa[0]) else math.nan
@@ -462,7 +349,7 @@ code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}
 </style></head><body>
 <h1>judgebias compare</h1>
 <p><strong>A</strong> (before): <code>{{ a.label }}</code> · <strong>B</strong> (after): <code>{{ b.label }}</code>.
-Differences are B − A. {% if paired %}Paired over the {{ n_shared }} pairs both runs judged (bootstrap interval over pairs, randomisation p-value).{% else %}The runs share no pairs (or lack records): independent Newcombe intervals from each run's own interval.{% endif %}</p>
+Differences are B − A. {% if paired %}Paired over the {{ n_shared }} pairs both runs judged (bootstrap interval over pairs, randomisation p-value; ties: Newcombe's paired interval and McNemar's test).{% else %}The runs share no pairs (or lack records): independent Newcombe intervals, with p-values that agree with them.{% endif %}</p>
 
 <h2>The runs</h2>
 <table><thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>
@@ -476,7 +363,7 @@ Differences are B − A. {% if paired %}Paired over the {{ n_shared }} pairs bot
 <p class="key">Effects and shares in percentage points (a fraction × 100).<span style="background:#345"></span>A<span style="background:#c63"></span>B</p>
 {{ svg | safe }}
 <h2>Method</h2>
-<p>Each figure is a ratio of per-pair sums. Paired runs (the same pairs): the difference on the shared pairs, a percentile bootstrap over pairs for its interval and a randomisation test (the two runs exchanged within each pair) for its p-value. Independent runs: Newcombe's square-and-add interval from each run's own 95 % interval, and a normal test. Benjamini-Hochberg adjusts the probe rows together. Accuracy: credit 1 for the gold answer, ½ for a tie. Ties: the share of tie verdicts among the valid control verdicts (what <code>swap</code> turns position bias into).</p>
+<p>Each figure is a ratio of per-pair sums. Paired runs (the same pairs): the difference on the shared pairs, a percentile bootstrap over pairs for its interval and a randomisation test (the two runs exchanged within each pair) for its p-value. Independent runs: for accuracy and ties, Newcombe's score interval for two independent proportions and the p-value that inverts it; for the probe effects, Newcombe's square-and-add interval from each run's own 95 % interval and a normal test on the half-width facing zero, so p &lt; 0.05 exactly when the interval excludes 0. Each run's tie share has a Wilson interval. Benjamini-Hochberg adjusts the probe rows together. Accuracy: credit 1 for the gold answer, ½ for a tie. Ties: the share of tie verdicts among the valid control verdicts (what <code>swap</code> turns position bias into).</p>
 </body></html>
 """
 

@@ -20,7 +20,10 @@ Methods
     (numbers in [1, 2] with some other than 1, 1.5 and 2: 1 = answer 1, 2 = answer 2),
     the two orders' P(answer 1) are averaged into ``swap_p1`` and the verdict is
     ``1`` above one half, ``2`` below, ``tie`` at exactly one half. ``soft=True`` /
-    ``False`` forces either reading.
+    ``False`` declares either reading. Columns holding only the numbers 0 and 1 are
+    refused unless the reading is declared: as probabilities 0 means answer 2 wins,
+    as verdict labels it means a tie, and the two corrections disagree. The account
+    says which reading was used (``reading``).
 
 ``bpc`` (Balanced Position Calibration, Wang et al. 2023, for scores)
     ``first`` names two score columns, ``"S1,S2"``: the scores of answers 1 and 2
@@ -78,10 +81,16 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, UsageError
+from .stats.dbg import ambiguous_zero_one
 
 __all__ = ["METHODS", "debias", "read_records", "write_table"]
 
 METHODS = ("swap", "bpc", "length", "placebo")
+_READING = {
+    "p1": "probabilities of answer 1 (0 = answer 2 wins)",
+    "pref": "AlpacaEval preferences in [1, 2] (1 = answer 1, 2 = answer 2)",
+    "labels": "verdict labels (1, 2; 0, 3 or tie = a tie)",
+}
 _LABEL_OUT = {"a": "1", "b": "2", "tie": "tie"}
 
 
@@ -353,6 +362,12 @@ def _swap(
     if soft is not False and not any(long.values()) and len(firsts) == 1 and len(seconds) == 1:
         _need(df, firsts, "--first", source)
         _need(df, seconds, "--second", source)
+        if soft is None and ambiguous_zero_one(pd.concat([df[firsts[0]], df[seconds[0]]])):
+            raise UsageError(
+                f"--first/--second: columns '{firsts[0]}' and '{seconds[0]}' hold only 0 and 1, "
+                "which read two ways: probabilities of answer 1 (0 = answer 2 wins; pass "
+                "--soft) or verdict labels (0 = a tie; pass --hard)"
+            )
         s1, s2 = _numeric_scale(df[firsts[0]]), _numeric_scale(df[seconds[0]])
         scale = s1 or s2
         if scale and s1 and s2 and s1 != s2:
@@ -407,6 +422,7 @@ def _swap(
             _models(df, models, source),
             {
                 "mode": "soft",
+                "reading": _READING[scale],
                 "scale": scale,
                 "column": col,
                 "mean_shift_p1": _f((p - p_first).abs().mean()),
@@ -439,7 +455,13 @@ def _swap(
         frame[GOLD] if prep.has_gold else None,
         prep.group,
         _models(frame, models, source),
-        {"mode": "hard", "column": col, "layout": prep.layout, "unrecognized": prep.unrecognized},
+        {
+            "mode": "hard",
+            "reading": _READING["labels"],
+            "column": col,
+            "layout": prep.layout,
+            "unrecognized": prep.unrecognized,
+        },
     )
     return out, acc
 
@@ -546,6 +568,9 @@ def _length(
             "moved_pp": _f(r["moved"]),
             "length_coefficient": _f(r["length_coefficient"]),
             "flagged": bool(r["flagged"]),
+            "lc_ci_low": _f(r["lc_ci_low"]),
+            "lc_ci_high": _f(r["lc_ci_high"]),
+            "note": str(r["note"] or ""),
         }
         for r in lc.to_dict("records")
     ]

@@ -80,6 +80,9 @@ class GateResult:
     """Why the gate failed closed (not measured, too many invalid answers), if it did."""
     unit: str | None = None
     """A figure's own unit (``--format single``: grade points, steps, pull); None = fractions."""
+    metric: str = "effect"
+    """What a probe's estimate is: ``effect``, or ``DBG`` for a self figure from a run
+    that predates the noise-robust headline."""
 
     @property
     def message(self) -> str:
@@ -91,7 +94,7 @@ class GateResult:
             if c.name == "accuracy"
             else AGREEMENT_CONDITIONS[c.name][0]
             if c.name in AGREEMENT_CONDITIONS
-            else f"{c.name} {'DBG' if c.name == 'self' else 'effect'}"
+            else f"{c.name} {self.metric}"
         )
         if not self.evaluated:
             return f"{c.text}: not evaluated ({what} has no estimate in this run)"
@@ -279,6 +282,7 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
     probes = summary.get("probes") or {}
     results = []
     for c in conditions:
+        metric = "effect"
         if c.name == "accuracy":
             ci = summary.get("accuracy_ci") or [None, None]
             est, lo, hi = summary.get("accuracy"), ci[0], ci[1]
@@ -288,6 +292,8 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
             fig = probes.get(c.name) or {}
             est = fig.get("effect", fig.get("dbg"))
             lo, hi = fig.get("ci_low"), fig.get("ci_high")
+            if "dbg" in fig and "effect" not in fig:
+                metric = "DBG"
         est, lo, hi = _finite(est), _finite(lo), _finite(hi)
         closed = (
             _agreement_closed_reason(summary)
@@ -297,7 +303,7 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
         if closed is None and (est is None or lo is None or hi is None):
             closed = f"{c.name} has no estimate in this run"
         if closed is not None:
-            results.append(GateResult(c, True, False, est, lo, hi, closed))
+            results.append(GateResult(c, True, False, est, lo, hi, closed=closed, metric=metric))
             continue
         assert lo is not None and hi is not None
         if c.absolute:
@@ -307,7 +313,7 @@ def check_gate(summary: dict[str, Any], conditions: Iterable[Condition]) -> list
         else:
             tripped = hi < c.value
         unit = None if c.name == "accuracy" else (probes.get(c.name) or {}).get("unit")
-        results.append(GateResult(c, tripped, True, est, lo, hi, unit))
+        results.append(GateResult(c, tripped, True, est, lo, hi, unit=unit, metric=metric))
     return results
 
 

@@ -349,30 +349,13 @@ def self_variants(pairs: list[Pair], own: dict[str, str]) -> list[Variant]:
 
 
 def self_stats(records: pd.DataFrame) -> dict[str, Any]:
-    """DBG of the judge (kind ``self``) against the gold judge (kind ``self-gold``), as fractions."""
-    from .stats.dbg import dbg
+    """The self probe's figures: the noise-robust headline (``effect`` ...) and DBG (``dbg`` ...).
 
-    def pref(kind: str) -> pd.Series:
-        r = records[(records["probe"] == "self") & (records["kind"] == kind)].copy()
-        r["own"] = r["verdict"].map({"a": 1.0, "b": 0.0, "tie": 0.5})
-        return r.groupby(["pair_id", "variant"])["own"].mean()
+    See :func:`judgebias.stats.selfpref.self_probe_stats`.
+    """
+    from .stats.selfpref import self_probe_stats
 
-    both = pd.concat({"judge": pref("self"), "gold": pref("self-gold")}, axis=1).dropna()
-    if both.empty:
-        nan = math.nan
-        return {"dbg": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "n": 0}
-    frame = both.reset_index()
-    res = dbg(frame, judge_col="judge", gold_col="gold", item_col="pair_id").iloc[0]
-    return {
-        "dbg": res["dbg"] / 100.0,
-        "ci_low": res["ci_low"] / 100.0,
-        "ci_high": res["ci_high"] / 100.0,
-        "p_value": float(res["p_value"]),
-        "n": int(res["n"]),
-        "n_items": int(res["n_items"]),
-        "judge_win_rate": res["judge_win_rate"] / 100.0,
-        "gold_win_rate": res["gold_win_rate"] / 100.0,
-    }
+    return self_probe_stats(records)
 
 
 def shard_pairs(pairs: list[Pair], shard: str) -> list[Pair]:

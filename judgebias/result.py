@@ -60,7 +60,10 @@ SUMMARY_COLUMNS = [
 
 _RATES = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("flip_rate") : SUMMARY_COLUMNS.index("planted")]
 
-_METRIC = {"position": "primacy - recency", "self": "DBG"}
+_METRIC = {
+    "position": "primacy - recency",
+    "self": "P(own | gold other) - P(other | gold own)",
+}
 
 
 def _float(x: Any) -> float:
@@ -83,7 +86,7 @@ def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
         rows.append(
             {
                 "probe": name,
-                "metric": _METRIC.get(name, "DBG" if is_dbg else "flip - placebo"),
+                "metric": "DBG" if is_dbg else _METRIC.get(name, "flip - placebo"),
                 "effect": _float(f.get("dbg") if is_dbg else f.get("effect")),
                 "ci_low": _float(f.get("ci_low")),
                 "ci_high": _float(f.get("ci_high")),
@@ -98,7 +101,7 @@ def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
                 "n_invalid": int(f.get("n_invalid") or 0),
                 "invalid_share": _float(f.get("invalid_share")),
                 **{k: _float(f.get(k)) for k in _RATES},
-                "planted": _float(planted.get(name)) if name != "self" else math.nan,
+                "planted": _float(planted.get(name)) if not is_dbg else math.nan,
             }
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -239,16 +239,16 @@ def test_unreachable_judge_is_one_line_and_keeps_the_run(tmp_path: Path) -> None
 
 def test_demo_recovers_its_documented_profile(tmp_path: Path) -> None:
     from judgebias.demo import DEMO_JUDGE
+    from judgebias.report.runs import PROBE_ORDER
 
     out = tmp_path / "demo"
     p = run("demo", "--out", str(out), "--quiet")
     assert p.returncode == 0, p.stderr
     s = json.loads((out / "summary.json").read_text())
     planted = dict(kv.split("=") for kv in DEMO_JUDGE.removeprefix("sim:").split(","))
-    for probe in (
-        *("position", "length", "bandwagon", "authority", "reflection", "distraction"),
-        *("compassion", "identity", "refinement", "citation"),
-    ):
+    # self: the headline (errors toward the sim's own answers minus errors away) is the
+    # planted value itself, like the other probes' effects
+    for probe in (p for p in PROBE_ORDER if p in planted):
         f = s["probes"][probe]
         assert f["ci_low"] <= float(planted[probe]) <= f["ci_high"], probe
     assert s["probes"]["self"]["ci_low"] > 0

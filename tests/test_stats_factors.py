@@ -177,3 +177,30 @@ def test_gpt4_turbo_judge_favours_length() -> None:
     assert out.loc["length", "coef"] > 0
     assert out.loc["length", "ci_low"] > 0
     assert out["note"].eq("").all()
+
+
+def test_standard_errors_cluster_by_instruction_by_default() -> None:
+    frame, plan = synthetic(240, seed=11)
+    d_items = np.log1p(plan["items_a"]) - np.log1p(plan["items_b"])
+    rng = np.random.default_rng(5)
+    # 40 instructions with 6 pairs each; the judge's taste varies by instruction
+    frame["instruction"] = np.repeat([f"task {k}" for k in range(40)], 6)
+    shared = np.repeat(rng.normal(0.0, 1.5, 40), 6)
+    frame["judge"] = np.where(
+        rng.uniform(size=len(frame)) < expit(d_items / d_items.std(ddof=1) + shared), 1.0, 0.0
+    )
+    kw = {"text_a": "a", "text_b": "b", "pref": "judge", "factors": ["list_items", "length"]}
+    auto = factor_attribution(frame, **kw).set_index("factor")  # type: ignore[arg-type]
+    explicit = factor_attribution(frame, item="instruction", **kw).set_index("factor")  # type: ignore[arg-type]
+    per_row = factor_attribution(frame, cluster=False, **kw).set_index("factor")  # type: ignore[arg-type]
+    assert auto["se"].to_numpy() == pytest.approx(explicit["se"].to_numpy())
+    assert auto["se_type"].iloc[0] == "cluster-robust by 'instruction' (40 clusters)"
+    assert per_row["se_type"].iloc[0].startswith("robust (HC0)")
+    assert auto.loc["(intercept)", "se"] > 1.2 * per_row.loc["(intercept)", "se"]
+    assert auto["reading"].iloc[0] == "probability"
+    # one cluster: no clustered standard error exists, and the note says that (not
+    # "did not converge"); the estimates are still given
+    one = factor_attribution(frame.assign(instruction="same"), **kw).set_index("factor")  # type: ignore[arg-type]
+    assert one["se"].isna().all() and one["coef"].notna().all()
+    assert "single cluster" in one.loc["list_items", "note"]
+    assert "did not converge" not in one.loc["list_items", "note"]

@@ -1,37 +1,64 @@
-"""Sample-size planning: textbook values, monotonicity, and the inverse."""
+"""Sample-size planning by the exact McNemar test: reference values, units, the inverse."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from scipy.stats import binomtest
 
 from judgebias.errors import UsageError
-from judgebias.stats.power import minimum_detectable_effect, plan_sample_size
+from judgebias.stats.power import mcnemar_power, minimum_detectable_effect, plan_sample_size
 
 
-def effect_for_h(h: float, p0: float) -> float:
-    """The rate difference p1 - p0 whose Cohen's h is ``h``."""
-    return math.sin(math.asin(math.sqrt(p0)) + h / 2.0) ** 2 - p0
+def test_position_design_is_sized_by_the_exact_test() -> None:
+    # REFERENCES.md: 10 % inconsistent pairs, effect 0.05 (p10 = 0.075, p01 = 0.025)
+    plan = plan_sample_size(0.05, baseline_flip=0.1, design="position")
+    assert plan["units"] == 337 and plan["pairs"] == 337
+    assert plan["achieved_power"] >= 0.8
+    assert mcnemar_power(336, 0.075, 0.025) < 0.8 <= mcnemar_power(337, 0.075, 0.025)
+    # the normal approximation's 287 pairs reach only 72 %; Connor's formula says 312
+    assert mcnemar_power(287, 0.075, 0.025) == pytest.approx(0.72, abs=0.005)
+    assert plan["connor_units"] == 312
+    assert plan["unit"].startswith("pairs") and plan["inconsistent_pairs"] == 34
+    # losing a fifth of the pairs to invalid verdicts costs a fifth more pairs
+    assert plan_sample_size(0.05, 0.1, design="position", usable=0.8)["pairs"] == math.ceil(
+        337 / 0.8
+    )
 
 
-@pytest.mark.parametrize(("h", "textbook"), [(0.2, 392), (0.5, 63), (0.8, 25)])
-def test_cohen_table_two_proportions(h: float, textbook: int) -> None:
-    # Cohen (1988), Table 6.4.1: n per group for h at alpha = .05 two-sided, power .80
-    plan = plan_sample_size(effect_for_h(h, 0.3), baseline_flip=0.3)
-    assert plan["cohens_h"] == pytest.approx(h)
-    assert abs(plan["pairs"] - textbook) <= 1
+def test_probe_design_counts_units_and_pairs() -> None:
+    plan = plan_sample_size(0.05, baseline_flip=0.1)
+    assert (plan["p10"], plan["p01"]) == pytest.approx((0.15 * 0.9, 0.1 * 0.85))
+    # 681 (the normal approximation on two independent proportions) gives 0.776
+    assert mcnemar_power(681, plan["p10"], plan["p01"]) == pytest.approx(0.776, abs=0.002)
+    assert plan["units"] > 681 and plan["achieved_power"] >= 0.8
+    assert plan["unit"].startswith("(pair, order) units")
+    # default: the two orders of a pair count as one unit (deff 2): pairs = units
+    assert plan["pairs"] == plan["units"] and plan["deff"] == 2.0
+    # independent orders, 90 % of units usable: two units per pair, less the losses
+    kw = {"usable": 0.9, "deff": 1.0}
+    assert plan_sample_size(0.05, 0.1, **kw)["pairs"] == math.ceil(plan["units"] / 1.8)  # type: ignore[arg-type]
 
 
-def test_one_sample_position_value() -> None:
-    # one-sample normal test: n = ((z_.975 + z_.8) / h)^2 = 7.849 / h^2 inconsistent pairs
-    flip = 0.4
-    q = math.sin(math.pi / 4 + 0.1) ** 2  # h = 0.2 against 1/2
-    effect = (2 * q - 1) * flip
-    plan = plan_sample_size(effect, baseline_flip=flip, design="position")
-    assert plan["cohens_h"] == pytest.approx(0.2)
-    assert plan["inconsistent_pairs"] == math.ceil(7.8489 / 0.04)
-    assert abs(plan["pairs"] - plan["inconsistent_pairs"] / flip) <= 1 / flip
+def test_exact_power_matches_simulation() -> None:
+    rng = np.random.default_rng(0)
+    n, p10, p01 = 60, 0.2, 0.05
+    runs = 4000
+    cells = rng.multinomial(n, [p10, p01, 1 - p10 - p01], size=runs)
+    reject = {
+        (b, c): binomtest(b, b + c, 0.5).pvalue <= 0.05 if b + c else False
+        for b, c in {(int(r[0]), int(r[1])) for r in cells}
+    }
+    sim = np.mean([reject[(int(r[0]), int(r[1]))] for r in cells])
+    assert mcnemar_power(n, p10, p01) == pytest.approx(sim, abs=0.025)
+    one = {
+        (b, c): binomtest(b, b + c, 0.5, alternative="greater").pvalue <= 0.05 if b + c else False
+        for b, c in {(int(r[0]), int(r[1])) for r in cells}
+    }
+    sim_one = np.mean([one[(int(r[0]), int(r[1]))] for r in cells])
+    assert mcnemar_power(n, p10, p01, alternative="larger") == pytest.approx(sim_one, abs=0.025)
 
 
 @pytest.mark.parametrize("design", ["probe", "position"])

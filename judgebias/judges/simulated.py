@@ -47,9 +47,11 @@ What each parameter means, so that planted value = the audit's effect estimate:
 - ``self`` (0..1): the answers the sim generates end with :data:`SIM_SIGNATURE`;
   when exactly one of the two answers carries it, that answer is "cued" as above:
   among pairs whose content verdict was against its own answer, the verdict moves
-  to its own answer with probability ``self``. The DBG score it produces is
-  ``self`` times the share of comparisons whose content verdict went against the
-  sim's own answer (about one half on uncheckable tasks).
+  to its own answer with probability ``self``. The self probe's headline, P(own |
+  gold picks other) - P(other | gold picks own), is then ``self`` exactly, whatever
+  the accuracy (its errors are symmetric). The DBG score it produces is ``self``
+  times the share of comparisons whose content verdict went against the sim's own
+  answer, plus the drift of a noisy judge's win rate toward one half.
 - ``cot`` (0..1; issue 16): when the prompt's instructions (the user text before
   ``[Instruction]``) ask for reasoning before the verdict (they contain
   :data:`COT_MARKER`, as ``--template cot`` does), every bias parameter, position

@@ -119,7 +119,7 @@ def draw_forest(ax: Axes, runs: list[Run]) -> None:
                 label=_label(run.label) if first and m > 1 else None,
             )
             first = False
-            planted = _num(run.planted.get(name)) if name != "self" else None
+            planted = _num(run.planted_effect(name))
             if planted is not None:
                 ax.plot(
                     [100 * planted],
@@ -458,7 +458,11 @@ def dbg_figure(runs: list[Run]) -> Figure | None:
         ax.barh(
             [i + 0.18], [gold], height=0.34, color="#999", label="gold judge" if i == 0 else None
         )
-        d, lo, hi = (_num(s.get(k)) for k in ("dbg", "ci_low", "ci_high"))
+        # DBG's own interval (older runs kept it under ci_low / ci_high)
+        keys = (
+            ("dbg", "dbg_ci_low", "dbg_ci_high") if "effect" in s else ("dbg", "ci_low", "ci_high")
+        )
+        d, lo, hi = (_num(s.get(k)) for k in keys)
         if d is not None:
             ci = f" [{100 * lo:+.1f}, {100 * hi:+.1f}]" if lo is not None and hi is not None else ""
             ax.text(

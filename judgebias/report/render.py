@@ -132,12 +132,31 @@ def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
             if jw is not None and gw is not None
             else ""
         )
-        if sev == "not detected":
-            return f"No clear self-preference (DBG is {span}).{rates}"
-        more = "more" if effect > 0 else "fewer"
-        return (
-            f"The judge's own answers win about {k} points {more} than their quality earns.{rates}"
+        if "effect" not in f:  # a run from before the noise-robust headline: DBG only
+            if sev == "not detected":
+                return f"No clear self-preference (DBG is {span}).{rates}"
+            more = "more" if effect > 0 else "fewer"
+            return (
+                f"The judge's own answers win about {k} points {more} than their quality "
+                f"earns.{rates}"
+            )
+        p1, p2 = _num(f.get("p_own_given_gold_other")), _num(f.get("p_other_given_gold_own"))
+        errs = (
+            f" Where the gold judge prefers the other answer the judge still picks its own in "
+            f"{100 * p1:.0f} % of verdicts; where the gold prefers the judge's own answer it "
+            f"picks the other in {100 * p2:.0f} %."
+            if p1 is not None and p2 is not None
+            else ""
         )
+        d = _num(f.get("dbg"))
+        dbg_words = f" DBG, the raw win-rate gap, is {_pp(d)} points." if d is not None else ""
+        if sev == "not detected":
+            return (
+                f"No clear self-preference: its errors favour its own answers no more than "
+                f"the others' (the difference is {span}).{errs}{dbg_words}"
+            )
+        way = "toward" if effect > 0 else "away from"
+        return f"About {k} verdicts in 100 move {way} the judge's own answer.{errs}{dbg_words}"
     if "accuracy_drop" in f:  # issue 16: fallacy oversight
         acc = _num(f.get("accuracy"))
         picked = f" It chose the sound version {100 * acc:.0f} % of the time." if acc else ""
@@ -219,7 +238,7 @@ def scorecard_rows(run: Run, scale: float | None = None) -> list[dict[str, Any]]
         eff = _num(f.get("effect", f.get("dbg")))
         lo, hi, q = _num(f.get("ci_low")), _num(f.get("ci_high")), _num(f.get("p_adjusted"))
         sev = str(f.get("severity") or severity(eff, q, status=str(f.get("status") or "measured")))
-        planted = _num(run.planted.get(name)) if name != "self" else None
+        planted = _num(run.planted_effect(name))
         rows.append(
             {
                 "probe": name,
@@ -256,7 +275,7 @@ def _scale_values(runs: list[Run]) -> list[float]:
                 v = _num(f.get(k))
                 if v is not None:
                     vals.append(v)
-            p = _num(r.planted.get(name)) if name != "self" else None
+            p = _num(r.planted_effect(name))
             if p is not None:
                 vals.append(p)
     return vals

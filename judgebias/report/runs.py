@@ -57,6 +57,18 @@ class Run:
         planted = self.run_info.get("planted")
         return planted if isinstance(planted, dict) else {}
 
+    def planted_effect(self, name: str) -> Any:
+        """The simulated judge's planted value that the probe's ``effect`` estimates, or None.
+
+        For ``self`` only runs whose headline is the error asymmetry (it has an
+        ``effect``): there it equals the planted value; older runs reported DBG, which
+        is the planted value times a share of the comparisons.
+        """
+        fig = self.probes.get(name)
+        if name == "self" and not (isinstance(fig, dict) and "effect" in fig):
+            return None
+        return self.planted.get(name)
+
 
 def _read_table(path: Path) -> pd.DataFrame:
     try:

@@ -25,6 +25,19 @@ rows and ``N_j`` their number; DBG = 100 * sum S_j / sum N_j.
   two-sided. Unlike a Wilcoxon signed-rank test it tests the same quantity the
   score reports (a difference of means, with clusters of unequal size) and needs no
   continuity correction for the many zero and half-point differences.
+- Fewer than :data:`~judgebias.stats.selfpref.MIN_ITEMS` items give the score with
+  no interval and no p-value, and a ``note`` (a bootstrap over one item is a point).
+
+DBG is the published figure, but it mixes noise with self-preference: a judge that
+errs at random moves its win rate toward 50 %, so DBG is positive for a noisy judge
+whose own answers the gold seldom picks. The table therefore also carries the
+noise-robust error asymmetry of :mod:`judgebias.stats.selfpref` on the same rows
+(``error_asymmetry, ea_ci_low, ea_ci_high, ea_p_value``, percentage points).
+
+How a preference column is read (numbers or verdict labels) is decided once per
+column by :func:`read_preference` and returned as ``judge_reading`` /
+``gold_reading``: ``probability`` (a number in [0, 1], 0 = response b) or ``label``
+(``a``/``b``/``tie``, ``1``/``2``, ``0`` = tie). Pass ``kind`` to declare it.
 """
 
 from __future__ import annotations
@@ -39,31 +52,110 @@ import pandas as pd
 from ..errors import UsageError
 from .intervals import show_value as _show
 from .position import normalize_label
+from .selfpref import MIN_ITEMS, self_preference
 
-__all__ = ["dbg", "preference_from_orders", "to_preference"]
+__all__ = [
+    "KINDS",
+    "ambiguous_zero_one",
+    "dbg",
+    "preference_from_orders",
+    "read_preference",
+    "to_preference",
+]
 
 _LABEL_VALUE = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
+KINDS = ("probability", "label")
+"""The two readings of a preference column (see :func:`read_preference`)."""
 
-def to_preference(values: pd.Series, *, name: str = "preference") -> pd.Series:
-    """Preference for response a in [0, 1] from numbers or verdict labels.
 
-    Numbers must already lie in [0, 1] (1 = response a). Labels are read with the
-    position module's vocabulary (``a``/``b``/``tie``, ``1``/``2``, ``A``/``B``,
-    ``tie``/``0``/``1.5`` ...): a -> 1, b -> 0, tie -> 0.5. Missing stays NaN.
+def ambiguous_zero_one(values: pd.Series) -> bool:
+    """True when every present value is the number 0 or 1 and some are 0.
+
+    Such a column reads two ways that disagree: as probabilities 0 means "the other
+    answer wins", as verdict labels (AlpacaEval's convention) 0 means a tie.
     """
+    present = values[values.notna() & (values.astype(str).str.strip() != "")]
+    if present.empty:
+        return False
+    x = pd.to_numeric(present, errors="coerce")
+    return bool(x.notna().all() and x.isin([0.0, 1.0]).all() and (x == 0.0).any())
+
+
+def read_preference(
+    values: pd.Series, *, name: str = "preference", kind: str | None = None
+) -> tuple[pd.Series, str]:
+    """Preference for response a in [0, 1], and the reading used (``probability``/``label``).
+
+    The column's kind is decided once, for the whole column:
+
+    - ``kind="probability"``: numbers in [0, 1] (1 = response a, 0 = response b,
+      0.5 = tie); numbers written as text are accepted.
+    - ``kind="label"``: verdict labels in the position module's vocabulary
+      (``a``/``b``/``tie``, ``1``/``2``, ``A``/``B``, ``tie``/``0``/``1.5`` ...):
+      a -> 1, b -> 0, tie -> 0.5; numbers are read as labels too.
+    - ``kind=None``: a column of numbers is probabilities; a column of text is labels,
+      except text that is all numbers in [0, 1] with one strictly between (no label
+      reads ``0.7``: probabilities). Text holding only ``0`` and ``1`` is refused:
+      the two readings disagree about what 0 means, so declare ``kind``.
+
+    Missing stays NaN.
+    """
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"{name}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if pd.api.types.is_bool_dtype(values):
         raise UsageError(f"{name}: expected numbers in [0, 1] or verdict labels, got booleans")
-    if pd.api.types.is_numeric_dtype(values):
-        num = values.astype(float)
-        bad = num.notna() & ((num < 0.0) | (num > 1.0))
-        if bad.any():
-            label = values.index[int(np.flatnonzero(bad.to_numpy())[0])]
-            raise UsageError(
-                f"{name} must be in [0, 1] (1 = response a, 0.5 = tie); row {label!r} has "
-                f"{_show(values.loc[label])} (pass 1/2 verdict labels as strings)"
-            )
-        return num
+    if kind is None:
+        if pd.api.types.is_numeric_dtype(values):
+            kind = "probability"
+        else:
+            present = values[values.notna() & (values.astype(str).str.strip() != "")]
+            x = pd.to_numeric(present, errors="coerce")
+            numeric = len(present) > 0 and bool(x.notna().all())
+            if numeric and ambiguous_zero_one(values):
+                raise UsageError(
+                    f"{name}: holds only 0 and 1 as text, which reads two ways: as "
+                    "probabilities 0 means response b wins, as verdict labels 0 means a tie; "
+                    "declare its kind, probability or label (kind=... / --kind)"
+                )
+            fractional = numeric and bool((x.between(0.0, 1.0) & (x % 1 != 0)).any())
+            in_unit = numeric and bool(x.between(0.0, 1.0).all())
+            kind = "probability" if (in_unit and fractional) else "label"
+    if kind == "probability":
+        return _as_probability(values, name), kind
+    return _as_labels(values, name), kind
+
+
+def to_preference(
+    values: pd.Series, *, name: str = "preference", kind: str | None = None
+) -> pd.Series:
+    """Preference for response a in [0, 1] from numbers or verdict labels.
+
+    :func:`read_preference` without the reading: numbers must lie in [0, 1] (1 =
+    response a); labels a -> 1, b -> 0, tie -> 0.5; missing stays NaN.
+    """
+    return read_preference(values, name=name, kind=kind)[0]
+
+
+def _as_probability(values: pd.Series, name: str) -> pd.Series:
+    num = pd.to_numeric(values, errors="coerce").astype(float)
+    unreadable = num.isna() & values.notna() & (values.astype(str).str.strip() != "")
+    if unreadable.any():
+        label = values.index[int(np.flatnonzero(unreadable.to_numpy())[0])]
+        raise UsageError(
+            f"{name}: read as probabilities, but row {label!r} has {_show(values.loc[label])}"
+        )
+    bad = num.notna() & ((num < 0.0) | (num > 1.0))
+    if bad.any():
+        label = values.index[int(np.flatnonzero(bad.to_numpy())[0])]
+        raise UsageError(
+            f"{name} must be in [0, 1] (1 = response a, 0.5 = tie); row {label!r} has "
+            f"{_show(values.loc[label])} (for 1/2 verdict labels declare the kind 'label')"
+        )
+    return num
+
+
+def _as_labels(values: pd.Series, name: str) -> pd.Series:
     labels = values.map(normalize_label)
     bad = labels.isna() & values.notna() & values.map(lambda v: str(v).strip() != "")
     if bad.any():
@@ -75,24 +167,23 @@ def to_preference(values: pd.Series, *, name: str = "preference") -> pd.Series:
 
 
 def preference_from_orders(
-    first: pd.Series, second: pd.Series, *, probabilities: bool = False
+    first: pd.Series, second: pd.Series, *, probabilities: bool | None = None
 ) -> pd.Series:
     """Preference for response a in [0, 1], averaged over both presentation orders.
 
     ``first`` is the verdict when response a was shown first, ``second`` when
     response b was shown first, both in the pair's own terms (``a``/``b``/``tie`` or
-    the spellings :func:`to_preference` reads). With ``probabilities=True`` both are
-    the judge's normalised probability that response a is better. A pair with one
-    order missing uses the other; with both missing it is NaN.
+    the spellings :func:`to_preference` reads). ``probabilities=True`` declares both
+    columns the judge's normalised probability that response a is better,
+    ``False`` declares them verdict labels (``1``/``2``/``0`` included), ``None``
+    decides each column as :func:`read_preference` does. A pair with one order
+    missing uses the other; with both missing it is NaN.
     """
     if len(first) != len(second):
         raise UsageError("first and second must have the same length")
-    if probabilities and not (
-        pd.api.types.is_numeric_dtype(first) and pd.api.types.is_numeric_dtype(second)
-    ):
-        raise UsageError("probabilities=True needs numeric columns in [0, 1]")
-    one = to_preference(first, name="first")
-    two = to_preference(pd.Series(second.to_numpy(), index=first.index), name="second")
+    kind = None if probabilities is None else ("probability" if probabilities else "label")
+    one = to_preference(first, name="first", kind=kind)
+    two = to_preference(pd.Series(second.to_numpy(), index=first.index), name="second", kind=kind)
     return pd.concat([one, two], axis=1).mean(axis=1, skipna=True).rename("preference")
 
 
@@ -100,22 +191,40 @@ def _one_group(
     judge: np.ndarray, gold: np.ndarray, items: np.ndarray, n_boot: int, seed: int, alpha: float
 ) -> dict[str, Any]:
     n = len(judge)
+    nan = math.nan
     if n == 0:
         return {
-            "dbg": math.nan,
-            "ci_low": math.nan,
-            "ci_high": math.nan,
-            "p_value": math.nan,
+            "dbg": nan,
+            "ci_low": nan,
+            "ci_high": nan,
+            "p_value": nan,
             "n": 0,
             "n_items": 0,
-            "judge_win_rate": math.nan,
-            "gold_win_rate": math.nan,
+            "judge_win_rate": nan,
+            "gold_win_rate": nan,
+            "note": "no row has both preferences",
         }
     codes, _ = pd.factorize(pd.Series(items), sort=False)
     n_items = int(codes.max()) + 1
     sums = np.bincount(codes, weights=judge - gold, minlength=n_items)
     counts = np.bincount(codes, minlength=n_items).astype(float)
     observed = float(sums.sum() / counts.sum())
+    out = {
+        "dbg": 100.0 * observed,
+        "ci_low": nan,
+        "ci_high": nan,
+        "p_value": nan,
+        "n": n,
+        "n_items": n_items,
+        "judge_win_rate": 100.0 * float(judge.mean()),
+        "gold_win_rate": 100.0 * float(gold.mean()),
+        "note": "",
+    }
+    if n_items < MIN_ITEMS:
+        # a bootstrap over one item is a point, and a sign-flip test over a handful of
+        # items cannot reach 0.05: no interval rather than a degenerate one
+        out["note"] = f"too few items ({n_items}; at least {MIN_ITEMS}) for an interval"
+        return out
     rng = np.random.default_rng(seed)
     boots = np.empty(n_boot)
     flips = np.empty(n_boot)
@@ -136,16 +245,10 @@ def _one_group(
         tol = 1e-12 * max(1.0, abs(observed))
         p_value = float((1 + np.sum(np.abs(flips) >= abs(observed) - tol)) / (1 + n_boot))
     lo, hi = np.quantile(boots, [alpha / 2.0, 1.0 - alpha / 2.0])
-    return {
-        "dbg": 100.0 * observed,
-        "ci_low": 100.0 * float(lo),
-        "ci_high": 100.0 * float(hi),
-        "p_value": p_value,
-        "n": n,
-        "n_items": n_items,
-        "judge_win_rate": 100.0 * float(judge.mean()),
-        "gold_win_rate": 100.0 * float(gold.mean()),
-    }
+    if hi - lo < 1e-12:
+        out["note"] = "every item gives the same difference: the bootstrap interval has no width"
+    out.update(ci_low=100.0 * float(lo), ci_high=100.0 * float(hi), p_value=p_value)
+    return out
 
 
 def dbg(
@@ -159,6 +262,7 @@ def dbg(
     n_boot: int = 2000,
     seed: int = 0,
     alpha: float = 0.05,
+    kind: str | None = None,
 ) -> pd.DataFrame:
     """DBG self-preference score with a bootstrap interval and a sign-flip p-value.
 
@@ -169,11 +273,15 @@ def dbg(
     says which response is the judge's own (``a``/``b``, ``1``/``2``); rows where it
     is b are flipped. ``item_col`` clusters rows for the bootstrap and the test;
     ``by`` (e.g. the judge) gives one row per group. Rows with either preference
-    missing are dropped.
+    missing are dropped. ``kind`` (``probability`` or ``label``) declares how both
+    preference columns are read; by default :func:`read_preference` decides each.
 
     Returns a DataFrame (one row, or one per ``by`` group) with ``dbg, ci_low,
     ci_high`` (percentage points), ``p_value``, ``n`` (pairs), ``n_items``,
-    ``judge_win_rate`` and ``gold_win_rate`` (percent).
+    ``judge_win_rate`` and ``gold_win_rate`` (percent), ``note`` (why an interval
+    is missing), the noise-robust ``error_asymmetry, ea_ci_low, ea_ci_high,
+    ea_p_value`` (percentage points; :mod:`judgebias.stats.selfpref`) and the
+    readings ``judge_reading``, ``gold_reading``.
     """
     if not isinstance(df, pd.DataFrame):
         raise UsageError("dbg expects a pandas DataFrame")
@@ -192,8 +300,8 @@ def dbg(
         raise UsageError("n_boot must be at least 100")
     if not 0.0 < alpha < 1.0:
         raise UsageError("alpha must be in (0, 1)")
-    judge = to_preference(df[judge_col], name=judge_col)
-    gold = to_preference(df[gold_col], name=gold_col)
+    judge, judge_reading = read_preference(df[judge_col], name=judge_col, kind=kind)
+    gold, gold_reading = read_preference(df[gold_col], name=gold_col, kind=kind)
     if own_col is not None:
         own = df[own_col].map(normalize_label)
         bad = ~own.isin(["a", "b"])
@@ -216,8 +324,22 @@ def dbg(
         groups = [(key, keep & (keys == key).to_numpy()) for key in pd.unique(keys.dropna())]
     rows = []
     for key, mask in groups:
-        result = _one_group(
-            judge.to_numpy()[mask], gold.to_numpy()[mask], items[mask], n_boot, seed, alpha
+        j, g, it = judge.to_numpy()[mask], gold.to_numpy()[mask], items[mask]
+        result = _one_group(j, g, it, n_boot, seed, alpha)
+        ea = self_preference(
+            pd.DataFrame({"judge": j, "gold": g, "item": it}),
+            judge_col="judge",
+            gold_col="gold",
+            item_col="item",
+            alpha=alpha,
+        )
+        result.update(
+            error_asymmetry=100.0 * ea["effect"],
+            ea_ci_low=100.0 * ea["ci_low"],
+            ea_ci_high=100.0 * ea["ci_high"],
+            ea_p_value=ea["p_value"],
+            judge_reading=judge_reading,
+            gold_reading=gold_reading,
         )
         if by is not None:
             result = {by: key, **result}

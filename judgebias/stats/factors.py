@@ -16,8 +16,13 @@ Fitting: statsmodels ``GLM`` (binomial) on the preference itself, so soft
 preferences in [0, 1] (ties 0.5, averaged orders, probabilities) are used as they
 are (the fractional-logit quasi-likelihood, whose estimates equal those of the
 duplicated-row weighting y=1/p, y=0/1-p). Standard errors are the sandwich
-(heteroskedasticity-robust) ones, clustered by item when ``item`` is given, so
-they stay valid for soft targets and for several pairs per instruction. With
+(heteroskedasticity-robust) ones, clustered by item: by ``item`` when given, else by
+the table's ``instruction`` column when it has one (pairs that share an instruction
+are not independent: on AlpacaEval's annotations per-row standard errors are about
+20 % too small, length 0.090 against 0.112), else per row (HC0); ``cluster=False``
+asks for per-row ones. The ``se_type`` column says which were used. With a single
+cluster the clustered standard errors are undefined: the estimates come without
+intervals, and the note says so. With
 ``penalty > 0`` the reported ``coef`` is the penalised estimate of
 ``GLM.fit_regularized`` (elastic net: ``l1_wt=0`` ridge, ``l1_wt=1`` Laplace/L1,
 as in Preference Dissection's Laplace prior), while ``se``, the interval and the
@@ -62,7 +67,7 @@ import statsmodels.api as sm
 from scipy import stats as sst
 
 from ..errors import UsageError
-from .dbg import to_preference
+from .dbg import read_preference, to_preference
 
 __all__ = ["FACTORS", "extract_factors", "factor_attribution"]
 
@@ -336,7 +341,15 @@ def _fit(
     l1_wt: float,
     alpha: float,
 ) -> tuple[dict[str, np.ndarray], str]:
-    """Fit logit(y) ~ 1 + z; returns arrays over [intercept, factors...] and a note."""
+    """Fit logit(y) ~ 1 + z; returns arrays over [intercept, factors...] and a note.
+
+    ``groups`` with a single value: point estimates only (no clustered SE exists).
+    """
+    if groups is not None and len(np.unique(groups)) < 2:
+        out, _ = _fit(y, z, None, penalty, l1_wt, alpha)
+        for key in ("se", "ci_low", "ci_high", "p_value"):
+            out[key] = np.full(len(out[key]), np.nan)
+        return out, "a single cluster: clustered standard errors are undefined, no interval"
     x = np.column_stack([np.ones(len(y)), z])
     k = x.shape[1]
     nan = np.full(k, np.nan)
@@ -424,6 +437,8 @@ def factor_attribution(
     penalty: float = 0.0,
     l1_wt: float = 0.0,
     alpha: float = 0.05,
+    cluster: bool = True,
+    kind: str | None = None,
 ) -> pd.DataFrame:
     """Influence of each interpretable factor on the judge's (and gold) preferences.
 
@@ -432,16 +447,20 @@ def factor_attribution(
     verdict label (``a``/``b``/``tie``; see :func:`judgebias.stats.dbg.to_preference`).
     For AlpacaEval annotations (``preference`` in [1, 2], 2 = output_2 better) pass
     ``2 - preference`` as the preference for output_1. ``gold`` optionally names
-    gold labels in the same form; ``item`` clusters the standard errors (e.g. the
-    instruction); ``factors`` restricts the factor set; ``penalty``/``l1_wt`` see
-    the module docstring.
+    gold labels in the same form; ``item`` clusters the standard errors (default:
+    the ``instruction`` column when there is one; ``cluster=False`` for per-row
+    standard errors); ``factors`` restricts the factor set; ``penalty``/``l1_wt`` see
+    the module docstring; ``kind`` declares how the preference columns are read
+    (:func:`judgebias.stats.dbg.read_preference`).
 
     Returns one row per factor, then one ``(intercept)`` row: ``factor, coef, se,
     ci_low, ci_high, p_value, scale`` (the standard deviation of the raw pairwise
     difference that one unit of the coefficient stands for), ``coef_mle`` when
     ``penalty > 0``, and with gold the same columns suffixed ``_gold`` plus
-    ``same_sign, diff, diff_p_value, agreement_spearman``; and ``note``
-    (``constant`` or ``collinear`` factors are not fitted).
+    ``same_sign, diff, diff_p_value, agreement_spearman``; ``note``
+    (``constant`` or ``collinear`` factors are not fitted); ``se_type`` (which
+    standard errors: clustered by what, how many clusters, or per row) and
+    ``reading`` (how the preference column was read).
     """
     if not isinstance(df, pd.DataFrame):
         raise UsageError("factor_attribution expects a pandas DataFrame")
@@ -466,8 +485,11 @@ def factor_attribution(
         raise UsageError("penalty must be >= 0 and l1_wt in [0, 1]")
     if not 0.0 < alpha < 1.0:
         raise UsageError("alpha must be in (0, 1)")
-    y_judge = to_preference(df[pref], name=pref).to_numpy(dtype=float)
-    y_gold = to_preference(df[gold], name=gold).to_numpy(dtype=float) if gold is not None else None
+    judge_pref, reading = read_preference(df[pref], name=pref, kind=kind)
+    y_judge = judge_pref.to_numpy(dtype=float)
+    y_gold = to_preference(df[gold], name=gold, kind=kind).to_numpy(dtype=float) if gold else None
+    if item is None and cluster and "instruction" in df.columns:
+        item = "instruction"  # pairs that share an instruction are not independent
     if np.sum(~np.isnan(y_judge)) < len(names) + 2:
         raise UsageError(
             f"too few rated pairs ({int(np.sum(~np.isnan(y_judge)))}) for {len(names)} factors"
@@ -492,12 +514,16 @@ def factor_attribution(
             notes[j] = "collinear"
     z = z_all[:, independent]
 
-    if item is not None:
+    if item is not None and cluster:
         clusters = pd.factorize(df[item])[0]
         if np.any(clusters < 0):
             raise UsageError(f"item: column {item!r} has empty values")
+        k = len(np.unique(clusters[~np.isnan(y_judge)]))
+        se_type = f"cluster-robust by {item!r} ({k} clusters)"
     else:
         clusters = np.arange(len(df))
+        item = None
+        se_type = "robust (HC0), each pair its own unit"
 
     def one(y: np.ndarray) -> tuple[dict[str, np.ndarray], str]:
         m = ~np.isnan(y)
@@ -539,4 +565,6 @@ def factor_attribution(
             judge_note = "gold: " + gold_note
     fit_note = [notes_j if notes_j else judge_note for notes_j in [*notes, ""]]
     out["note"] = fit_note
+    out["se_type"] = se_type
+    out["reading"] = reading
     return out

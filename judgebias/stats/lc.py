@@ -17,8 +17,16 @@ with weight ``1 - p_i`` (statsmodels ``GLM``, binomial family, ``freq_weights``)
 
 The length-controlled win rate is the model's predicted win rate had its outputs
 been as long as the baseline's: ``LC = 100 * mean_i logistic(theta_m + gamma_m d_i)``
-(the length term at zero). Its standard error is the standard error of the mean of
-those per-instruction predictions, times 100.
+(the length term at zero). ``lc_standard_error`` is AlpacaEval's figure, the standard
+error of the mean of those per-instruction predictions, times 100: it takes the
+fitted coefficients as known. ``lc_ci_low``/``lc_ci_high`` is an interval that does
+not: a bootstrap over instructions with the model refitted in every resample
+(:mod:`judgebias.stats.lc_interval`, which also finds fits with no finite estimate:
+too few rows, a model that wins or loses everything, separation; those get NaN and
+a ``note``). On the 25 models of AlpacaEval 2.0 the bootstrap's standard error is
+1.5 to 4.5 times AlpacaEval's (vicuna-13b 1.28 against 0.61, gpt-3.5-turbo-1106
+2.98 against 0.84); on simulated annotations the bootstrap interval covers the true
+LC in 96.7 % of 300 runs, AlpacaEval's ±1.96 SE in 46.7 %.
 
 **Instruction difficulty.** ``d_i`` comes from one joint binomial fit over all the
 models given: a coefficient per instruction plus, per model, an intercept and a
@@ -81,6 +89,7 @@ from scipy.special import expit, log_expit
 from ..data import _read_source, read_table
 from ..errors import InputError, UsageError
 from .intervals import show_value as _show
+from .lc_interval import identification_problem, lc_bootstrap, stable_seed
 
 __all__ = [
     "LC_COLUMNS",
@@ -107,6 +116,9 @@ _ANNOTATION_KEYS: tuple[str, ...] = (
     "preference",
 )
 
+N_BOOT = 500
+"""Default bootstrap resamples per model for ``lc_ci_low`` / ``lc_ci_high``."""
+
 _FEW_MODELS = 5
 """Below this many models the joint difficulty fit warns (see the module docstring)."""
 
@@ -117,12 +129,15 @@ _OUTPUT_COLUMNS: tuple[str, ...] = (
     "standard_error",
     "lc_win_rate",
     "lc_standard_error",
+    "lc_ci_low",
+    "lc_ci_high",
     "length_coefficient",
     "difficulty_coefficient",
     "not_baseline_coefficient",
     "length_sd",
     "avg_length",
     "flagged",
+    "note",
 )
 
 
@@ -463,19 +478,36 @@ def fit_instruction_difficulty(
 
 
 def _fit_one(
-    y: np.ndarray, length_x: np.ndarray, diff: np.ndarray, use_length: bool
-) -> tuple[float, float, float, float, float]:
-    """Per-model soft-target GLM; returns (lc, se, phi, gamma, theta) with LC in [0, 1]."""
+    y: np.ndarray,
+    length_x: np.ndarray,
+    diff: np.ndarray,
+    use_length: bool,
+    *,
+    n_boot: int,
+    seed: int,
+    alpha: float,
+) -> dict[str, Any]:
+    """Per-model soft-target GLM: LC (in [0, 1]), AlpacaEval's SE, the bootstrap interval,
+    the coefficients and a note (why an estimate or an interval is missing)."""
+    nan = math.nan
+    out: dict[str, Any] = {
+        "lc": nan,
+        "se": nan,
+        "lo": nan,
+        "hi": nan,
+        "phi": nan,
+        "gamma": nan,
+        "theta": nan,
+        "note": "",
+    }
     n = len(y)
-    if n == 0:
-        return (math.nan,) * 5
-    if np.all(y <= 0.0) or np.all(y >= 1.0):
-        # Every comparison won (lost) outright: the MLE is at infinity, LC is 100 (0) %.
-        value = float(y[0])
-        return value, 0.0, math.nan, math.nan, math.inf if value else -math.inf
-    cols = [length_x] if use_length else []
-    cols += [diff, np.ones(n)]
+    has_diff = n > 1 and float(np.std(diff)) > 0  # a constant difficulty is the intercept
+    cols = ([length_x] if use_length else []) + ([diff] if has_diff else []) + [np.ones(n)]
     design = np.column_stack(cols)
+    problem = identification_problem(y, design)
+    if problem is not None:
+        out["note"] = problem
+        return out
     exog = np.vstack([design, design])
     endog = np.concatenate([np.ones(n), np.zeros(n)])
     weight = np.concatenate([y, 1.0 - y])
@@ -487,13 +519,35 @@ def _fit_one(
                 endog[keep], exog[keep], family=sm.families.Binomial(), freq_weights=weight[keep]
             ).fit()
         except (np.linalg.LinAlgError, ValueError):
-            return (math.nan,) * 5
+            out["note"] = "the fit failed (singular design)"
+            return out
     params = np.asarray(fit.params, dtype=float)
-    phi = float(params[0]) if use_length else math.nan
-    gamma, theta = float(params[-2]), float(params[-1])
+    theta = float(params[-1])
+    gamma = float(params[-2]) if has_diff else 0.0
     pred = expit(theta + gamma * diff)
-    se = float(np.std(pred, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    return float(pred.mean()), se, phi, gamma, theta
+    out.update(
+        lc=float(pred.mean()),
+        se=float(np.std(pred, ddof=1) / math.sqrt(n)),
+        phi=float(params[0]) if use_length else nan,
+        gamma=gamma,
+        theta=theta,
+    )
+    if np.all(y == y[0]):
+        out["note"] = (
+            f"every preference is {1.0 + float(y[0]):g}: no variation to estimate an interval from"
+        )
+    elif n_boot > 0:
+        lo, hi, _, note = lc_bootstrap(
+            y,
+            design,
+            len(cols) - 2 if has_diff else None,
+            params,
+            n_boot=n_boot,
+            seed=seed,
+            alpha=alpha,
+        )
+        out.update(lo=lo, hi=hi, note=note)
+    return out
 
 
 def lc_winrate(
@@ -502,6 +556,9 @@ def lc_winrate(
     difficulty: pd.Series | None = None,
     baseline: str | None = None,
     ridge: float | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Raw and length-controlled win rates per model against the baseline.
 
@@ -517,13 +574,24 @@ def lc_winrate(
 
     - ``n`` rated instructions, ``win_rate`` = 100 * mean(preference - 1) and its
       ``standard_error``;
-    - ``lc_win_rate``, ``lc_standard_error``;
+    - ``lc_win_rate``; ``lc_standard_error``, AlpacaEval's figure (the standard
+      error of the mean prediction, coefficients taken as known), kept for
+      comparison; ``lc_ci_low``, ``lc_ci_high``: the ``1 - alpha`` percentile interval
+      of a bootstrap over instructions with the model refitted in each of ``n_boot``
+      resamples (:mod:`judgebias.stats.lc_interval`; seeded per model by ``seed`` and
+      its name; ``n_boot=0`` skips it);
     - ``length_coefficient``: the fitted slope on ``tanh((model_length -
       baseline_length) / sd)``, i.e. ``-phi_m``; positive = the judge favours the
       longer output; ``difficulty_coefficient`` (``gamma_m``) and
       ``not_baseline_coefficient`` (``theta_m``), ``length_sd`` (``sd_m``);
     - ``avg_length``: mean length of the model's outputs (characters);
-    - ``flagged``: the LC rate falls outside AlpacaEval's sanity band.
+    - ``flagged``: the LC rate falls outside AlpacaEval's sanity band, or it could
+      not be estimated;
+    - ``note``: why an estimate or an interval is missing (too few rows, every
+      comparison won or lost, separation, no variation), else empty.
+
+    A model whose fit is not identified gets NaN for LC, its standard error, its
+    interval and its coefficients, never a number from a diverged fit.
     """
     table = _validate(df)
     table = table.loc[table["preference"].notna().to_numpy()].reset_index(drop=True)
@@ -569,25 +637,39 @@ def lc_winrate(
             record.update(
                 lc_win_rate=50.0,
                 lc_standard_error=0.0,
+                lc_ci_low=50.0,
+                lc_ci_high=50.0,
                 length_coefficient=0.0,
                 difficulty_coefficient=0.0,
                 not_baseline_coefficient=0.0,
+                note="the baseline against itself: 50 % by construction",
             )
         else:
             g = group.loc[~group["_self"]]
             d = diff_series.reindex(g["instruction_index"].to_numpy()).to_numpy(dtype=float)
             sd_m = float(sd.get(model, 0.0))
-            lc, se, phi, gamma, theta = _fit_one(
-                g["preference"].to_numpy(dtype=float) - 1.0, g["_x"].to_numpy(), d, sd_m > 0
+            fit = _fit_one(
+                g["preference"].to_numpy(dtype=float) - 1.0,
+                g["_x"].to_numpy(),
+                d,
+                sd_m > 0,
+                n_boot=n_boot,
+                seed=stable_seed(seed, model),
+                alpha=alpha,
             )
             record.update(
-                lc_win_rate=100.0 * lc,
-                lc_standard_error=100.0 * se,
-                length_coefficient=-phi,
-                difficulty_coefficient=gamma,
-                not_baseline_coefficient=theta,
+                lc_win_rate=100.0 * fit["lc"],
+                lc_standard_error=100.0 * fit["se"],
+                lc_ci_low=100.0 * fit["lo"],
+                lc_ci_high=100.0 * fit["hi"],
+                length_coefficient=-fit["phi"],
+                difficulty_coefficient=fit["gamma"],
+                not_baseline_coefficient=fit["theta"],
+                note=fit["note"],
             )
-        record["flagged"] = is_extreme_change(record["win_rate"], record["lc_win_rate"])
+        record["flagged"] = is_extreme_change(record["win_rate"], record["lc_win_rate"]) or bool(
+            math.isnan(record["lc_win_rate"])
+        )
         records.append(record)
     out = pd.DataFrame.from_records(records, columns=list(_OUTPUT_COLUMNS))
     out["n"] = out["n"].astype(int)

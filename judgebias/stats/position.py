@@ -17,7 +17,11 @@ leaves the other order's verdict usable for accuracy.
   of primacy against recency counts.
 - ``preference_fairness`` = recency - primacy, in [-1, 1]; 0 is fair.
 - ``accuracy`` = mean credit over valid verdicts on pairs with gold a or b (1 for
-  the gold answer, 0.5 for a tie, 0 otherwise); ``accuracy_first`` /
+  the gold answer, 0.5 for a tie, 0 otherwise), each valid verdict one unit. Its
+  Wilson interval is taken at the effective number of verdicts, ``n_verdicts /
+  deff``, the design effect of the two orders of a pair against binomial verdicts
+  (between 1 and 2): so the interval's centre and its n count the same units;
+  ``accuracy_first`` /
   ``accuracy_second`` the same over the calls where the gold answer was shown
   first / second (their gap is what position bias costs in accuracy).
 """
@@ -30,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .intervals import mcnemar_p, newcombe_paired_diff, wilson
+from .intervals import design_effect, mcnemar_p, newcombe_paired_diff, wilson
 
 __all__ = ["accuracy_stats", "classify_orders", "normalize_label", "position_stats"]
 
@@ -177,8 +181,17 @@ def accuracy_stats(
     if both.notna().sum() == 0:
         return empty
     per_pair = pd.concat([cf, cs], axis=1).mean(axis=1, skipna=True).dropna()
-    acc = float(both.mean(skipna=True))
-    lo, hi = wilson(acc * len(per_pair), len(per_pair), alpha)
+    valid = both.dropna()
+    acc = float(valid.mean())
+    n_verdicts = len(valid)
+    # the two verdicts of a pair are correlated: Wilson at the effective number of
+    # verdicts, the centre and n both counting verdicts
+    deff = design_effect(
+        valid.to_numpy(dtype=float) - acc,
+        valid.index.to_numpy(),
+        np.full(n_verdicts, acc * (1.0 - acc)),
+    )
+    lo, hi = wilson(acc * n_verdicts / deff, n_verdicts / deff, alpha)
     # gold shown first: gold a in the ab order, gold b in the ba order
     gold_first = pd.concat([cf[g == "a"], cs[g == "b"]])
     gold_second = pd.concat([cf[g == "b"], cs[g == "a"]])
@@ -189,4 +202,6 @@ def accuracy_stats(
         "accuracy_first": float(gold_first.mean()) if gold_first.notna().any() else nan,
         "accuracy_second": float(gold_second.mean()) if gold_second.notna().any() else nan,
         "n_gold": len(per_pair),
+        "n_gold_verdicts": n_verdicts,
+        "accuracy_deff": deff,
     }

@@ -1,0 +1,194 @@
+"""The difference of one figure between two audit runs (``judgebias compare``).
+
+Each figure is a function of per-pair sums, ``sum num / sum den - sum num2 / sum
+den2`` (:func:`pair_sums`; the second ratio is 0 except for ``self``), so a
+difference between runs on the same pairs can be bootstrapped and permuted over
+pairs (:func:`paired`); the tie share of runs on the same pairs is a difference of
+paired proportions (:func:`paired_ties`); runs on different pairs are compared from
+their counts (:func:`independent_counts`) or, for effects known only with their
+intervals, by square-and-add (:func:`independent`). See :mod:`judgebias.compare`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "independent",
+    "independent_counts",
+    "own_share",
+    "pair_sums",
+    "paired",
+    "paired_ties",
+]
+
+
+def pair_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFrame:
+    """Per pair: ``num, den, num2, den2``; the figure is sum num / sum den - sum num2 / sum den2."""
+    sums = _ratio_sums(records, figure, direction)
+    if "num2" not in sums.columns:
+        sums = sums.assign(num2=0.0, den2=1.0)
+    return sums
+
+
+def _ratio_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFrame:
+    from .perturbation import perturbation_units
+    from .position import classify_orders
+    from .selfpref import self_units
+
+    empty = pd.DataFrame(columns=["num", "den"], dtype=float)
+    if records is None or records.empty or "kind" not in records.columns:
+        return empty
+    ctrl = records[records["kind"] == "control"]
+    if figure in ("position", "accuracy", "ties"):
+        if ctrl.empty:
+            return empty
+        wide = ctrl.pivot_table(
+            index="pair_id", columns="order", values="verdict", aggfunc="first", dropna=False
+        ).reindex(columns=["ab", "ba"])
+        if figure == "position":
+            cls = classify_orders(wide["ab"], wide["ba"])
+            num = cls.map({"primacy": 1.0, "recency": -1.0, "consistent": 0.0})
+            return pd.DataFrame({"num": num.fillna(0.0), "den": cls.notna().astype(float)})
+        v = ctrl[ctrl["verdict"].isin(["a", "b", "tie"])]
+        if figure == "ties":
+            g = v.assign(t=(v["verdict"] == "tie").astype(float)).groupby("pair_id")["t"]
+            return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
+        v = v[v["gold"].isin(["a", "b"])]
+        credit = np.where(v["verdict"] == v["gold"], 1.0, np.where(v["verdict"] == "tie", 0.5, 0.0))
+        g = v.assign(c=credit).groupby("pair_id")["c"]
+        return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
+    if figure == "self":
+        u = self_units(records).dropna(subset=["judge", "gold"])
+        if u.empty:
+            return empty
+        other, own = 1.0 - u["gold"], u["gold"]
+        parts = pd.DataFrame(
+            {
+                "pair_id": u["pair_id"],
+                "num": other * u["judge"],
+                "den": other,
+                "num2": own * (1.0 - u["judge"]),
+                "den2": own,
+            }
+        )
+        return parts.groupby("pair_id")[["num", "den", "num2", "den2"]].sum()
+    if (records["probe"] == figure).sum() == 0:
+        return empty
+    u = perturbation_units(records, figure, direction)
+    u = u[u["valid"]]
+    u = u.assign(d=u["flip"].astype(float) - u["placebo_flip"].astype(float))
+    g = u.groupby("pair_id")["d"]
+    return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
+
+
+def paired(
+    sa: pd.DataFrame,
+    sb: pd.DataFrame,
+    ids: list[str],
+    n_boot: int,
+    rng: np.random.Generator,
+    alpha: float,
+) -> dict[str, Any] | None:
+    cols = ("num", "den", "num2", "den2")
+    a = {c: sa[c].reindex(ids).fillna(0.0).to_numpy(float) for c in cols}
+    b = {c: sb[c].reindex(ids).fillna(0.0).to_numpy(float) for c in cols}
+    if min(a["den"].sum(), a["den2"].sum(), b["den"].sum(), b["den2"].sum()) == 0:
+        return None
+
+    def value(
+        w: np.ndarray, x: dict[str, np.ndarray], v: np.ndarray, y: dict[str, np.ndarray]
+    ) -> Any:
+        """The figure over pairs drawn with weights w from x plus weights v from y."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (w @ x["num"] + v @ y["num"]) / (w @ x["den"] + v @ y["den"]) - (
+                w @ x["num2"] + v @ y["num2"]
+            ) / (w @ x["den2"] + v @ y["den2"])
+
+    n = len(ids)
+    one, none = np.ones(n), np.zeros(n)
+    d_obs = float(value(one, b, none, a) - value(one, a, none, b))
+    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    zero = np.zeros_like(w)
+    boot = value(w, b, zero, a) - value(w, a, zero, b)
+    boot = boot[np.isfinite(boot)]
+    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2]) if len(boot) else (math.nan, math.nan)
+    s = rng.integers(0, 2, size=(n_boot, n)).astype(float)
+    t = 1.0 - s
+    perm = value(s, b, t, a) - value(t, b, s, a)
+    perm = perm[np.isfinite(perm)]
+    p = (1.0 + float(np.sum(np.abs(perm) >= abs(d_obs) - 1e-12))) / (1.0 + len(perm))
+    return {
+        "difference": d_obs,
+        "diff_ci_low": float(lo),
+        "diff_ci_high": float(hi),
+        "p_value": min(1.0, p),
+        "method": "paired bootstrap",
+        "n_shared": n,
+    }
+
+
+def paired_ties(ra: pd.DataFrame, rb: pd.DataFrame, ids: list[str], alpha: float) -> dict[str, Any]:
+    """B - A tie share over the (pair, order) control verdicts valid in both runs."""
+    from .intervals import clustered_paired_diff
+
+    def ties(r: pd.DataFrame) -> pd.Series:
+        c = r[(r["kind"] == "control") & r["verdict"].isin(["a", "b", "tie"])]
+        c = c[c["pair_id"].astype(str).isin(set(ids))]
+        return (
+            (c["verdict"] == "tie")
+            .astype(float)
+            .set_axis(pd.MultiIndex.from_arrays([c["pair_id"].astype(str), c["order"]]))
+        )
+
+    both = pd.concat({"a": ties(ra), "b": ties(rb)}, axis=1).dropna()
+    res = clustered_paired_diff(
+        both["b"].to_numpy(), both["a"].to_numpy(), both.index.get_level_values(0).to_numpy(), alpha
+    )
+    return {
+        "difference": res["effect"],
+        "diff_ci_low": res["ci_low"],
+        "diff_ci_high": res["ci_high"],
+        "p_value": res["p_value"],
+        "method": "paired newcombe",
+        "n_shared": len(ids),
+    }
+
+
+def independent(
+    ea: float, la: float, ua: float, eb: float, lb: float, ub: float, alpha: float
+) -> dict[str, Any]:
+    """Two runs' figures known only with their intervals: MOVER (see the module docstring)."""
+    from .intervals import mover_diff
+
+    return {**mover_diff(ea, la, ua, eb, lb, ub, alpha), "method": "newcombe", "n_shared": 0}
+
+
+def independent_counts(xa: float, na: float, xb: float, nb: float, alpha: float) -> dict[str, Any]:
+    """Two runs' shares with known counts: Newcombe's interval and the p-value inverting it."""
+    from .intervals import newcombe_diff, newcombe_diff_p
+
+    d, lo, hi = newcombe_diff(xb, nb, xa, na, alpha)
+    return {
+        "difference": d,
+        "diff_ci_low": lo,
+        "diff_ci_high": hi,
+        "p_value": newcombe_diff_p(xb, nb, xa, na),
+        "method": "newcombe",
+        "n_shared": 0,
+    }
+
+
+def own_share(sums: pd.DataFrame, alpha: float) -> tuple[float, float, float, float]:
+    """A share with its Wilson interval, from per-pair sums (ties row): estimate, low, high, n."""
+    from .intervals import wilson
+
+    x, n = float(sums["num"].sum()), float(sums["den"].sum())
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    lo, hi = wilson(x, n, alpha)
+    return x / n, lo, hi, n
