@@ -529,7 +529,11 @@ def call_totals(records: pd.DataFrame, counts: RunCounts) -> dict[str, Any]:
     pt = uniq["prompt_tokens"].dropna()
     ct = uniq["completion_tokens"].dropna()
     costs = uniq["cost_usd"].dropna()
-    thought = pd.to_numeric(uniq["reasoning_tokens"], errors="coerce").dropna()
+    thought = (
+        pd.to_numeric(uniq["reasoning_tokens"], errors="coerce").dropna()
+        if "reasoning_tokens" in uniq.columns
+        else pd.Series(dtype=float)
+    )
     return {
         "calls": {
             "total": counts.total,

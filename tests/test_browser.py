@@ -441,6 +441,7 @@ def test_demo_report_has_every_section(tmp_path: Path) -> None:
         "authority",
         "reflection",
         "distraction",
+        *("compassion", "identity", "refinement", "citation"),
         "self",
     ]
     for plot in ("forest-plot", "position-plot", "length-plot", "factor-plot", "dbg-plot"):
