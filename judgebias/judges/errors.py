@@ -41,13 +41,12 @@ __all__ = ["error_for_status", "map_exception", "message_of_body", "retry_after"
 
 def retry_after(headers: Any) -> float | None:
     """Seconds a server asks us to wait (``retry-after-ms`` or ``retry-after``), if any."""
-    if not headers:
+    try:
+        lowered = {str(k).lower(): v for k, v in headers.items()} if headers else {}
+    except AttributeError:
         return None
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            value = headers.get(name)
-        except AttributeError:
-            return None
+        value = lowered.get(name)
         if value is None:
             continue
         try:
