@@ -37,9 +37,7 @@ class FakeEndpoint:
     async def chat(self, request: web.Request) -> web.Response:
         data = await request.json()
         message = str(data["messages"][-1]["content"])
-        self.arrivals.append(
-            (message, time.monotonic(), request.headers.get("Authorization", ""))
-        )
+        self.arrivals.append((message, time.monotonic(), request.headers.get("Authorization", "")))
         script = self.scripts.get(message)
         failure = script.pop(0) if script else self.always.get(message)
         if failure is not None:

@@ -120,6 +120,7 @@ def test_litellm_exception_classes() -> None:
         (le.NotFoundError(**args), BadRequestError, False),
         (le.RateLimitError(**args), RateLimitError, True),
         (le.Timeout(**args), TimeoutError_, True),
+        (le.Timeout(exception_status_code=504, **args), ServerError, True),  # a gateway's 504
         (le.APIConnectionError(**args), ServerError, True),
         (le.InternalServerError(**args), ServerError, True),
         (le.ServiceUnavailableError(**args), ServerError, True),

@@ -119,6 +119,10 @@ def map_exception(exc: BaseException, secrets: Iterable[str] = ()) -> BackendErr
     if isinstance(exc, BackendError):
         return exc
     msg = _short(exc, tuple(secrets))
+    # the status first: litellm raises its Timeout for a 504 too, with status_code 504
+    status, headers = _status_and_headers(exc)
+    if status is not None:
+        return error_for_status(status, msg, headers)
     timeouts: tuple[type[BaseException], ...] = (
         TimeoutError,
         asyncio.TimeoutError,
@@ -126,11 +130,8 @@ def map_exception(exc: BaseException, secrets: Iterable[str] = ()) -> BackendErr
         *_classes("httpx", "TimeoutException"),
         *_classes("httpx2", "TimeoutException"),
     )
-    if isinstance(exc, timeouts):  # before statuses: litellm's Timeout carries 408 too
+    if isinstance(exc, timeouts):
         return TimeoutError_(f"timed out: {msg}")
-    status, headers = _status_and_headers(exc)
-    if status is not None:
-        return error_for_status(status, msg, headers)
     connection: tuple[type[BaseException], ...] = (
         OSError,
         *_classes("aiohttp", "ClientError"),
