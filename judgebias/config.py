@@ -1,0 +1,49 @@
+"""The rules an audit's settings must meet, checked in one place for the CLI and the notebook.
+
+``judgebias audit`` and :func:`judgebias.audit` both call :func:`check_audit_config` before
+anything is read or sent, so a setting refused on the command line is refused in a notebook
+too, with the same one-line message naming the flag. (Checks that need the data or the
+probes, such as ``--mode`` or ``--concurrency``, are made where the audit starts.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .pipeline import AuditConfig
+
+__all__ = ["check_audit_config"]
+
+# backends that price every call themselves (litellm's price table)
+_SELF_PRICED = ("litellm:",)
+
+
+def check_audit_config(cfg: AuditConfig) -> None:
+    """Raise :class:`~judgebias.errors.UsageError` naming the flag of the first broken rule."""
+    if cfg.max_attempts < 1:
+        raise UsageError("--max-attempts: must be at least 1")
+    for flag, value in (
+        ("--rpm", cfg.rpm),
+        ("--tpm", cfg.tpm),
+        ("--max-cost", cfg.max_cost),
+        ("--timeout", cfg.timeout),
+        ("--batch-poll", cfg.batch_poll_s),
+    ):
+        if value is not None and not value > 0:
+            raise UsageError(f"{flag}: must be positive")
+    for flag, value in (("--price-in", cfg.price_in), ("--price-out", cfg.price_out)):
+        if value is not None and not value >= 0:
+            raise UsageError(f"{flag}: must not be negative")
+    if (
+        cfg.max_cost is not None
+        and cfg.price_in is None
+        and cfg.price_out is None
+        and not cfg.judge.strip().lower().startswith(_SELF_PRICED)
+    ):
+        # without a price every call is estimated at $0 and the cap would never bite
+        raise UsageError(
+            "--max-cost: needs --price-in/--price-out (the price of this judge is unknown)"
+        )
