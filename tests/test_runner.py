@@ -154,9 +154,8 @@ def run_batch(reqs: list[ChatRequest], store: Store, cfg: RunnerConfig) -> tuple
             counts = await run_requests(reqs, judge, store, cfg, label="batch-test")
         finally:
             await judge.aclose()
-            async with aiohttp.ClientSession() as http:
-                async with http.get(server.make_url("/stats")) as resp:
-                    stats = await resp.json()
+            async with aiohttp.ClientSession() as http, http.get(server.make_url("/stats")) as r:
+                stats = await r.json()
             await server.close()
         return counts, int(stats["completed"])
 
