@@ -8,20 +8,33 @@ probes, such as ``--mode`` or ``--concurrency``, are made where the audit starts
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .errors import UsageError
 
-if TYPE_CHECKING:
-    from .pipeline import AuditConfig
-
 __all__ = ["check_audit_config"]
+
+
+class _Settings(Protocol):
+    """The fields of :class:`judgebias.pipeline.AuditConfig` these rules read (a protocol,
+    so this module imports nothing of the pipeline)."""
+
+    judge: str
+    max_attempts: int
+    rpm: float | None
+    tpm: float | None
+    max_cost: float | None
+    timeout: float
+    batch_poll_s: float
+    price_in: float | None
+    price_out: float | None
+
 
 # backends that price every call themselves (litellm's price table)
 _SELF_PRICED = ("litellm:",)
 
 
-def check_audit_config(cfg: AuditConfig) -> None:
+def check_audit_config(cfg: _Settings) -> None:
     """Raise :class:`~judgebias.errors.UsageError` naming the flag of the first broken rule."""
     if cfg.max_attempts < 1:
         raise UsageError("--max-attempts: must be at least 1")
