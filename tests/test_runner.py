@@ -204,3 +204,36 @@ def test_batch_mode_needs_an_openai_judge(store: Store) -> None:
 
     with pytest.raises(SpecError, match="--batch"):
         asyncio.run(main())
+
+
+def test_an_interrupted_batch_is_polled_again_not_paid_twice(store: Store) -> None:
+    from judgebias.simserver import ServerConfig, make_app
+
+    reqs = [request(f"Which is better? {i}", model="sim") for i in range(5)]
+    cfg = config(batch=True, batch_poll_s=0.05)
+
+    async def main() -> tuple[RunCounts, dict[str, int]]:
+        server = TestServer(make_app(ServerConfig(latency_ms=1500)), host="127.0.0.1")
+        await server.start_server()
+        opts = JudgeOptions(base_urls=[str(server.make_url("/v1"))], timeout=10)
+        judge = make_judge("openai:sim", opts)
+        try:
+            first = asyncio.create_task(run_requests(reqs, judge, store, cfg, label="b"))
+            while store.get_meta("batch:b") is None:  # submitted, now polling
+                await asyncio.sleep(0.01)
+            first.cancel()  # the run is interrupted while the batch is in progress
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            assert store.count() == {}
+            counts = await run_requests(reqs, judge, store, cfg, label="b")
+        finally:
+            await judge.aclose()
+            async with aiohttp.ClientSession() as http, http.get(server.make_url("/stats")) as r:
+                stats = await r.json()
+            await server.close()
+        return counts, stats
+
+    counts, stats = asyncio.run(main())
+    assert counts.sent == 5 and store.count() == {"ok": 5}
+    assert stats["requests"] == 5  # one batch: the re-run waited for it instead of sending another
+    assert store.get_meta("batch:b") is None
