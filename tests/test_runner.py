@@ -141,23 +141,34 @@ def test_max_cost_stops_before_the_cap_and_resumes(store: Store) -> None:
 # -- the batch mode, against serve-sim's batch API in-process -----------------------
 
 
-def run_batch(reqs: list[ChatRequest], store: Store, cfg: RunnerConfig) -> tuple[RunCounts, int]:
-    from judgebias.simserver import ServerConfig, make_app
+class SimBatchServer:
+    """serve-sim's app (with its batch API) on a free localhost port, in this process."""
 
+    def __init__(self, latency_ms: float = 0.0):
+        from judgebias.simserver import ServerConfig, make_app
+
+        self.server = TestServer(make_app(ServerConfig(latency_ms=latency_ms)), host="127.0.0.1")
+
+    async def __aenter__(self) -> SimBatchServer:
+        await self.server.start_server()
+        opts = JudgeOptions(base_urls=[str(self.server.make_url("/v1"))], timeout=10)
+        self.judge = make_judge("openai:sim", opts)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.judge.aclose()
+        await self.server.close()
+
+    async def stats(self) -> dict[str, int]:
+        async with aiohttp.ClientSession() as http, http.get(self.server.make_url("/stats")) as r:
+            return dict(await r.json())
+
+
+def run_batch(reqs: list[ChatRequest], store: Store, cfg: RunnerConfig) -> tuple[RunCounts, int]:
     async def main() -> tuple[RunCounts, int]:
-        server = TestServer(make_app(ServerConfig()), host="127.0.0.1")
-        await server.start_server()
-        judge = make_judge(
-            "openai:sim", JudgeOptions(base_urls=[str(server.make_url("/v1"))], timeout=10)
-        )
-        try:
-            counts = await run_requests(reqs, judge, store, cfg, label="batch-test")
-        finally:
-            await judge.aclose()
-            async with aiohttp.ClientSession() as http, http.get(server.make_url("/stats")) as r:
-                stats = await r.json()
-            await server.close()
-        return counts, int(stats["completed"])
+        async with SimBatchServer() as sim:
+            counts = await run_requests(reqs, sim.judge, store, cfg, label="batch-test")
+            return counts, int((await sim.stats())["completed"])
 
     return asyncio.run(main())
 
@@ -207,31 +218,20 @@ def test_batch_mode_needs_an_openai_judge(store: Store) -> None:
 
 
 def test_an_interrupted_batch_is_polled_again_not_paid_twice(store: Store) -> None:
-    from judgebias.simserver import ServerConfig, make_app
-
     reqs = [request(f"Which is better? {i}", model="sim") for i in range(5)]
     cfg = config(batch=True, batch_poll_s=0.05)
 
     async def main() -> tuple[RunCounts, dict[str, int]]:
-        server = TestServer(make_app(ServerConfig(latency_ms=1500)), host="127.0.0.1")
-        await server.start_server()
-        opts = JudgeOptions(base_urls=[str(server.make_url("/v1"))], timeout=10)
-        judge = make_judge("openai:sim", opts)
-        try:
-            first = asyncio.create_task(run_requests(reqs, judge, store, cfg, label="b"))
+        async with SimBatchServer(latency_ms=1500) as sim:
+            first = asyncio.create_task(run_requests(reqs, sim.judge, store, cfg, label="b"))
             while store.get_meta("batch:b") is None:  # submitted, now polling
                 await asyncio.sleep(0.01)
             first.cancel()  # the run is interrupted while the batch is in progress
             with pytest.raises(asyncio.CancelledError):
                 await first
             assert store.count() == {}
-            counts = await run_requests(reqs, judge, store, cfg, label="b")
-        finally:
-            await judge.aclose()
-            async with aiohttp.ClientSession() as http, http.get(server.make_url("/stats")) as r:
-                stats = await r.json()
-            await server.close()
-        return counts, stats
+            counts = await run_requests(reqs, sim.judge, store, cfg, label="b")
+            return counts, await sim.stats()
 
     counts, stats = asyncio.run(main())
     assert counts.sent == 5 and store.count() == {"ok": 5}
