@@ -47,7 +47,7 @@ import pandas as pd
 
 from ..analyze import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, prepare
 from ..data import read_table
-from ..errors import BackendError, SpecError
+from ..errors import NoRecordError, SpecError
 from ..prompts import extract_pair
 from ..types import ChatRequest, Completion, Label
 from .base import JudgeOptions
@@ -67,12 +67,6 @@ OPTION_KEYS = (
     "pair",
     "order_values",
 )
-
-
-class NoRecordError(BackendError):
-    """The replayed judge has no recorded verdict for a request (never retried)."""
-
-    retryable = False
 
 
 @dataclass(frozen=True)
