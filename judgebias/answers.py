@@ -8,10 +8,12 @@ absence) into it.
 Verdict mode (``[[A]]``, ``[[B]]``, ``[[C]]`` for a tie, a JSON object with a
 ``verdict``-like key, or a bare label such as ``A`` / ``Response B`` on the last line):
 
-- ``echo``: the answer reproduces the judge template's own instructions (any run of
-  :data:`ECHO_WORDS` consecutive words of the template's fixed text) or one of the
-  prompt's bracketed markers (``[Instruction]``, ``[Response A]``, ...). Small base
-  models do this instead of judging; their "verdict" is the template's example tag.
+- ``echo``: the answer reproduces one of the prompt's bracketed markers
+  (``[Instruction]``, ``[Response A]``, ...), or it repeats the judge template's own
+  instructions (any run of :data:`ECHO_WORDS` consecutive words of the template's fixed
+  text) without ending in a complete verdict line. Small base models do this instead of
+  judging; their "verdict" is the template's example tag. (A judge that restates the
+  criteria in its reasoning and ends with its verdict line is not an echo.)
 - ``ambiguous``: several different verdicts, and the last non-empty line is not
   exactly one verdict.
 - ``truncated``: the completion stopped at the token limit (``finish_reason`` is
@@ -288,9 +290,12 @@ class AnswerReader:
                 self._shingles |= _shingles(_WORD.findall(part.lower()), ECHO_WORDS)
             self._markers |= set(_MARKER.findall(text))
 
-    def is_echo(self, text: str) -> bool:
-        if any(m in text for m in self._markers):
-            return True
+    def has_marker(self, text: str) -> bool:
+        """The answer holds one of the prompt's bracketed markers (``[Instruction]`` ...)."""
+        return any(m in text for m in self._markers)
+
+    def shares_template(self, text: str) -> bool:
+        """The answer repeats :data:`ECHO_WORDS` consecutive words of the template."""
         if not self._shingles:
             return False
         return not self._shingles.isdisjoint(_shingles(_WORD.findall(text.lower()), ECHO_WORDS))
@@ -306,8 +311,16 @@ class AnswerReader:
             return read_logprobs(completion)
         if not text.strip():
             return invalid("empty")
-        if self.is_echo(text):
+        if self.has_marker(text):
             return invalid("echo")
         if self.mode == "score":
-            return read_scores(text, completion.finish_reason)
-        return read_verdict(text, completion.finish_reason)
+            reading = read_scores(text, completion.finish_reason)
+            complete = _SCORE_LINE.match(_lines(text)[-1]) is not None
+        else:
+            reading = read_verdict(text, completion.finish_reason)
+            complete = _final_line_verdict(text) is not None
+        # words of the template: a judge restating the criteria still ends with its verdict
+        # line; an answer that repeats the instructions without one is an echo
+        if self.shares_template(text) and not (reading.valid and complete):
+            return invalid("echo")
+        return reading

@@ -66,6 +66,14 @@ def test_echo_of_the_template_is_invalid_even_when_it_holds_tags() -> None:
     # a judge that speaks of the responses in its own words is not an echo
     ok = reader.read(_c("Response A computes the product correctly; B does not.\n[[A]]"))
     assert ok.position == "first" and ok.reason is None
+    # nor one that restates the template's criteria and ends with its verdict line
+    restated = (
+        "Decide which of the two responses below better answers the instruction: "
+        "A is right, B is not.\n[[A]]"
+    )
+    assert reader.read(_c(restated)).position == "first"
+    # but the same words without a final verdict line are an echo
+    assert reader.read(_c(restated.replace("\n[[A]]", " [[A]] or [[B]]"))).reason == "echo"
 
 
 def test_scores_need_both_once_within_range() -> None:
