@@ -1,4 +1,4 @@
-"""Tests for judgebias.judges.checkers: the simulated judge's answer checker."""
+"""Tests for judgebias.sim.checkers: the simulated judge's answer checker."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from judgebias.data import bundled_pairs_path
-from judgebias.judges import checkers
-from judgebias.judges.checkers import KINDS, MAX_INPUT_CHARS, check, task_kind
+from judgebias.sim import checkers
+from judgebias.sim.checkers import KINDS, MAX_INPUT_CHARS, check, task_kind
 
 PAIRS_FILE = bundled_pairs_path()
 
