@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 
+from ..answers import VERDICT_TAGS, verdict_tag
 from ..types import ChatRequest, Completion, LogprobStep
 from .common import draw, reply
 from .params import SimParams
@@ -107,13 +108,14 @@ def answer(kind: str, mode: str, user: str, winner: str, prompt_tokens: int) -> 
         text = (
             f"Score A: {7 if label == 'A' else 4}\nScore"
             if mode == "score"
-            else f"At first sight [[{loser}]] looks stronger, but comparing the details of"
+            else f"At first sight {verdict_tag(loser)} looks stronger, but comparing the details of"
         )
         finish = "length"
     else:  # ambiguous
         text = (
             "Score A: 7\nScore B: 5\nScore A: 4"
             if mode == "score"
-            else "[[A]] is clearer, while [[B]] is more accurate; both have merit."
+            else f"{VERDICT_TAGS['first']} is clearer, while {VERDICT_TAGS['second']} is more "
+            "accurate; both have merit."
         )
     return reply(text, prompt_tokens, steps, finish)

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..answers import verdict_tag
 from ..errors import SpecError
 from ..types import ChatRequest, Completion
 from .common import draw, tokens
@@ -139,7 +140,7 @@ def _cue_quotes(system: str, first: str, second: str, note: str) -> tuple[list[s
 
 
 def _reason(request: ChatRequest, params: SimParams, completion: Completion) -> Completion:
-    from ..prompts import extract_pair
+    from ..prompts import extract_note, extract_pair
 
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")
@@ -149,14 +150,12 @@ def _reason(request: ChatRequest, params: SimParams, completion: Completion) -> 
         instruction, first, second = user, "", ""
     else:
         instruction, first, second = parsed
-        end = user.rfind("[End of Response B]")
-        note = user[end + len("[End of Response B]") :].strip() if end >= 0 else ""
-        quotes, first, second = _cue_quotes(system, first, second, note)
+        quotes, first, second = _cue_quotes(system, first, second, extract_note(user))
     key = (params.seed, "think", instruction, first, second)
     factor = EFFORT_LENGTH.get(request.reasoning_effort or "medium", 1.0)
     target = round(params.think_tokens * factor * (0.5 + draw(*key, "length")))
     impression = "A" if draw(*key, "impression") < 0.5 else "B"
-    sentences = [f"My first impression is [[{impression}]], but let me check."]
+    sentences = [f"My first impression is {verdict_tag(impression)}, but let me check."]
     i = 0
     while tokens(" ".join(sentences)) < target:
         sentences.append(_FILLER[int(draw(*key, i) * len(_FILLER))])

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import re
 
-from ..prompts import extract_pair
+from ..answers import verdict_tag
+from ..prompts import INSTRUCTION_MARKER, extract_note, extract_pair
 from ..types import ChatRequest, Completion
 from . import misbehaviour
 from .common import draw, reply, tokens
@@ -50,10 +51,9 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
             prompt_tokens,
         )
     instruction, first, second = parsed
-    end = user.rfind("[End of Response B]")
-    note = user[end + len("[End of Response B]") :].strip() if end >= 0 else ""
+    note = extract_note(user)
     sample = request.sample if request.temperature > 0 else 0
-    cot = COT_MARKER in user.split("[Instruction]", 1)[0]
+    cot = _asks_for_cot(user)
     winner, reason = decide(
         params, system, instruction, first, second, note, sample, request.reasoning_effort, cot
     )
@@ -78,7 +78,7 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
         other = "B" if label == "A" else "A"
         alts = ((label, math.log(0.999)), (other, math.log(0.001)))
         return reply(label, prompt_tokens, steps=((label, alts[0][1], alts),))
-    text = f"Response {label} answers the instruction better ({reason}).\n[[{label}]]"
+    text = f"Response {label} answers the instruction better ({reason}).\n{verdict_tag(label)}"
     if cot:
         text = (
             "Step by step: I check each response for correctness, then for helpfulness, "
@@ -87,10 +87,15 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     return reply(text, prompt_tokens)
 
 
+def _asks_for_cot(user: str) -> bool:
+    """Whether the prompt's instructions (before the instruction itself) ask for reasoning."""
+    return COT_MARKER in user.split(INSTRUCTION_MARKER, 1)[0]
+
+
 def _format_scale(params: SimParams, bias_aware: bool, user: str) -> float:
     """How much of every bias acts (suppression, chain of thought) in issue 16's formats."""
     scale = 1.0 - params.suppression if bias_aware else 1.0
-    if COT_MARKER in user.split("[Instruction]", 1)[0]:
+    if _asks_for_cot(user):
         scale *= 1.0 - params.cot
     return scale
 
@@ -111,7 +116,7 @@ def _listwise_reply(
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
     ix, reason = decide_list(params, instruction, shown, key, scale)
     letter = "ABCDEFGHIJ"[ix]
-    return reply(f"Response {letter} is the best ({reason}).\n[[{letter}]]", prompt_tokens)
+    return reply(f"Response {letter} is the best ({reason}).\n{verdict_tag(letter)}", prompt_tokens)
 
 
 def _single_reply(
@@ -145,4 +150,6 @@ def _single_reply(
         params.seed,
         scale,
     )
-    return reply(f"The response is graded on its content.\nRating: [[{grade}]]", prompt_tokens)
+    return reply(
+        f"The response is graded on its content.\nRating: {verdict_tag(grade)}", prompt_tokens
+    )
