@@ -37,6 +37,7 @@ def audit(
     Further keyword ``options`` are the fields of :class:`~judgebias.pipeline.AuditConfig`
     (``template``, ``mode``, ``self_answers``, ``probe_files``, ``mapping``, ``timeout`` ...).
     """
+    from .config import check_audit_config
     from .errors import UsageError
     from .report.runs import Run
     from .result import AuditResult
@@ -48,21 +49,21 @@ def audit(
             f"audit(): unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}"
         )
     names = probes.split(",") if isinstance(probes, str) else list(probes)
-    outcome = run_audit(
-        AuditConfig(
-            judge=judge,
-            data=data,
-            probes=names,
-            out=out,
-            gold_judge=gold_judge,
-            concurrency=concurrency,
-            limit=limit,
-            seed=seed,
-            base_urls=list(base_urls),
-            quiet=quiet,
-            **options,
-        )
+    cfg = AuditConfig(
+        judge=judge,
+        data=data,
+        probes=names,
+        out=out,
+        gold_judge=gold_judge,
+        concurrency=concurrency,
+        limit=limit,
+        seed=seed,
+        base_urls=list(base_urls),
+        quiet=quiet,
+        **options,
     )
+    check_audit_config(cfg)  # the CLI's rules: max_cost needs prices, positive limits, ...
+    outcome = run_audit(cfg)
     import pandas as pd
 
     inv = outcome.summary.get("invalid") or {}

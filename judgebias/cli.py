@@ -292,11 +292,10 @@ def audit(
     ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
+    from .config import check_audit_config
     from .pipeline import AuditConfig, run_audit
 
     replay_opts = {"first": replay_first, "second": replay_second, "items": replay_items}
-    if max_attempts < 1:
-        _fail("--max-attempts: must be at least 1")
     if any(replay_opts.values()):
         if not judge.strip().lower().startswith("replay:"):
             given = next(k for k, v in replay_opts.items() if v)
@@ -341,23 +340,7 @@ def audit(
         format=format_,
         rewriter=rewriter,
     )
-    if candidates is not None and candidates not in (3, 4):
-        _fail(f"--candidates: {candidates} is not one of 3, 4")
-    if format_ not in ("pair", "single"):
-        _fail(f"--format: '{format_}' is not one of pair, single")
-    if format_ == "single" and candidates is not None:
-        _fail("--format single: grades one answer at a time; it cannot be used with --candidates")
-    for flag, value in (
-        ("--rpm", rpm),
-        ("--tpm", tpm),
-        ("--max-cost", max_cost),
-        ("--price-in", price_in),
-        ("--price-out", price_out),
-    ):
-        if value is not None and value <= 0 and flag in ("--rpm", "--tpm", "--max-cost"):
-            _fail(f"{flag}: must be positive")
-        if value is not None and value < 0:
-            _fail(f"{flag}: must not be negative")
+    check_audit_config(cfg)
     conditions = None
     if fail_on is not None:
         from .gate import conditions_for_audit
@@ -372,13 +355,6 @@ def audit(
             require_measured(conditions, measured)
         else:
             conditions = conditions_for_audit(fail_on, probes, probe_file or [])
-    if (
-        max_cost is not None
-        and price_in is None
-        and price_out is None
-        and not judge.startswith("litellm:")
-    ):
-        _fail("--max-cost: needs --price-in/--price-out (the price of this judge is unknown)")
     if dry_run:
         from .pipeline import plan_audit
 
@@ -405,12 +381,21 @@ def audit(
     _report_failures(outcome)
     tripped = False
     if conditions is not None:
-        from .gate import check_gate, echo_results
+        from .gate import check_gate
 
-        tripped = echo_results(check_gate(outcome.summary, conditions), quiet=quiet or as_json)
+        tripped = _echo_gate(check_gate(outcome.summary, conditions), quiet=quiet or as_json)
     _fail_closed(outcome.summary, outcome.out)
     if tripped:
         raise typer.Exit(1)
+
+
+def _echo_gate(results: list[Any], *, quiet: bool, run: str | None = None) -> bool:
+    """Print a --fail-on gate's outcome on stderr; True when it tripped."""
+    from .gate import result_lines
+
+    for line in result_lines(results, quiet=quiet, run=run):
+        typer.echo(line, err=True)
+    return any(r.tripped for r in results)
 
 
 def _fail_closed(summary: dict[str, Any], out: Path) -> None:
@@ -594,7 +579,7 @@ def report(
     ] = False,
 ) -> None:
     """Re-render the HTML report of stored runs (several: compare the judges), without calling any judge."""
-    from .gate import check_gate, echo_results, parse_fail_on, require_measured
+    from .gate import check_gate, parse_fail_on, require_measured
     from .report.render import write_comparison, write_report
     from .report.runs import read_run
 
@@ -614,7 +599,7 @@ def report(
     for p, results in checked:
         gates[str(p)] = [r.as_dict() for r in results]
         label = str(p) if len(paths) > 1 else None
-        tripped = echo_results(results, quiet=quiet or as_json, run=label) or tripped
+        tripped = _echo_gate(results, quiet=quiet or as_json, run=label) or tripped
     if as_json:
         payload: dict[str, object] = {"report": str(written), "runs": [str(p) for p in paths]}
         if conditions is not None:

@@ -3,7 +3,7 @@
 Every error a user can cause or meet is a :class:`JudgebiasError`. The CLI turns
 any of them into one line on stderr and an exit status (2 for usage and input
 errors), never a traceback. Backend (provider) errors are mapped to the
-:class:`BackendError` branch in one place, ``judgebias.judges.base``.
+:class:`BackendError` branch in one place, ``judgebias.judges.errors``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ __all__ = [
     "BudgetExceeded",
     "InputError",
     "JudgebiasError",
+    "NoRecordError",
     "RateLimitError",
     "ServerError",
     "SpecError",
+    "StoreError",
     "TimeoutError_",
     "UsageError",
 ]
@@ -52,6 +54,11 @@ class InputError(JudgebiasError):
         self.line = line
         self.row = row
         self.problem = problem
+
+
+class StoreError(JudgebiasError):
+    """The store cannot be written (disk full, read-only folder): the run stops; every
+    answer committed so far stays in the store."""
 
 
 class BudgetExceeded(JudgebiasError):
@@ -96,3 +103,9 @@ class BadResponseError(BackendError):
     """The endpoint answered, but not with a usable completion (malformed body, no choices)."""
 
     retryable = True
+
+
+class NoRecordError(BackendError):
+    """The replayed judge has no recorded verdict for a request (never retried)."""
+
+    retryable = False

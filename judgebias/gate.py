@@ -40,9 +40,9 @@ __all__ = [
     "agreement_figure",
     "check_gate",
     "conditions_for_audit",
-    "echo_results",
     "parse_fail_on",
     "require_measured",
+    "result_lines",
 ]
 
 _ITEM = re.compile(
@@ -333,16 +333,14 @@ def conditions_for_audit(
     return conditions
 
 
-def echo_results(results: list[GateResult], *, quiet: bool = False, run: str | None = None) -> bool:
-    """Print the gate's outcome on stderr (only failures when ``quiet``); True when it tripped."""
-    import typer
-
+def result_lines(
+    results: list[GateResult], *, quiet: bool = False, run: str | None = None
+) -> list[str]:
+    """The gate's outcome as lines for stderr (only failures when ``quiet``); the CLI prints
+    them. Whether the gate tripped is ``any(r.tripped for r in results)``."""
     prefix = f"judgebias: --fail-on{f' ({run})' if run else ''}: "
     tripped = any(r.tripped for r in results)
-    for r in results:
-        if r.tripped or not quiet:
-            typer.echo(prefix + r.message, err=True)
+    lines = [prefix + r.message for r in results if r.tripped or not quiet]
     if not quiet:
-        verdict = "gate FAILED (exit status 1)" if tripped else "gate passed"
-        typer.echo(prefix + verdict, err=True)
-    return tripped
+        lines.append(prefix + ("gate FAILED (exit status 1)" if tripped else "gate passed"))
+    return lines

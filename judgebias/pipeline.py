@@ -579,6 +579,9 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
 
 
 async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
+    from .config import check_audit_config
+
+    check_audit_config(cfg)  # the same rules as the CLI's, in one place
     if cfg.candidates is not None:  # issue 16: listwise
         from .listwise import run_listwise
 
@@ -586,8 +589,6 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     if cfg.format != "pair":  # issue 16: pointwise
         from .pointwise import run_pointwise
 
-        if cfg.format != "single":
-            raise UsageError(f"--format: '{cfg.format}' is not one of pair, single")
         return await run_pointwise(cfg)
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
@@ -595,10 +596,6 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError("--concurrency: must be at least 1")
     if cfg.limit is not None and cfg.limit < 1:
         raise UsageError("--limit: must be at least 1")
-    if cfg.max_tokens is not None and cfg.max_tokens < 1:
-        raise UsageError("--max-tokens: must be at least 1")
-    if not 0.0 <= cfg.max_invalid <= 1.0:
-        raise UsageError(f"--max-invalid: {cfg.max_invalid:g} is not a share between 0 and 1")
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
     from .rewrite import rewrite_probes

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,7 +27,8 @@ from tenacity import (
 )
 
 from .errors import AuthError, BackendError, BudgetExceeded, TimeoutError_
-from .judges.base import Judge, map_exception
+from .judges.base import Judge
+from .judges.errors import map_exception
 from .store import Store
 from .types import ChatRequest, Completion
 
@@ -60,7 +61,8 @@ class RunnerConfig:
     max_cost: float | None = None
     """Stop sending before the store's total cost would cross this many USD."""
     batch: bool = False
-    """Send what is missing through the provider's batch API (:mod:`judgebias.batch`)."""
+    """Send what is missing through the provider's batch API
+    (:mod:`judgebias.judges.openai_batch`), within ``max_cost`` like the live mode."""
     batch_poll_s: float = 5.0
 
 
@@ -213,10 +215,6 @@ async def run_requests(
 ) -> RunCounts:
     """Make sure every request has an answer in ``store``; return what was done."""
     cfg = config or RunnerConfig()
-    if cfg.batch:
-        from .batch import run_batch
-
-        return await run_batch(requests, judge, store, poll_s=cfg.batch_poll_s, label=label)
     unique: dict[str, ChatRequest] = {}
     for r in requests:
         unique.setdefault(r.key(), r)
@@ -248,6 +246,12 @@ async def run_requests(
             return None
         budget["reserved"] += est
         return est
+
+    if cfg.batch:
+        await _run_batch(todo, judge, store, cfg, counts, label, reserve, budget)
+        counts.seconds = time.monotonic() - started
+        _check_budget(cfg, counts, budget["spent"])
+        return counts
 
     with _progress(cfg.progress and counts.total > 0, label) as prog:
         task_id = prog.add_task(
@@ -339,12 +343,7 @@ async def run_requests(
                 tick()
                 return
             budget["reserved"] -= reserved
-            if completion.cost_usd is None:
-                cost = price(
-                    cfg, completion.prompt_tokens or 0, billed_completion_tokens(completion)
-                )
-                if cost is not None:
-                    completion = replace(completion, cost_usd=cost)
+            completion = _priced(cfg, completion)
             budget["spent"] += completion.cost_usd or 0.0
             # the slot is held until the answer is committed: a crash can lose at
             # most `concurrency` answers
@@ -377,11 +376,70 @@ async def run_requests(
     counts.seconds = time.monotonic() - started
     if fatal:
         raise fatal[0]
+    _check_budget(cfg, counts, budget["spent"])
+    return counts
+
+
+def _priced(cfg: RunnerConfig, completion: Completion) -> Completion:
+    """The completion with its cost from ``--price-in/--price-out`` when the backend gave none."""
+    if completion.cost_usd is not None:
+        return completion
+    cost = price(cfg, completion.prompt_tokens or 0, billed_completion_tokens(completion))
+    return completion if cost is None else replace(completion, cost_usd=cost)
+
+
+def _check_budget(cfg: RunnerConfig, counts: RunCounts, spent: float) -> None:
     if counts.budget_stopped:
         raise BudgetExceeded(
-            f"--max-cost: stopped before ${cfg.max_cost:g} would be crossed (${budget['spent']:.4f} "
+            f"--max-cost: stopped before ${cfg.max_cost:g} would be crossed (${spent:.4f} "
             f"spent); {counts.budget_stopped} of {counts.total} requests not sent. Everything "
             "answered is kept: re-run with a higher --max-cost to resume.",
             counts=counts,
         )
-    return counts
+
+
+async def _run_batch(
+    todo: Sequence[ChatRequest],
+    judge: Judge,
+    store: Store,
+    cfg: RunnerConfig,
+    counts: RunCounts,
+    label: str,
+    reserve: Callable[[ChatRequest], float | None],
+    budget: dict[str, float],
+) -> None:
+    """The batch mode: the requests that fit under ``max_cost`` go out as one provider
+    batch (:mod:`judgebias.judges.openai_batch`); answers and failures are stored here,
+    as in the live mode. The batch id is kept in the store's metadata from submission
+    until the answers are stored, so a re-run waits for the same batch."""
+    from .judges.openai_batch import batch_judge, run_openai_batch
+
+    batch_judge(judge)
+    send: dict[str, ChatRequest] = {}
+    for req in todo:
+        if reserve(req) is None:
+            counts.budget_stopped += 1
+        else:
+            send[req.key()] = req
+    if not send:
+        return
+    meta_key = f"batch:{label}"
+    pending = store.get_meta(meta_key)
+    resume = pending["batch_id"] if pending and set(pending["keys"]) == set(send) else None
+    result = await run_openai_batch(
+        judge,
+        send,
+        resume_id=resume,
+        on_submitted=lambda bid: store.set_meta(meta_key, {"batch_id": bid, "keys": sorted(send)}),
+        poll_s=cfg.batch_poll_s,
+    )
+    for key, completion in result.answers.items():
+        completion = _priced(cfg, completion)
+        budget["spent"] += completion.cost_usd or 0.0
+        store.put_ok(send[key], completion, attempts=1, latency_s=0.0, judge=judge.spec)
+        counts.sent += 1
+        counts.attempts += 1
+    for key, error in result.failures.items():
+        store.put_failed(send[key], error, attempts=1, judge=judge.spec)
+        counts.failed += 1
+    store.set_meta(meta_key, None)

@@ -23,15 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, JudgebiasError
+from .errors import InputError, StoreError
 from .types import ChatRequest, Completion
 
 __all__ = ["STORE_NAME", "Store", "StoreError", "StoredResponse"]
-
-
-class StoreError(JudgebiasError):
-    """The store cannot be written (disk full, read-only folder): the run stops; every
-    answer committed so far stays in the store."""
 
 
 STORE_NAME = "store.sqlite"

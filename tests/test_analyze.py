@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd, make_pairs
+from conftest import make_pairs, run_cli
 
 from judgebias.analyze import SUMMARY_COLUMNS, analyze, items_to_pairs, run_analyze
 from judgebias.errors import InputError, SpecError, UsageError
@@ -367,10 +367,6 @@ def test_input_errors_name_the_flag(kwargs: dict[str, Any], needle: str) -> None
 
 
 # --------------------------------------------------------------------------- files and CLI
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=120)
 
 
 def test_outputs_and_report_are_self_contained(tmp_path: Path) -> None:

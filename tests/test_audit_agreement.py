@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import judgebias_cmd
+from conftest import run_cli
 
 from judgebias.data import bundled_pairs_path, load_pairs
 from judgebias.gate import check_gate, parse_fail_on
@@ -29,9 +29,7 @@ def _pairs_with_humans(path: Path, n: int = 120) -> Path:
 
 
 def audit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*judgebias_cmd(), "audit", *args], capture_output=True, text=True, timeout=300
-    )
+    return run_cli("audit", *args)
 
 
 def test_audit_reports_agreement_and_gates_on_it(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 from judgebias.pipeline import AuditConfig, run_audit
 
@@ -311,12 +311,6 @@ def hostile_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return a, b
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "judgebias.cli", *args], capture_output=True, text=True, timeout=300
-    )
-
-
 # -- the checks bite ----------------------------------------------------------------------------
 
 
@@ -367,7 +361,7 @@ def test_a_broken_page_is_caught(tmp_path: Path) -> None:
 @needs_chromium
 def test_hostile_report_runs_nothing_and_shows_everything(hostile_runs: tuple[Path, Path]) -> None:
     run = hostile_runs[0]
-    p = _cli("report", str(run), "--quiet")
+    p = run_cli("report", str(run), "--quiet")
     assert p.returncode == 0, p.stderr
     html = (run / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
@@ -387,7 +381,7 @@ def test_hostile_report_runs_nothing_and_shows_everything(hostile_runs: tuple[Pa
 @needs_chromium
 def test_comparison_with_hostile_run_names(hostile_runs: tuple[Path, Path], tmp_path: Path) -> None:
     out = tmp_path / "compare.html"
-    p = _cli("report", *map(str, hostile_runs), "--out", str(out))
+    p = run_cli("report", *map(str, hostile_runs), "--out", str(out))
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == str(out)
     (page,) = inspect([out.as_uri()], DOM_CHECKS)
@@ -427,7 +421,7 @@ def test_notebook_scorecard_fragment(hostile_runs: tuple[Path, Path], tmp_path: 
 
 @needs_chromium
 def test_demo_report_has_every_section(tmp_path: Path) -> None:
-    p = _cli("demo", "--out", str(tmp_path / "demo"), "--quiet")
+    p = run_cli("demo", "--out", str(tmp_path / "demo"), "--quiet")
     assert p.returncode == 0, p.stderr
     checks = {**DOM_CHECKS, "sections": "[...document.querySelectorAll('h2')].map(h => h.id)"}
     (page,) = inspect([(tmp_path / "demo" / "report.html").as_uri()], checks)

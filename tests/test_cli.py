@@ -7,13 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import judgebias_cmd
-
-
-def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*judgebias_cmd(), *args], capture_output=True, text=True, timeout=timeout
-    )
+from conftest import run_cli
 
 
 def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -26,7 +20,7 @@ def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) ->
 
 
 def test_help_lists_the_commands() -> None:
-    p = run("--help")
+    p = run_cli("--help")
     assert p.returncode == 0 and "audit" in p.stdout and "serve-sim" in p.stdout
 
 
@@ -42,22 +36,22 @@ def test_help_lists_the_commands() -> None:
     ],
 )
 def test_bad_judge_spec(spec: str, needle: str, pairs_file) -> None:  # type: ignore[no-untyped-def]
-    p = run("audit", "--judge", spec, "--data", str(pairs_file(5)), "--quiet")
+    p = run_cli("audit", "--judge", spec, "--data", str(pairs_file(5)), "--quiet")
     assert_one_line_error(p, "--judge", needle)
 
 
 def test_bad_probe_and_flags(pairs_file) -> None:  # type: ignore[no-untyped-def]
     data = str(pairs_file(5))
     assert_one_line_error(
-        run("audit", "--judge", "sim", "--data", data, "--probes", "positon"),
+        run_cli("audit", "--judge", "sim", "--data", data, "--probes", "positon"),
         "--probes",
         "did you mean 'position'",
     )
     assert_one_line_error(
-        run("audit", "--judge", "sim", "--data", data, "--mode", "vibes"), "--mode"
+        run_cli("audit", "--judge", "sim", "--data", data, "--mode", "vibes"), "--mode"
     )
     assert_one_line_error(
-        run("audit", "--judge", "sim", "--data", data, "--concurrency", "0"), "--concurrency"
+        run_cli("audit", "--judge", "sim", "--data", data, "--concurrency", "0"), "--concurrency"
     )
 
 
@@ -85,26 +79,26 @@ def test_bad_data_files(
 ) -> None:
     f = tmp_path / f"pairs{suffix}"
     f.write_text(content)
-    p = run("audit", "--judge", "sim", "--data", str(f), "--out", str(tmp_path / "o"))
+    p = run_cli("audit", "--judge", "sim", "--data", str(f), "--out", str(tmp_path / "o"))
     assert_one_line_error(p, f.name, *needles)
 
 
 def test_undecodable_bytes(tmp_path: Path) -> None:
     f = tmp_path / "pairs.jsonl"
     f.write_bytes(b'{"id": 1, "instruction": "x", "response_a": "\xff\xfe", "response_b": "z"}\n')
-    assert_one_line_error(run("audit", "--judge", "sim", "--data", str(f)), "pairs.jsonl")
+    assert_one_line_error(run_cli("audit", "--judge", "sim", "--data", str(f)), "pairs.jsonl")
 
 
 def test_missing_data_file(tmp_path: Path) -> None:
     assert_one_line_error(
-        run("audit", "--judge", "sim", "--data", str(tmp_path / "nope.jsonl")), "nope.jsonl"
+        run_cli("audit", "--judge", "sim", "--data", str(tmp_path / "nope.jsonl")), "nope.jsonl"
     )
 
 
 def test_audit_json_output_and_map(tmp_path: Path) -> None:
     f = tmp_path / "p.csv"
     f.write_text("pid,prompt,a,b,label\n1,Add 2 and 2,4,5,a\n2,Add 3 and 3,7,6,b\n")
-    p = run(
+    p = run_cli(
         "audit",
         "--judge",
         "sim:accuracy=1",
@@ -124,7 +118,7 @@ def test_audit_json_output_and_map(tmp_path: Path) -> None:
 def test_report_rerenders_without_judge(tmp_path: Path, pairs_file) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "run"
     assert (
-        run(
+        run_cli(
             "audit",
             "--judge",
             "sim:position=0.2",
@@ -137,15 +131,17 @@ def test_report_rerenders_without_judge(tmp_path: Path, pairs_file) -> None:  # 
         == 0
     )
     (out / "report.html").unlink()
-    p = run("report", str(out), "--out", str(tmp_path / "r.html"))
+    p = run_cli("report", str(out), "--out", str(tmp_path / "r.html"))
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
-    assert_one_line_error(run("report", str(tmp_path / "missing")), "missing")
+    assert_one_line_error(run_cli("report", str(tmp_path / "missing")), "missing")
 
 
 def test_serve_sim_bad_flags() -> None:
-    assert_one_line_error(run("serve-sim", "--judge", "sim", "--fault-rate", "2"), "--fault-rate")
-    assert_one_line_error(run("serve-sim", "--judge", "openai:x"), "--judge")
+    assert_one_line_error(
+        run_cli("serve-sim", "--judge", "sim", "--fault-rate", "2"), "--fault-rate"
+    )
+    assert_one_line_error(run_cli("serve-sim", "--judge", "openai:x"), "--judge")
 
 
 def test_table_commands(tmp_path: Path) -> None:
@@ -169,7 +165,7 @@ def test_table_commands(tmp_path: Path) -> None:
                 }
             )
     pd.DataFrame(rows).to_csv(tmp_path / "lc.csv", index=False)
-    p = run("lc", str(tmp_path / "lc.csv"), "--out", str(tmp_path / "lc_out.csv"))
+    p = run_cli("lc", str(tmp_path / "lc.csv"), "--out", str(tmp_path / "lc_out.csv"))
     assert p.returncode == 0, p.stderr
     out = pd.read_csv(tmp_path / "lc_out.csv")
     assert {
@@ -191,7 +187,7 @@ def test_table_commands(tmp_path: Path) -> None:
             "item": np.arange(n) // 2,
         }
     ).to_csv(tmp_path / "dbg.csv", index=False)
-    p = run(
+    p = run_cli(
         "dbg",
         str(tmp_path / "dbg.csv"),
         "--judge-col",
@@ -207,17 +203,18 @@ def test_table_commands(tmp_path: Path) -> None:
     res = json.loads((tmp_path / "dbg.json").read_text())[0]
     assert res["ci_low"] <= res["dbg"] <= res["ci_high"]
     assert_one_line_error(
-        run("dbg", str(tmp_path / "dbg.csv"), "--judge-col", "nope", "--gold-col", "gold"), "nope"
+        run_cli("dbg", str(tmp_path / "dbg.csv"), "--judge-col", "nope", "--gold-col", "gold"),
+        "nope",
     )
     # plan
-    p = run("plan", "--effect", "0.05", "--json")
+    p = run_cli("plan", "--effect", "0.05", "--json")
     assert p.returncode == 0 and json.loads(p.stdout)["pairs"] > 100
-    assert_one_line_error(run("plan", "--effect", "0.05", "--design", "x"), "--design")
+    assert_one_line_error(run_cli("plan", "--effect", "0.05", "--design", "x"), "--design")
 
 
 def test_unreachable_judge_is_one_line_and_keeps_the_run(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    p = run(
+    p = run_cli(
         "audit",
         "--judge",
         "openai:m",
@@ -242,7 +239,7 @@ def test_demo_recovers_its_documented_profile(tmp_path: Path) -> None:
     from judgebias.report.runs import PROBE_ORDER
 
     out = tmp_path / "demo"
-    p = run("demo", "--out", str(out), "--quiet")
+    p = run_cli("demo", "--out", str(out), "--quiet")
     assert p.returncode == 0, p.stderr
     s = json.loads((out / "summary.json").read_text())
     planted = dict(kv.split("=") for kv in DEMO_JUDGE.removeprefix("sim:").split(","))

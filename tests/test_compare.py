@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd, make_pairs
+from conftest import make_pairs, run_cli
 
 from judgebias.compare import COMPARE_COLUMNS, _independent, compare_runs, read_run_folder
 from judgebias.errors import InputError
@@ -31,10 +30,6 @@ def audit(data: Path, out: Path, mitigations: list[str]) -> None:
             mitigations=mitigations,
         )
     )
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=120)
 
 
 def write_pairs(path: Path, n: int, seed: int) -> Path:
@@ -111,7 +106,7 @@ def test_independent_interval_is_newcombes_for_proportions() -> None:
 
 def test_outputs_by_suffix(runs: dict[str, Path], tmp_path: Path) -> None:
     for suffix in (".csv", ".json", ".html"):
-        p = run(
+        p = run_cli(
             "compare",
             str(runs["plain"]),
             str(runs["swap"]),
@@ -138,7 +133,7 @@ def test_html_escapes_run_names(runs: dict[str, Path], tmp_path: Path) -> None:
     shutil.copytree(runs["swap"], evil)
     out = tmp_path / "e.html"
     assert (
-        run(
+        run_cli(
             "compare", str(runs["plain"]), str(evil), "--out", str(out), "--n-boot", "200"
         ).returncode
         == 0
@@ -152,7 +147,7 @@ def test_errors_are_one_line(runs: dict[str, Path], tmp_path: Path) -> None:
         (["compare", str(tmp_path / "nope"), str(runs["swap"])], "nope"),
         (["compare", str(runs["plain"]), str(runs["swap"]), "--n-boot", "5"], "--n-boot"),
     ):
-        p = run(*args)
+        p = run_cli(*args)
         assert p.returncode == 2 and "Traceback" not in p.stderr
         lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
         assert len(lines) == 1 and needle in lines[0], p.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd
+from conftest import run_cli
 
 import judgebias.debias as debias_module
 from judgebias.debias import debias
@@ -31,10 +31,6 @@ def table() -> pd.DataFrame:
             "grp": ["g1", "g1", "g1", "g2", "g2", "g2"],
         }
     )
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=120)
 
 
 def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -234,7 +230,7 @@ def test_placebo_net_effects_match_the_audit(pairs_file, tmp_path: Path) -> None
         assert row.loc[p, "flip_rate"] == pytest.approx(o.summary["probes"][p]["flip_rate"])
         assert acc["probes"][p]["moved"] == pytest.approx(-row.loc[p, "placebo_flip_rate"])
     assert row.loc["distraction", "direction"] == "away"
-    p = run("debias", str(tmp_path / "r"), "--method", "placebo", "--json")
+    p = run_cli("debias", str(tmp_path / "r"), "--method", "placebo", "--json")
     assert p.returncode == 0, p.stderr
     assert set(json.loads(p.stdout)["probes"]) == {"bandwagon", "distraction"}
 
@@ -246,7 +242,7 @@ def test_cli_swap_writes_corrected_column(tmp_path: Path) -> None:
     f = tmp_path / "v.csv"
     table().to_csv(f, index=False)
     out = tmp_path / "fixed.csv"
-    p = run(
+    p = run_cli(
         "debias",
         str(f),
         "--method",
@@ -283,12 +279,12 @@ def test_cli_swap_writes_corrected_column(tmp_path: Path) -> None:
 def test_cli_errors_are_one_line(tmp_path: Path, args: list[str], needles: tuple[str, ...]) -> None:
     f = tmp_path / "v.csv"
     table().to_csv(f, index=False)
-    assert_one_line_error(run("debias", str(f), *args), *needles)
+    assert_one_line_error(run_cli("debias", str(f), *args), *needles)
 
 
 def test_cli_missing_file(tmp_path: Path) -> None:
     assert_one_line_error(
-        run(
+        run_cli(
             "debias",
             str(tmp_path / "nope.csv"),
             "--method",

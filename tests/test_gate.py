@@ -12,21 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from judgebias.errors import UsageError
 from judgebias.gate import Condition, check_gate, parse_fail_on
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "judgebias.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> str:
@@ -125,7 +114,7 @@ def test_accuracy_self_and_missing_estimates() -> None:
 def test_gate_trips_on_planted_bias_and_passes_a_clean_judge(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = str(pairs_file(150))
     gate = "position>0.1,bandwagon>0.05"
-    p = cli(
+    p = run_cli(
         "audit",
         "--judge",
         "sim:position=0.35,bandwagon=0.3,seed=1",
@@ -145,7 +134,7 @@ def test_gate_trips_on_planted_bias_and_passes_a_clean_judge(pairs_file, tmp_pat
     assert len(failed) == 2 and "position>0.1" in failed[0] and "bandwagon>0.05" in failed[1]
     assert (tmp_path / "biased" / "report.html").exists()  # the report is written either way
 
-    p = cli(
+    p = run_cli(
         "audit",
         "--judge",
         "sim:seed=1",
@@ -162,7 +151,7 @@ def test_gate_trips_on_planted_bias_and_passes_a_clean_judge(pairs_file, tmp_pat
     assert "gate passed" in p.stderr and "FAILED" not in p.stderr
 
     # --json: stdout stays summary.json; the gate speaks on stderr and in the exit status
-    p = cli(
+    p = run_cli(
         "audit",
         "--judge",
         "sim:position=0.35,bandwagon=0.3,seed=1",
@@ -181,7 +170,7 @@ def test_gate_trips_on_planted_bias_and_passes_a_clean_judge(pairs_file, tmp_pat
     assert "position>0.1: FAILED" in p.stderr
 
     # the same gate on the stored runs, without any judge
-    p = cli(
+    p = run_cli(
         "report",
         str(tmp_path / "biased"),
         str(tmp_path / "clean"),
@@ -195,7 +184,7 @@ def test_gate_trips_on_planted_bias_and_passes_a_clean_judge(pairs_file, tmp_pat
     out = json.loads(p.stdout)
     assert out["gate"]["tripped"] is True
     assert [r["tripped"] for r in out["gate"]["results"][str(tmp_path / "clean")]] == [False, False]
-    p = cli("report", str(tmp_path / "clean"), "--fail-on", gate, "--quiet")
+    p = run_cli("report", str(tmp_path / "clean"), "--fail-on", gate, "--quiet")
     assert p.returncode == 0 and p.stdout == "" and p.stderr == ""
 
 
@@ -203,7 +192,7 @@ def test_malformed_gate_is_exit_2_before_any_call(pairs_file, tmp_path: Path) ->
     data = str(pairs_file(10))
     out = tmp_path / "never"
     assert_one_line_error(
-        cli(
+        run_cli(
             "audit",
             "--judge",
             "sim",
@@ -218,7 +207,7 @@ def test_malformed_gate_is_exit_2_before_any_call(pairs_file, tmp_path: Path) ->
         "position>>0.1",
     )
     assert_one_line_error(
-        cli(
+        run_cli(
             "audit",
             "--judge",
             "sim",
@@ -233,14 +222,14 @@ def test_malformed_gate_is_exit_2_before_any_call(pairs_file, tmp_path: Path) ->
         "did you mean 'bandwagon'",
     )
     assert_one_line_error(
-        cli(
+        run_cli(
             "audit", "--judge", "sim", "--data", data, "--out", str(out), "--fail-on", "length>0.1"
         ),
         "--fail-on",
         "add it to --probes",
     )
     assert_one_line_error(
-        cli(
+        run_cli(
             "audit", "--judge", "sim", "--data", data, "--out", str(out), "--fail-on", "position>5"
         ),
         "--fail-on",
@@ -286,7 +275,7 @@ def test_every_command_has_examples() -> None:
 
 
 def test_no_colour_when_piped(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    p = cli(
+    p = run_cli(
         "audit",
         "--judge",
         "sim:position=0.3",
@@ -340,11 +329,11 @@ def test_no_colour_env_is_honoured_in_a_terminal(pairs_file, tmp_path: Path) -> 
 
 def test_quiet_and_json(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = str(pairs_file(20))
-    p = cli("audit", "--judge", "sim", "--data", data, "--out", str(tmp_path / "q"), "--quiet")
+    p = run_cli("audit", "--judge", "sim", "--data", data, "--out", str(tmp_path / "q"), "--quiet")
     assert p.returncode == 0 and p.stdout == "" and p.stderr == ""
-    p = cli("report", str(tmp_path / "q"), "--quiet")
+    p = run_cli("report", str(tmp_path / "q"), "--quiet")
     assert p.returncode == 0 and p.stdout == "" and p.stderr == ""
-    p = cli("report", str(tmp_path / "q"), "--json")
+    p = run_cli("report", str(tmp_path / "q"), "--json")
     assert json.loads(p.stdout) == {
         "report": str(tmp_path / "q" / "report.html"),
         "runs": [str(tmp_path / "q")],

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd
+from conftest import run_cli
 
 from judgebias.errors import BadRequestError, InputError, UsageError
 from judgebias.judges.base import JudgeOptions, make_judge
@@ -313,10 +312,6 @@ def test_bad_jury_member_spec() -> None:
     plan = plan_mitigations("jury:sim:positon=0.3")
     with pytest.raises(UsageError, match="jury member"):
         Mitigations.create(plan, make_judge("sim"))
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize(

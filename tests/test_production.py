@@ -15,19 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd
+from conftest import judgebias_cmd, run_cli
 
 
 def audit(
     *args: str, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*judgebias_cmd(), "audit", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
+    return run_cli("audit", *args, env=env, timeout=timeout)
 
 
 def summary_of(p: subprocess.CompletedProcess[str]) -> dict:  # type: ignore[type-arg]
@@ -164,7 +158,13 @@ def test_max_cost_stops_and_resumes(pairs_file, tmp_path: Path) -> None:  # type
         )
     )
     assert s["calls"]["cached"] == n1 and s["calls"]["sent"] == 200 - n1
-    assert s["cost_usd"] == pytest.approx(s["cost_usd"]) and s["cost_usd"] > cost1
+    with sqlite3.connect(Path(out) / "store.sqlite") as db:
+        tokens_in, tokens_out = db.execute(
+            "SELECT SUM(prompt_tokens), SUM(completion_tokens) FROM responses WHERE status='ok'"
+        ).fetchone()
+    # every one of the 200 answers priced at $1000 per million tokens, both runs together
+    assert s["cost_usd"] == pytest.approx((tokens_in + tokens_out) * 1000 / 1e6)
+    assert s["cost_usd"] > cost1
 
 
 def test_dry_run_sends_nothing(sim_server, pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

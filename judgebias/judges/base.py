@@ -1,4 +1,4 @@
-"""The judge protocol, the backend registry and the one place provider errors are mapped.
+"""The judge protocol and the backend registry (provider errors are mapped in :mod:`.errors`).
 
 A backend is one file with one class that has an ``async complete(request)``
 coroutine. It does no caching, retrying or rate limiting: the runner owns those.
@@ -13,17 +13,9 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import (
-    AuthError,
-    BackendError,
-    BadRequestError,
-    BadResponseError,
-    RateLimitError,
-    ServerError,
-    SpecError,
-    TimeoutError_,
-)
+from ..errors import SpecError
 from ..types import ChatRequest, Completion
+from .errors import map_exception
 
 __all__ = ["BACKENDS", "Judge", "JudgeOptions", "make_judge", "map_exception", "parse_spec"]
 
@@ -92,71 +84,3 @@ def make_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
     cls = getattr(module, cls_name)
     judge: Judge = cls(rest, options or JudgeOptions())
     return judge
-
-
-def _status_of(exc: BaseException) -> int | None:
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return status
-    resp = getattr(exc, "response", None)
-    status = getattr(resp, "status_code", None)
-    return status if isinstance(status, int) else None
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    resp = getattr(exc, "response", None)
-    headers = getattr(resp, "headers", None)
-    if not headers:
-        return None
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value) * scale)
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def _short(exc: BaseException, limit: int = 200) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def map_exception(exc: BaseException) -> BackendError:
-    """Map any provider or transport exception to the judgebias error tree.
-
-    Covers the openai SDK (and litellm, whose exceptions subclass openai's or carry a
-    ``status_code``), httpx and asyncio timeouts, and malformed bodies.
-    """
-    if isinstance(exc, BackendError):
-        return exc
-    name = type(exc).__name__
-    status = _status_of(exc)
-    msg = _short(exc)
-    if status in (401, 403) or name in ("AuthenticationError", "PermissionDeniedError"):
-        return AuthError(
-            f"authentication failed ({status or name}): check the API key in the environment; {msg}"
-        )
-    if status == 429 or name == "RateLimitError":
-        return RateLimitError(f"rate limited: {msg}", retry_after=_retry_after(exc))
-    if isinstance(exc, TimeoutError) or "Timeout" in name:
-        return TimeoutError_(f"timed out: {msg}")
-    if status is not None and status >= 500:
-        return ServerError(f"server error {status}: {msg}", retry_after=_retry_after(exc))
-    if status in (400, 404, 405, 413, 422) or name in ("BadRequestError", "NotFoundError"):
-        return BadRequestError(f"request rejected ({status or name}): {msg}")
-    if name in (
-        "APIConnectionError",
-        "ConnectError",
-        "ReadError",
-        "RemoteProtocolError",
-        "ServiceUnavailableError",
-        "InternalServerError",
-        "APIError",
-    ):
-        return ServerError(f"connection problem: {msg}")
-    if isinstance(exc, ValueError) or name in ("APIResponseValidationError", "JSONDecodeError"):
-        return BadResponseError(f"malformed response: {msg}")
-    return ServerError(f"{name}: {msg}")

@@ -16,8 +16,8 @@ Two transports behind one class, chosen by measurement, not taste
   llama.cpp, Ollama, gateways) where thousands of concurrent calls make the SDK's
   per-call overhead the bottleneck.
 
-Both keep their own retries off: the runner owns retries, and both map every failure
-through :func:`judgebias.judges.base.map_exception` / :func:`http_error`.
+Both keep their own retries off: the runner owns retries, and every failure of either is
+mapped by :mod:`judgebias.judges.errors` (one status table for both).
 """
 
 from __future__ import annotations
@@ -28,21 +28,14 @@ import os
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import (
-    AuthError,
-    BackendError,
-    BadRequestError,
-    BadResponseError,
-    RateLimitError,
-    ServerError,
-    SpecError,
-)
+from ..errors import BadResponseError, SpecError
 from ..types import ChatRequest, Completion, LogprobStep
 from .base import JudgeOptions
+from .errors import error_for_status, map_exception, message_of_body
 from .request_rules import request_body
 from .thinking import reasoning_of, reasoning_tokens_of
 
-__all__ = ["OpenAIJudge", "http_error", "parse_chat_completion", "request_body"]
+__all__ = ["OpenAIJudge", "parse_chat_completion", "request_body"]
 
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -53,35 +46,6 @@ def _public(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def _retry_after(headers: Any) -> float | None:
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name) if headers is not None else None
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value) * scale)
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def http_error(status: int, text: str, headers: Any = None) -> BackendError:
-    """Map an HTTP error status of an OpenAI-compatible endpoint to our error tree."""
-    try:
-        message = json.loads(text)["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        message = " ".join(text.split())[:200] or f"HTTP {status}"
-    if status in (401, 403):
-        return AuthError(
-            f"authentication failed ({status}): check the API key in the environment; {message}"
-        )
-    if status == 429:
-        return RateLimitError(f"rate limited: {message}", retry_after=_retry_after(headers))
-    if status >= 500 or status == 408:
-        return ServerError(f"server error {status}: {message}", retry_after=_retry_after(headers))
-    return BadRequestError(f"request rejected ({status}): {message}")
 
 
 def _logprob_steps(logprobs: Any) -> tuple[LogprobStep, ...] | None:
@@ -195,15 +159,13 @@ class OpenAIJudge:
             async with self._sessions.post(url, json=request_body(request)) as resp:
                 text = await resp.text()
                 if resp.status != 200:
-                    raise http_error(resp.status, text, resp.headers)
+                    raise error_for_status(
+                        resp.status, message_of_body(text, resp.status), resp.headers
+                    )
         except aiohttp.ClientError as exc:
-            detail = str(exc)
-            for secret in (self._key, urlsplit(url).password, urlsplit(url).username):
-                if secret:
-                    detail = detail.replace(secret, "***")
-            raise ServerError(
-                f"connection problem with {_public(url)}: {type(exc).__name__} {detail}"
-            ) from None
+            secrets = (self._key, urlsplit(url).password or "", urlsplit(url).username or "")
+            err = map_exception(exc, secrets)
+            raise type(err)(f"{_public(url)}: {err}", retry_after=err.retry_after) from None
         try:
             data = json.loads(text)
         except ValueError:
@@ -213,16 +175,19 @@ class OpenAIJudge:
     # -- SDK transport -------------------------------------------------------------
     async def _sdk(self, request: ChatRequest) -> Completion:
         if not self._clients:
-            from openai import AsyncOpenAI
-
-            self._clients = [
-                AsyncOpenAI(base_url=u, api_key=self._key, max_retries=0, timeout=self.timeout)
-                for u in self.base_urls
-            ]
+            self._clients = [self.sdk_client(u) for u in self.base_urls]
             self._client_cycle = itertools.cycle(self._clients)
         client = next(self._client_cycle)
         resp = await client.chat.completions.create(**request_body(request))
         return parse_chat_completion(resp.model_dump())
+
+    def sdk_client(self, base_url: str, max_retries: int = 0) -> Any:
+        """An openai SDK client for ``base_url`` with this judge's key and timeout."""
+        from openai import AsyncOpenAI
+
+        return AsyncOpenAI(
+            base_url=base_url, api_key=self._key, max_retries=max_retries, timeout=self.timeout
+        )
 
     async def complete(self, request: ChatRequest) -> Completion:
         if self.transport == "lean":

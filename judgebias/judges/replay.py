@@ -48,7 +48,7 @@ import pandas as pd
 from ..analyze import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, prepare
 from ..answers import VERDICT_LABELS, VERDICT_TAGS, Position
 from ..data import read_table
-from ..errors import BackendError, SpecError
+from ..errors import NoRecordError, SpecError
 from ..prompts import PAIR_MARKERS, extract_pair
 from ..types import ChatRequest, Completion, Label
 from .base import JudgeOptions
@@ -68,12 +68,6 @@ OPTION_KEYS = (
     "pair",
     "order_values",
 )
-
-
-class NoRecordError(BackendError):
-    """The replayed judge has no recorded verdict for a request (never retried)."""
-
-    retryable = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""The rules an audit's settings must meet, checked in one place for the CLI and the notebook.
+
+``judgebias audit`` and :func:`judgebias.audit` both call :func:`check_audit_config` before
+anything is read or sent, so a setting refused on the command line is refused in a notebook
+too, with the same one-line message naming the flag. (Checks that need the data or the
+probes, such as ``--mode`` or ``--concurrency``, are made where the audit starts.)
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .errors import UsageError
+
+__all__ = ["check_audit_config"]
+
+
+class _Settings(Protocol):
+    """The fields of :class:`judgebias.pipeline.AuditConfig` these rules read (a protocol,
+    so this module imports nothing of the pipeline)."""
+
+    judge: str
+    max_attempts: int
+    rpm: float | None
+    tpm: float | None
+    max_cost: float | None
+    timeout: float
+    batch_poll_s: float
+    price_in: float | None
+    price_out: float | None
+    candidates: int | None
+    format: str
+    max_invalid: float
+    max_tokens: int | None
+
+
+# backends that price every call themselves (litellm's price table)
+_SELF_PRICED = ("litellm:",)
+
+
+def check_audit_config(cfg: _Settings) -> None:
+    """Raise :class:`~judgebias.errors.UsageError` naming the flag of the first broken rule."""
+    if cfg.max_attempts < 1:
+        raise UsageError("--max-attempts: must be at least 1")
+    if cfg.candidates is not None and cfg.candidates not in (3, 4):
+        raise UsageError(f"--candidates: {cfg.candidates} is not one of 3, 4")
+    if cfg.format not in ("pair", "single"):
+        raise UsageError(f"--format: '{cfg.format}' is not one of pair, single")
+    if cfg.format == "single" and cfg.candidates is not None:
+        raise UsageError(
+            "--format single: grades one answer at a time; it cannot be used with --candidates"
+        )
+    if not 0.0 <= cfg.max_invalid <= 1.0:
+        raise UsageError(f"--max-invalid: {cfg.max_invalid:g} is not a share between 0 and 1")
+    if cfg.max_tokens is not None and cfg.max_tokens < 1:
+        raise UsageError("--max-tokens: must be at least 1")
+    for flag, value in (
+        ("--rpm", cfg.rpm),
+        ("--tpm", cfg.tpm),
+        ("--max-cost", cfg.max_cost),
+        ("--timeout", cfg.timeout),
+        ("--batch-poll", cfg.batch_poll_s),
+    ):
+        if value is not None and not value > 0:
+            raise UsageError(f"{flag}: must be positive")
+    for flag, value in (("--price-in", cfg.price_in), ("--price-out", cfg.price_out)):
+        if value is not None and not value >= 0:
+            raise UsageError(f"{flag}: must not be negative")
+    if (
+        cfg.max_cost is not None
+        and cfg.price_in is None
+        and cfg.price_out is None
+        and not cfg.judge.strip().lower().startswith(_SELF_PRICED)
+    ):
+        # without a price every call is estimated at $0 and the cap would never bite
+        raise UsageError(
+            "--max-cost: needs --price-in/--price-out (the price of this judge is unknown)"
+        )

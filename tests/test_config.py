@@ -1,0 +1,72 @@
+"""The audit's rules hold alike on the command line and in a notebook (one check for both),
+and library code prints nothing itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_cli, stderr_lines
+
+import judgebias as jb
+from judgebias.config import check_audit_config
+from judgebias.errors import UsageError
+from judgebias.gate import check_gate, parse_fail_on, result_lines
+from judgebias.pipeline import AuditConfig
+
+# (notebook options, the same as flags)
+BROKEN = [
+    ({"max_cost": 5.0}, ["--max-cost", "5"], "--max-cost: needs --price-in/--price-out"),
+    ({"max_attempts": 0}, ["--max-attempts", "0"], "--max-attempts: must be at least 1"),
+    ({"rpm": 0.0}, ["--rpm", "0"], "--rpm: must be positive"),
+    ({"tpm": -5.0}, ["--tpm", "-5"], "--tpm: must be positive"),
+    ({"timeout": 0.0}, ["--timeout", "0"], "--timeout: must be positive"),
+    (
+        {"price_in": -1.0, "max_cost": 5.0},
+        ["--price-in", "-1", "--max-cost", "5"],
+        "--price-in: must not be negative",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "flags", "message"), BROKEN)
+def test_notebook_refuses_what_the_cli_refuses(
+    options: dict[str, float], flags: list[str], message: str, tmp_path: Path
+) -> None:
+    judge = ["openai:gpt-4o-mini", "http://127.0.0.1:9/v1"]
+    out = tmp_path / "nb"
+    with pytest.raises(UsageError) as info:
+        jb.audit(judge[0], base_urls=[judge[1]], out=str(out), **options)  # type: ignore[arg-type]
+    assert str(info.value).startswith(message) and not out.exists()
+    p = run_cli(
+        "audit", "--judge", judge[0], "--base-url", judge[1], "--out", str(tmp_path / "c"), *flags
+    )
+    assert p.returncode == 2 and stderr_lines(p) == [f"judgebias: error: {info.value}"]
+    assert not (tmp_path / "c").exists()
+
+
+def test_priced_or_self_priced_judges_may_have_a_cap() -> None:
+    check_audit_config(AuditConfig(judge="openai:m", max_cost=5.0, price_in=0.15))
+    check_audit_config(AuditConfig(judge="litellm:openai/gpt-4o-mini", max_cost=5.0))
+    check_audit_config(AuditConfig(judge="sim", price_in=0.0, price_out=0.0, max_cost=1.0))
+
+
+def test_gate_returns_its_lines_and_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    summary = {
+        "probes": {
+            "position": {
+                "effect": 0.3,
+                "ci_low": 0.2,
+                "ci_high": 0.4,
+                "status": "measured",
+                "n_invalid": 0,
+            }
+        }
+    }
+    results = check_gate(summary, parse_fail_on("position>0.1"))
+    lines = result_lines(results, run="r1")
+    assert capsys.readouterr() == ("", "")
+    assert any(r.tripped for r in results)
+    assert lines[-1] == "judgebias: --fail-on (r1): gate FAILED (exit status 1)"
+    assert len(lines) == 2 and lines[0].startswith("judgebias: --fail-on (r1): ")
+    assert result_lines(results, quiet=True, run="r1") == lines[:1]

@@ -1,0 +1,117 @@
+"""The run store: answers committed as they arrive (in groups from the event loop), failures
+kept and retried, answers never overwritten by a failure, merges, and unwritable stores."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from judgebias.errors import InputError, StoreError
+from judgebias.store import Store
+from judgebias.types import ChatRequest, Completion
+
+
+def req(i: int) -> ChatRequest:
+    return ChatRequest(model="m", messages=(("user", f"question {i}"),))
+
+
+def comp(i: int) -> Completion:
+    return Completion(text=f"answer {i}", prompt_tokens=10, completion_tokens=2, cost_usd=0.5)
+
+
+def test_group_commits_from_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    commits: list[str] = []
+    real_connect = sqlite3.connect
+
+    def traced(*args: Any, **kw: Any) -> sqlite3.Connection:
+        db = real_connect(*args, **kw)
+        db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+        return db
+
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        monkeypatch.setattr(sqlite3, "connect", traced)  # only the writer thread connects now
+        store.start_writer()
+
+        async def main() -> None:
+            await asyncio.gather(
+                *(
+                    store.put_ok_async(req(i), comp(i), attempts=1, latency_s=0.1, judge="j")
+                    for i in range(300)
+                )
+            )
+            # every awaited answer is committed: another connection sees all of them
+            with real_connect(path) as other:
+                assert other.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 300
+
+        asyncio.run(main())
+        store.stop_writer()
+    assert 1 <= len(commits) < 300  # grouped: far fewer transactions than rows
+
+
+def test_write_failure_reaches_every_waiting_caller(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.put_ok(req(0), comp(0), attempts=1, latency_s=0.0, judge="j")
+        with sqlite3.connect(path) as other:
+            other.execute("DROP TABLE responses")
+        store.start_writer()
+
+        async def main() -> list[BaseException | None]:
+            results = await asyncio.gather(
+                *(
+                    store.put_ok_async(req(i), comp(i), attempts=1, latency_s=0.0, judge="j")
+                    for i in range(5)
+                ),
+                return_exceptions=True,
+            )
+            return list(results)
+
+        results = asyncio.run(main())
+        assert all(isinstance(r, StoreError) and "re-run" in str(r) for r in results)
+        with pytest.raises(StoreError):
+            store.put_failed(req(9), "x", attempts=1, judge="j")
+
+
+def test_failures_accumulate_and_never_replace_an_answer(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.put_failed(req(1), "first", attempts=2, judge="j")
+        store.put_failed(req(1), "second", attempts=3, judge="j")
+        row = store.get(req(1).key())
+        assert row is not None and row.status == "failed" and row.attempts == 5
+        assert row.error == "second" and req(1).key() not in store.ok_keys()
+        store.put_ok(req(1), comp(1), attempts=1, latency_s=0.2, judge="j")
+        store.put_failed(req(1), "late failure", attempts=1, judge="j")
+        row = store.get(req(1).key())
+        assert row is not None and row.status == "ok" and row.completion == comp(1)
+        assert store.count() == {"ok": 1} and store.total_cost() == pytest.approx(0.5)
+
+
+def test_answers_survive_reopening_and_merge(tmp_path: Path) -> None:
+    with Store(tmp_path / "a.sqlite") as a:
+        for i in range(3):
+            a.put_ok(req(i), comp(i), attempts=1, latency_s=0.0, judge="j")
+        a.put_failed(req(7), "down", attempts=1, judge="j")
+        a.set_meta("batch:x", {"batch_id": "b1"})
+    with Store(tmp_path / "a.sqlite") as a, Store(tmp_path / "b.sqlite") as b:
+        assert a.get_meta("batch:x") == {"batch_id": "b1"} and a.ok_keys() == {
+            req(i).key() for i in range(3)
+        }
+        b.put_ok(req(0), comp(0), attempts=1, latency_s=0.0, judge="j")
+        assert b.merge_from(a) == 2  # the failed request is not copied
+        assert b.count() == {"ok": 3}
+        got = b.get_many([req(i).key() for i in range(3)])
+        assert {k: v.completion for k, v in got.items()} == {
+            req(i).key(): comp(i) for i in range(3)
+        }
+
+
+def test_a_file_that_is_not_a_store_is_an_input_error(tmp_path: Path) -> None:
+    bad = tmp_path / "not.sqlite"
+    bad.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(InputError, match="not a usable judgebias store"):
+        Store(bad)
