@@ -53,15 +53,31 @@ __all__ = [
     "ECHO_WORDS",
     "MIN_LABEL_MASS",
     "REASONS",
+    "VERDICT_LABELS",
+    "VERDICT_TAGS",
     "AnswerReader",
     "Position",
     "Reading",
     "read_logprobs",
     "read_scores",
     "read_verdict",
+    "verdict_tag",
 ]
 
 Position = Literal["first", "second", "tie"]
+
+VERDICT_LABELS: dict[Position, str] = {"first": "A", "second": "B", "tie": "C"}
+"""The letter by which a pairwise verdict names each position."""
+
+
+def verdict_tag(label: str) -> str:
+    """A verdict as the templates ask for it: ``[[A]]``, ``[[B]]``, ``[[C]]`` for a tie (the
+    listwise and pointwise formats use the same brackets: ``[[D]]``, ``Rating: [[7]]``)."""
+    return f"[[{label}]]"
+
+
+VERDICT_TAGS: dict[Position, str] = {pos: verdict_tag(x) for pos, x in VERDICT_LABELS.items()}
+"""The verdict tag of each position: ``[[A]]``, ``[[B]]``, ``[[C]]``."""
 
 MIN_LABEL_MASS = 0.5
 """In logprob mode, the least share of the returned probability the two labels must

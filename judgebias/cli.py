@@ -510,7 +510,7 @@ def serve_sim(
     """Serve the simulated judge behind an OpenAI-compatible HTTP endpoint."""
     from .judges.base import parse_spec
     from .judges.simulated import parse_sim_params
-    from .simserver import ServerConfig, serve
+    from .sim.server import ServerConfig, serve
 
     kind, rest = parse_spec(judge)
     if kind != "sim":

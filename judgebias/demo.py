@@ -1,7 +1,7 @@
 """The demo's planted profile: what ``judgebias demo`` audits, offline.
 
 The simulated judge below has content accuracy 0.85 and these planted biases
-(each defined in :mod:`judgebias.judges.simulated` so that the audit's effect
+(each defined in :mod:`judgebias.sim.params` so that the audit's effect
 estimate equals it in expectation):
 
 - position 0.25: a quarter of the pairs are decided by which answer is shown first;

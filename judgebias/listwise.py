@@ -26,6 +26,7 @@ import pandas as pd
 from .answers_formats import LETTERS, parse_choice
 from .errors import InputError, UsageError
 from .formats_run import answer_columns
+from .prompts import INSTRUCTION_MARKER, end_marker, response_marker
 from .types import ChatRequest
 from .yamlfile import read_yaml
 
@@ -157,7 +158,7 @@ _FILL = re.compile(r"\{(instruction|responses|letters)\}")
 def render_list(t: ListTemplate, instruction: str, shown: list[str]) -> tuple[tuple[str, str], ...]:
     """The chat messages for one presentation order (placeholders filled in one pass)."""
     block = "\n\n".join(
-        f"[Response {LETTERS[i]}]\n{text}\n[End of Response {LETTERS[i]}]"
+        f"{response_marker(LETTERS[i])}\n{text}\n{end_marker(LETTERS[i])}"
         for i, text in enumerate(shown)
     )
     values = {
@@ -169,22 +170,31 @@ def render_list(t: ListTemplate, instruction: str, shown: list[str]) -> tuple[tu
     return ((("system", t.system),) if t.system else ()) + (("user", user),)
 
 
-_LIST_HEAD = re.compile(r"\[Instruction\]\n(?P<instruction>.*?)\n\n\[Response A\]\n", re.DOTALL)
+_LIST_HEAD = re.compile(
+    re.escape(INSTRUCTION_MARKER)
+    + r"\n(?P<instruction>.*?)\n\n"
+    + re.escape(response_marker("A"))
+    + r"\n",
+    re.DOTALL,
+)
 
 
 def extract_list(user: str) -> tuple[str, list[str]] | None:
     """(instruction, responses in the order shown) from a listwise prompt with at least
     three responses; ``None`` for anything else (a pairwise prompt included)."""
-    if "[Response C]" not in user:
+    if response_marker("C") not in user:
         return None
     m = _LIST_HEAD.search(user)
     if not m:
         return None
-    rest = user[m.end() - len("[Response A]\n") :]
+    rest = user[m.end() - len(response_marker("A") + "\n") :]
     shown: list[str] = []
     for letter in LETTERS:
         mm = re.match(
-            rf"\[Response {letter}\]\n(?P<t>.*?)\n\[End of Response {letter}\](?:\n\n|\s*\Z)",
+            re.escape(response_marker(letter))
+            + r"\n(?P<t>.*?)\n"
+            + re.escape(end_marker(letter))
+            + r"(?:\n\n|\s*\Z)",
             rest,
             re.DOTALL,
         )

@@ -69,9 +69,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .answers import AnswerReader, Position
+from .answers import VERDICT_TAGS, AnswerReader, Position
 from .errors import BadRequestError, InputError, UsageError
 from .judges.base import Judge, JudgeOptions, make_judge
+from .prompts import PAIR_MARKERS
 from .runner import RunCounts, RunnerConfig, run_requests
 from .store import Store
 from .types import ChatRequest, Completion
@@ -99,13 +100,6 @@ RULES = ("majority", "mean")
 DEFAULT_SAMPLES = 5
 DEFAULT_TEMPERATURE = 0.7
 _FLAG = "--mitigation"
-_MARKERS = (
-    "[Instruction]",
-    "[Response A]",
-    "[Response B]",
-    "[End of Response A]",
-    "[End of Response B]",
-)
 
 Messages = tuple[tuple[str, str], ...]
 
@@ -168,7 +162,7 @@ def parse_prompt_mitigation(raw: Any, source: str) -> PromptMitigation:
                 raise InputError(
                     source, f"example {i} needs non-empty 'user' and 'assistant' strings"
                 )
-            for marker in _MARKERS:
+            for marker in PAIR_MARKERS:
                 if marker in ex["user"] or marker in ex["assistant"]:
                     raise InputError(
                         source,
@@ -612,9 +606,6 @@ class _Swap(_Node):
         return self.inner.judges()
 
 
-_TAG = {"first": "[[A]]", "second": "[[B]]", "tie": "[[C]]"}
-
-
 def vote_to_completion(vote: Vote, model: str, mode: str = "verdict") -> Completion:
     """The combined answer as a completion the pipeline parses like any other.
 
@@ -629,7 +620,7 @@ def vote_to_completion(vote: Vote, model: str, mode: str = "verdict") -> Complet
         half = 9.0 * (min(max(p, 0.0), 1.0) - 0.5)
         text += f"\nScore A: {5.5 + half:.6f}\nScore B: {5.5 - half:.6f}"
     elif vote.pos is not None:
-        text += "\n" + _TAG[vote.pos]
+        text += "\n" + VERDICT_TAGS[vote.pos]
     top = None
     if vote.p_first is not None and mode != "score":
         p = min(max(vote.p_first, 1e-12), 1.0 - 1e-12)

@@ -561,8 +561,8 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
     kind, rest = parse_spec(judge_spec)
     if kind != "sim":
         return None
-    from .judges.sim_reasoning import REASONING_DEFAULTS, effort_scale
     from .judges.simulated import BIAS_KEYS, parse_sim_params
+    from .sim.reasoning import REASONING_DEFAULTS, effort_scale
 
     params = parse_sim_params(rest)
     planted = {

@@ -26,15 +26,20 @@ from .yamlfile import read_yaml
 
 __all__ = [
     "BUNDLED_TEMPLATES",
+    "INSTRUCTION_MARKER",
+    "PAIR_MARKERS",
     "Position",
     "Template",
     "answer_reader",
     "default_template",
+    "end_marker",
+    "extract_note",
     "extract_pair",
     "load_template",
     "position_to_label",
     "render",
     "resolve_template",
+    "response_marker",
 ]
 
 _PLACEHOLDER = re.compile(r"\{(instruction|response_a|response_b)\}")
@@ -148,9 +153,39 @@ def render(
     return tuple(msgs)
 
 
+INSTRUCTION_MARKER = "[Instruction]"
+"""The marker before the instruction in the bundled templates (and the sim's reading)."""
+
+
+def response_marker(label: str) -> str:
+    """The marker before a response: ``[Response A]``."""
+    return f"[Response {label}]"
+
+
+def end_marker(label: str) -> str:
+    """The marker after a response: ``[End of Response A]``."""
+    return f"[End of Response {label}]"
+
+
+PAIR_MARKERS = (
+    INSTRUCTION_MARKER,
+    response_marker("A"),
+    response_marker("B"),
+    end_marker("A"),
+    end_marker("B"),
+)
+"""The bracketed markers of a pairwise prompt, through which :func:`extract_pair` reads it."""
+
 _PAIR_RE = re.compile(
-    r"\[Instruction\]\n(?P<instruction>.*?)\n\n\[Response A\]\n(?P<first>.*)\n\[End of Response A\]"
-    r"\s*\[Response B\]\n(?P<second>.*)\n\[End of Response B\]",
+    re.escape(INSTRUCTION_MARKER)
+    + r"\n(?P<instruction>.*?)\n\n"
+    + re.escape(response_marker("A"))
+    + r"\n(?P<first>.*)\n"
+    + re.escape(end_marker("A"))
+    + r"\s*"
+    + re.escape(response_marker("B"))
+    + r"\n(?P<second>.*)\n"
+    + re.escape(end_marker("B")),
     re.DOTALL,
 )
 
@@ -164,6 +199,13 @@ def extract_pair(user_text: str) -> tuple[str, str, str] | None:
     if not m:
         return None
     return m.group("instruction"), m.group("first"), m.group("second")
+
+
+def extract_note(user_text: str) -> str:
+    """The text after the last ``[End of Response B]`` of a rendered prompt (a probe's note
+    goes there), stripped; empty when there is no such marker."""
+    end = user_text.rfind(end_marker("B"))
+    return user_text[end + len(end_marker("B")) :].strip() if end >= 0 else ""
 
 
 def answer_reader(template: Template, mode: str = "verdict") -> AnswerReader:

@@ -8,7 +8,7 @@ deterministic rewriter); its requests go through the same runner, store, cache,
 retries and cost cap as the judge's, under the label ``rewrites``.
 
 A rewrite that changes the content is discarded and counted: where the task is
-checkable (:func:`judgebias.judges.checkers.check`) the rewrite must state the same
+checkable (:func:`judgebias.sim.checkers.check`) the rewrite must state the same
 answer as the original, and everywhere its length must stay within
 :data:`LENGTH_BOUNDS` of the original's. A unit whose cue or placebo rewrite is
 discarded is left out (``n_discarded`` and the reasons are in the summary).
@@ -63,7 +63,7 @@ def rewrite_request(t: ProbeText, instruction: str, answer: str, model: str) -> 
 
 def check_rewrite(instruction: str, original: str, rewritten: str | None) -> str | None:
     """Why a rewrite is discarded (``None``: kept)."""
-    from .judges.checkers import check
+    from .sim.checkers import check
 
     if rewritten is None:
         return "rewriter call failed"

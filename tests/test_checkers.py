@@ -1,4 +1,4 @@
-"""Tests for judgebias.judges.checkers: the simulated judge's answer checker."""
+"""Tests for judgebias.sim.checkers: the simulated judge's answer checker."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from judgebias.data import bundled_pairs_path
-from judgebias.judges import checkers
-from judgebias.judges.checkers import KINDS, MAX_INPUT_CHARS, check, task_kind
+from judgebias.sim import checkers
+from judgebias.sim.checkers import KINDS, MAX_INPUT_CHARS, check, task_kind
 
 PAIRS_FILE = bundled_pairs_path()
 
@@ -357,8 +357,11 @@ def test_hostile_inputs_give_none_quickly(instruction: str, r1: str, r2: str) ->
 
 
 def test_checker_source_never_calls_eval_or_exec() -> None:
-    source = Path(checkers.__file__).read_text(encoding="utf-8")
-    assert re.search(r"(?<![\w.])(?:eval|exec|compile|__import__)\(", source) is None
+    files = sorted(Path(checkers.__file__).parent.glob("*.py"))
+    assert len(files) > 1  # the package: one module per task kind
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        assert re.search(r"(?<![\w.])(?:eval|exec|compile|__import__)\(", source) is None, path
 
 
 def test_non_string_inputs_give_none() -> None:

@@ -145,7 +145,7 @@ class SimBatchServer:
     """serve-sim's app (with its batch API) on a free localhost port, in this process."""
 
     def __init__(self, latency_ms: float = 0.0):
-        from judgebias.simserver import ServerConfig, make_app
+        from judgebias.sim.server import ServerConfig, make_app
 
         self.server = TestServer(make_app(ServerConfig(latency_ms=latency_ms)), host="127.0.0.1")
 

@@ -9,7 +9,7 @@ small Python snippet, date arithmetic). The wrong response is plausibly wrong
 Response styles vary on purpose (terse, one sentence, bold, hedged, explained,
 markdown list, numbered steps, long and confident) and are assigned so that the
 longer response is the gold one in about half the items: length must not predict
-correctness. The script checks every item with ``judgebias.judges.checkers.check``
+correctness. The script checks every item with ``judgebias.sim.checkers.check``
 in both orders and fails loudly if the checker disagrees with the gold label.
 
 Usage: python tools/make_pairs.py [--out PATH] [--seed N]
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from judgebias.judges.checkers import check  # noqa: E402
+from judgebias.sim.checkers import check  # noqa: E402
 
 SEED = 20240611
 PER_KIND = 35

@@ -46,9 +46,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..analyze import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, prepare
+from ..answers import VERDICT_LABELS, VERDICT_TAGS, Position
 from ..data import read_table
 from ..errors import NoRecordError, SpecError
-from ..prompts import extract_pair
+from ..prompts import PAIR_MARKERS, extract_pair
 from ..types import ChatRequest, Completion, Label
 from .base import JudgeOptions
 
@@ -106,9 +107,6 @@ def parse_replay_spec(rest: str) -> ReplaySpec:
 
 def _norm(text: object) -> str:
     return str(text).strip()
-
-
-_POSITION_TAG = {"first": "[[A]]", "second": "[[B]]", "tie": "[[C]]"}
 
 
 class ReplayJudge:
@@ -213,7 +211,7 @@ class ReplayJudge:
         if parsed is None:
             raise NoRecordError(
                 "no recorded verdict for this request: it is not a pairwise prompt with the "
-                "[Instruction]/[Response A]/[Response B] markers"
+                f"{'/'.join(PAIR_MARKERS[:3])} markers"
             )
         instruction, shown_first, shown_second = (_norm(t) for t in parsed)
         if not self._use_instruction:
@@ -234,16 +232,15 @@ class ReplayJudge:
                 f"(replayed from {self.file}: the recorded verdict for this order was unparseable)"
             )
         else:
-            position = (
+            position: Position = (
                 "tie"
                 if label == "tie"
                 else ("first" if (label == "a") == (order == "ab") else "second")
             )
-            tag = _POSITION_TAG[position]
             text = (
-                tag.strip("[]")
+                VERDICT_LABELS[position]
                 if request.logprobs
-                else f"Recorded verdict, replayed from {self.file}.\n{tag}"
+                else f"Recorded verdict, replayed from {self.file}.\n{VERDICT_TAGS[position]}"
             )
         return Completion(
             text=text,

@@ -25,14 +25,12 @@ without a model. What each answer looks like:
 
 from __future__ import annotations
 
-import hashlib
 import math
-from typing import TYPE_CHECKING
 
+from ..answers import VERDICT_TAGS, verdict_tag
 from ..types import ChatRequest, Completion, LogprobStep
-
-if TYPE_CHECKING:
-    from .simulated import SimParams
+from .common import draw, reply
+from .params import SimParams
 
 __all__ = ["ACTS_IN", "answer", "pick"]
 
@@ -48,16 +46,11 @@ ACTS_IN: dict[str, tuple[str, ...]] = {
 """The modes in which each misbehaviour acts."""
 
 
-def _uniform(*parts: object) -> float:
-    blob = "\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "big") / 2.0**64
-
-
 def pick(params: SimParams, request: ChatRequest, mode: str) -> str | None:
     """The misbehaviour of this request, if any: one draw on the whole request, so the
     cued, placebo and control requests of a pair misbehave independently of each other
     and of every bias draw."""
-    u = _uniform(params.seed, "misbehave", request.sample, request.canonical_json)
+    u = draw(params.seed, "misbehave", request.sample, request.canonical_json)
     edge = 0.0
     for name, modes in ACTS_IN.items():
         edge += getattr(params, name)
@@ -115,21 +108,14 @@ def answer(kind: str, mode: str, user: str, winner: str, prompt_tokens: int) -> 
         text = (
             f"Score A: {7 if label == 'A' else 4}\nScore"
             if mode == "score"
-            else f"At first sight [[{loser}]] looks stronger, but comparing the details of"
+            else f"At first sight {verdict_tag(loser)} looks stronger, but comparing the details of"
         )
         finish = "length"
     else:  # ambiguous
         text = (
             "Score A: 7\nScore B: 5\nScore A: 4"
             if mode == "score"
-            else "[[A]] is clearer, while [[B]] is more accurate; both have merit."
+            else f"{VERDICT_TAGS['first']} is clearer, while {VERDICT_TAGS['second']} is more "
+            "accurate; both have merit."
         )
-    return Completion(
-        text=text,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=len(steps) if steps else max(1, math.ceil(len(text) / 4)),
-        top_logprobs=steps[0][2] if steps else None,
-        logprob_steps=steps,
-        model="sim",
-        finish_reason=finish,
-    )
+    return reply(text, prompt_tokens, steps, finish)

@@ -39,11 +39,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..answers import verdict_tag
 from ..errors import SpecError
 from ..types import ChatRequest, Completion
+from .common import draw, tokens
 
 if TYPE_CHECKING:
-    from .simulated import SimParams
+    from .params import SimParams
 
 __all__ = [
     "EFFORT_BIAS_WEIGHT",
@@ -138,8 +140,7 @@ def _cue_quotes(system: str, first: str, second: str, note: str) -> tuple[list[s
 
 
 def _reason(request: ChatRequest, params: SimParams, completion: Completion) -> Completion:
-    from ..prompts import extract_pair
-    from .simulated import _draw, _tokens
+    from ..prompts import extract_note, extract_pair
 
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")
@@ -149,24 +150,22 @@ def _reason(request: ChatRequest, params: SimParams, completion: Completion) -> 
         instruction, first, second = user, "", ""
     else:
         instruction, first, second = parsed
-        end = user.rfind("[End of Response B]")
-        note = user[end + len("[End of Response B]") :].strip() if end >= 0 else ""
-        quotes, first, second = _cue_quotes(system, first, second, note)
+        quotes, first, second = _cue_quotes(system, first, second, extract_note(user))
     key = (params.seed, "think", instruction, first, second)
     factor = EFFORT_LENGTH.get(request.reasoning_effort or "medium", 1.0)
-    target = round(params.think_tokens * factor * (0.5 + _draw(*key, "length")))
-    impression = "A" if _draw(*key, "impression") < 0.5 else "B"
-    sentences = [f"My first impression is [[{impression}]], but let me check."]
+    target = round(params.think_tokens * factor * (0.5 + draw(*key, "length")))
+    impression = "A" if draw(*key, "impression") < 0.5 else "B"
+    sentences = [f"My first impression is {verdict_tag(impression)}, but let me check."]
     i = 0
-    while _tokens(" ".join(sentences)) < target:
-        sentences.append(_FILLER[int(_draw(*key, i) * len(_FILLER))])
+    while tokens(" ".join(sentences)) < target:
+        sentences.append(_FILLER[int(draw(*key, i) * len(_FILLER))])
         i += 1
     for q in quotes:
         sentences.insert(1, f'One of them comes with this remark: "{q}"')
     reasoning = " ".join(sentences)
     answer = completion.text
-    r_tok = _tokens(reasoning)
-    a_tok = _tokens(answer) if answer else 0
+    r_tok = tokens(reasoning)
+    a_tok = tokens(answer) if answer else 0
     budget = request.max_tokens
     finish = completion.finish_reason or "stop"
     if budget is not None and r_tok >= budget:

@@ -54,7 +54,8 @@ recognise and strip the rewrite:
 
 from __future__ import annotations
 
-from .simulated import SimParams, _draw
+from .common import draw
+from .params import SimParams
 
 __all__ = ["REWRITES", "decide_list", "decide_single", "rewrite_cues", "sim_rewrite"]
 
@@ -64,12 +65,12 @@ def decide_list(
 ) -> tuple[int, str]:
     """(shown index of the chosen response, reason) for one listwise request."""
     pool = sorted(set(shown))
-    ranked = sorted(pool, key=lambda t: _draw(params.seed, "list-content", instruction, t))[::-1]
+    ranked = sorted(pool, key=lambda t: draw(params.seed, "list-content", instruction, t))[::-1]
     best = ranked[0]
-    if len(ranked) > 1 and _draw(key, "list-accuracy", instruction, *pool) >= params.accuracy:
+    if len(ranked) > 1 and draw(key, "list-accuracy", instruction, *pool) >= params.accuracy:
         best = ranked[1]
     pos = params.position * scale
-    if _draw(key, "list-position", instruction, *shown) < abs(pos):
+    if draw(key, "list-position", instruction, *shown) < abs(pos):
         return (0 if pos > 0 else len(shown) - 1), "position"
     return shown.index(best), "content"
 
@@ -88,22 +89,22 @@ def decide_single(
     letters = bool(listed) and listed[0].isalpha()
     worst_first = ["E", "D", "C", "B", "A"] if letters else sorted(listed, key=int)
     n = len(worst_first) or 10
-    q = 3 + int(_draw("single-content", instruction, response) * 6)  # the text alone
+    q = 3 + int(draw("single-content", instruction, response) * 6)  # the text alone
     g = q if n == 10 else -(-q // 2)
     for bias, where in cues:  # a cue naming the "second" answer pushes away from this one
         strength = float(getattr(params, bias, 0.0)) * scale
-        if _draw(key, f"single-{bias}", instruction, response) < strength:
+        if draw(key, f"single-{bias}", instruction, response) < strength:
             g += -1 if bias == "distraction" or where == "second" else 1
             break
     best_first = bool(listed) and listed[0] == worst_first[-1] and n > 1
     if (
         best_first
-        and _draw(key, "single-rubric", instruction, response) < params.rubric_order * scale
+        and draw(key, "single-rubric", instruction, response) < params.rubric_order * scale
     ):
         g += 1
-    if letters and _draw(key, "single-labels", instruction, response) < params.score_labels * scale:
+    if letters and draw(key, "single-labels", instruction, response) < params.score_labels * scale:
         g += 1
-    if anchor in worst_first and _draw(key, "single-anchor", instruction, response) < (
+    if anchor in worst_first and draw(key, "single-anchor", instruction, response) < (
         params.anchor * scale
     ):
         g = worst_first.index(anchor) + 1
@@ -161,6 +162,6 @@ def rewrite_cues(
         elif tone in _NEGATIVE:
             cues.append(("sentiment", other))
         elif tone == "fallacy" and noticed is None:
-            overlooked = _draw(key, "fallacy", instruction, s1, s2) < params.fallacy * scale
+            overlooked = draw(key, "fallacy", instruction, s1, s2) < params.fallacy * scale
             noticed = None if overlooked else other
     return s1, s2, cues, noticed

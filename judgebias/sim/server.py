@@ -11,7 +11,7 @@ generator per request received, so a retried request can succeed.
 
 A reasoning sim (``sim:reasoning=...``) answers as a server of that kind does: reasoning
 inline in ``<think>`` tags, in a ``reasoning_content`` or ``reasoning`` field, or hidden
-with only its token count (see :mod:`judgebias.judges.sim_reasoning`); its budget is the
+with only its token count (see :mod:`judgebias.sim.reasoning`); its budget is the
 request's ``max_completion_tokens`` or ``max_tokens``. Whatever the sim, a request naming
 a model of OpenAI's reasoning families (``o3-mini``, ``gpt-5`` ...) is refused with
 OpenAI's own 400 body when it carries a parameter OpenAI refuses for them
@@ -31,9 +31,10 @@ from typing import Any
 
 from aiohttp import web
 
-from .judges.sim_reasoning import openai_rejection, wire_message
-from .judges.simulated import SimParams, simulate
-from .types import ChatRequest, Completion
+from ..types import ChatRequest, Completion
+from .params import SimParams
+from .reasoning import openai_rejection, wire_message
+from .reply import simulate
 
 __all__ = ["FAULTS", "ServerConfig", "make_app", "serve"]
 
@@ -382,7 +383,7 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
         finally:
             await runner.cleanup()
 
-    from .loop import run_async
+    from ..loop import run_async
 
     with contextlib.suppress(KeyboardInterrupt):
         run_async(main())

@@ -1,0 +1,97 @@
+"""The simulated judge's verdict on a pairwise request (its verdict on several answers
+or on one answer graded alone is in :mod:`.formats`; what each parameter means is in
+:mod:`.params`).
+
+How it decides, for one pairwise request:
+
+1. It reads the instruction and the two answers (first- and second-shown) out of
+   the prompt through the markers of the bundled template, and strips every cue or
+   placebo text the probe templates define (:func:`judgebias.probes.strip_edits`).
+2. **Content verdict C** depends on the stripped pair alone, never on the order or
+   on the edits: where the task is checkable (:mod:`.checkers`) the truly better
+   answer, otherwise a stable hash of the pair picks one; then with probability
+   ``1 - accuracy`` it is flipped by a draw keyed on the unordered stripped pair.
+3. Every other random draw is a stable hash of (seed, bias name, the stripped
+   pair *in the order shown*). A cued request therefore differs from its
+   control only through the cue's own draw.
+4. Verdict = the cued answer (for ``distraction``: the other answer) when a cue of
+   bias X is present and X's draw falls below X's parameter; else the first-shown
+   answer (second-shown for negative ``position``) when the position draw falls
+   below ``|position|``; else C.
+
+Samples: at ``temperature`` 0 the ``sample`` field of a request changes nothing. At
+``temperature`` > 0, sample ``i`` >= 1 (``--mitigation multi-sample``) redraws every
+chance event above (the accuracy flip, each cue's draw and the position draw)
+independently of the other samples; sample 0 answers as at temperature 0. The
+content truth itself is not redrawn. So the planted biases act as independent
+per-sample coin flips, the most favourable case for majority voting: a real judge's
+biases are largely systematic and shrink far less over samples. (Over HTTP,
+``serve-sim`` receives no sample index, so its samples are identical.)
+"""
+
+from __future__ import annotations
+
+from . import checkers
+from .common import draw
+from .formats import rewrite_cues
+from .params import SIM_SIGNATURE, SimParams
+from .reasoning import effort_scale
+
+__all__ = ["decide"]
+
+
+def decide(
+    params: SimParams,
+    system: str,
+    instruction: str,
+    first: str,
+    second: str,
+    note: str,
+    sample: int = 0,
+    effort: str | None = None,
+    cot: bool = False,
+) -> tuple[str, str]:
+    """Return (position of the winner: 'first'|'second', reason)."""
+    from ..probes import strip_edits  # local: probes imports prompts, not judges
+
+    edits = strip_edits(system=system, first=first, second=second, note=note)
+    s1, s2 = edits.first, edits.second
+    cues = list(edits.cues)
+    own1, own2 = SIM_SIGNATURE in s1, SIM_SIGNATURE in s2
+    if own1 != own2:
+        cues.append(("self", "first" if own1 else "second"))
+    scale = 1.0 - params.suppression if edits.bias_aware else 1.0
+    scale *= effort_scale(params, effort)
+    if cot:
+        scale *= 1.0 - params.cot
+    # a sample i >= 1 drawn at temperature > 0 redraws every chance event (not the truth)
+    key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
+    # issue 16: the sim rewriter's tones (sentiment cues) and corrupted reasoning (fallacy)
+    s1, s2, rewritten, noticed = rewrite_cues(params, key, instruction, s1, s2, scale)
+    if noticed is not None:
+        return noticed, "fallacy noticed"
+    cues += rewritten
+
+    # 2. content verdict on the unordered, stripped pair
+    lo, hi = sorted((s1, s2))
+    truth = checkers.check(instruction, lo, hi)
+    if truth is None:
+        truth = 1 if draw(params.seed, "content", instruction, lo, hi) < 0.5 else 2
+    if draw(key, "accuracy", instruction, lo, hi) >= params.accuracy:
+        truth = 3 - truth
+    better = lo if truth == 1 else hi
+    content = "first" if better == s1 else "second"
+    if s1 == s2:
+        content = "first" if draw(params.seed, "identical", instruction, s1) < 0.5 else "second"
+
+    # 4. cues, then position, then content
+    for bias, where in cues:
+        strength = getattr(params, bias) * scale
+        if draw(key, bias, instruction, s1, s2) < strength:
+            if bias == "distraction":
+                return ("second" if where == "first" else "first"), f"{bias} cue"
+            return where, f"{bias} cue"
+    pos = params.position * scale
+    if draw(key, "position", instruction, s1, s2) < abs(pos):
+        return ("first" if pos > 0 else "second"), "position"
+    return content, "content"

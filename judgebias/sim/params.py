@@ -1,0 +1,202 @@
+"""The simulated judge's parameters (``sim:key=value,...``) and their parsing.
+
+What each parameter means, so that planted value = the audit's effect estimate (C is
+the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
+
+- ``accuracy`` (0..1): P(C agrees with the better answer) where the sim can check
+  the task; elsewhere C is a stable coin flip, so accuracy against gold is 0.5.
+- ``position`` (-1..1): the share of pairs whose two-order verdicts follow the
+  position rather than the content. In each order the position draw fires with
+  probability |position|, so P(the two orders disagree) = |position| exactly, and
+  the position effect (primacy share - recency share) = ``position``.
+- ``length``, ``bandwagon``, ``authority``, ``reflection`` (0..1): among
+  requests whose control verdict was against the cued answer, the probability that
+  the cue moves the verdict to the cued answer (the probe's flip rate). The placebo
+  of a probe is stripped like the cue but carries no cue, so its flip rate is 0 and
+  the placebo-net effect equals the parameter.
+- ``distraction`` (0..1): the same, toward the *other* answer (the distractor
+  hurts the answer it is attached to).
+- ``compassion``, ``identity``, ``refinement``, ``citation`` (0..1; issue 16's
+  templated cues: a famous model's name, an author identity statement, "refined from
+  an earlier draft", irrelevant references): the same as ``length`` above. Among
+  requests whose control verdict was against the cued answer, the probability that
+  the cue moves the verdict to it; their placebos (neutral model names, a neutral
+  statement or note, neutral padding) are stripped and move nothing, so each probe's
+  placebo-net effect equals its parameter.
+- ``self`` (0..1): the answers the sim generates end with :data:`SIM_SIGNATURE`;
+  when exactly one of the two answers carries it, that answer is "cued" as above:
+  among pairs whose content verdict was against its own answer, the verdict moves
+  to its own answer with probability ``self``. The self probe's headline, P(own |
+  gold picks other) - P(other | gold picks own), is then ``self`` exactly, whatever
+  the accuracy (its errors are symmetric). The DBG score it produces is ``self``
+  times the share of comparisons whose content verdict went against the sim's own
+  answer, plus the drift of a noisy judge's win rate toward one half.
+- ``cot`` (0..1; issue 16): when the prompt's instructions (the user text before
+  ``[Instruction]``) ask for reasoning before the verdict (they contain
+  :data:`COT_MARKER`, as ``--template cot`` does), every bias parameter, position
+  included, is multiplied by ``1 - cot``, and the reply reasons before its verdict.
+  Accuracy is unchanged. So ``judgebias compare`` of a ``--template direct`` run and
+  a ``--template cot`` run finds each bias's difference = ``-cot`` x the bias.
+- ``rubric_order``, ``score_labels``, ``anchor`` (0..1): the grading biases of
+  ``--format single``, defined in :mod:`.formats` so that each equals its
+  measured shift (in points, steps and pull).
+- ``sentiment``, ``fallacy`` (0..1): rewritten cues (``--rewriter sim``), defined in
+  :mod:`.formats` so that each equals its probe's effect.
+- ``suppression`` (0..1): when the system message carries the bias-aware
+  instruction (``--mitigation system-prompt``), every bias parameter above, position
+  included, is multiplied by ``1 - suppression``.
+- ``echo``, ``truncate``, ``garble``, ``ambiguous``, ``nolabel``, ``onelabel``,
+  ``lowmass`` (0..1 each, adding up to at most 1): the probability that an answer is
+  not in the expected form, the way real models fail (:mod:`.misbehaviour` says what
+  each answer looks like). They are exclusive, drawn on the whole request (so
+  independent of every bias draw), and act in the modes where they make sense:
+  ``echo`` and ``garble`` in every mode, ``truncate`` and ``ambiguous`` in verdict and
+  score mode, ``nolabel``, ``onelabel`` and ``lowmass`` in logprob mode. Every one of
+  them but ``onelabel`` (whose missing label a strict reader bounds) makes the answer
+  invalid, so the invalid share of a run equals the sum of those that act in its mode,
+  and the biases recovered from the valid answers are the planted ones.
+- ``seed``: changes every draw.
+- ``reasoning`` (``none``, ``inline``, ``reasoning_content``, ``reasoning``,
+  ``hidden``), ``think_tokens`` (whole number, default 300) and ``effort_bias``
+  (0..1): a reasoning judge, see :mod:`.reasoning`. ``effort_bias`` multiplies
+  every bias above, position included, by ``1 - effort_bias × w``, w = 0 at effort
+  ``low``, 0.5 at ``medium`` or none given, 1 at ``high`` (the request's
+  ``reasoning_effort``). Reasoning never changes the verdict; it can use up the
+  request's ``max_tokens`` before the answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, fields, replace
+
+from ..errors import SpecError
+from .reasoning import REASONING_DEFAULTS, parse_reasoning_key, reasoning_spec
+
+__all__ = [
+    "BIAS_KEYS",
+    "COT_MARKER",
+    "MISBEHAVIOUR_KEYS",
+    "SIM_SIGNATURE",
+    "SimParams",
+    "parse_sim_params",
+]
+
+SIM_SIGNATURE = "(answered by the simulated judge)"
+"""How the sim recognises its own answers: every answer it generates ends with this.
+It stands for the stylistic fingerprint by which real models recognise their own text."""
+
+BIAS_KEYS = (
+    "length",
+    "bandwagon",
+    "authority",
+    "reflection",
+    "distraction",
+    "self",
+    *("compassion", "identity", "refinement", "citation", "sentiment", "fallacy"),
+)
+
+
+MISBEHAVIOUR_KEYS = ("echo", "truncate", "garble", "ambiguous", "nolabel", "onelabel", "lowmass")
+"""How the sim can fail to answer in the expected form (see :mod:`.misbehaviour`)."""
+
+_LATER_KEYS = frozenset(
+    {
+        *("compassion", "identity", "refinement", "citation", "cot"),
+        *("rubric_order", "score_labels", "anchor", "sentiment", "fallacy"),
+        *MISBEHAVIOUR_KEYS,
+    }
+)
+
+COT_MARKER = "reason step by step before"
+"""A template whose instructions contain this phrase requests chain-of-thought
+(see ``cot``); the bundled ``--template cot`` does."""
+
+
+@dataclass(frozen=True)
+class SimParams:
+    accuracy: float = 0.8
+    position: float = 0.0
+    length: float = 0.0
+    bandwagon: float = 0.0
+    authority: float = 0.0
+    reflection: float = 0.0
+    distraction: float = 0.0
+    self: float = 0.0
+    suppression: float = 0.0
+    echo: float = 0.0
+    truncate: float = 0.0
+    garble: float = 0.0
+    ambiguous: float = 0.0
+    nolabel: float = 0.0
+    onelabel: float = 0.0
+    lowmass: float = 0.0
+    # issue 16: the templated cues of CALM and Search Arena (probes/<name>.yaml)
+    compassion: float = 0.0
+    identity: float = 0.0
+    refinement: float = 0.0
+    citation: float = 0.0
+    cot: float = 0.0
+    # issue 16: the grading biases of absolute scoring (--format single; see formats)
+    rubric_order: float = 0.0
+    score_labels: float = 0.0
+    anchor: float = 0.0
+    # issue 16: rewritten cues (--rewriter sim; see formats)
+    sentiment: float = 0.0
+    fallacy: float = 0.0
+    seed: int = 0
+    reasoning: str = "none"
+    think_tokens: int = 300
+    effort_bias: float = 0.0
+
+    def spec(self) -> str:
+        # keys added later appear only when set, so older runs' cache keys still match
+        parts = [
+            f"{f.name}={getattr(self, f.name):g}"
+            for f in fields(self)
+            if f.name not in REASONING_DEFAULTS
+            and (f.name not in _LATER_KEYS or getattr(self, f.name) != f.default)
+        ]
+        return "sim:" + ",".join(parts + reasoning_spec(self))
+
+
+def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
+    """Parse ``key=value,...`` (the part of ``sim:...`` after the colon)."""
+    params = SimParams()
+    names = [f.name for f in fields(SimParams)]
+    text = text.strip()
+    if not text:
+        return params
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not eq:
+            raise SpecError(f"{flag}: sim parameter '{item.strip()}' needs a value (key=value)")
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise SpecError(
+                f"{flag}: unknown sim parameter '{key}'{hint}; known: {', '.join(names)}"
+            )
+        if key in REASONING_DEFAULTS:
+            params = replace(params, **{key: parse_reasoning_key(key, value, flag)})  # type: ignore[arg-type]
+            continue
+        try:
+            num = int(value) if key == "seed" else float(value)
+        except ValueError:
+            raise SpecError(f"{flag}: sim parameter {key}={value!r} is not a number") from None
+        if key != "seed":
+            lo = -1.0 if key == "position" else 0.0
+            if not (lo <= num <= 1.0) or math.isnan(num):
+                raise SpecError(f"{flag}: sim parameter {key}={value} is outside [{lo:g}, 1]")
+        params = replace(params, **{key: num})  # type: ignore[arg-type]
+    total = sum(getattr(params, k) for k in MISBEHAVIOUR_KEYS)
+    if total > 1.0 + 1e-12:
+        raise SpecError(
+            f"{flag}: the misbehaviour probabilities ({', '.join(MISBEHAVIOUR_KEYS)}) "
+            f"add up to {total:g}; they are exclusive and must add up to at most 1"
+        )
+    return params

@@ -1,0 +1,155 @@
+"""The simulated judge's answer to one chat request: a pairwise verdict (decided by
+:mod:`.decide`) in the mode the prompt asks for, a listwise choice or a grade
+(:mod:`.formats`), a rewrite (``--rewriter sim``), or a plain assistant's answer to any
+other prompt; sometimes not in the expected form (:mod:`.misbehaviour`), and with
+reasoning when the sim is a reasoning judge (:mod:`.reasoning`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..answers import verdict_tag
+from ..prompts import INSTRUCTION_MARKER, extract_note, extract_pair
+from ..types import ChatRequest, Completion
+from . import misbehaviour
+from .common import draw, reply, tokens
+from .decide import decide
+from .formats import decide_list, decide_single, rewrite_cues, sim_rewrite
+from .params import COT_MARKER, SIM_SIGNATURE, SimParams
+from .reasoning import with_reasoning
+
+__all__ = ["REWRITE_BLOCK", "simulate"]
+
+REWRITE_BLOCK = re.compile(
+    r"\[Response to rewrite\]\n(.*)\n\[End of response to rewrite\]", re.DOTALL
+)
+"""How a rewrite request (``--rewriter``) shows the response to rewrite."""
+
+
+@with_reasoning
+def simulate(request: ChatRequest, params: SimParams) -> Completion:
+    """Answer one chat request as the simulated judge would."""
+    system = "\n".join(c for r, c in request.messages if r == "system")
+    user = "\n".join(c for r, c in request.messages if r == "user")
+    prompt_tokens = tokens(system + user)
+    # issue 16: a rewrite request, several responses in one prompt, or one graded alone
+    rewrite = REWRITE_BLOCK.search(user)
+    if rewrite is not None:
+        return reply(sim_rewrite(user[: rewrite.start()], rewrite.group(1)), prompt_tokens)
+    formatted = _listwise_reply(request, params, system, user, prompt_tokens)
+    formatted = formatted or _single_reply(request, params, system, user, prompt_tokens)
+    if formatted is not None:
+        return formatted
+    parsed = extract_pair(user)
+    if parsed is None:
+        # Not a pairwise judging prompt: answer as a plain assistant would.
+        ref = int(draw(params.seed, "gen", user) * 1e6)
+        return reply(
+            f"Here is my answer to your request, reference {ref:06d}. {SIM_SIGNATURE}",
+            prompt_tokens,
+        )
+    instruction, first, second = parsed
+    note = extract_note(user)
+    sample = request.sample if request.temperature > 0 else 0
+    cot = _asks_for_cot(user)
+    winner, reason = decide(
+        params, system, instruction, first, second, note, sample, request.reasoning_effort, cot
+    )
+    label = "A" if winner == "first" else "B"
+    mode = (
+        "score"
+        if "Score A:" in user and "Score B:" in user
+        else "logprob"
+        if request.logprobs
+        else "verdict"
+    )
+    odd = misbehaviour.pick(params, request, mode)
+    if odd is not None:
+        return misbehaviour.answer(odd, mode, user, winner, prompt_tokens)
+    if mode == "score":
+        # pointwise mode: the winner gets the higher score (7-9 against 3-5)
+        hi = 7 + int(draw(params.seed, "score-hi", instruction, first, second) * 3)
+        lo = 3 + int(draw(params.seed, "score-lo", instruction, first, second) * 3)
+        sa, sb = (hi, lo) if winner == "first" else (lo, hi)
+        return reply(f"Score A: {sa}\nScore B: {sb}", prompt_tokens)
+    if mode == "logprob":
+        other = "B" if label == "A" else "A"
+        alts = ((label, math.log(0.999)), (other, math.log(0.001)))
+        return reply(label, prompt_tokens, steps=((label, alts[0][1], alts),))
+    text = f"Response {label} answers the instruction better ({reason}).\n{verdict_tag(label)}"
+    if cot:
+        text = (
+            "Step by step: I check each response for correctness, then for helpfulness, "
+            f"relevance and clarity. {text}"
+        )
+    return reply(text, prompt_tokens)
+
+
+def _asks_for_cot(user: str) -> bool:
+    """Whether the prompt's instructions (before the instruction itself) ask for reasoning."""
+    return COT_MARKER in user.split(INSTRUCTION_MARKER, 1)[0]
+
+
+def _format_scale(params: SimParams, bias_aware: bool, user: str) -> float:
+    """How much of every bias acts (suppression, chain of thought) in issue 16's formats."""
+    scale = 1.0 - params.suppression if bias_aware else 1.0
+    if _asks_for_cot(user):
+        scale *= 1.0 - params.cot
+    return scale
+
+
+def _listwise_reply(
+    request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
+) -> Completion | None:
+    """The answer to a listwise prompt (see :mod:`.formats`); None for other prompts."""
+    from ..listwise import extract_list
+    from ..probes import BIAS_AWARE_MARKER
+
+    found = extract_list(user)
+    if found is None:
+        return None
+    instruction, shown = found
+    scale = _format_scale(params, BIAS_AWARE_MARKER in system, user)
+    sample = request.sample if request.temperature > 0 else 0
+    key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
+    ix, reason = decide_list(params, instruction, shown, key, scale)
+    letter = "ABCDEFGHIJ"[ix]
+    return reply(f"Response {letter} is the best ({reason}).\n{verdict_tag(letter)}", prompt_tokens)
+
+
+def _single_reply(
+    request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
+) -> Completion | None:
+    """The answer to a pointwise prompt (see :mod:`.formats`); None for other prompts."""
+    from ..pointwise import extract_single
+    from ..probes import strip_edits
+
+    found = extract_single(user)
+    if found is None:
+        return None
+    instruction, response, listed, note = found
+    anchor = re.search(r"was graded (\w+) on this scale", note)
+    edits = strip_edits(system=system, first=response, second="", note=note)
+    cues = list(edits.cues)
+    if SIM_SIGNATURE in edits.first:
+        cues.append(("self", "first"))
+    scale = _format_scale(params, edits.bias_aware, user)
+    stripped, _, rewritten, _ = rewrite_cues(
+        params, params.seed, instruction, edits.first, "", scale
+    )
+    cues += rewritten
+    grade = decide_single(
+        params,
+        instruction,
+        stripped,
+        cues,
+        listed,
+        anchor.group(1) if anchor else None,
+        params.seed,
+        scale,
+    )
+    return reply(
+        f"The response is graded on its content.\nRating: {verdict_tag(grade)}", prompt_tokens
+    )
