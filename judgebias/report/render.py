@@ -458,18 +458,17 @@ def _factor_rows(table: Any) -> list[dict[str, Any]]:
 
 
 def _length_words(table: Any) -> str:
-    if table is None or len(table) == 0:
+    from ..stats.run_figures import length_overall
+
+    overall = length_overall(table) if table is not None else {}
+    if not overall:
         return ""
-    n = int(table["n"].sum())
-    judge = float((table["judge"] * table["n"]).sum() / n)
     text = (
-        f"Over {n} pairs of unequal length, the judge gave the longer answer "
-        f"{100 * judge:.0f} % of its verdicts (ties count half)"
+        f"Over {overall['n']} pairs of unequal length, the judge gave the longer answer "
+        f"{100 * overall['judge']:.0f} % of its verdicts (ties count half)"
     )
-    gold = table.dropna(subset=["gold"])
-    if len(gold):
-        g = float((gold["gold"] * gold["n_gold"]).sum() / gold["n_gold"].sum())
-        text += f"; the gold labels give it {100 * g:.0f} %"
+    if overall.get("gold") is not None:
+        text += f"; the gold labels give it {100 * overall['gold']:.0f} %"
     return text + "."
 
 
