@@ -334,40 +334,6 @@ def comparison_json(result: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>judgebias compare: {{ a.label }} vs {{ b.label }}</title>
-<style>
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;margin:.6rem 0}
-th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}
-th{background:#f5f5f7}.sig{color:#b00;font-weight:600}.muted{color:#777}
-code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}
-.key span{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin:0 .3rem 0 1rem;vertical-align:middle}
-</style></head><body>
-<h1>judgebias compare</h1>
-<p><strong>A</strong> (before): <code>{{ a.label }}</code> · <strong>B</strong> (after): <code>{{ b.label }}</code>.
-Differences are B − A. {% if paired %}Paired over the {{ n_shared }} pairs both runs judged (bootstrap interval over pairs, randomisation p-value; ties: Newcombe's paired interval and McNemar's test).{% else %}The runs share no pairs (or lack records): independent Newcombe intervals, with p-values that agree with them.{% endif %}</p>
-
-<h2>The runs</h2>
-<table><thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>
-{% for key, title in info_rows %}<tr><td>{{ title }}</td><td>{{ a[key] | show }}</td><td>{{ b[key] | show }}</td></tr>
-{% endfor %}</tbody></table>
-
-<h2>Figures</h2>
-<table><thead><tr><th>figure</th><th>A</th><th>95 % CI</th><th>B</th><th>95 % CI</th><th>B − A</th><th>95 % CI</th><th>p</th><th>p (BH)</th><th>B / A</th></tr></thead><tbody>
-{% for r in rows %}<tr><td>{{ r.figure }}</td><td>{{ r.effect_a | pp }}</td><td class="muted">[{{ r.ci_low_a | pp }}, {{ r.ci_high_a | pp }}]</td><td>{{ r.effect_b | pp }}</td><td class="muted">[{{ r.ci_low_b | pp }}, {{ r.ci_high_b | pp }}]</td><td class="{{ 'sig' if r.p_value is not none and r.p_value < 0.05 else '' }}">{{ r.difference | pp }}</td><td class="muted">[{{ r.diff_ci_low | pp }}, {{ r.diff_ci_high | pp }}]</td><td>{{ r.p_value | p }}</td><td>{{ r.p_adjusted | p }}</td><td>{{ r.ratio | ratio }}</td></tr>
-{% endfor %}</tbody></table>
-<p class="key">Effects and shares in percentage points (a fraction × 100).<span style="background:#345"></span>A<span style="background:#c63"></span>B</p>
-{{ svg | safe }}
-<h2>Method</h2>
-<p>Each figure is a ratio of per-pair sums. Paired runs (the same pairs): the difference on the shared pairs, a percentile bootstrap over pairs for its interval and a randomisation test (the two runs exchanged within each pair) for its p-value. Independent runs: for accuracy and ties, Newcombe's score interval for two independent proportions and the p-value that inverts it; for the probe effects, Newcombe's square-and-add interval from each run's own 95 % interval and a normal test on the half-width facing zero, so p &lt; 0.05 exactly when the interval excludes 0. Each run's tie share has a Wilson interval. Benjamini-Hochberg adjusts the probe rows together. Accuracy: credit 1 for the gold answer, ½ for a tie. Ties: the share of tie verdicts among the valid control verdicts (what <code>swap</code> turns position bias into).</p>
-</body></html>
-"""
-
-
 def _forest_svg(rows: list[dict[str, Any]]) -> str:
     """A small inline SVG: each figure's two intervals on one axis (numbers only)."""
     vals = [
@@ -430,30 +396,10 @@ def _forest_svg(rows: list[dict[str, Any]]) -> str:
 
 
 def render_compare_html(result: dict[str, Any]) -> str:
-    """One self-contained HTML page (jinja2, autoescaped; no external resources)."""
-    import jinja2
+    """One self-contained HTML page (``compare_runs.html.j2``; no external resources)."""
+    from .report.html import environment
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-
-    def num_ok(v: Any) -> bool:
-        return isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v)
-
-    env.filters["pp"] = lambda v: f"{100 * v:+.1f}" if num_ok(v) else "–"
-    env.filters["p"] = lambda v: ("<0.001" if v < 0.001 else f"{v:.3f}") if num_ok(v) else "–"
-    env.filters["ratio"] = lambda v: f"{v:.2f}" if num_ok(v) else "–"
-
-    def show(v: Any) -> str:
-        if v is None:
-            return "–"
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        if isinstance(v, list | tuple):
-            return ", ".join(show(x) for x in v) or "none"
-        if isinstance(v, dict):
-            return ", ".join(f"{k}={show(x)}" for k, x in v.items())
-        return str(v)
-
-    env.filters["show"] = show
+    env = environment(strict=True)
     rows = _json_safe(result["table"].to_dict(orient="records"))
     info_rows = [
         ("judge", "judge"),
@@ -474,7 +420,7 @@ def render_compare_html(result: dict[str, Any]) -> str:
         ("cost_usd", "cost (USD)"),
         ("seconds", "seconds"),
     ]
-    tpl = env.from_string(_HTML)
+    tpl = env.get_template("compare_runs.html.j2")
     return tpl.render(
         a=_json_safe(result["runs"]["a"]),
         b=_json_safe(result["runs"]["b"]),

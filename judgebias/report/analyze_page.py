@@ -3,7 +3,6 @@ the page itself (drawn from :class:`judgebias.analyze.AnalyzeResult`)."""
 
 from __future__ import annotations
 
-import io
 import math
 import time
 from collections.abc import Mapping
@@ -15,27 +14,10 @@ import pandas as pd
 from ..analysis.columns import UNPARSEABLE_RULE, _group_items, _key
 from ..analysis.result import AnalyzeResult
 from ..stats.strategies import StrategyComparison
+from .html import environment, to_svg
 
-# --------------------------------------------------------------------------- report
-
-
-_RC: Any = {"svg.hashsalt": "judgebias", "svg.fonttype": "none", "font.size": 8}
-"""Plots keep their text as SVG text (small files) with fixed ids (stable output)."""
-
-
-def _svg(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.StringIO()
-    fig.savefig(
-        buf,
-        format="svg",
-        bbox_inches="tight",
-        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
-    )
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.find("<svg") :]
+_RC: Any = {"font.size": 8}
+"""The plots' text size (SVG export: :func:`judgebias.report.html.to_svg`)."""
 
 
 def _group_label(values: Mapping[Any, Any], group: list[str]) -> str:
@@ -44,16 +26,15 @@ def _group_label(values: Mapping[Any, Any], group: list[str]) -> str:
 
 def _groups_plot(table: pd.DataFrame, group: list[str]) -> str:
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     rows = table.to_dict("records")
     varying = [g for g in group if table[g].map(_key).nunique() > 1] or group
     labels = [_group_label(r, varying) for r in rows]
     height = 1.0 + 0.22 * len(rows)
     with matplotlib.rc_context(_RC):
-        fig, axes = plt.subplots(1, 2, figsize=(11, height), sharey=True)
+        fig = Figure(figsize=(11, height))
+        axes = fig.subplots(1, 2, sharey=True)
         for ax, name, color in (
             (axes[0], "position_consistency", "#2a7a5a"),
             (axes[1], "accuracy", "#3a5a9a"),
@@ -72,18 +53,19 @@ def _groups_plot(table: pd.DataFrame, group: list[str]) -> str:
         axes[0].set_yticks(range(len(rows)), labels)
         axes[0].set_ylim(len(rows) - 0.5, -0.5)
         fig.tight_layout()
-        return _svg(fig)
+        return to_svg(fig, "groups")
 
 
-def _comparison_plot(diffs: pd.DataFrame, lengths: pd.DataFrame, column: str, baseline: Any) -> str:
+def _comparison_plot(
+    diffs: pd.DataFrame, lengths: pd.DataFrame, column: str, baseline: Any, prefix: str
+) -> str:
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     strategies = [baseline, *dict.fromkeys(diffs[column].tolist())]
     with matplotlib.rc_context(_RC):
-        fig, axes = plt.subplots(1, 3, figsize=(10, 1.0 + 0.3 * len(strategies)), sharey=True)
+        fig = Figure(figsize=(10, 1.0 + 0.3 * len(strategies)))
+        axes = fig.subplots(1, 3, sharey=True)
         for ax, figure in ((axes[0], "position_consistency"), (axes[1], "accuracy")):
             part = diffs[diffs["figure"] == figure].set_index(column)
             for i, s in enumerate(strategies):
@@ -122,7 +104,7 @@ def _comparison_plot(diffs: pd.DataFrame, lengths: pd.DataFrame, column: str, ba
         axes[0].set_yticks(range(len(strategies)), names)
         axes[0].set_ylim(len(strategies) - 0.5, -0.5)
         fig.tight_layout()
-        return _svg(fig)
+        return to_svg(fig, prefix)
 
 
 def _baseline_value(lengths: pd.DataFrame, comp: StrategyComparison) -> Any:
@@ -133,21 +115,7 @@ def _baseline_value(lengths: pd.DataFrame, comp: StrategyComparison) -> Any:
 
 def render_analyze_html(result: AnalyzeResult, *, title: str | None = None) -> str:
     """The self-contained HTML report of an analysis (no external resources)."""
-    from importlib import resources
-
-    from jinja2 import Environment, select_autoescape
-
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-
-    def num(x: Any) -> bool:
-        return x is not None and not (isinstance(x, float) and math.isnan(x))
-
-    env.filters["pct"] = lambda x: f"{100 * x:.1f}" if num(x) else "–"
-    env.filters["pp"] = lambda x: f"{100 * x:+.1f}" if num(x) else "–"
-    env.filters["p"] = lambda x: ("<0.0001" if x < 1e-4 else f"{x:.2g}") if num(x) else "–"
-    src = (
-        resources.files("judgebias.report").joinpath("analyze.html.j2").read_text(encoding="utf-8")
-    )
+    env = environment()
     prep = result.prepared
     rows = result.table.to_dict("records")
     for r in rows:
@@ -158,7 +126,7 @@ def render_analyze_html(result: AnalyzeResult, *, title: str | None = None) -> s
     sections = []
     comp = result.comparison
     if comp is not None and not comp.differences.empty:
-        for values, part in _group_items(comp.differences, comp.within):
+        for i, (values, part) in enumerate(_group_items(comp.differences, comp.within)):
             lmask = pd.Series(True, index=comp.length.index)
             for k, v in values.items():
                 lmask &= comp.length[k].map(_key) == _key(v)
@@ -167,7 +135,7 @@ def render_analyze_html(result: AnalyzeResult, *, title: str | None = None) -> s
                 {
                     "label": _group_label(values, comp.within) if comp.within else "all pairs",
                     "plot": _comparison_plot(
-                        part, lpart, comp.column, _baseline_value(lpart, comp)
+                        part, lpart, comp.column, _baseline_value(lpart, comp), f"strategies-{i}"
                     ),
                     "consistency": part[part["figure"] == "position_consistency"].to_dict(
                         "records"
@@ -176,7 +144,7 @@ def render_analyze_html(result: AnalyzeResult, *, title: str | None = None) -> s
                     "length": lpart.to_dict("records"),
                 }
             )
-    return env.from_string(src).render(
+    return env.get_template("analyze.html.j2").render(
         title=title or f"judgebias analyze: {Path(str(result.summary['source'].get('file'))).name}",
         s=result.summary,
         src=result.summary["source"],

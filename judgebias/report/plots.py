@@ -4,22 +4,19 @@ Each ``*_figure`` function takes one or more runs and returns a matplotlib
 ``Figure`` (or ``None`` with a note when there is nothing to draw). The report
 builds figures with :class:`matplotlib.figure.Figure` directly, never through
 pyplot, so rendering touches no global state and does not switch a notebook's
-backend. :func:`to_svg` turns a figure into an SVG fragment: text stays text
-(escaped by matplotlib's XML writer), ids are prefixed so several figures can
-share one page, and nothing refers outside the page.
+backend. :func:`judgebias.report.html.to_svg` turns a figure into an SVG fragment.
 """
 
 from __future__ import annotations
 
-import io
-import math
-import re
 from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .html import num as _num
+from .html import to_svg as to_svg  # written once, in report/html.py
 from .runs import Run, ordered_probes
 
 __all__ = [
@@ -44,37 +41,6 @@ def _label(text: Any) -> str:
 
 def _effect(fig: dict[str, Any]) -> Any:
     return fig.get("effect", fig.get("dbg"))
-
-
-def _num(x: Any) -> float | None:
-    """A finite float, or None for missing values."""
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def to_svg(fig: Figure, prefix: str) -> str:
-    """The figure as an inline ``<svg>`` element whose ids all start with ``prefix``."""
-    import matplotlib
-
-    buf = io.StringIO()
-    # text stays text (smaller, selectable); a fixed hash salt keeps the output reproducible
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "judgebias"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buf.getvalue()
-    text = text[text.find("<svg") :]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    # matplotlib's global "*{stroke-linejoin...}" rule would leak into the page; the
-    # report's stylesheet applies it to the plots only
-    text = re.sub(r"<style[^>]*>.*?</style>\s*", "", text, flags=re.S)
-    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
-    text = text.replace("url(#", f"url(#{prefix}-")
-    text = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', text)
-    return text.strip()
 
 
 def _new(width: float, height: float) -> tuple[Figure, Axes]:
