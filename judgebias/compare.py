@@ -55,12 +55,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, UsageError
-from .stats.rundiff import independent as _independent
-from .stats.rundiff import independent_counts as _independent_counts
-from .stats.rundiff import own_share as _own_ci
-from .stats.rundiff import pair_sums as _pair_sums
-from .stats.rundiff import paired as _paired
-from .stats.rundiff import paired_ties as _paired_ties
+from .stats.rundiff import independent as _independent  # noqa: F401 (tests import it here)
+from .stats.rundiff import independent_counts as _independent_counts  # noqa: F401
+from .stats.rundiff import run_differences
 
 __all__ = [
     "COMPARE_COLUMNS",
@@ -172,21 +169,6 @@ def _shared_pairs(a: RunData, b: RunData) -> tuple[list[str], bool]:
     return ids, ok
 
 
-def _figure_of(summary: dict[str, Any], name: str) -> tuple[float, float, float, float]:
-    nan = math.nan
-    if name == "accuracy":
-        ci = summary.get("accuracy_ci") or [None, None]
-        pos = summary.get("probes", {}).get("position", {})
-        n = pos.get("n_pairs", summary.get("n_pairs"))
-        vals = (summary.get("accuracy"), ci[0], ci[1], n)
-    else:
-        f = summary.get("probes", {}).get(name)
-        if not isinstance(f, dict):
-            return nan, nan, nan, nan
-        vals = (f.get("effect", f.get("dbg")), f.get("ci_low"), f.get("ci_high"), f.get("n"))
-    return tuple(nan if v is None else float(v) for v in vals)  # type: ignore[return-value]
-
-
 def _run_info(r: RunData) -> dict[str, Any]:
     s = r.summary
     run = s.get("run") or {}
@@ -229,8 +211,6 @@ def compare_runs(
     Returns ``{"runs": {"a": ..., "b": ...}, "table": DataFrame, "paired": bool,
     "n_shared": int}``; the table has :data:`COMPARE_COLUMNS`.
     """
-    from .stats.intervals import bh_adjust
-
     if n_boot < 100:
         raise UsageError(f"--n-boot: at least 100 draws, got {n_boot}")
     a = run_a if isinstance(run_a, RunData) else read_run_folder(run_a)
@@ -239,66 +219,17 @@ def compare_runs(
         a.label, b.label = f"A: {a.label}", f"B: {b.label}"
     rng = np.random.default_rng(seed)
     ids, paired = _shared_pairs(a, b)
-    names: list[str] = list(a.summary["probes"])
-    names += [n for n in b.summary["probes"] if n not in names]
-    rows: list[dict[str, Any]] = []
-
-    def direction(name: str) -> str:
-        for r in (a, b):
-            f = r.summary["probes"].get(name)
-            if isinstance(f, dict) and f.get("direction") in ("toward", "away"):
-                return str(f["direction"])
-        return "toward"
-
-    for name in [*names, "accuracy", "ties"]:
-        sa: pd.DataFrame | None = None
-        sb: pd.DataFrame | None = None
-        fa: tuple[float, float, float, float]
-        fb: tuple[float, float, float, float]
-        if name == "ties":
-            if a.records is None or b.records is None:
-                continue
-            sa, sb = _pair_sums(a.records, "ties", ""), _pair_sums(b.records, "ties", "")
-            fa, fb = _own_ci(sa, alpha), _own_ci(sb, alpha)
-        else:
-            fa, fb = _figure_of(a.summary, name), _figure_of(b.summary, name)
-            if a.records is not None and b.records is not None:
-                sa = _pair_sums(a.records, name, direction(name))
-                sb = _pair_sums(b.records, name, direction(name))
-        diff = None
-        if paired and sa is not None and sb is not None and len(sa) and len(sb):
-            if name == "ties":
-                assert a.records is not None and b.records is not None
-                diff = _paired_ties(a.records, b.records, ids, alpha)
-            else:
-                diff = _paired(sa, sb, ids, n_boot, rng, alpha)
-        if diff is None and name in ("accuracy", "ties") and sa is not None and sb is not None:
-            na, nb = float(sa["den"].sum()), float(sb["den"].sum())
-            if na > 0 and nb > 0:
-                xa, xb = float(sa["num"].sum()), float(sb["num"].sum())
-                diff = _independent_counts(xa, na, xb, nb, alpha)
-        if diff is None:
-            diff = _independent(fa[0], fa[1], fa[2], fb[0], fb[1], fb[2], alpha)
-        ratio = fb[0] / fa[0] if fa[0] not in (0.0,) and not math.isnan(fa[0]) else math.nan
-        rows.append(
-            {
-                "figure": name,
-                "effect_a": fa[0],
-                "ci_low_a": fa[1],
-                "ci_high_a": fa[2],
-                "n_a": fa[3],
-                "effect_b": fb[0],
-                "ci_low_b": fb[1],
-                "ci_high_b": fb[2],
-                "n_b": fb[3],
-                **diff,
-                "ratio": ratio,
-            }
-        )
-    table = pd.DataFrame(rows)
-    probe_rows = table["figure"].isin(names)
-    table["p_adjusted"] = math.nan
-    table.loc[probe_rows, "p_adjusted"] = bh_adjust(table.loc[probe_rows, "p_value"].tolist())
+    table = run_differences(
+        a.summary,
+        a.records,
+        b.summary,
+        b.records,
+        ids=ids,
+        same_pairs=paired,
+        n_boot=n_boot,
+        rng=rng,
+        alpha=alpha,
+    )
     table = table.reindex(columns=list(COMPARE_COLUMNS))
     return {
         "runs": {"a": _run_info(a), "b": _run_info(b)},
