@@ -5,6 +5,12 @@
 ``records.parquet`` (one tidy row per judge call), ``summary.json`` and
 ``report.html``. Re-running the same audit into the same folder sends only what
 is missing.
+
+Every figure comes from :mod:`judgebias.stats` (:func:`judgebias.stats.audit.probe_figures`
+for the probes, :func:`judgebias.stats.run_figures.run_figures` for what the report
+draws); this module only orchestrates. Over 600 lines: the config, the call plan and the
+one orchestration of an audit (self-answers, rewrites, mitigations) still live together
+here; the config and runner parts are being reshaped separately (issue 12, items 2 and 5).
 """
 
 from __future__ import annotations
