@@ -12,30 +12,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from ..stats.intervals import bh_adjust
-from ..stats.recorded import group_figures
+from ..stats.recorded import group_table
 from ..stats.strategies import StrategyComparison, compare_strategies
 from .columns import (
     DEFAULT_MIN_LENGTH_DIFF,
     SUMMARY_COLUMNS,
     UNPARSEABLE_RULE,
-    _group_items,
     _names,
     _not_found,
 )
 from .prepare import Prepared, prepare
-
-
-def _figure_table(prep: Prepared, *, min_diff: float, alpha: float) -> pd.DataFrame:
-    rows = []
-    for values, g in _group_items(prep.frame, prep.group):
-        rows.append(
-            {**values, **group_figures(g, has_gold=prep.has_gold, min_diff=min_diff, alpha=alpha)}
-        )
-    table = pd.DataFrame(rows)
-    table["position_p_adjusted"] = bh_adjust(table["position_p_value"].tolist())
-    return table
-
 
 # --------------------------------------------------------------------------- the result
 
@@ -215,7 +201,9 @@ def analyze(
         source=source,
         items_source=items_source,
     )
-    table = _figure_table(prep, min_diff=min_length_diff, alpha=alpha)
+    table = group_table(
+        prep.frame, prep.group, has_gold=prep.has_gold, min_diff=min_length_diff, alpha=alpha
+    )
     comparison = None
     if compare_to is not None:
         if compare_column not in prep.frame.columns:

@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.columns import FIRST, GOLD, LEN_A, LEN_B, SECOND
-from .intervals import wilson
+from ..analysis.columns import FIRST, GOLD, LEN_A, LEN_B, SECOND, _group_items
+from .intervals import bh_adjust, wilson
 from .position import position_stats
+
+__all__ = ["group_figures", "group_table", "length_figures", "pooled", "share_ci", "toward"]
 
 # --------------------------------------------------------------------------- figures
 
@@ -125,3 +127,18 @@ def group_figures(
         row[f"{name}_ci_low"], row[f"{name}_ci_high"] = share_ci(row[name], count, alpha)
     row.update(length_figures(g, min_diff, alpha))
     return row
+
+
+def group_table(
+    frame: pd.DataFrame, group: list[str], *, has_gold: bool, min_diff: float, alpha: float
+) -> pd.DataFrame:
+    """One row of :func:`group_figures` per group of the prepared frame, the position
+    p-values BH-adjusted across groups (``position_p_adjusted``)."""
+    rows = []
+    for values, g in _group_items(frame, group):
+        rows.append(
+            {**values, **group_figures(g, has_gold=has_gold, min_diff=min_diff, alpha=alpha)}
+        )
+    table = pd.DataFrame(rows)
+    table["position_p_adjusted"] = bh_adjust(table["position_p_value"].tolist())
+    return table

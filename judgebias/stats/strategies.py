@@ -29,6 +29,8 @@ from .intervals import bh_adjust, mcnemar_p, newcombe_diff, newcombe_paired_diff
 from .position import classify_orders
 from .recorded import length_figures, toward
 
+__all__ = ["StrategyComparison", "compare_strategies"]
+
 # --------------------------------------------------------------------------- strategies
 
 
