@@ -55,12 +55,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, UsageError
-from .stats.rundiff import independent as _independent
-from .stats.rundiff import independent_counts as _independent_counts
-from .stats.rundiff import own_share as _own_ci
-from .stats.rundiff import pair_sums as _pair_sums
-from .stats.rundiff import paired as _paired
-from .stats.rundiff import paired_ties as _paired_ties
+from .stats.rundiff import independent as _independent  # noqa: F401 (tests import it here)
+from .stats.rundiff import independent_counts as _independent_counts  # noqa: F401
+from .stats.rundiff import run_differences
 
 __all__ = [
     "COMPARE_COLUMNS",
@@ -172,21 +169,6 @@ def _shared_pairs(a: RunData, b: RunData) -> tuple[list[str], bool]:
     return ids, ok
 
 
-def _figure_of(summary: dict[str, Any], name: str) -> tuple[float, float, float, float]:
-    nan = math.nan
-    if name == "accuracy":
-        ci = summary.get("accuracy_ci") or [None, None]
-        pos = summary.get("probes", {}).get("position", {})
-        n = pos.get("n_pairs", summary.get("n_pairs"))
-        vals = (summary.get("accuracy"), ci[0], ci[1], n)
-    else:
-        f = summary.get("probes", {}).get(name)
-        if not isinstance(f, dict):
-            return nan, nan, nan, nan
-        vals = (f.get("effect", f.get("dbg")), f.get("ci_low"), f.get("ci_high"), f.get("n"))
-    return tuple(nan if v is None else float(v) for v in vals)  # type: ignore[return-value]
-
-
 def _run_info(r: RunData) -> dict[str, Any]:
     s = r.summary
     run = s.get("run") or {}
@@ -229,8 +211,6 @@ def compare_runs(
     Returns ``{"runs": {"a": ..., "b": ...}, "table": DataFrame, "paired": bool,
     "n_shared": int}``; the table has :data:`COMPARE_COLUMNS`.
     """
-    from .stats.intervals import bh_adjust
-
     if n_boot < 100:
         raise UsageError(f"--n-boot: at least 100 draws, got {n_boot}")
     a = run_a if isinstance(run_a, RunData) else read_run_folder(run_a)
@@ -239,66 +219,17 @@ def compare_runs(
         a.label, b.label = f"A: {a.label}", f"B: {b.label}"
     rng = np.random.default_rng(seed)
     ids, paired = _shared_pairs(a, b)
-    names: list[str] = list(a.summary["probes"])
-    names += [n for n in b.summary["probes"] if n not in names]
-    rows: list[dict[str, Any]] = []
-
-    def direction(name: str) -> str:
-        for r in (a, b):
-            f = r.summary["probes"].get(name)
-            if isinstance(f, dict) and f.get("direction") in ("toward", "away"):
-                return str(f["direction"])
-        return "toward"
-
-    for name in [*names, "accuracy", "ties"]:
-        sa: pd.DataFrame | None = None
-        sb: pd.DataFrame | None = None
-        fa: tuple[float, float, float, float]
-        fb: tuple[float, float, float, float]
-        if name == "ties":
-            if a.records is None or b.records is None:
-                continue
-            sa, sb = _pair_sums(a.records, "ties", ""), _pair_sums(b.records, "ties", "")
-            fa, fb = _own_ci(sa, alpha), _own_ci(sb, alpha)
-        else:
-            fa, fb = _figure_of(a.summary, name), _figure_of(b.summary, name)
-            if a.records is not None and b.records is not None:
-                sa = _pair_sums(a.records, name, direction(name))
-                sb = _pair_sums(b.records, name, direction(name))
-        diff = None
-        if paired and sa is not None and sb is not None and len(sa) and len(sb):
-            if name == "ties":
-                assert a.records is not None and b.records is not None
-                diff = _paired_ties(a.records, b.records, ids, alpha)
-            else:
-                diff = _paired(sa, sb, ids, n_boot, rng, alpha)
-        if diff is None and name in ("accuracy", "ties") and sa is not None and sb is not None:
-            na, nb = float(sa["den"].sum()), float(sb["den"].sum())
-            if na > 0 and nb > 0:
-                xa, xb = float(sa["num"].sum()), float(sb["num"].sum())
-                diff = _independent_counts(xa, na, xb, nb, alpha)
-        if diff is None:
-            diff = _independent(fa[0], fa[1], fa[2], fb[0], fb[1], fb[2], alpha)
-        ratio = fb[0] / fa[0] if fa[0] not in (0.0,) and not math.isnan(fa[0]) else math.nan
-        rows.append(
-            {
-                "figure": name,
-                "effect_a": fa[0],
-                "ci_low_a": fa[1],
-                "ci_high_a": fa[2],
-                "n_a": fa[3],
-                "effect_b": fb[0],
-                "ci_low_b": fb[1],
-                "ci_high_b": fb[2],
-                "n_b": fb[3],
-                **diff,
-                "ratio": ratio,
-            }
-        )
-    table = pd.DataFrame(rows)
-    probe_rows = table["figure"].isin(names)
-    table["p_adjusted"] = math.nan
-    table.loc[probe_rows, "p_adjusted"] = bh_adjust(table.loc[probe_rows, "p_value"].tolist())
+    table = run_differences(
+        a.summary,
+        a.records,
+        b.summary,
+        b.records,
+        ids=ids,
+        same_pairs=paired,
+        n_boot=n_boot,
+        rng=rng,
+        alpha=alpha,
+    )
     table = table.reindex(columns=list(COMPARE_COLUMNS))
     return {
         "runs": {"a": _run_info(a), "b": _run_info(b)},
@@ -332,40 +263,6 @@ def comparison_json(result: dict[str, Any]) -> dict[str, Any]:
             "figures": result["table"].to_dict(orient="records"),
         }
     )
-
-
-_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>judgebias compare: {{ a.label }} vs {{ b.label }}</title>
-<style>
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;margin:.6rem 0}
-th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}
-th{background:#f5f5f7}.sig{color:#b00;font-weight:600}.muted{color:#777}
-code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}
-.key span{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin:0 .3rem 0 1rem;vertical-align:middle}
-</style></head><body>
-<h1>judgebias compare</h1>
-<p><strong>A</strong> (before): <code>{{ a.label }}</code> · <strong>B</strong> (after): <code>{{ b.label }}</code>.
-Differences are B − A. {% if paired %}Paired over the {{ n_shared }} pairs both runs judged (bootstrap interval over pairs, randomisation p-value; ties: Newcombe's paired interval and McNemar's test).{% else %}The runs share no pairs (or lack records): independent Newcombe intervals, with p-values that agree with them.{% endif %}</p>
-
-<h2>The runs</h2>
-<table><thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>
-{% for key, title in info_rows %}<tr><td>{{ title }}</td><td>{{ a[key] | show }}</td><td>{{ b[key] | show }}</td></tr>
-{% endfor %}</tbody></table>
-
-<h2>Figures</h2>
-<table><thead><tr><th>figure</th><th>A</th><th>95 % CI</th><th>B</th><th>95 % CI</th><th>B − A</th><th>95 % CI</th><th>p</th><th>p (BH)</th><th>B / A</th></tr></thead><tbody>
-{% for r in rows %}<tr><td>{{ r.figure }}</td><td>{{ r.effect_a | pp }}</td><td class="muted">[{{ r.ci_low_a | pp }}, {{ r.ci_high_a | pp }}]</td><td>{{ r.effect_b | pp }}</td><td class="muted">[{{ r.ci_low_b | pp }}, {{ r.ci_high_b | pp }}]</td><td class="{{ 'sig' if r.p_value is not none and r.p_value < 0.05 else '' }}">{{ r.difference | pp }}</td><td class="muted">[{{ r.diff_ci_low | pp }}, {{ r.diff_ci_high | pp }}]</td><td>{{ r.p_value | p }}</td><td>{{ r.p_adjusted | p }}</td><td>{{ r.ratio | ratio }}</td></tr>
-{% endfor %}</tbody></table>
-<p class="key">Effects and shares in percentage points (a fraction × 100).<span style="background:#345"></span>A<span style="background:#c63"></span>B</p>
-{{ svg | safe }}
-<h2>Method</h2>
-<p>Each figure is a ratio of per-pair sums. Paired runs (the same pairs): the difference on the shared pairs, a percentile bootstrap over pairs for its interval and a randomisation test (the two runs exchanged within each pair) for its p-value. Independent runs: for accuracy and ties, Newcombe's score interval for two independent proportions and the p-value that inverts it; for the probe effects, Newcombe's square-and-add interval from each run's own 95 % interval and a normal test on the half-width facing zero, so p &lt; 0.05 exactly when the interval excludes 0. Each run's tie share has a Wilson interval. Benjamini-Hochberg adjusts the probe rows together. Accuracy: credit 1 for the gold answer, ½ for a tie. Ties: the share of tie verdicts among the valid control verdicts (what <code>swap</code> turns position bias into).</p>
-</body></html>
-"""
 
 
 def _forest_svg(rows: list[dict[str, Any]]) -> str:
@@ -430,30 +327,10 @@ def _forest_svg(rows: list[dict[str, Any]]) -> str:
 
 
 def render_compare_html(result: dict[str, Any]) -> str:
-    """One self-contained HTML page (jinja2, autoescaped; no external resources)."""
-    import jinja2
+    """One self-contained HTML page (``compare_runs.html.j2``; no external resources)."""
+    from .report.html import environment
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-
-    def num_ok(v: Any) -> bool:
-        return isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v)
-
-    env.filters["pp"] = lambda v: f"{100 * v:+.1f}" if num_ok(v) else "–"
-    env.filters["p"] = lambda v: ("<0.001" if v < 0.001 else f"{v:.3f}") if num_ok(v) else "–"
-    env.filters["ratio"] = lambda v: f"{v:.2f}" if num_ok(v) else "–"
-
-    def show(v: Any) -> str:
-        if v is None:
-            return "–"
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        if isinstance(v, list | tuple):
-            return ", ".join(show(x) for x in v) or "none"
-        if isinstance(v, dict):
-            return ", ".join(f"{k}={show(x)}" for k, x in v.items())
-        return str(v)
-
-    env.filters["show"] = show
+    env = environment(strict=True)
     rows = _json_safe(result["table"].to_dict(orient="records"))
     info_rows = [
         ("judge", "judge"),
@@ -474,7 +351,7 @@ def render_compare_html(result: dict[str, Any]) -> str:
         ("cost_usd", "cost (USD)"),
         ("seconds", "seconds"),
     ]
-    tpl = env.from_string(_HTML)
+    tpl = env.get_template("compare_runs.html.j2")
     return tpl.render(
         a=_json_safe(result["runs"]["a"]),
         b=_json_safe(result["runs"]["b"]),

@@ -5,6 +5,12 @@
 ``records.parquet`` (one tidy row per judge call), ``summary.json`` and
 ``report.html``. Re-running the same audit into the same folder sends only what
 is missing.
+
+Every figure comes from :mod:`judgebias.stats` (:func:`judgebias.stats.audit.probe_figures`
+for the probes, :func:`judgebias.stats.run_figures.run_figures` for what the report
+draws); this module only orchestrates. Over 600 lines: the config, the call plan and the
+one orchestration of an audit (self-answers, rewrites, mitigations) still live together
+here; the config and runner parts are being reshaped separately (issue 12, items 2 and 5).
 """
 
 from __future__ import annotations
@@ -39,11 +45,11 @@ from .prompts import (
     resolve_template,
 )
 from .runner import RunCounts, RunnerConfig, run_requests
-from .stats.intervals import bh_adjust
-from .stats.perturbation import perturbation_stats
-from .stats.position import position_stats
+from .stats.audit import probe_figures
+from .stats.audit import probe_figures as summarize  # the old name
 from .stats.reasoning import reasoning_summary
-from .stats.validity import DEFAULT_MAX_INVALID, fail_closed, run_invalid, severity
+from .stats.run_figures import run_figures
+from .stats.validity import DEFAULT_MAX_INVALID, run_invalid
 from .store import STORE_NAME, Store
 from .types import ChatRequest, JudgeCall, Order, Pair, Variant
 
@@ -348,16 +354,6 @@ def self_variants(pairs: list[Pair], own: dict[str, str]) -> list[Variant]:
     return out
 
 
-def self_stats(records: pd.DataFrame) -> dict[str, Any]:
-    """The self probe's figures: the noise-robust headline (``effect`` ...) and DBG (``dbg`` ...).
-
-    See :func:`judgebias.stats.selfpref.self_probe_stats`.
-    """
-    from .stats.selfpref import self_probe_stats
-
-    return self_probe_stats(records)
-
-
 def shard_pairs(pairs: list[Pair], shard: str) -> list[Pair]:
     """The pairs of shard ``i/n``: those whose id hashes to i-1 modulo n.
 
@@ -380,33 +376,6 @@ def shard_pairs(pairs: list[Pair], shard: str) -> list[Pair]:
     return [p for p in pairs if bucket(p.id) == i - 1]
 
 
-def soft_position(ctrl: pd.DataFrame) -> dict[str, Any]:
-    """Position bias from soft preferences (logprob or score modes), when the judge gave them.
-
-    Per pair, P(first shown is better) in both orders; ``soft_effect`` is the mean over
-    pairs of p_ab + p_ba - 1 (0 for a fair judge, positive toward the first position),
-    with a t interval over pairs.
-    """
-    if "p_first" not in ctrl.columns or ctrl["p_first"].notna().sum() == 0:
-        return {}
-    from scipy import stats as st
-
-    wide = ctrl.pivot_table(index="pair_id", columns="order", values="p_first", aggfunc="first")
-    if not {"ab", "ba"} <= set(wide.columns):
-        return {}
-    d = (wide["ab"] + wide["ba"] - 1.0).dropna().to_numpy(dtype=float)
-    if len(d) < 2:
-        return {}
-    mean, sem = float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
-    half = float(st.t.ppf(0.975, len(d) - 1)) * sem
-    return {
-        "soft_effect": mean,
-        "soft_ci_low": mean - half,
-        "soft_ci_high": mean + half,
-        "soft_n": len(d),
-    }
-
-
 def _clean(obj: Any) -> Any:
     """JSON-safe: NaN -> null, numpy scalars -> Python."""
     if isinstance(obj, dict):
@@ -418,91 +387,6 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
         return None
     return obj
-
-
-def _invalid_controls(records: pd.DataFrame) -> int:
-    """(pair, order) controls whose answer was invalid: units every perturbation probe lost."""
-    ctrl = records[records["kind"] == "control"]
-    return int((~ctrl["valid"].astype(bool)).sum())
-
-
-def summarize(
-    records: pd.DataFrame, probes: list[ProbeSpec], max_invalid: float = DEFAULT_MAX_INVALID
-) -> dict[str, Any]:
-    """The probe figures of a run (the ``probes`` part of summary.json), BH-adjusted over
-    the probes that were measured, each failing closed (:mod:`judgebias.stats.validity`)."""
-    out: dict[str, Any] = {}
-    ctrl = records[records["kind"] == "control"]
-    wide = ctrl.pivot_table(
-        index="pair_id", columns="order", values="verdict", aggfunc="first", dropna=False
-    )
-    wide = wide.reindex(columns=["ab", "ba"])
-    gold = ctrl.groupby("pair_id")["gold"].first()
-    frame = pd.DataFrame(
-        {"verdict_ab": wide["ab"], "verdict_ba": wide["ba"], "gold": gold.reindex(wide.index)}
-    )
-    pos = position_stats(frame)
-    names = [p.name for p in probes]
-    if "position" in names:
-        out["position"] = {
-            k: pos[k]
-            for k in (
-                "effect",
-                "ci_low",
-                "ci_high",
-                "p_value",
-                "n",
-                "consistency",
-                "primacy",
-                "recency",
-                "consistency_ci_low",
-                "consistency_ci_high",
-                "preference_fairness",
-                "n_pairs",
-                "n_primacy",
-                "n_recency",
-                "n_consistent",
-                "accuracy",
-                "accuracy_first",
-                "accuracy_second",
-            )
-        }
-        out["position"].update(soft_position(ctrl))
-        # CALM's robustness rate for position: verdicts unchanged by swapping the order
-        out["position"]["robustness_rate"] = pos["consistency"]
-        fail_closed(out["position"], int(pos["n"]), int(pos["n_invalid"]))
-    lost = _invalid_controls(records)
-    for spec in probes:
-        if spec.kind == "perturbation":
-            fig = perturbation_stats(records, spec.name, spec.direction)
-            fig["direction"] = spec.direction
-            out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]) + lost)
-        elif spec.kind == "self":
-            fig = self_stats(records)
-            mine = records[records["probe"] == "self"]
-            bad = int((~mine["valid"].astype(bool)).sum())
-            out[spec.name] = fail_closed(fig, int(fig.get("n") or 0), bad)
-        elif spec.kind == "rewrite":  # issue 16: sentiment, fallacy
-            from .rewrite import rewrite_figures
-
-            fig = rewrite_figures(records, spec)
-            out[spec.name] = fail_closed(
-                fig, int(fig.get("n") or 0), int(fig.get("n_invalid") or 0)
-            )
-    names = list(out)
-    adjusted = bh_adjust([out[n]["p_value"] for n in names])
-    for n, q in zip(names, adjusted, strict=True):
-        fig = out[n]
-        fig["p_adjusted"] = q
-        fig["severity"] = severity(
-            fig.get("effect", fig.get("dbg", math.nan)),
-            q,
-            status=fig["status"],
-            invalid_share=fig["invalid_share"],
-            max_invalid=max_invalid,
-        )
-    out["_accuracy"] = pos
-    return out
 
 
 def runner_config(cfg: AuditConfig) -> RunnerConfig:
@@ -762,7 +646,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         if rewriter is not None:
             await rewriter.aclose()
 
-    probe_figs = summarize(records, probes, cfg.max_invalid)
+    probe_figs = probe_figures(records, probes, cfg.max_invalid)
     acc = probe_figs.pop("_accuracy")
     summary: dict[str, Any] = {
         "judge": judge.spec,
@@ -817,10 +701,11 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         summary["calls"]["verdicts"] = mit.verdicts.total
         summary["tokens"] = usage["tokens"]
         summary["cost_usd"] = usage["cost_usd"]
+    pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
+    summary["figures"] = run_figures(records, pairs_frame)  # what the report draws
     summary = _clean(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     records.to_parquet(out / "records.parquet", index=False)
-    pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
     pairs_frame.to_parquet(out / "pairs.parquet", index=False)
     del calls
     gc.collect()

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from .probes import ProbeSpec, ProbeText, _pick
+from .stats.rewrite import rewrite_figures as rewrite_figures  # moved to stats/
 from .types import ChatRequest, Pair, Variant
 
 __all__ = [
@@ -223,15 +224,3 @@ def rewrite_probes(
             "(--rewriter sim for the simulated judge's rewriter)"
         )
     return [p for p in probes if p.kind != "rewrite"]
-
-
-def rewrite_figures(records: pd.DataFrame, spec: ProbeSpec) -> dict[str, Any]:
-    """The summary figures of one rewrite probe (see :mod:`judgebias.stats.rewrite`)."""
-    from .stats.rewrite import directed_perturbation_stats, fallacy_stats
-
-    if spec.name == "fallacy" or spec.bias == "fallacy":
-        return fallacy_stats(records, spec.name)
-    directions = {c.id: c.direction or spec.direction for c in spec.cues}
-    fig = directed_perturbation_stats(records, spec.name, directions, spec.direction)
-    fig["direction"] = "per cue"
-    return fig

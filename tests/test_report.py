@@ -225,7 +225,12 @@ def test_report_survives_missing_parts(sim_run: Path, tmp_path: Path) -> None:
     (bare / "store.sqlite").unlink()
     html = render_html(bare)
     assert "could not be read from this run" in html and 'id="scorecard"' in html
-    # records from an older or trimmed run: optional columns missing, pairs without gold
+    # records from an older or trimmed run: optional columns missing, pairs without gold;
+    # a run written before summary.json stored the report's figures, so they come from
+    # the records as they are now
+    s = json.loads((bare / "summary.json").read_text())
+    s.pop("figures")
+    (bare / "summary.json").write_text(json.dumps(s))
     rec = pd.read_parquet(bare / "records.parquet")
     rec.drop(columns=["raw", "request_key", "variant", "target"]).to_parquet(
         bare / "records.parquet"
@@ -248,6 +253,33 @@ def test_report_survives_missing_parts(sim_run: Path, tmp_path: Path) -> None:
         s.pop(key, None)
     (bare / "summary.json").write_text(json.dumps(s))
     assert 'id="scorecard"' in render_html(bare)
+
+
+def test_report_draws_the_figures_summary_json_stores(sim_run: Path, tmp_path: Path) -> None:
+    from judgebias.stats.run_figures import factor_fit, length_bins
+
+    s = json.loads((sim_run / "summary.json").read_text())
+    bins = pd.DataFrame(s["figures"]["length_bins"])
+    again = length_bins(pd.read_parquet(sim_run / "records.parquet"), read_run(sim_run).pairs)
+    pd.testing.assert_frame_equal(bins, again, check_dtype=False)
+    # Wilson intervals: inside [0, 1], around the share, never a single point
+    assert ((bins["judge_lo"] >= 0) & (bins["judge_hi"] <= 1)).all()
+    assert ((bins["judge_lo"] < bins["judge"]) & (bins["judge"] < bins["judge_hi"])).all()
+    table, _ = factor_fit(pd.read_parquet(sim_run / "records.parquet"), read_run(sim_run).pairs)
+    assert table is not None
+    stored = {
+        r["factor"]: r["coef"] for r in s["figures"]["factors"]["table"] if r["coef"] is not None
+    }
+    fitted = table.dropna(subset=["coef"])
+    assert stored == pytest.approx(dict(zip(fitted["factor"], fitted["coef"], strict=True)))
+    # the report draws what is stored, not what the records would give now
+    bare = tmp_path / "bare"
+    shutil.copytree(sim_run, bare)
+    rec = pd.read_parquet(bare / "records.parquet")
+    rec.drop(columns=["kind"]).to_parquet(bare / "records.parquet")
+    html = render_html(bare)
+    assert '<div class="plot" id="length-plot"><svg' in html
+    assert '<div class="plot" id="factor-plot"><svg' in html
 
 
 def test_factor_plot_is_skipped_with_a_note(

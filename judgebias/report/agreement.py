@@ -17,7 +17,8 @@ def reliability_svg(calibration: dict[str, Any], prefix: str = "rel") -> str:
     """The reliability diagram of a calibration block as an inline SVG ("" when empty)."""
     from matplotlib.figure import Figure
 
-    from .plots import COLORS, to_svg
+    from .html import to_svg
+    from .plots import COLORS
 
     fig = Figure(figsize=(4.2, 3.6))
     ax = fig.add_subplot()
@@ -47,12 +48,12 @@ def reliability_svg(calibration: dict[str, Any], prefix: str = "rel") -> str:
 
 def render_agreement_html(summary: dict[str, Any], *, title: str | None = None) -> str:
     """The self-contained page of an agreement summary."""
-    from .render import _environment
+    from .html import environment
 
     src = summary.get("source") or {}
     cal = summary.get("calibration")
     plots = {"all": reliability_svg(cal, "rel-all") if cal else ""}
-    tpl = _environment().get_template("agree.html.j2")
+    tpl = environment().get_template("agree.html.j2")
     return str(
         tpl.render(
             title=title or f"judgebias agree: {src.get('judge', 'judge')} against humans",

@@ -14,7 +14,9 @@ from typing import Any
 import pandas as pd
 
 from .examples import clip
-from .plots import _new, _num, to_svg
+from .html import num as _num
+from .html import to_svg
+from .plots import _new
 from .runs import Run
 
 __all__ = [

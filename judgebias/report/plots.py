@@ -4,24 +4,19 @@ Each ``*_figure`` function takes one or more runs and returns a matplotlib
 ``Figure`` (or ``None`` with a note when there is nothing to draw). The report
 builds figures with :class:`matplotlib.figure.Figure` directly, never through
 pyplot, so rendering touches no global state and does not switch a notebook's
-backend. :func:`to_svg` turns a figure into an SVG fragment: text stays text
-(escaped by matplotlib's XML writer), ids are prefixed so several figures can
-share one page, and nothing refers outside the page.
+backend. :func:`judgebias.report.html.to_svg` turns a figure into an SVG fragment.
 """
 
 from __future__ import annotations
 
-import io
-import math
-import re
-import warnings
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .html import num as _num
+from .html import to_svg as to_svg  # written once, in report/html.py
 from .runs import Run, ordered_probes
 
 __all__ = [
@@ -37,7 +32,6 @@ __all__ = [
 ]
 
 COLORS = ("#1f5fa8", "#d9731a", "#2a9d5b", "#b03a7a", "#6b5bd2", "#8c6d1f", "#3b8ea5", "#c0392b")
-MIN_FACTOR_PAIRS = 40
 
 
 def _label(text: Any) -> str:
@@ -47,37 +41,6 @@ def _label(text: Any) -> str:
 
 def _effect(fig: dict[str, Any]) -> Any:
     return fig.get("effect", fig.get("dbg"))
-
-
-def _num(x: Any) -> float | None:
-    """A finite float, or None for missing values."""
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def to_svg(fig: Figure, prefix: str) -> str:
-    """The figure as an inline ``<svg>`` element whose ids all start with ``prefix``."""
-    import matplotlib
-
-    buf = io.StringIO()
-    # text stays text (smaller, selectable); a fixed hash salt keeps the output reproducible
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "judgebias"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buf.getvalue()
-    text = text[text.find("<svg") :]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    # matplotlib's global "*{stroke-linejoin...}" rule would leak into the page; the
-    # report's stylesheet applies it to the plots only
-    text = re.sub(r"<style[^>]*>.*?</style>\s*", "", text, flags=re.S)
-    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
-    text = text.replace("url(#", f"url(#{prefix}-")
-    text = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', text)
-    return text.strip()
 
 
 def _new(width: float, height: float) -> tuple[Figure, Axes]:
@@ -200,62 +163,16 @@ def position_figure(runs: list[Run]) -> Figure | None:
 
 # -- preference against length difference ---------------------------------------------------
 
-_CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
+def length_table(run: Run) -> pd.DataFrame:
+    """The run's length bins (:func:`judgebias.stats.run_figures.length_bins`), as stored in
+    summary.json's ``figures``; computed by stats/ for run folders written before it was."""
+    from ..stats.run_figures import bins_from_summary, length_bins
 
-def length_table(run: Run, bins: int = 6) -> pd.DataFrame:
-    """Per bin of how much longer the longer answer is: the judge's and gold's share for it.
-
-    Uses the control verdicts (both orders averaged per pair) and the pairs' texts;
-    lengths are whitespace-separated words; pairs of equal length are left out.
-    Columns: ``ratio`` (median longer/shorter in the bin), ``judge``, ``judge_lo``,
-    ``judge_hi``, ``n``, ``gold``, ``n_gold``.
-    """
-    rec, pairs = run.records, run.pairs
-    cols = {"id", "response_a", "response_b"}
-    if rec.empty or pairs.empty or not cols <= set(pairs.columns) or "kind" not in rec.columns:
-        return pd.DataFrame()
-    ctrl = rec[rec["kind"] == "control"].copy()
-    ctrl["credit"] = ctrl["verdict"].map(_CREDIT)
-    pref = ctrl.groupby("pair_id")["credit"].mean().dropna()
-    p = pairs.assign(id=pairs["id"].astype(str)).set_index("id")
-    p = p[p.index.isin(pref.index.astype(str))]
-    if p.empty:
-        return pd.DataFrame()
-    wa = p["response_a"].astype(str).map(lambda t: max(1, len(t.split())))
-    wb = p["response_b"].astype(str).map(lambda t: max(1, len(t.split())))
-    frame = pd.DataFrame(
-        {"wa": wa, "wb": wb, "pref_a": pref.reindex(p.index).to_numpy()}, index=p.index
-    )
-    frame["gold_a"] = p["gold"].map(_CREDIT) if "gold" in p.columns else np.nan
-    frame = frame[frame["wa"] != frame["wb"]].dropna(subset=["pref_a"])
-    if len(frame) < 10:
-        return pd.DataFrame()
-    a_longer = frame["wa"] > frame["wb"]
-    frame["ratio"] = np.where(a_longer, frame["wa"] / frame["wb"], frame["wb"] / frame["wa"])
-    frame["judge"] = np.where(a_longer, frame["pref_a"], 1 - frame["pref_a"])
-    frame["gold"] = np.where(a_longer, frame["gold_a"], 1 - frame["gold_a"])
-    k = max(1, min(bins, len(frame) // 15))
-    frame["bin"] = pd.qcut(np.log(frame["ratio"]), q=k, labels=False, duplicates="drop")
-    rows = []
-    for _, g in frame.groupby("bin"):
-        n = len(g)
-        mean = float(g["judge"].mean())
-        sd = float(g["judge"].std(ddof=1)) if n > 1 else 0.0
-        half = 1.96 * sd / math.sqrt(n) if n > 1 else math.nan
-        gold = g["gold"].dropna()
-        rows.append(
-            {
-                "ratio": float(g["ratio"].median()),
-                "judge": mean,
-                "judge_lo": max(0.0, mean - half),
-                "judge_hi": min(1.0, mean + half),
-                "n": n,
-                "gold": float(gold.mean()) if len(gold) else math.nan,
-                "n_gold": len(gold),
-            }
-        )
-    return pd.DataFrame(rows)
+    figures = run.summary.get("figures")
+    if isinstance(figures, dict):
+        return bins_from_summary(figures)
+    return length_bins(run.records, run.pairs)
 
 
 def length_figure(runs: list[Run]) -> tuple[Figure | None, dict[str, pd.DataFrame]]:
@@ -308,61 +225,17 @@ def length_figure(runs: list[Run]) -> tuple[Figure | None, dict[str, pd.DataFram
 # -- factor influence ----------------------------------------------------------------------
 
 
-def _factor_frame(run: Run) -> tuple[pd.DataFrame | None, str]:
-    rec, pairs = run.records, run.pairs
-    if rec.empty or pairs.empty or "kind" not in rec.columns:
-        return None, "needs the run's records and pairs"
-    if not {"id", "response_a", "response_b"} <= set(pairs.columns):
-        return None, "the pairs table has no response texts"
-    ctrl = rec[rec["kind"] == "control"].copy()
-    ctrl["credit"] = ctrl["verdict"].map(_CREDIT)
-    pref = ctrl.groupby("pair_id")["credit"].mean()
-    df = pairs.assign(id=pairs["id"].astype(str))
-    df = df.assign(pref=df["id"].map(pref.to_dict()))
-    df = df[df["pref"].notna()]
-    if len(df) < MIN_FACTOR_PAIRS:
-        return None, (
-            f"only {len(df)} pairs have a valid control verdict; the factor model "
-            f"needs at least {MIN_FACTOR_PAIRS}"
-        )
-    if len(df) > MAX_FACTOR_PAIRS:
-        # a fixed random sample keeps large reports fast and small; the note says so
-        df = df.sample(n=MAX_FACTOR_PAIRS, random_state=0)
-        return df, f"fitted on a random sample of {MAX_FACTOR_PAIRS:,} pairs"
-    return df, ""
-
-
-MAX_FACTOR_PAIRS = 10_000
-
-
 def factor_fit(run: Run) -> tuple[pd.DataFrame | None, str]:
-    """factor_attribution on the control verdicts (and gold when present), or a note why not."""
-    df, note = _factor_frame(run)
-    if df is None:
-        return None, note
+    """The run's factor model (:func:`judgebias.stats.run_figures.factor_fit`) as stored in
+    summary.json's ``figures``, or a note why there is none; computed by stats/ for run
+    folders written before it was stored."""
+    from ..stats.run_figures import factor_fit as fit
+    from ..stats.run_figures import factors_from_summary
 
-    has_gold = "gold" in df.columns and bool(
-        df["gold"].isin(["a", "b", "tie"]).sum() >= MIN_FACTOR_PAIRS
-    )
-    try:
-        from ..stats.factors import factor_attribution
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with np.errstate(all="ignore"):
-                table = factor_attribution(
-                    df,
-                    text_a="response_a",
-                    text_b="response_b",
-                    pref="pref",
-                    gold="gold" if has_gold else None,
-                )
-    except Exception as exc:  # a failed fit must never stop the report
-        return None, f"the factor model could not be fitted ({type(exc).__name__}: {exc})"
-    fitted = table[(table["factor"] != "(intercept)") & table["coef"].notna()]
-    if fitted.empty:
-        return None, "no factor varied enough between the two answers to be fitted"
-    return table, ""  # a sample (above MAX_FACTOR_PAIRS) is stated in the methods section
+    figures = run.summary.get("figures")
+    if isinstance(figures, dict):
+        return factors_from_summary(figures)
+    return fit(run.records, run.pairs)
 
 
 def factor_figure(runs: list[Run]) -> tuple[Figure | None, dict[str, pd.DataFrame], dict[str, str]]:

@@ -15,13 +15,13 @@ script, loads nothing from outside, and its Content-Security-Policy forbids both
 
 from __future__ import annotations
 
-import math
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..stats.validity import severity
+from .html import environment, to_svg
+from .html import num as _num
 from .runs import Run, ordered_probes, read_run, unique_labels
 
 __all__ = [
@@ -45,16 +45,6 @@ SEVERITY_WORDS = {
 }
 _BAR_W = 180.0
 _BAR_PAD = 6.0
-
-
-def _num(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except Exception:  # jinja2's Undefined raises its own error type
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _pp(x: float | None, sign: bool = True) -> str:
@@ -281,39 +271,6 @@ def _scale_values(runs: list[Run]) -> list[float]:
     return vals
 
 
-def _fmt_p(x: Any) -> str:
-    v = _num(x)
-    if v is None:
-        return "–"
-    return f"{v:.2g}" if v >= 1e-4 else "<0.0001"
-
-
-def _environment() -> Any:
-    from jinja2 import ChainableUndefined, Environment, FunctionLoader, select_autoescape
-
-    def load(name: str) -> str:
-        return resources.files("judgebias.report").joinpath(name).read_text(encoding="utf-8")
-
-    env = Environment(
-        loader=FunctionLoader(load),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=ChainableUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pp"] = lambda x: "–" if _num(x) is None else f"{100 * float(x):+.1f} pp"
-    env.filters["pct"] = lambda x: "–" if _num(x) is None else f"{100 * float(x):.1f} %"
-    env.filters["p"] = _fmt_p
-    env.filters["num"] = lambda x: (
-        f"{x:,}"
-        if isinstance(x, int) and not isinstance(x, bool)
-        else "–"
-        if _num(x) is None
-        else str(x)
-    )
-    return env
-
-
 def _mitigation_text(info: dict[str, Any]) -> str:
     """``run.mitigations`` (names) and ``run.mitigation`` (details) in a few words."""
     names = info.get("mitigations")
@@ -417,7 +374,6 @@ def _figures(runs: list[Run]) -> dict[str, Any]:
         forest_figure,
         length_figure,
         position_figure,
-        to_svg,
     )
 
     out: dict[str, Any] = {"forest": to_svg(forest_figure(runs), "forest")}
@@ -458,18 +414,17 @@ def _factor_rows(table: Any) -> list[dict[str, Any]]:
 
 
 def _length_words(table: Any) -> str:
-    if table is None or len(table) == 0:
+    from ..stats.run_figures import length_overall
+
+    overall = length_overall(table) if table is not None else {}
+    if not overall:
         return ""
-    n = int(table["n"].sum())
-    judge = float((table["judge"] * table["n"]).sum() / n)
     text = (
-        f"Over {n} pairs of unequal length, the judge gave the longer answer "
-        f"{100 * judge:.0f} % of its verdicts (ties count half)"
+        f"Over {overall['n']} pairs of unequal length, the judge gave the longer answer "
+        f"{100 * overall['judge']:.0f} % of its verdicts (ties count half)"
     )
-    gold = table.dropna(subset=["gold"])
-    if len(gold):
-        g = float((gold["gold"] * gold["n_gold"]).sum() / gold["n_gold"].sum())
-        text += f"; the gold labels give it {100 * g:.0f} %"
+    if overall.get("gold") is not None:
+        text += f"; the gold labels give it {100 * overall['gold']:.0f} %"
     return text + "."
 
 
@@ -480,7 +435,7 @@ def render_report(run: Run) -> str:
     from .reasoning import reasoning_view
 
     if is_format_run(run):  # listwise or pointwise (issue 16): their own page
-        return render_format_report(run, _environment(), scorecard_rows(run), _run_rows(run))
+        return render_format_report(run, environment(), scorecard_rows(run), _run_rows(run))
     figs = _figures([run])
     rows = scorecard_rows(run)
     examples = []
@@ -501,7 +456,7 @@ def render_report(run: Run) -> str:
             kind = "perturbation"
         examples.append({"probe": name, "kind": kind, "description": row["description"], **ex})
     ftable = figs["factor_tables"].get(run.label)
-    tpl = _environment().get_template("report.html.j2")
+    tpl = environment().get_template("report.html.j2")
     return str(
         tpl.render(
             s=run.summary,
@@ -541,7 +496,7 @@ def render_comparison(runs: list[Run]) -> str:
     pair_sets = {
         tuple(sorted(r.pairs["id"].astype(str))) if "id" in r.pairs.columns else () for r in runs
     }
-    tpl = _environment().get_template("compare.html.j2")
+    tpl = environment().get_template("compare.html.j2")
     return str(
         tpl.render(
             runs=runs,
@@ -561,7 +516,7 @@ def render_comparison(runs: list[Run]) -> str:
 
 def scorecard_html(run: Run) -> str:
     """The scorecard as an HTML fragment with its own scoped style (Jupyter's rich display)."""
-    tpl = _environment().get_template("scorecard.html.j2")
+    tpl = environment().get_template("scorecard.html.j2")
     return str(
         tpl.render(
             s=run.summary, label=run.label, rows=scorecard_rows(run), severity_words=SEVERITY_WORDS

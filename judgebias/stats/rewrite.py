@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,10 @@ import pandas as pd
 from .listwise import ratio_ci
 from .perturbation import _figures, perturbation_units
 
-__all__ = ["directed_perturbation_stats", "fallacy_stats"]
+if TYPE_CHECKING:
+    from ..probes import ProbeSpec
+
+__all__ = ["directed_perturbation_stats", "fallacy_stats", "rewrite_figures"]
 
 
 def directed_perturbation_stats(
@@ -73,3 +76,13 @@ def fallacy_stats(records: pd.DataFrame, probe: str = "fallacy") -> dict[str, An
         "accuracy_ci_high": hi,
         "accuracy_drop": 1 - acc,
     }
+
+
+def rewrite_figures(records: pd.DataFrame, spec: ProbeSpec) -> dict[str, Any]:
+    """The summary figures of one rewrite probe (see :mod:`judgebias.stats.rewrite`)."""
+    if spec.name == "fallacy" or spec.bias == "fallacy":
+        return fallacy_stats(records, spec.name)
+    directions = {c.id: c.direction or spec.direction for c in spec.cues}
+    fig = directed_perturbation_stats(records, spec.name, directions, spec.direction)
+    fig["direction"] = "per cue"
+    return fig

@@ -24,6 +24,8 @@ __all__ = [
     "pair_sums",
     "paired",
     "paired_ties",
+    "run_differences",
+    "summary_figure",
 ]
 
 
@@ -192,3 +194,100 @@ def own_share(sums: pd.DataFrame, alpha: float) -> tuple[float, float, float, fl
         return math.nan, math.nan, math.nan, 0
     lo, hi = wilson(x, n, alpha)
     return x / n, lo, hi, n
+
+
+def summary_figure(summary: dict[str, Any], name: str) -> tuple[float, float, float, float]:
+    """A figure of an audit summary: (value, ci_low, ci_high, n), NaN where missing."""
+    nan = math.nan
+    if name == "accuracy":
+        ci = summary.get("accuracy_ci") or [None, None]
+        pos = summary.get("probes", {}).get("position", {})
+        n = pos.get("n_pairs", summary.get("n_pairs"))
+        vals = (summary.get("accuracy"), ci[0], ci[1], n)
+    else:
+        f = summary.get("probes", {}).get(name)
+        if not isinstance(f, dict):
+            return nan, nan, nan, nan
+        vals = (f.get("effect", f.get("dbg")), f.get("ci_low"), f.get("ci_high"), f.get("n"))
+    return tuple(nan if v is None else float(v) for v in vals)  # type: ignore[return-value]
+
+
+def run_differences(
+    sum_a: dict[str, Any],
+    rec_a: pd.DataFrame | None,
+    sum_b: dict[str, Any],
+    rec_b: pd.DataFrame | None,
+    *,
+    ids: list[str],
+    same_pairs: bool,
+    n_boot: int,
+    rng: np.random.Generator,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """One row per figure (every probe of either run, ``accuracy``, ``ties``): each run's
+    value and interval, B - A with its interval and p-value (paired over ``ids`` when
+    ``same_pairs``, else from counts or by square-and-add), the ratio B / A, and the p-values
+    of the probe rows BH-adjusted together (``p_adjusted``)."""
+    from .intervals import bh_adjust
+
+    names: list[str] = list(sum_a["probes"])
+    names += [n for n in sum_b["probes"] if n not in names]
+    rows: list[dict[str, Any]] = []
+
+    def direction(name: str) -> str:
+        for r in (sum_a, sum_b):
+            f = r["probes"].get(name)
+            if isinstance(f, dict) and f.get("direction") in ("toward", "away"):
+                return str(f["direction"])
+        return "toward"
+
+    for name in [*names, "accuracy", "ties"]:
+        sa: pd.DataFrame | None = None
+        sb: pd.DataFrame | None = None
+        fa: tuple[float, float, float, float]
+        fb: tuple[float, float, float, float]
+        if name == "ties":
+            if rec_a is None or rec_b is None:
+                continue
+            sa, sb = pair_sums(rec_a, "ties", ""), pair_sums(rec_b, "ties", "")
+            fa, fb = own_share(sa, alpha), own_share(sb, alpha)
+        else:
+            fa, fb = summary_figure(sum_a, name), summary_figure(sum_b, name)
+            if rec_a is not None and rec_b is not None:
+                sa = pair_sums(rec_a, name, direction(name))
+                sb = pair_sums(rec_b, name, direction(name))
+        diff = None
+        if same_pairs and sa is not None and sb is not None and len(sa) and len(sb):
+            if name == "ties":
+                assert rec_a is not None and rec_b is not None
+                diff = paired_ties(rec_a, rec_b, ids, alpha)
+            else:
+                diff = paired(sa, sb, ids, n_boot, rng, alpha)
+        if diff is None and name in ("accuracy", "ties") and sa is not None and sb is not None:
+            na, nb = float(sa["den"].sum()), float(sb["den"].sum())
+            if na > 0 and nb > 0:
+                xa, xb = float(sa["num"].sum()), float(sb["num"].sum())
+                diff = independent_counts(xa, na, xb, nb, alpha)
+        if diff is None:
+            diff = independent(fa[0], fa[1], fa[2], fb[0], fb[1], fb[2], alpha)
+        ratio = fb[0] / fa[0] if fa[0] not in (0.0,) and not math.isnan(fa[0]) else math.nan
+        rows.append(
+            {
+                "figure": name,
+                "effect_a": fa[0],
+                "ci_low_a": fa[1],
+                "ci_high_a": fa[2],
+                "n_a": fa[3],
+                "effect_b": fb[0],
+                "ci_low_b": fb[1],
+                "ci_high_b": fb[2],
+                "n_b": fb[3],
+                **diff,
+                "ratio": ratio,
+            }
+        )
+    table = pd.DataFrame(rows)
+    probe_rows = table["figure"].isin(names)
+    table["p_adjusted"] = math.nan
+    table.loc[probe_rows, "p_adjusted"] = bh_adjust(table.loc[probe_rows, "p_value"].tolist())
+    return table

@@ -1,0 +1,242 @@
+"""What :func:`analyze` returns and how it is built: the per-group table, ``summary.json``
+and the optional strategy comparison."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UsageError
+from ..stats.recorded import group_table
+from ..stats.strategies import StrategyComparison, compare_strategies
+from .columns import (
+    DEFAULT_MIN_LENGTH_DIFF,
+    SUMMARY_COLUMNS,
+    UNPARSEABLE_RULE,
+    _names,
+    _not_found,
+)
+from .prepare import Prepared, prepare
+
+# --------------------------------------------------------------------------- the result
+
+
+@dataclass
+class AnalyzeResult:
+    """What :func:`analyze` returns.
+
+    ``table``: one row per group: the group columns, :data:`SUMMARY_COLUMNS`, then
+    counts, intervals (``*_ci_low``/``*_ci_high``) and p-values. ``summary``: the
+    content of ``summary.json``. ``pairs``: the prepared one-row-per-pair frame.
+    ``comparison``: the strategy comparison, when asked for.
+    """
+
+    table: pd.DataFrame
+    summary: dict[str, Any]
+    pairs: pd.DataFrame
+    prepared: Prepared
+    comparison: StrategyComparison | None = None
+
+    def summary_csv(self) -> pd.DataFrame:
+        """The ``summary.csv`` table: group columns, the contract figures, then the rest."""
+        lead = [*self.prepared.group, *SUMMARY_COLUMNS]
+        return self.table[lead + [c for c in self.table.columns if c not in lead]]
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe: NaN -> null, numpy scalars -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
+
+
+def _interval(
+    row: Mapping[str, Any], name: str, n_key: str, value_key: str | None = None
+) -> dict[str, Any]:
+    return {
+        "value": row[value_key or name],
+        "ci_low": row[f"{name}_ci_low"],
+        "ci_high": row[f"{name}_ci_high"],
+        "n": row[n_key],
+    }
+
+
+def _group_json(row: Mapping[Any, Any], group: list[str]) -> dict[str, Any]:
+    return {
+        "group": {g: row[g] for g in group},
+        "n": row["n"],
+        "n_valid": row["n_valid"],
+        "n_invalid": row["n_invalid"],
+        "n_unparseable": row["n_unparseable"],
+        "position_consistency": _interval(row, "position_consistency", "n_valid"),
+        "primacy": _interval(row, "primacy", "n_valid"),
+        "recency": _interval(row, "recency", "n_valid"),
+        "preference_fairness": _interval(row, "preference_fairness", "n_valid"),
+        "position_effect": {
+            **_interval(row, "position_effect", "n_valid"),
+            "p_value": row["position_p_value"],
+            "p_adjusted": row["position_p_adjusted"],
+        },
+        "accuracy": _interval(row, "accuracy", "n_gold"),
+        "accuracy_first": _interval(row, "accuracy_first", "n_gold_first"),
+        "accuracy_second": _interval(row, "accuracy_second", "n_gold_second"),
+        "prefers_longer": _interval(row, "prefers_longer", "n_length"),
+        "prefers_longer_when_gold_shorter": _interval(
+            row, "prefers_longer_when_gold_shorter", "n_gold_shorter"
+        ),
+    }
+
+
+def _summary(
+    prep: Prepared,
+    table: pd.DataFrame,
+    comparison: StrategyComparison | None,
+    *,
+    min_diff: float,
+    alpha: float,
+    meta: Mapping[str, Any],
+) -> dict[str, Any]:
+    from .. import __version__
+
+    out: dict[str, Any] = {
+        "source": {
+            **meta,
+            "layout": prep.layout,
+            **prep.columns,
+            "group": prep.group,
+            "pair": prep.pair,
+            "on": prep.on,
+            "lengths": prep.lengths,
+            "rows": prep.n_rows,
+            "items_matched": prep.items_matched,
+        },
+        "n_groups": len(table),
+        "n_pairs": int(table["n"].sum()),
+        "min_length_diff": min_diff,
+        "confidence": 1 - alpha,
+        "rules": {"unparseable": UNPARSEABLE_RULE},
+        "unrecognized_values": prep.unrecognized,
+        "groups": [_group_json(r, prep.group) for r in table.to_dict("records")],
+        "judgebias_version": __version__,
+    }
+    if comparison is not None:
+        out["comparison"] = {
+            "column": comparison.column,
+            "baseline": comparison.baseline,
+            "within": comparison.within,
+            "match": comparison.match,
+            "differences": comparison.differences.to_dict("records"),
+            "length": comparison.length.to_dict("records"),
+        }
+    cleaned: dict[str, Any] = _clean(out)
+    return cleaned
+
+
+def analyze(
+    df: pd.DataFrame,
+    *,
+    first: str | Sequence[str] | None = None,
+    second: str | Sequence[str] | None = None,
+    gold: str | None = None,
+    group: str | Sequence[str] | None = None,
+    items: pd.DataFrame | None = None,
+    on: str | Sequence[str] | None = None,
+    texts: str | Sequence[str] | None = None,
+    lengths: str | Sequence[str] | None = None,
+    order: str | None = None,
+    verdict: str | None = None,
+    pair: str | Sequence[str] | None = None,
+    order_values: str | Sequence[str] | None = None,
+    where: Mapping[str, Any] | None = None,
+    min_length_diff: float = DEFAULT_MIN_LENGTH_DIFF,
+    compare_to: str | None = None,
+    compare_column: str = "strategy",
+    compare_within: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+    source: str = "<frame>",
+    items_source: str = "<items>",
+    meta: Mapping[str, Any] | None = None,
+) -> AnalyzeResult:
+    """Figures per group from recorded verdicts (rules and layouts: the module docstring).
+
+    Wide layout: ``first``/``second`` name the verdict columns (``"A|B"``: first
+    non-empty). Long layout: ``order``, ``verdict``, ``pair`` and optionally
+    ``order_values``. Column lists are lists or comma-separated strings.
+    ``where`` keeps the rows whose column equals the value (or one of the values).
+    ``compare_to`` turns on :func:`compare_strategies` against that value of
+    ``compare_column``; ``compare_within`` defaults to ``judge`` when present.
+    """
+    if not 0.0 < alpha < 1.0:
+        raise UsageError(f"alpha: {alpha} is not in (0, 1)")
+    if min_length_diff < 0 or math.isnan(min_length_diff):
+        raise UsageError(f"--min-length-diff: must not be negative, got {min_length_diff}")
+    prep = prepare(
+        df,
+        first=first,
+        second=second,
+        gold=gold,
+        group=group,
+        items=items,
+        on=on,
+        texts=texts,
+        lengths=lengths,
+        order=order,
+        verdict=verdict,
+        pair=pair,
+        order_values=order_values,
+        where=where,
+        source=source,
+        items_source=items_source,
+    )
+    table = group_table(
+        prep.frame, prep.group, has_gold=prep.has_gold, min_diff=min_length_diff, alpha=alpha
+    )
+    comparison = None
+    if compare_to is not None:
+        if compare_column not in prep.frame.columns:
+            raise UsageError(
+                f"--compare-column: {_not_found(compare_column, list(prep.frame.columns))}"
+            )
+        within = (
+            _names(compare_within)
+            if compare_within is not None
+            else (["judge"] if "judge" in prep.frame.columns and compare_column != "judge" else [])
+        )
+        match = list(
+            dict.fromkeys(
+                [*prep.pair, *(g for g in prep.group if g != compare_column and g not in within)]
+            )
+        )
+        comparison = compare_strategies(
+            prep.frame,
+            baseline=compare_to,
+            column=compare_column,
+            within=within,
+            match=[m for m in match if m not in within],
+            alpha=alpha,
+            min_length_diff=min_length_diff,
+        )
+    summary = _summary(
+        prep,
+        table,
+        comparison,
+        min_diff=min_length_diff,
+        alpha=alpha,
+        meta={"file": source, **(meta or {})},
+    )
+    return AnalyzeResult(
+        table=table, summary=summary, pairs=prep.frame, prepared=prep, comparison=comparison
+    )

@@ -1,0 +1,138 @@
+"""The probe figures of an audit (the ``probes`` part of summary.json).
+
+:func:`probe_figures` turns an audit's records into one dict per probe: position (from
+the control verdicts in both orders, with :func:`soft_position` when the judge gave
+soft preferences), each perturbation probe, self-preference and the rewrite probes,
+each failing closed (:mod:`.validity`), BH-adjusted over the probes that were measured
+and given a severity. :mod:`judgebias.pipeline` only calls it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .intervals import bh_adjust
+from .perturbation import perturbation_stats
+from .position import position_stats
+from .rewrite import rewrite_figures
+from .selfpref import self_probe_stats
+from .validity import DEFAULT_MAX_INVALID, fail_closed, severity
+
+if TYPE_CHECKING:
+    from ..probes import ProbeSpec
+
+__all__ = ["invalid_controls", "probe_figures", "soft_position"]
+
+
+def soft_position(ctrl: pd.DataFrame) -> dict[str, Any]:
+    """Position bias from soft preferences (logprob or score modes), when the judge gave them.
+
+    Per pair, P(first shown is better) in both orders; ``soft_effect`` is the mean over
+    pairs of p_ab + p_ba - 1 (0 for a fair judge, positive toward the first position),
+    with a t interval over pairs.
+    """
+    if "p_first" not in ctrl.columns or ctrl["p_first"].notna().sum() == 0:
+        return {}
+    from scipy import stats as st
+
+    wide = ctrl.pivot_table(index="pair_id", columns="order", values="p_first", aggfunc="first")
+    if not {"ab", "ba"} <= set(wide.columns):
+        return {}
+    d = (wide["ab"] + wide["ba"] - 1.0).dropna().to_numpy(dtype=float)
+    if len(d) < 2:
+        return {}
+    mean, sem = float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
+    half = float(st.t.ppf(0.975, len(d) - 1)) * sem
+    return {
+        "soft_effect": mean,
+        "soft_ci_low": mean - half,
+        "soft_ci_high": mean + half,
+        "soft_n": len(d),
+    }
+
+
+def invalid_controls(records: pd.DataFrame) -> int:
+    """(pair, order) controls whose answer was invalid: units every perturbation probe lost."""
+    ctrl = records[records["kind"] == "control"]
+    return int((~ctrl["valid"].astype(bool)).sum())
+
+
+def probe_figures(
+    records: pd.DataFrame, probes: list[ProbeSpec], max_invalid: float = DEFAULT_MAX_INVALID
+) -> dict[str, Any]:
+    """The probe figures of a run (the ``probes`` part of summary.json), BH-adjusted over
+    the probes that were measured, each failing closed (:mod:`judgebias.stats.validity`)."""
+    out: dict[str, Any] = {}
+    ctrl = records[records["kind"] == "control"]
+    wide = ctrl.pivot_table(
+        index="pair_id", columns="order", values="verdict", aggfunc="first", dropna=False
+    )
+    wide = wide.reindex(columns=["ab", "ba"])
+    gold = ctrl.groupby("pair_id")["gold"].first()
+    frame = pd.DataFrame(
+        {"verdict_ab": wide["ab"], "verdict_ba": wide["ba"], "gold": gold.reindex(wide.index)}
+    )
+    pos = position_stats(frame)
+    names = [p.name for p in probes]
+    if "position" in names:
+        out["position"] = {
+            k: pos[k]
+            for k in (
+                "effect",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "n",
+                "consistency",
+                "primacy",
+                "recency",
+                "consistency_ci_low",
+                "consistency_ci_high",
+                "preference_fairness",
+                "n_pairs",
+                "n_primacy",
+                "n_recency",
+                "n_consistent",
+                "accuracy",
+                "accuracy_first",
+                "accuracy_second",
+            )
+        }
+        out["position"].update(soft_position(ctrl))
+        # CALM's robustness rate for position: verdicts unchanged by swapping the order
+        out["position"]["robustness_rate"] = pos["consistency"]
+        fail_closed(out["position"], int(pos["n"]), int(pos["n_invalid"]))
+    lost = invalid_controls(records)
+    for spec in probes:
+        if spec.kind == "perturbation":
+            fig = perturbation_stats(records, spec.name, spec.direction)
+            fig["direction"] = spec.direction
+            out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]) + lost)
+        elif spec.kind == "self":
+            # the noise-robust headline (effect ...) and DBG (dbg ...)
+            fig = self_probe_stats(records)
+            mine = records[records["probe"] == "self"]
+            bad = int((~mine["valid"].astype(bool)).sum())
+            out[spec.name] = fail_closed(fig, int(fig.get("n") or 0), bad)
+        elif spec.kind == "rewrite":  # issue 16: sentiment, fallacy
+            fig = rewrite_figures(records, spec)
+            out[spec.name] = fail_closed(
+                fig, int(fig.get("n") or 0), int(fig.get("n_invalid") or 0)
+            )
+    names = list(out)
+    adjusted = bh_adjust([out[n]["p_value"] for n in names])
+    for n, q in zip(names, adjusted, strict=True):
+        fig = out[n]
+        fig["p_adjusted"] = q
+        fig["severity"] = severity(
+            fig.get("effect", fig.get("dbg", math.nan)),
+            q,
+            status=fig["status"],
+            invalid_share=fig["invalid_share"],
+            max_invalid=max_invalid,
+        )
+    out["_accuracy"] = pos
+    return out
