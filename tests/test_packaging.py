@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_subpackage_is_listed_in_pyproject() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     listed = set(
         tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
     )
