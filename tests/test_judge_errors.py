@@ -56,7 +56,7 @@ def _sdk_response(status: int, headers: dict[str, str] | None = None):  # type: 
     return sdk_http.Response(status, request=request, headers=headers or {}, json={})
 
 
-def _check(err: BackendError, cls: type[BackendError], retryable: bool) -> None:
+def check_maps_to(err: BackendError, cls: type[BackendError], retryable: bool) -> None:
     assert type(err) is cls, (type(err), cls, str(err))
     assert err.retryable is retryable
 
@@ -64,14 +64,14 @@ def _check(err: BackendError, cls: type[BackendError], retryable: bool) -> None:
 @pytest.mark.parametrize("status", sorted(STATUSES))
 def test_status_table(status: int) -> None:
     cls, retryable = STATUSES[status]
-    _check(error_for_status(status, "boom", {"retry-after": "2"}), cls, retryable)
+    check_maps_to(error_for_status(status, "boom", {"retry-after": "2"}), cls, retryable)
 
 
 @pytest.mark.parametrize("status", sorted(STATUSES))
 def test_openai_sdk_status_errors(status: int) -> None:
     cls, retryable = STATUSES[status]
     exc = openai.APIStatusError("boom", response=_sdk_response(status), body=None)
-    _check(map_exception(exc), cls, retryable)
+    check_maps_to(map_exception(exc), cls, retryable)
 
 
 @pytest.mark.parametrize(
@@ -90,15 +90,15 @@ def test_openai_sdk_status_errors(status: int) -> None:
 def test_openai_sdk_named_classes(name: str, status: int) -> None:
     cls, retryable = STATUSES[status]
     exc = getattr(openai, name)("boom", response=_sdk_response(status), body=None)
-    _check(map_exception(exc), cls, retryable)
+    check_maps_to(map_exception(exc), cls, retryable)
 
 
 def test_openai_sdk_transport_classes_and_retry_after() -> None:
     request = sdk_http.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
-    _check(map_exception(openai.APITimeoutError(request=request)), TimeoutError_, True)
-    _check(map_exception(openai.APIConnectionError(request=request)), ServerError, True)
+    check_maps_to(map_exception(openai.APITimeoutError(request=request)), TimeoutError_, True)
+    check_maps_to(map_exception(openai.APIConnectionError(request=request)), ServerError, True)
     bad = openai.APIResponseValidationError(response=_sdk_response(200), body=None)
-    _check(map_exception(bad), BadResponseError, True)
+    check_maps_to(map_exception(bad), BadResponseError, True)
     limited = openai.RateLimitError(
         "slow down", response=_sdk_response(429, {"retry-after-ms": "1500"}), body=None
     )
@@ -129,7 +129,7 @@ def test_litellm_exception_classes() -> None:
         (le.APIError(status_code=408, **args), TimeoutError_, True),
     ]
     for exc, cls, retryable in cases:
-        _check(map_exception(exc), cls, retryable)
+        check_maps_to(map_exception(exc), cls, retryable)
 
 
 def test_aiohttp_errors_timeouts_and_bodies() -> None:
@@ -143,23 +143,25 @@ def test_aiohttp_errors_timeouts_and_bodies() -> None:
         info, (), status=503, message="busy", headers={"Retry-After": "2"}
     )
     err = map_exception(resp_err)
-    _check(err, ServerError, True)
+    check_maps_to(err, ServerError, True)
     assert err.retry_after == pytest.approx(2.0)
     for status, (cls, retryable) in STATUSES.items():
-        _check(map_exception(aiohttp.ClientResponseError(info, (), status=status)), cls, retryable)
-    _check(map_exception(aiohttp.ClientConnectionError("refused")), ServerError, True)
-    _check(map_exception(aiohttp.ServerDisconnectedError()), ServerError, True)
-    _check(map_exception(aiohttp.ClientPayloadError("cut")), ServerError, True)
-    _check(map_exception(aiohttp.ServerTimeoutError("slow")), TimeoutError_, True)
-    _check(map_exception(asyncio.TimeoutError()), TimeoutError_, True)
-    _check(map_exception(TimeoutError("t")), TimeoutError_, True)
-    _check(map_exception(httpx.ReadTimeout("t")), TimeoutError_, True)
-    _check(map_exception(httpx.ConnectError("no route")), ServerError, True)
-    _check(map_exception(ConnectionRefusedError("refused")), ServerError, True)
+        check_maps_to(
+            map_exception(aiohttp.ClientResponseError(info, (), status=status)), cls, retryable
+        )
+    check_maps_to(map_exception(aiohttp.ClientConnectionError("refused")), ServerError, True)
+    check_maps_to(map_exception(aiohttp.ServerDisconnectedError()), ServerError, True)
+    check_maps_to(map_exception(aiohttp.ClientPayloadError("cut")), ServerError, True)
+    check_maps_to(map_exception(aiohttp.ServerTimeoutError("slow")), TimeoutError_, True)
+    check_maps_to(map_exception(asyncio.TimeoutError()), TimeoutError_, True)
+    check_maps_to(map_exception(TimeoutError("t")), TimeoutError_, True)
+    check_maps_to(map_exception(httpx.ReadTimeout("t")), TimeoutError_, True)
+    check_maps_to(map_exception(httpx.ConnectError("no route")), ServerError, True)
+    check_maps_to(map_exception(ConnectionRefusedError("refused")), ServerError, True)
     try:
         json.loads("{not json")
     except ValueError as exc:
-        _check(map_exception(exc), BadResponseError, True)
+        check_maps_to(map_exception(exc), BadResponseError, True)
 
 
 def test_our_own_errors_pass_through_and_secrets_are_masked() -> None:

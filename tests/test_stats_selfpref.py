@@ -114,7 +114,7 @@ def test_interval_covers_and_p_agrees_with_it(accuracy: float, self_bias: float)
         excludes = res["ci_low"] > 0 or res["ci_high"] < 0
         assert excludes == (res["p_value"] < 0.05)
         rejected += res["p_value"] < 0.05
-        assert 1.0 <= res["deff"] <= 4.0
+        assert res["deff"] >= 1.0 and res["deff"] <= 4.0
     assert covered / runs >= 0.9
     if self_bias == 0.0:
         assert rejected / runs <= 0.1

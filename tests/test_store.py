@@ -50,7 +50,7 @@ def test_group_commits_from_the_event_loop(tmp_path: Path, monkeypatch: pytest.M
 
         asyncio.run(main())
         store.stop_writer()
-    assert 1 <= len(commits) < 300  # grouped: far fewer transactions than rows
+    assert 0 < len(commits) < 300  # grouped: far fewer transactions than rows
 
 
 def test_write_failure_reaches_every_waiting_caller(tmp_path: Path) -> None:
