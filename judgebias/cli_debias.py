@@ -183,10 +183,9 @@ def debias_command(
     else:
         df = None
     if df is None:
-        import difflib
+        from .registry import did_you_mean
 
-        close = difflib.get_close_matches(m, list(METHODS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(m, METHODS)
         raise UsageError(f"--method: '{method}' is not one of {', '.join(METHODS)}{hint}")
     table, acc = debias(
         df,

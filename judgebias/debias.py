@@ -69,7 +69,6 @@ move. For ``placebo``: each probe's raw flip rate, placebo flip rate and net eff
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 import types
@@ -81,6 +80,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, UsageError
+from .registry import did_you_mean
 from .stats.dbg import ambiguous_zero_one
 
 __all__ = ["METHODS", "debias", "read_records", "write_table"]
@@ -131,8 +131,7 @@ def _need(df: pd.DataFrame, cols: Sequence[str], flag: str, source: str) -> None
     for c in cols:
         if c not in df.columns:
             names = [str(x) for x in df.columns]
-            close = difflib.get_close_matches(c, names, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(c, names, inline=True)
             raise InputError(
                 source,
                 f"{flag}: column '{c}' not found{hint} (columns: "
@@ -698,8 +697,7 @@ def debias(
         raise UsageError(f"debias: expected a pandas DataFrame, got {type(df).__name__}")
     m = str(method).strip().lower()
     if m not in METHODS:
-        close = difflib.get_close_matches(m, list(METHODS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(m, METHODS)
         raise UsageError(f"--method: '{method}' is not one of {', '.join(METHODS)}{hint}")
     if df.empty:
         raise InputError(source, "no rows; nothing to correct")

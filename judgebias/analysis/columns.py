@@ -3,7 +3,6 @@ finding columns (with "did you mean"), keys for joining and grouping, errors nam
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..registry import did_you_mean
 from ..stats.position import normalize_label
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -91,9 +91,7 @@ def _listing(columns: Sequence[Any], limit: int = 15) -> str:
 
 def _did_you_mean(name: str, options: Sequence[str]) -> str:
     """``"; did you mean 'X'?"`` for the closest option (case-insensitive), or ``""``."""
-    lowered = {o.lower(): o for o in reversed(options)}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    return f"; did you mean '{lowered[close[0]]}'?" if close else ""
+    return did_you_mean(name, options, ignore_case=True, inline=True)
 
 
 def _not_found(name: str, columns: Sequence[Any]) -> str:

@@ -38,7 +38,6 @@ judged under several judges or strategies), the spec is refused: add filters.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +49,7 @@ from ..answers import VERDICT_LABELS, VERDICT_TAGS, Position
 from ..data import read_table
 from ..errors import NoRecordError, SpecError
 from ..prompts import PAIR_MARKERS, extract_pair
+from ..registry import did_you_mean
 from ..types import ChatRequest, Completion, Label
 from .base import JudgeOptions
 
@@ -120,8 +120,7 @@ class ReplayJudge:
         for key in spec.filters:
             if key not in table.columns:
                 names = [*OPTION_KEYS, *map(str, table.columns)]
-                close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(key, names)
                 raise SpecError(
                     f"--judge: replay key '{key}' is neither an option ({', '.join(OPTION_KEYS)}) "
                     f"nor a column of {spec.file}{hint}"
