@@ -81,6 +81,7 @@ import pandas as pd
 
 from .errors import InputError, UsageError
 from .registry import did_you_mean
+from .runfolder import read_records
 from .stats.dbg import ambiguous_zero_one
 
 __all__ = ["METHODS", "debias", "read_records", "write_table"]
@@ -747,22 +748,6 @@ def debias(
 
 
 # --------------------------------------------------------------------------- files
-
-
-def read_records(path: str | Path) -> pd.DataFrame:
-    """An audit's records: the run folder (``records.parquet`` or ``.csv`` inside) or the file."""
-    from .data import read_table
-
-    p = Path(path)
-    if p.is_dir():
-        for name in ("records.parquet", "records.csv"):
-            if (p / name).exists():
-                return read_table(p / name)
-        raise InputError(
-            str(p),
-            "not a run folder with records.parquet or records.csv (written by 'judgebias audit')",
-        )
-    return read_table(p)
 
 
 def write_table(df: pd.DataFrame, out: str | Path) -> Path:
