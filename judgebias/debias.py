@@ -354,7 +354,7 @@ def _swap(
     source: str,
     long: Mapping[str, Any],
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from .analyze import FIRST, GOLD, SECOND, prepare
+    from .verdicts import FIRST, GOLD, SECOND, prepare
 
     col = column or "swap_verdict"
     firsts, seconds = _names(first, "|"), _names(second, "|")

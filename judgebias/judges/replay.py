@@ -44,13 +44,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analyze import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, prepare
 from ..answers import VERDICT_LABELS, VERDICT_TAGS, Position
 from ..data import read_table
 from ..errors import NoRecordError, SpecError
 from ..prompts import PAIR_MARKERS, extract_pair
 from ..registry import did_you_mean
 from ..types import ChatRequest, Completion, Label
+from ..verdicts import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, prepare
 from .base import JudgeOptions
 
 __all__ = ["NoRecordError", "ReplayJudge", "ReplaySpec", "parse_replay_spec"]
