@@ -163,6 +163,7 @@ def debias_command(
     """Correct recorded verdicts (swap, bpc), win rates (length) or probe effects (placebo)."""
     from .data import parse_mapping, read_table
     from .debias import METHODS, debias, read_records, write_table
+    from .verdicts import VerdictColumns
 
     m = method.strip().lower()
     mapping = parse_mapping(map_) if map_ else None
@@ -187,20 +188,23 @@ def debias_command(
 
         hint = did_you_mean(m, METHODS)
         raise UsageError(f"--method: '{method}' is not one of {', '.join(METHODS)}{hint}")
-    table, acc = debias(
-        df,
-        m,
+    columns = VerdictColumns(
         first=first,
         second=second,
         gold=gold,
         group=group,
-        models=models,
-        column=column,
-        soft=soft,
         order=order,
         verdict=verdict,
         pair=pair,
         where=where_map or None,
+    )
+    table, acc = debias(
+        df,
+        m,
+        columns,
+        models=models,
+        column=column,
+        soft=soft,
         baseline=baseline,
         source=file,
     )

@@ -83,6 +83,7 @@ from .errors import InputError, UsageError
 from .registry import did_you_mean
 from .runfolder import read_records
 from .stats.dbg import ambiguous_zero_one
+from .verdicts import VerdictColumns
 
 __all__ = ["METHODS", "debias", "read_records", "write_table"]
 
@@ -343,23 +344,21 @@ def _models(
 
 def _swap(
     df: pd.DataFrame,
+    columns: VerdictColumns,
     *,
-    first: Any,
-    second: Any,
-    gold: str | None,
-    group: Any,
     models: Any,
     column: str | None,
     soft: bool | None,
     source: str,
-    long: Mapping[str, Any],
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     from .verdicts import FIRST, GOLD, SECOND, prepare
 
+    first, second, gold, group = columns.first, columns.second, columns.gold, columns.group
+    long = any((columns.order, columns.verdict, columns.pair, columns.order_values, columns.where))
     col = column or "swap_verdict"
     firsts, seconds = _names(first, "|"), _names(second, "|")
     scale: str | None = None
-    if soft is not False and not any(long.values()) and len(firsts) == 1 and len(seconds) == 1:
+    if soft is not False and not long and len(firsts) == 1 and len(seconds) == 1:
         _need(df, firsts, "--first", source)
         _need(df, seconds, "--second", source)
         if soft is None and ambiguous_zero_one(pd.concat([df[firsts[0]], df[seconds[0]]])):
@@ -377,7 +376,7 @@ def _swap(
                 "both must be P(answer 1) in [0, 1] or preferences in [1, 2]",
             )
     if soft is True and scale is None:
-        if any(long.values()) or len(firsts) != 1 or len(seconds) != 1:
+        if long or len(firsts) != 1 or len(seconds) != 1:
             raise UsageError("--soft: needs one numeric column each for --first and --second")
         for c in (firsts[0], seconds[0]):
             x = pd.to_numeric(df[c], errors="coerce")
@@ -429,15 +428,7 @@ def _swap(
             },
         )
         return out, acc
-    prep = prepare(
-        df,
-        first=first,
-        second=second,
-        gold=gold,
-        group=group,
-        source=source,
-        **{k: v for k, v in long.items() if v is not None},
-    )
+    prep = prepare(df, columns, source=source)
     frame = prep.frame
     f, s = frame[FIRST], frame[SECOND]
     after = pd.Series([None] * len(frame), index=frame.index, dtype=object)
@@ -659,29 +650,24 @@ def _placebo(
 def debias(
     df: pd.DataFrame,
     method: str = "swap",
+    columns: VerdictColumns | None = None,
     *,
-    first: str | Sequence[str] | None = None,
-    second: str | Sequence[str] | None = None,
-    gold: str | None = None,
-    group: str | Sequence[str] | None = None,
     models: str | Sequence[str] | None = None,
     column: str | None = None,
     soft: bool | None = None,
-    order: str | None = None,
-    verdict: str | None = None,
-    pair: str | Sequence[str] | None = None,
-    order_values: str | Sequence[str] | None = None,
-    where: Mapping[str, Any] | None = None,
     baseline: str | None = None,
     directions: Mapping[str, str] | None = None,
     source: str = "<frame>",
+    **names: Any,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Correct recorded judgments; return ``(corrected table, account)``.
 
     ``method`` is ``swap``, ``bpc``, ``length`` or ``placebo`` (see the module
-    docstring for what each reads and writes). ``first``/``second``/``gold``/
-    ``group`` and the long layout (``order``, ``verdict``, ``pair``,
-    ``order_values``, ``where``) follow :func:`judgebias.analyze.analyze`;
+    docstring for what each reads and writes). ``columns``
+    (:class:`~judgebias.verdicts.VerdictColumns`, or its fields as keywords:
+    ``first``/``second``/``gold``/``group`` and the long layout ``order``,
+    ``verdict``, ``pair``, ``order_values``, ``where``) follow
+    :func:`judgebias.analyze.analyze`;
     ``models`` names the columns with the models of answers 1 and 2 (default:
     ``model_a,model_b`` when present); ``column`` the new verdict column;
     ``soft`` forces (True) or forbids (False) the probability reading of ``swap``;
@@ -706,31 +692,15 @@ def debias(
     df.columns = [str(c) for c in df.columns]
     if column is not None and not str(column).strip():
         raise UsageError("--column: give a column name")
+    cols = VerdictColumns.of(columns, **names)
+    first, second, gold, group = cols.first, cols.second, cols.gold, cols.group
     if m == "swap":
-        long = {
-            "order": order,
-            "verdict": verdict,
-            "pair": pair,
-            "order_values": order_values,
-            "where": where,
-        }
-        if first is None and second is None and order is None and verdict is None:
+        if first is None and second is None and cols.order is None and cols.verdict is None:
             raise UsageError(
                 "--first/--second: name the two-order verdict columns (swap needs "
                 "the verdict in each order)"
             )
-        return _swap(
-            df,
-            first=first,
-            second=second,
-            gold=gold,
-            group=group,
-            models=models,
-            column=column,
-            soft=soft,
-            source=source,
-            long=long,
-        )
+        return _swap(df, cols, models=models, column=column, soft=soft, source=source)
     if m == "bpc":
         return _bpc(
             df,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -209,6 +209,43 @@ class Prepared:
     columns: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class VerdictColumns:
+    """Which columns of a recorded-verdict table mean what: the column flags shared by
+    ``analyze``, ``debias`` and the replay judge (``--first``, ``--gold``, ``--order`` ...).
+
+    Wide layout: ``first``/``second`` (``"A|B"``: the first non-empty). Long layout:
+    ``order``, ``verdict``, ``pair`` and optionally ``order_values``. ``gold`` the gold
+    labels, ``group`` the grouping columns, ``on`` the join keys with the items table,
+    ``texts``/``lengths`` the answer text or length columns, ``where`` the rows to keep
+    (column -> value or values). Column lists are lists or comma-separated strings.
+    """
+
+    first: str | Sequence[str] | None = None
+    second: str | Sequence[str] | None = None
+    gold: str | None = None
+    group: str | Sequence[str] | None = None
+    on: str | Sequence[str] | None = None
+    texts: str | Sequence[str] | None = None
+    lengths: str | Sequence[str] | None = None
+    order: str | None = None
+    verdict: str | None = None
+    pair: str | Sequence[str] | None = None
+    order_values: str | Sequence[str] | None = None
+    where: Mapping[str, Any] | None = None
+
+    @classmethod
+    def of(cls, columns: VerdictColumns | None = None, **names: Any) -> VerdictColumns:
+        """``columns`` (or none) with the fields given as keywords set (None: not given)."""
+        known = [f.name for f in fields(cls)]
+        for name in names:
+            if name not in known:
+                hint = did_you_mean(name, known)
+                raise TypeError(f"unexpected keyword argument '{name}'{hint}")
+        given = {k: v for k, v in names.items() if v is not None}
+        return replace(columns or cls(), **given)
+
+
 def _apply_where(df: pd.DataFrame, where: Mapping[str, Any], ctx: _Ctx, flag: str) -> pd.DataFrame:
     for col, wanted in where.items():
         if col not in df.columns:
@@ -372,31 +409,26 @@ def _join_items(
 
 def prepare(
     df: pd.DataFrame,
+    columns: VerdictColumns | None = None,
     *,
-    first: str | Sequence[str] | None = None,
-    second: str | Sequence[str] | None = None,
-    gold: str | None = None,
-    group: str | Sequence[str] | None = None,
     items: pd.DataFrame | None = None,
-    on: str | Sequence[str] | None = None,
-    texts: str | Sequence[str] | None = None,
-    lengths: str | Sequence[str] | None = None,
-    order: str | None = None,
-    verdict: str | None = None,
-    pair: str | Sequence[str] | None = None,
-    order_values: str | Sequence[str] | None = None,
-    where: Mapping[str, Any] | None = None,
     source: str = "<frame>",
     items_source: str = "<items>",
     flag_style: Callable[[str], str] = _cli_flag,
     list_sep: str = ",",
+    **names: Any,
 ) -> Prepared:
     """Validate a verdict table and bring it to one row per pair (see the module docstring).
 
     Problems raise :class:`InputError` naming ``source`` (or ``items_source``) and the
     flag at fault. ``flag_style`` spells flag names in messages; ``list_sep``
-    separates column lists given as one string.
+    separates column lists given as one string. The columns are ``columns``
+    (:class:`VerdictColumns`) or its fields given as keywords (``first="v_ab"``).
     """
+    cols = VerdictColumns.of(columns, **names)
+    first, second, gold, group = cols.first, cols.second, cols.gold, cols.group
+    on, texts, lengths, where = cols.on, cols.texts, cols.lengths, cols.where
+    order, verdict, pair, order_values = cols.order, cols.verdict, cols.pair, cols.order_values
     ctx = _Ctx(source=source, items_source=items_source, flag=flag_style)
     if not isinstance(df, pd.DataFrame):
         raise ctx.error(None, f"expected a pandas DataFrame, got {type(df).__name__}")
@@ -432,7 +464,7 @@ def prepare(
             order_values=_names(order_values, list_sep) if order_values is not None else None,
             ctx=ctx,
         )
-        columns = {"order": order, "verdict": verdict, "pair": pair_cols}
+        named = {"order": order, "verdict": verdict, "pair": pair_cols}
     else:
         if not first or not second:
             raise ctx.error(
@@ -446,7 +478,7 @@ def prepare(
         wide = df.assign(
             **{FIRST: _coalesce(df, firsts).to_numpy(), SECOND: _coalesce(df, seconds).to_numpy()}
         )
-        columns = {"first": "|".join(firsts), "second": "|".join(seconds)}
+        named = {"first": "|".join(firsts), "second": "|".join(seconds)}
     for flag, col in (
         ("first" if not long else "verdict", FIRST),
         ("second" if not long else "verdict", SECOND),
@@ -474,7 +506,7 @@ def prepare(
         wide[GOLD] = glabels
         if gbad:
             unrecognized["gold"] = gbad
-        columns["gold"] = gold
+        named["gold"] = gold
     else:
         wide[GOLD] = None
 
@@ -532,5 +564,5 @@ def prepare(
         unrecognized=unrecognized,
         n_rows=n_input,
         items_matched=matched,
-        columns=columns,
+        columns=named,
     )

@@ -50,7 +50,7 @@ from ..errors import NoRecordError, SpecError
 from ..prompts import PAIR_MARKERS, extract_pair
 from ..registry import did_you_mean
 from ..types import ChatRequest, Completion, Label
-from ..verdicts import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, prepare
+from ..verdicts import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, VerdictColumns, prepare
 from .base import JudgeOptions
 
 __all__ = ["NoRecordError", "ReplayJudge", "ReplaySpec", "parse_replay_spec"]
@@ -128,12 +128,10 @@ class ReplayJudge:
         o = spec.options
         items_path = o.get("items")
         items = read_table(items_path) if items_path else None
-        prep = prepare(
-            table,
+        columns = VerdictColumns(
             first=o.get("first"),
             second=o.get("second"),
             gold=o.get("gold"),
-            items=items,
             on=o.get("on"),
             texts=o.get("texts"),
             lengths=o.get("lengths"),
@@ -142,6 +140,11 @@ class ReplayJudge:
             pair=o.get("pair"),
             order_values=o.get("order_values"),
             where=spec.filters or None,
+        )
+        prep = prepare(
+            table,
+            columns,
+            items=items,
             source=spec.file,
             items_source=items_path or "<items>",
             flag_style=lambda n: f"replay option {n}=",
