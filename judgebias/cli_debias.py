@@ -161,8 +161,8 @@ def debias_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the account as JSON.")] = False,
 ) -> None:
     """Correct recorded verdicts (swap, bpc), win rates (length) or probe effects (placebo)."""
+    from .corrections import METHODS, debias, read_records, write_table
     from .data import parse_mapping, read_table
-    from .debias import METHODS, debias, read_records, write_table
     from .verdicts import VerdictColumns
 
     m = method.strip().lower()

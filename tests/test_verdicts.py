@@ -10,7 +10,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from judgebias.analyze import analyze
-from judgebias.debias import debias
+from judgebias.corrections import debias
 from judgebias.verdicts import VerdictColumns, prepare
 
 

@@ -1,5 +1,7 @@
 """Corrections for judgments already made: ``judgebias.debias`` and ``judgebias debias``.
 
+(The module is ``corrections`` so that ``judgebias.debias`` is always the function.)
+
 :func:`debias` takes a table of recorded verdicts and returns the corrected table
 and an *account* of what the correction changed. No judge is called.
 
@@ -70,8 +72,6 @@ move. For ``placebo``: each probe's raw flip rate, placebo flip rate and net eff
 from __future__ import annotations
 
 import math
-import sys
-import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -743,14 +743,3 @@ def write_table(df: pd.DataFrame, out: str | Path) -> Path:
     except OSError as exc:
         raise UsageError(f"--out: cannot write {path} ({exc.strerror or exc})") from None
     return path
-
-
-class _CallableModule(types.ModuleType):
-    """``judgebias.debias`` is both this module and its function: calling the module
-    calls :func:`debias`, so ``judgebias.debias(df, ...)`` works whichever is bound."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
-        return debias(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
