@@ -42,7 +42,7 @@ from typing import Any
 import pandas as pd
 
 from judgebias.compare import compare_runs
-from judgebias.debias import debias
+from judgebias.corrections import debias
 from judgebias.pipeline import AuditConfig, run_audit
 
 PROBES = ["position", "length", "bandwagon", "authority", "reflection", "distraction"]

@@ -41,7 +41,7 @@ _LAZY: dict[str, str] = {
     "factor_attribution": "judgebias.stats.factors:factor_attribution",
     "plan_sample_size": "judgebias.stats.power:plan_sample_size",
     "make_judge": "judgebias.judges.base:make_judge",
-    "debias": "judgebias.debias:debias",
+    "debias": "judgebias.corrections:debias",
     "compare_runs": "judgebias.compare:compare_runs",
     "JudgebiasError": "judgebias.errors:JudgebiasError",
     "agreement": "judgebias.agree:agreement",
@@ -95,8 +95,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .agree import agreement
     from .api import audit
     from .compare import compare_runs
+    from .corrections import debias
     from .data import load_pairs, read_table
-    from .debias import debias
     from .errors import JudgebiasError
     from .judges.base import make_judge
     from .pipeline import AuditConfig, AuditOutcome

@@ -330,7 +330,7 @@ def audit_agreement(
     ]
     if not cols or "id" not in pairs.columns or records.empty:
         return None
-    from .analyze import _key
+    from .verdicts import _key
 
     judge = _judge_labels(records)
     judge.index = judge.index.map(_key)

@@ -154,12 +154,14 @@ from .analysis.result import AnalyzeResult, analyze
 from .analysis.result import _clean as _clean
 from .report.analyze_page import render_analyze_html
 from .stats.strategies import StrategyComparison, compare_strategies
+from .verdicts import VerdictColumns
 
 __all__ = [
     "SUMMARY_COLUMNS",
     "AnalyzeResult",
     "Prepared",
     "StrategyComparison",
+    "VerdictColumns",
     "analyze",
     "compare_strategies",
     "items_to_pairs",

@@ -39,8 +39,8 @@ def audit(
     """
     from .config import check_audit_config
     from .errors import UsageError
-    from .report.runs import Run
     from .result import AuditResult
+    from .runfolder import Run
 
     fields = {f.name for f in dataclasses.fields(AuditConfig)}
     unknown = sorted(set(options) - fields)

@@ -750,17 +750,13 @@ def analyze(
     import shlex
 
     from .analyze import SUMMARY_COLUMNS, run_analyze
+    from .verdicts import VerdictColumns
 
-    result = run_analyze(
-        file,
-        first,
-        second,
-        gold,
-        group,
-        items,
-        out,
-        title=title,
-        command=shlex.join(["judgebias", *sys.argv[1:]]),
+    columns = VerdictColumns(
+        first=first,
+        second=second,
+        gold=gold,
+        group=group,
         on=on,
         texts=texts,
         lengths=lengths,
@@ -769,6 +765,14 @@ def analyze(
         pair=pair,
         order_values=order_values,
         where=_parse_where(where),
+    )
+    result = run_analyze(
+        file,
+        items=items,
+        out=out,
+        columns=columns,
+        title=title,
+        command=shlex.join(["judgebias", *sys.argv[1:]]),
         min_length_diff=min_length_diff,
         compare_to=compare_to,
         compare_column=compare_column,

@@ -161,8 +161,9 @@ def debias_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the account as JSON.")] = False,
 ) -> None:
     """Correct recorded verdicts (swap, bpc), win rates (length) or probe effects (placebo)."""
+    from .corrections import METHODS, debias, read_records, write_table
     from .data import parse_mapping, read_table
-    from .debias import METHODS, debias, read_records, write_table
+    from .verdicts import VerdictColumns
 
     m = method.strip().lower()
     mapping = parse_mapping(map_) if map_ else None
@@ -183,25 +184,27 @@ def debias_command(
     else:
         df = None
     if df is None:
-        import difflib
+        from .registry import did_you_mean
 
-        close = difflib.get_close_matches(m, list(METHODS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(m, METHODS)
         raise UsageError(f"--method: '{method}' is not one of {', '.join(METHODS)}{hint}")
-    table, acc = debias(
-        df,
-        m,
+    columns = VerdictColumns(
         first=first,
         second=second,
         gold=gold,
         group=group,
-        models=models,
-        column=column,
-        soft=soft,
         order=order,
         verdict=verdict,
         pair=pair,
         where=where_map or None,
+    )
+    table, acc = debias(
+        df,
+        m,
+        columns,
+        models=models,
+        column=column,
+        soft=soft,
         baseline=baseline,
         source=file,
     )

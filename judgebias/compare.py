@@ -47,14 +47,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from .errors import InputError, UsageError
+from .errors import UsageError
+from .runfolder import Run, read_run
 from .stats.rundiff import independent as _independent  # noqa: F401 (tests import it here)
 from .stats.rundiff import independent_counts as _independent_counts  # noqa: F401
 from .stats.rundiff import run_differences
@@ -93,66 +92,27 @@ COMPARE_COLUMNS: tuple[str, ...] = (
 _CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
 
-@dataclass
-class RunData:
-    path: Path
-    label: str
-    summary: dict[str, Any]
-    records: pd.DataFrame | None
-    pairs: pd.DataFrame | None
+RunData = Run
+"""The old name of a run read for a comparison: :class:`judgebias.runfolder.Run`."""
 
 
-def read_run_folder(path: str | Path, label: str | None = None) -> RunData:
-    """Read a run folder's summary.json and, when present, its records and pairs."""
-    p = Path(path)
-    if not p.is_dir():
-        raise InputError(str(p), "not a run folder (a directory written by 'judgebias audit')")
-    sp = p / "summary.json"
-    if not sp.exists():
-        raise InputError(str(sp), "missing: this folder holds no finished audit")
-    try:
-        summary = json.loads(sp.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(sp), f"unreadable summary ({exc})") from None
-    if not isinstance(summary, dict) or not isinstance(summary.get("probes"), dict):
-        raise InputError(str(sp), "not a judgebias summary (no 'probes' section)")
-
-    def table(*names: str) -> pd.DataFrame | None:
-        for name in names:
-            f = p / name
-            if f.exists():
-                try:  # through a file handle: a folder name with ':' is not a URI
-                    with f.open("rb") as fh:
-                        return pd.read_parquet(fh) if f.suffix == ".parquet" else pd.read_csv(fh)
-                except Exception as exc:
-                    raise InputError(str(f), f"unreadable table ({exc})") from None
-        return None
-
-    return RunData(
-        path=p,
-        label=label or p.name,
-        summary=summary,
-        records=table("records.parquet", "records.csv"),
-        pairs=table("pairs.parquet", "pairs.csv"),
-    )
+def read_run_folder(path: str | Path, label: str | None = None) -> Run:
+    """Read a run folder's summary.json and, when present, its records and pairs
+    (empty tables when absent; CSV with inferred types), labelled with its folder name."""
+    return read_run(path, label or Path(path).name, as_text=False)
 
 
 # --------------------------------------------------------------------------- pairs
 
 
-def _shared_pairs(a: RunData, b: RunData) -> tuple[list[str], bool]:
+def _shared_pairs(a: Run, b: Run) -> tuple[list[str], bool]:
     """Pair ids both runs judged with the same texts, and whether they are most of each."""
-    if a.records is None or b.records is None or a.records.empty or b.records.empty:
+    if a.records.empty or b.records.empty:
         return [], False
     ia = set(map(str, a.records["pair_id"].unique()))
     ib = set(map(str, b.records["pair_id"].unique()))
     shared = ia & ib
-    if (
-        a.pairs is not None
-        and b.pairs is not None
-        and "id" in a.pairs.columns
-        and "id" in b.pairs.columns
-    ):
+    if "id" in a.pairs.columns and "id" in b.pairs.columns:
         cols = [
             c
             for c in ("instruction", "response_a", "response_b")
@@ -169,7 +129,7 @@ def _shared_pairs(a: RunData, b: RunData) -> tuple[list[str], bool]:
     return ids, ok
 
 
-def _run_info(r: RunData) -> dict[str, Any]:
+def _run_info(r: Run) -> dict[str, Any]:
     s = r.summary
     run = s.get("run") or {}
     calls = s.get("calls") or {}
@@ -199,8 +159,8 @@ def _run_info(r: RunData) -> dict[str, Any]:
 
 
 def compare_runs(
-    run_a: str | Path | RunData,
-    run_b: str | Path | RunData,
+    run_a: str | Path | Run,
+    run_b: str | Path | Run,
     *,
     n_boot: int = 2000,
     seed: int = 0,
@@ -213,17 +173,17 @@ def compare_runs(
     """
     if n_boot < 100:
         raise UsageError(f"--n-boot: at least 100 draws, got {n_boot}")
-    a = run_a if isinstance(run_a, RunData) else read_run_folder(run_a)
-    b = run_b if isinstance(run_b, RunData) else read_run_folder(run_b)
+    a = run_a if isinstance(run_a, Run) else read_run_folder(run_a)
+    b = run_b if isinstance(run_b, Run) else read_run_folder(run_b)
     if a.label == b.label:
         a.label, b.label = f"A: {a.label}", f"B: {b.label}"
     rng = np.random.default_rng(seed)
     ids, paired = _shared_pairs(a, b)
     table = run_differences(
         a.summary,
-        a.records,
+        None if a.records.empty else a.records,  # no records: figures from the summaries
         b.summary,
-        b.records,
+        None if b.records.empty else b.records,
         ids=ids,
         same_pairs=paired,
         n_boot=n_boot,

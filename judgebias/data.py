@@ -27,7 +27,6 @@ No exception from ``json``, ``csv``, ``pandas`` or ``pyarrow`` escapes.
 from __future__ import annotations
 
 import csv
-import difflib
 import gzip
 import io
 import json
@@ -45,6 +44,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from judgebias.errors import InputError, UsageError
+from judgebias.registry import closest
 from judgebias.types import Label, Pair
 
 __all__ = [
@@ -385,9 +385,9 @@ def _not_found_hint(p: Path) -> str:
         names = os.listdir(parent)[:2000]
     except OSError:
         return hint
-    close = difflib.get_close_matches(p.name, names, n=1, cutoff=0.75)
+    close = closest(p.name, names, cutoff=0.75)
     if close:
-        hint += f"; did you mean {str(parent / close[0])!r}?"
+        hint += f"; did you mean {str(parent / close)!r}?"
     return hint
 
 
@@ -651,9 +651,9 @@ def _check_mapping_targets(mapping: Mapping[str, str]) -> None:
         if old in PAIR_FIELDS:
             problem += f"; the form is new=old: did you mean {old}={new}?"
         else:
-            close = difflib.get_close_matches(new, PAIR_FIELDS, n=1, cutoff=0.6)
+            close = closest(new, PAIR_FIELDS)
             if close:
-                problem += f"; did you mean {close[0]}={old}?"
+                problem += f"; did you mean {close}={old}?"
         raise UsageError(problem)
 
 
@@ -663,9 +663,9 @@ def _mapping_plan(table: _Table, mapping: Mapping[str, str]) -> list[tuple[str, 
     for new, old in mapping.items():
         if old not in present:
             problem = f"--map {new}={old}: the file has no column {old!r}"
-            close = difflib.get_close_matches(old, table.columns, n=1, cutoff=0.6)
+            close = closest(old, table.columns)
             if close:
-                problem += f"; did you mean {new}={close[0]}?"
+                problem += f"; did you mean {new}={close}?"
             problem += f"; columns: {_list_columns(table.columns)}"
             raise table.error(problem, table.header_loc)
     olds = set(mapping.values())
@@ -714,9 +714,9 @@ def _suggest(missing: list[str], columns: list[str]) -> dict[str, str]:
         if want in found:
             continue
         free = {k: v for k, v in candidates.items() if v not in found.values()}
-        close = difflib.get_close_matches(_norm(want), list(free), n=1, cutoff=0.75)
+        close = closest(_norm(want), free, cutoff=0.75)
         if close:
-            found[want] = free[close[0]]
+            found[want] = free[close]
     return found
 
 

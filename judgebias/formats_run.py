@@ -8,7 +8,6 @@ the run store, the runner (cache, retries, rate limits, cost cap) and the run fo
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from types import TracebackType
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import UsageError
+from .runfolder import write_run_files
 from .runner import RunCounts
 from .types import ChatRequest
 
@@ -145,12 +145,10 @@ def write_run(
     }
     summary = _clean(summary)
     out = session.out
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    records.to_parquet(out / "records.parquet", index=False)
-    pairs_frame.to_parquet(out / "pairs.parquet", index=False)
+    write_run_files(out, summary, records, pairs_frame)
     if cfg.write_report:
         from .report.render import render_report, write_html
-        from .report.runs import Run
+        from .runfolder import Run
 
         run = Run(path=out, summary=summary, records=records, pairs=pairs_frame, label=out.name)
         write_html(render_report(run), out / "report.html")

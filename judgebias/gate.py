@@ -194,10 +194,9 @@ def require_measured(
                 flag,
                 example=False,
             )
-        import difflib
+        from .registry import did_you_mean
 
-        close = difflib.get_close_matches(c.name, [*have, *known, "accuracy"], n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(c.name, [*have, *known, "accuracy"])
         raise _fail(
             f"unknown probe '{c.name}'{hint}; this run measures "
             f"{', '.join(have) or 'nothing'}, plus accuracy",

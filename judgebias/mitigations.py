@@ -59,7 +59,6 @@ and re-running the audit asks again only what is missing.
 from __future__ import annotations
 
 import abc
-import difflib
 import math
 import re
 from collections import Counter
@@ -73,6 +72,7 @@ from .answers import VERDICT_TAGS, AnswerReader, Position
 from .errors import BadRequestError, InputError, UsageError
 from .judges.base import Judge, JudgeOptions, make_judge
 from .prompts import PAIR_MARKERS
+from .registry import did_you_mean
 from .runner import RunCounts, RunnerConfig, run_requests
 from .store import Store
 from .types import ChatRequest, Completion
@@ -295,8 +295,7 @@ def split_mitigations(text: str | Sequence[str] | None) -> list[str]:
 
 
 def _unknown(token: str) -> UsageError:
-    close = difflib.get_close_matches(_head(token), list(MITIGATION_NAMES), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(_head(token), MITIGATION_NAMES)
     return UsageError(
         f"{_FLAG}: unknown mitigation '{token}'{hint}; choose from "
         "system-prompt, few-shot, reflect, swap, multi-sample, jury:SPEC;SPEC "

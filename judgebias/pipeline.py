@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -44,6 +43,7 @@ from .prompts import (
     render,
     resolve_template,
 )
+from .runfolder import write_run_files
 from .runner import RunCounts, RunnerConfig, run_requests
 from .stats.audit import probe_figures
 from .stats.audit import probe_figures as summarize  # the old name
@@ -704,14 +704,12 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
     summary["figures"] = run_figures(records, pairs_frame)  # what the report draws
     summary = _clean(summary)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    records.to_parquet(out / "records.parquet", index=False)
-    pairs_frame.to_parquet(out / "pairs.parquet", index=False)
+    write_run_files(out, summary, records, pairs_frame)
     del calls
     gc.collect()
     if cfg.write_report:
         from .report.render import render_report, write_html
-        from .report.runs import Run
+        from .runfolder import Run
 
         # the tables in memory are the ones just written: the report need not read them again
         write_html(

@@ -28,7 +28,6 @@ removes any text a built-in probe inserts and reports which cues it found where.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import re
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from .errors import InputError, UsageError
+from .registry import did_you_mean
 from .types import Label, Order, Pair, Variant
 from .yamlfile import read_yaml
 
@@ -282,8 +282,7 @@ def resolve_probes(
     out: dict[str, ProbeSpec] = {}
     for name in items:
         if name not in available:
-            close = difflib.get_close_matches(name, list(available), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(name, available)
             raise UsageError(
                 f"{flag}: unknown probe '{name}'{hint}; available: {', '.join(available)}, all"
             )

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .report.runs import Run, ordered_probes, read_run
+from .report.runs import ordered_probes
+from .runfolder import Run, read_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

@@ -26,7 +26,7 @@ from typing import Any
 from .errors import InputError, StoreError
 from .types import ChatRequest, Completion
 
-__all__ = ["STORE_NAME", "Store", "StoreError", "StoredResponse"]
+__all__ = ["STORE_NAME", "Store", "StoreError", "StoredResponse", "read_requests"]
 
 
 STORE_NAME = "store.sqlite"
@@ -325,3 +325,39 @@ class Store:
             )
             n += cur.rowcount
         return n
+
+
+def read_requests(path: Path, keys: Iterable[str]) -> dict[str, Any]:
+    """The stored requests (parsed JSON) of the given keys, read without writing to the store.
+
+    For readers of a finished run (the report): the file is opened read-only (then as
+    immutable, for a read-only folder), never created; a missing or unreadable store,
+    or a request that is not JSON, gives nothing for those keys.
+    """
+    wanted = list(dict.fromkeys(keys))
+    if not wanted or not path.exists():
+        return {}
+    out: dict[str, Any] = {}
+    for uri in (f"{path.resolve().as_uri()}?mode=ro", f"{path.resolve().as_uri()}?immutable=1"):
+        try:
+            db = sqlite3.connect(uri, uri=True)
+        except sqlite3.Error:
+            continue
+        try:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, request in db.execute(
+                    f"SELECT key, request FROM responses WHERE key IN ({marks})", chunk
+                ):
+                    try:
+                        out[key] = json.loads(request)
+                    except ValueError:
+                        continue
+            return out
+        except sqlite3.Error:
+            out.clear()
+            continue
+        finally:
+            db.close()
+    return out

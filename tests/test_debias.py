@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-import judgebias.debias as debias_module
-from judgebias.debias import debias
+import judgebias
+import judgebias.corrections
+from judgebias.corrections import debias
 from judgebias.errors import InputError, UsageError
 from judgebias.pipeline import AuditConfig, run_audit
 
@@ -118,8 +119,10 @@ def test_swap_long_layout_from_run_records(pairs_file, tmp_path: Path) -> None: 
     assert acc["overall"]["n_became_ties"] == pos["n_primacy"] + pos["n_recency"]
 
 
-def test_swap_callable_module() -> None:
-    out, _ = debias_module(table(), "swap", first="v_ab", second="v_ba")  # type: ignore[operator]
+def test_notebook_debias_is_the_function() -> None:
+    """``judgebias.debias`` stays the function after the corrections module is imported."""
+    assert judgebias.debias is debias
+    out, _ = judgebias.debias(table(), "swap", first="v_ab", second="v_ba")
     assert "swap_verdict" in out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from judgebias.debias import debias
+from judgebias.corrections import debias
 from judgebias.errors import UsageError
 from judgebias.stats.dbg import dbg, read_preference, to_preference
 

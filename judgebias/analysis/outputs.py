@@ -10,6 +10,7 @@ from typing import Any
 from ..data import read_table
 from ..errors import UsageError
 from ..report.analyze_page import render_analyze_html
+from ..verdicts import VerdictColumns
 from .result import AnalyzeResult, analyze
 
 
@@ -39,13 +40,16 @@ def run_analyze(
     items: str | Path | None = None,
     out: str | Path = "judgebias-analyze",
     *,
+    columns: VerdictColumns | None = None,
     title: str | None = None,
     command: str | None = None,
     **options: Any,
 ) -> AnalyzeResult:
     """Read ``path`` (and ``items``), run :func:`analyze` and write its outputs into ``out``.
 
-    ``options`` are the other keyword arguments of :func:`analyze`.
+    ``columns`` (or ``first``, ``second``, ``gold``, ``group`` and the other
+    :class:`~judgebias.verdicts.VerdictColumns` fields in ``options``) say which
+    columns mean what; ``options`` are the other keyword arguments of :func:`analyze`.
     """
     table = read_table(path)
     item_table = read_table(items) if items is not None else None
@@ -54,10 +58,7 @@ def run_analyze(
         meta["command"] = command
     result = analyze(
         table,
-        first=first,
-        second=second,
-        gold=gold,
-        group=group,
+        VerdictColumns.of(columns, first=first, second=second, gold=gold, group=group),
         items=item_table,
         source=str(path),
         items_source=str(items) if items is not None else "<items>",

@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import UsageError
 from ..stats.recorded import group_table
 from ..stats.strategies import StrategyComparison, compare_strategies
+from ..verdicts import VerdictColumns
 from .columns import (
     DEFAULT_MIN_LENGTH_DIFF,
     SUMMARY_COLUMNS,
@@ -147,20 +148,9 @@ def _summary(
 
 def analyze(
     df: pd.DataFrame,
+    columns: VerdictColumns | None = None,
     *,
-    first: str | Sequence[str] | None = None,
-    second: str | Sequence[str] | None = None,
-    gold: str | None = None,
-    group: str | Sequence[str] | None = None,
     items: pd.DataFrame | None = None,
-    on: str | Sequence[str] | None = None,
-    texts: str | Sequence[str] | None = None,
-    lengths: str | Sequence[str] | None = None,
-    order: str | None = None,
-    verdict: str | None = None,
-    pair: str | Sequence[str] | None = None,
-    order_values: str | Sequence[str] | None = None,
-    where: Mapping[str, Any] | None = None,
     min_length_diff: float = DEFAULT_MIN_LENGTH_DIFF,
     compare_to: str | None = None,
     compare_column: str = "strategy",
@@ -169,13 +159,16 @@ def analyze(
     source: str = "<frame>",
     items_source: str = "<items>",
     meta: Mapping[str, Any] | None = None,
+    **names: Any,
 ) -> AnalyzeResult:
     """Figures per group from recorded verdicts (rules and layouts: the module docstring).
 
-    Wide layout: ``first``/``second`` name the verdict columns (``"A|B"``: first
-    non-empty). Long layout: ``order``, ``verdict``, ``pair`` and optionally
-    ``order_values``. Column lists are lists or comma-separated strings.
-    ``where`` keeps the rows whose column equals the value (or one of the values).
+    The columns are ``columns`` (:class:`~judgebias.verdicts.VerdictColumns`) or its
+    fields as keywords: wide layout ``first``/``second`` (``"A|B"``: first non-empty),
+    long layout ``order``, ``verdict``, ``pair`` and optionally ``order_values``;
+    ``gold``, ``group``, ``on``, ``texts``, ``lengths``. Column lists are lists or
+    comma-separated strings. ``where`` keeps the rows whose column equals the value
+    (or one of the values).
     ``compare_to`` turns on :func:`compare_strategies` against that value of
     ``compare_column``; ``compare_within`` defaults to ``judge`` when present.
     """
@@ -185,19 +178,8 @@ def analyze(
         raise UsageError(f"--min-length-diff: must not be negative, got {min_length_diff}")
     prep = prepare(
         df,
-        first=first,
-        second=second,
-        gold=gold,
-        group=group,
+        VerdictColumns.of(columns, **names),
         items=items,
-        on=on,
-        texts=texts,
-        lengths=lengths,
-        order=order,
-        verdict=verdict,
-        pair=pair,
-        order_values=order_values,
-        where=where,
         source=source,
         items_source=items_source,
     )

@@ -8,12 +8,12 @@ Backends are registered lazily as ``"module:Class"`` strings so that
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import SpecError
+from ..registry import did_you_mean
 from ..types import ChatRequest, Completion
 from .errors import map_exception
 
@@ -61,8 +61,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     kind, _, rest = spec.partition(":")
     kind = kind.strip().lower()
     if kind not in BACKENDS:
-        close = difflib.get_close_matches(kind, list(BACKENDS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(kind, BACKENDS)
         raise SpecError(
             f"--judge: unknown judge kind '{kind}'{hint}; use one of "
             + ", ".join(f"{k}:..." if k != "sim" else "sim[:key=value,...]" for k in BACKENDS)

@@ -38,19 +38,19 @@ judged under several judges or strategies), the spec is refused: add filters.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..analyze import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, prepare
 from ..answers import VERDICT_LABELS, VERDICT_TAGS, Position
 from ..data import read_table
 from ..errors import NoRecordError, SpecError
 from ..prompts import PAIR_MARKERS, extract_pair
+from ..registry import did_you_mean
 from ..types import ChatRequest, Completion, Label
+from ..verdicts import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, VerdictColumns, prepare
 from .base import JudgeOptions
 
 __all__ = ["NoRecordError", "ReplayJudge", "ReplaySpec", "parse_replay_spec"]
@@ -120,8 +120,7 @@ class ReplayJudge:
         for key in spec.filters:
             if key not in table.columns:
                 names = [*OPTION_KEYS, *map(str, table.columns)]
-                close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(key, names)
                 raise SpecError(
                     f"--judge: replay key '{key}' is neither an option ({', '.join(OPTION_KEYS)}) "
                     f"nor a column of {spec.file}{hint}"
@@ -129,12 +128,10 @@ class ReplayJudge:
         o = spec.options
         items_path = o.get("items")
         items = read_table(items_path) if items_path else None
-        prep = prepare(
-            table,
+        columns = VerdictColumns(
             first=o.get("first"),
             second=o.get("second"),
             gold=o.get("gold"),
-            items=items,
             on=o.get("on"),
             texts=o.get("texts"),
             lengths=o.get("lengths"),
@@ -143,6 +140,11 @@ class ReplayJudge:
             pair=o.get("pair"),
             order_values=o.get("order_values"),
             where=spec.filters or None,
+        )
+        prep = prepare(
+            table,
+            columns,
+            items=items,
             source=spec.file,
             items_source=items_path or "<items>",
             flag_style=lambda n: f"replay option {n}=",

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.columns import UNPARSEABLE_RULE, _group_items, _key
 from ..analysis.result import AnalyzeResult
 from ..stats.strategies import StrategyComparison
+from ..verdicts import UNPARSEABLE_RULE, _group_items, _key
 from .html import environment, to_svg
 
 _RC: Any = {"font.size": 8}

@@ -67,11 +67,11 @@ the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, fields, replace
 
 from ..errors import SpecError
+from ..registry import did_you_mean
 from .reasoning import REASONING_DEFAULTS, parse_reasoning_key, reasoning_spec
 
 __all__ = [
@@ -176,8 +176,7 @@ def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
         if not eq:
             raise SpecError(f"{flag}: sim parameter '{item.strip()}' needs a value (key=value)")
         if key not in names:
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(key, names)
             raise SpecError(
                 f"{flag}: unknown sim parameter '{key}'{hint}; known: {', '.join(names)}"
             )

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.columns import FIRST, GOLD, LEN_A, LEN_B, SECOND, _group_items
+from ..verdicts import FIRST, GOLD, LEN_A, LEN_B, SECOND, _group_items
 from .intervals import bh_adjust, wilson
 from .position import position_stats
 

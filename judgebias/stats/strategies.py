@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.columns import (
+from ..errors import UsageError
+from ..verdicts import (
     DEFAULT_MIN_LENGTH_DIFF,
     FIRST,
     GOLD,
@@ -24,7 +25,6 @@ from ..analysis.columns import (
     _listing,
     _not_found,
 )
-from ..errors import UsageError
 from .intervals import bh_adjust, mcnemar_p, newcombe_diff, newcombe_paired_diff
 from .position import classify_orders
 from .recorded import length_figures, toward

@@ -1,5 +1,7 @@
 """Corrections for judgments already made: ``judgebias.debias`` and ``judgebias debias``.
 
+(The module is ``corrections`` so that ``judgebias.debias`` is always the function.)
+
 :func:`debias` takes a table of recorded verdicts and returns the corrected table
 and an *account* of what the correction changed. No judge is called.
 
@@ -65,14 +67,14 @@ price of ties; with
 ``models`` each model's win rate before and after; with ``group`` the same per
 group. For ``length``: each model's raw and length-controlled win rate and the
 move. For ``placebo``: each probe's raw flip rate, placebo flip rate and net effect.
+
+Size: about 740 lines, the four methods and their shared account; each method is
+short, and splitting them would scatter the one account they all fill.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
-import sys
-import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -81,7 +83,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, UsageError
+from .registry import did_you_mean
+from .runfolder import read_records
 from .stats.dbg import ambiguous_zero_one
+from .verdicts import VerdictColumns, _names
 
 __all__ = ["METHODS", "debias", "read_records", "write_table"]
 
@@ -105,13 +110,6 @@ _CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
 # --------------------------------------------------------------------------- helpers
 
 
-def _names(value: str | Sequence[str] | None, sep: str = ",") -> list[str]:
-    if value is None:
-        return []
-    parts = value.split(sep) if isinstance(value, str) else [str(v) for v in value]
-    return [p.strip() for p in parts if p and p.strip()]
-
-
 def _gold_and_groups(
     df: pd.DataFrame, gold: str | None, group: Any, source: str
 ) -> tuple[pd.Series | None, list[str]]:
@@ -131,8 +129,7 @@ def _need(df: pd.DataFrame, cols: Sequence[str], flag: str, source: str) -> None
     for c in cols:
         if c not in df.columns:
             names = [str(x) for x in df.columns]
-            close = difflib.get_close_matches(c, names, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(c, names, inline=True)
             raise InputError(
                 source,
                 f"{flag}: column '{c}' not found{hint} (columns: "
@@ -343,23 +340,21 @@ def _models(
 
 def _swap(
     df: pd.DataFrame,
+    columns: VerdictColumns,
     *,
-    first: Any,
-    second: Any,
-    gold: str | None,
-    group: Any,
     models: Any,
     column: str | None,
     soft: bool | None,
     source: str,
-    long: Mapping[str, Any],
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from .analyze import FIRST, GOLD, SECOND, prepare
+    from .verdicts import FIRST, GOLD, SECOND, prepare
 
+    first, second, gold, group = columns.first, columns.second, columns.gold, columns.group
+    long = any((columns.order, columns.verdict, columns.pair, columns.order_values, columns.where))
     col = column or "swap_verdict"
     firsts, seconds = _names(first, "|"), _names(second, "|")
     scale: str | None = None
-    if soft is not False and not any(long.values()) and len(firsts) == 1 and len(seconds) == 1:
+    if soft is not False and not long and len(firsts) == 1 and len(seconds) == 1:
         _need(df, firsts, "--first", source)
         _need(df, seconds, "--second", source)
         if soft is None and ambiguous_zero_one(pd.concat([df[firsts[0]], df[seconds[0]]])):
@@ -377,7 +372,7 @@ def _swap(
                 "both must be P(answer 1) in [0, 1] or preferences in [1, 2]",
             )
     if soft is True and scale is None:
-        if any(long.values()) or len(firsts) != 1 or len(seconds) != 1:
+        if long or len(firsts) != 1 or len(seconds) != 1:
             raise UsageError("--soft: needs one numeric column each for --first and --second")
         for c in (firsts[0], seconds[0]):
             x = pd.to_numeric(df[c], errors="coerce")
@@ -429,15 +424,7 @@ def _swap(
             },
         )
         return out, acc
-    prep = prepare(
-        df,
-        first=first,
-        second=second,
-        gold=gold,
-        group=group,
-        source=source,
-        **{k: v for k, v in long.items() if v is not None},
-    )
+    prep = prepare(df, columns, source=source)
     frame = prep.frame
     f, s = frame[FIRST], frame[SECOND]
     after = pd.Series([None] * len(frame), index=frame.index, dtype=object)
@@ -659,29 +646,24 @@ def _placebo(
 def debias(
     df: pd.DataFrame,
     method: str = "swap",
+    columns: VerdictColumns | None = None,
     *,
-    first: str | Sequence[str] | None = None,
-    second: str | Sequence[str] | None = None,
-    gold: str | None = None,
-    group: str | Sequence[str] | None = None,
     models: str | Sequence[str] | None = None,
     column: str | None = None,
     soft: bool | None = None,
-    order: str | None = None,
-    verdict: str | None = None,
-    pair: str | Sequence[str] | None = None,
-    order_values: str | Sequence[str] | None = None,
-    where: Mapping[str, Any] | None = None,
     baseline: str | None = None,
     directions: Mapping[str, str] | None = None,
     source: str = "<frame>",
+    **names: Any,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Correct recorded judgments; return ``(corrected table, account)``.
 
     ``method`` is ``swap``, ``bpc``, ``length`` or ``placebo`` (see the module
-    docstring for what each reads and writes). ``first``/``second``/``gold``/
-    ``group`` and the long layout (``order``, ``verdict``, ``pair``,
-    ``order_values``, ``where``) follow :func:`judgebias.analyze.analyze`;
+    docstring for what each reads and writes). ``columns``
+    (:class:`~judgebias.verdicts.VerdictColumns`, or its fields as keywords:
+    ``first``/``second``/``gold``/``group`` and the long layout ``order``,
+    ``verdict``, ``pair``, ``order_values``, ``where``) follow
+    :func:`judgebias.analyze.analyze`;
     ``models`` names the columns with the models of answers 1 and 2 (default:
     ``model_a,model_b`` when present); ``column`` the new verdict column;
     ``soft`` forces (True) or forbids (False) the probability reading of ``swap``;
@@ -698,8 +680,7 @@ def debias(
         raise UsageError(f"debias: expected a pandas DataFrame, got {type(df).__name__}")
     m = str(method).strip().lower()
     if m not in METHODS:
-        close = difflib.get_close_matches(m, list(METHODS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(m, METHODS)
         raise UsageError(f"--method: '{method}' is not one of {', '.join(METHODS)}{hint}")
     if df.empty:
         raise InputError(source, "no rows; nothing to correct")
@@ -707,31 +688,15 @@ def debias(
     df.columns = [str(c) for c in df.columns]
     if column is not None and not str(column).strip():
         raise UsageError("--column: give a column name")
+    cols = VerdictColumns.of(columns, **names)
+    first, second, gold, group = cols.first, cols.second, cols.gold, cols.group
     if m == "swap":
-        long = {
-            "order": order,
-            "verdict": verdict,
-            "pair": pair,
-            "order_values": order_values,
-            "where": where,
-        }
-        if first is None and second is None and order is None and verdict is None:
+        if first is None and second is None and cols.order is None and cols.verdict is None:
             raise UsageError(
                 "--first/--second: name the two-order verdict columns (swap needs "
                 "the verdict in each order)"
             )
-        return _swap(
-            df,
-            first=first,
-            second=second,
-            gold=gold,
-            group=group,
-            models=models,
-            column=column,
-            soft=soft,
-            source=source,
-            long=long,
-        )
+        return _swap(df, cols, models=models, column=column, soft=soft, source=source)
     if m == "bpc":
         return _bpc(
             df,
@@ -749,22 +714,6 @@ def debias(
 
 
 # --------------------------------------------------------------------------- files
-
-
-def read_records(path: str | Path) -> pd.DataFrame:
-    """An audit's records: the run folder (``records.parquet`` or ``.csv`` inside) or the file."""
-    from .data import read_table
-
-    p = Path(path)
-    if p.is_dir():
-        for name in ("records.parquet", "records.csv"):
-            if (p / name).exists():
-                return read_table(p / name)
-        raise InputError(
-            str(p),
-            "not a run folder with records.parquet or records.csv (written by 'judgebias audit')",
-        )
-    return read_table(p)
 
 
 def write_table(df: pd.DataFrame, out: str | Path) -> Path:
@@ -790,14 +739,3 @@ def write_table(df: pd.DataFrame, out: str | Path) -> Path:
     except OSError as exc:
         raise UsageError(f"--out: cannot write {path} ({exc.strerror or exc})") from None
     return path
-
-
-class _CallableModule(types.ModuleType):
-    """``judgebias.debias`` is both this module and its function: calling the module
-    calls :func:`debias`, so ``judgebias.debias(df, ...)`` works whichever is bound."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
-        return debias(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,568 @@
+"""Recorded verdicts brought to one row per pair, below both the analysis and the replay judge.
+
+Column names and candidate spellings, the small value helpers (finding columns with
+"did you mean", keys for joining and grouping, errors naming the flag), and
+:func:`prepare` (wide and long layouts, items joined for texts and lengths, verdict
+spellings). ``judgebias analyze`` (:mod:`judgebias.analysis`), ``debias``, the
+``replay:`` judge and the statistics of :mod:`judgebias.stats.recorded` read verdict
+tables through here, so a judge never imports the offline analysis.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .registry import did_you_mean
+from .stats.position import normalize_label
+
+DEFAULT_MIN_LENGTH_DIFF = 30
+
+# canonical columns of the prepared one-row-per-pair frame
+FIRST, SECOND, GOLD = "jb_first", "jb_second", "jb_gold"
+LEN_A, LEN_B = "jb_len_a", "jb_len_b"
+INSTRUCTION, TEXT_A, TEXT_B = "jb_instruction", "jb_text_a", "jb_text_b"
+_CANONICAL = (FIRST, SECOND, GOLD, LEN_A, LEN_B, INSTRUCTION, TEXT_A, TEXT_B)
+
+TEXT_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("response_a", "response_b"),
+    ("output_1", "output_2"),
+    ("output_a", "output_b"),
+    ("answer_a", "answer_b"),
+    ("completion_a", "completion_b"),
+)
+INSTRUCTION_CANDIDATES: tuple[str, ...] = ("instruction", "input", "prompt", "question")
+LENGTH_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("len_a", "len_b"),
+    ("len_1", "len_2"),
+    ("length_a", "length_b"),
+    ("length_1", "length_2"),
+)
+PAIR_CANDIDATES: tuple[str, ...] = ("pair_id", "id", "idx", "question_id", "instruction_index")
+_ORDER_TOKENS: dict[str, str] = {"ab": "first", "ba": "second", "noswap": "first", "swap": "second"}
+_INTEGRAL_TEXT = re.compile(r"([+-]?(?:0|[1-9][0-9]*))(?:\.0*)?")
+_VERDICT_SPELLINGS = "1/2, 1.0/2.0, a/b, A/B, or tie/0/3/C for a tie"
+
+UNPARSEABLE_RULE = (
+    "An unparseable or missing verdict is missing data: never a tie, never wrong, never "
+    "consistent. Position figures use the pairs with valid verdicts in both orders "
+    "(n_valid); accuracy and prefers_longer use every valid verdict."
+)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _cli_flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Where errors point: the file (or frame) and how flags are spelled."""
+
+    source: str
+    items_source: str = "<items>"
+    flag: Callable[[str], str] = _cli_flag
+
+    def error(self, flag: str | None, problem: str, *, items: bool = False) -> InputError:
+        prefix = f"{self.flag(flag)}: " if flag else ""
+        return InputError(self.items_source if items else self.source, prefix + problem)
+
+
+def _listing(columns: Sequence[Any], limit: int = 15) -> str:
+    names = [str(c) for c in columns]
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _did_you_mean(name: str, options: Sequence[str]) -> str:
+    """``"; did you mean 'X'?"`` for the closest option (case-insensitive), or ``""``."""
+    return did_you_mean(name, options, ignore_case=True, inline=True)
+
+
+def _not_found(name: str, columns: Sequence[Any]) -> str:
+    names = [str(c) for c in columns if str(c) not in _CANONICAL]
+    hint = _did_you_mean(name, names)
+    return f"column '{name}' not found{hint} (columns: {_listing(names)})"
+
+
+def _names(value: str | Sequence[str] | None, sep: str = ",") -> list[str]:
+    if value is None:
+        return []
+    parts = value.split(sep) if isinstance(value, str) else [str(v) for v in value]
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def _need(
+    df: pd.DataFrame, names: Sequence[str], flag: str, ctx: _Ctx, *, items: bool = False
+) -> None:
+    for name in names:
+        if name not in df.columns:
+            raise ctx.error(flag, _not_found(name, list(df.columns)), items=items)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _is_empty(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return not v.strip()
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _key(v: Any) -> str:
+    """A join-safe text form of a value: 3, 3.0 and "3" are the same key."""
+    if _is_empty(v):
+        return "\x00NA"
+    if isinstance(v, bool | np.bool_):
+        return "true" if v else "false"
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return str(int(f)) if f.is_integer() else repr(f)
+    text = str(v).strip()
+    m = _INTEGRAL_TEXT.fullmatch(text)
+    return str(int(m.group(1))) if m else text
+
+
+def _key_series(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
+    if not cols:
+        return pd.Series(["all"] * len(df), index=df.index, dtype=object)
+    parts = [df[c].map(_key) for c in cols]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "\x1f" + p
+    return out.astype(object)
+
+
+def _coalesce(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
+    out = df[cols[0]].astype(object)
+    for c in cols[1:]:
+        empty = out.map(_is_empty).astype(bool)
+        out = out.where(~empty, df[c].astype(object))
+    return out
+
+
+def _labels(raw: pd.Series) -> tuple[pd.Series, dict[str, int]]:
+    """Normalised labels (a/b/tie/None) and the counts of non-empty values not understood."""
+    labels = raw.map(normalize_label).astype(object)
+    bad = raw[labels.isna() & ~raw.map(_is_empty).astype(bool)]
+    counts = bad.map(lambda v: str(v)[:40]).value_counts().head(5)
+    return labels.where(labels.notna(), None), {str(k): int(v) for k, v in counts.items()}
+
+
+def _order_token(v: Any) -> str:
+    return _key(v).lower()
+
+
+def _group_items(
+    frame: pd.DataFrame, group: list[str]
+) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+    if not group:
+        return [({}, frame)]
+    out = []
+    for values, g in frame.groupby(group, dropna=False, sort=True):
+        vals = values if isinstance(values, tuple) else (values,)
+        out.append(
+            ({k: (None if _is_empty(v) else v) for k, v in zip(group, vals, strict=True)}, g)
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- preparing
+
+
+@dataclass
+class Prepared:
+    """A verdict table brought to one row per pair, with canonical columns.
+
+    ``frame`` keeps the user's columns and adds ``jb_first``, ``jb_second`` (labels
+    ``a``/``b``/``tie`` or ``None``), ``jb_gold``, ``jb_len_a``, ``jb_len_b`` and,
+    when texts are known, ``jb_instruction``, ``jb_text_a``, ``jb_text_b``.
+    """
+
+    frame: pd.DataFrame
+    layout: str
+    group: list[str]
+    pair: list[str]
+    on: list[str]
+    has_gold: bool
+    lengths: str | None
+    """Where the answer lengths came from (for the report), or None."""
+    unrecognized: dict[str, dict[str, int]] = field(default_factory=dict)
+    n_rows: int = 0
+    items_matched: int | None = None
+    columns: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VerdictColumns:
+    """Which columns of a recorded-verdict table mean what: the column flags shared by
+    ``analyze``, ``debias`` and the replay judge (``--first``, ``--gold``, ``--order`` ...).
+
+    Wide layout: ``first``/``second`` (``"A|B"``: the first non-empty). Long layout:
+    ``order``, ``verdict``, ``pair`` and optionally ``order_values``. ``gold`` the gold
+    labels, ``group`` the grouping columns, ``on`` the join keys with the items table,
+    ``texts``/``lengths`` the answer text or length columns, ``where`` the rows to keep
+    (column -> value or values). Column lists are lists or comma-separated strings.
+    """
+
+    first: str | Sequence[str] | None = None
+    second: str | Sequence[str] | None = None
+    gold: str | None = None
+    group: str | Sequence[str] | None = None
+    on: str | Sequence[str] | None = None
+    texts: str | Sequence[str] | None = None
+    lengths: str | Sequence[str] | None = None
+    order: str | None = None
+    verdict: str | None = None
+    pair: str | Sequence[str] | None = None
+    order_values: str | Sequence[str] | None = None
+    where: Mapping[str, Any] | None = None
+
+    @classmethod
+    def of(cls, columns: VerdictColumns | None = None, **names: Any) -> VerdictColumns:
+        """``columns`` (or none) with the fields given as keywords set (None: not given)."""
+        known = [f.name for f in fields(cls)]
+        for name in names:
+            if name not in known:
+                hint = did_you_mean(name, known)
+                raise TypeError(f"unexpected keyword argument '{name}'{hint}")
+        given = {k: v for k, v in names.items() if v is not None}
+        return replace(columns or cls(), **given)
+
+
+def _apply_where(df: pd.DataFrame, where: Mapping[str, Any], ctx: _Ctx, flag: str) -> pd.DataFrame:
+    for col, wanted in where.items():
+        if col not in df.columns:
+            raise ctx.error(flag, _not_found(col, list(df.columns)))
+        values = (
+            [wanted]
+            if isinstance(wanted, str) or not isinstance(wanted, Sequence)
+            else list(wanted)
+        )
+        keys = df[col].map(_key)
+        mask = keys.isin([_key(v) for v in values])
+        if not mask.any():
+            present = sorted({str(v) for v in df[col].dropna().unique()})
+            hint = _did_you_mean(str(values[0]), present)
+            shown = "|".join(str(v) for v in values)
+            raise ctx.error(flag, f"no row has {col}={shown}{hint} (values: {_listing(present)})")
+        df = df[mask]
+    return df
+
+
+def _long_to_wide(
+    df: pd.DataFrame,
+    *,
+    order: str,
+    verdict: str,
+    pair: list[str],
+    group: list[str],
+    order_values: Sequence[str] | None,
+    ctx: _Ctx,
+) -> pd.DataFrame:
+    _need(df, [order], "order", ctx)
+    _need(df, [verdict], "verdict", ctx)
+    if not pair:
+        raise ctx.error(
+            "pair", "the long layout needs the columns that identify a pair (e.g. --pair pair_id)"
+        )
+    _need(df, pair, "pair", ctx)
+    tokens = df[order].map(_order_token)
+    if order_values is not None:
+        vals = [_order_token(v) for v in order_values]
+        if len(vals) != 2 or vals[0] == vals[1]:
+            raise ctx.error("order_values", "give two different values: FIRST,SECOND (e.g. ab,ba)")
+        which = tokens.map({vals[0]: "first", vals[1]: "second"})
+    else:
+        which = tokens.map(_ORDER_TOKENS)
+    unknown = df[order][which.isna()]
+    if len(unknown):
+        found = sorted({str(v) for v in df[order].unique()})
+        raise ctx.error(
+            "order_values" if order_values is not None else "order",
+            f"column '{order}' holds {_listing(found, 6)}; say which value means answer 1 shown "
+            f"first and which the swapped order with --order-values FIRST,SECOND",
+        )
+    keys = list(dict.fromkeys([*group, *pair]))
+    marked = df.assign(_jb_which=which.to_numpy())
+    dup = marked.duplicated([*keys, "_jb_which"], keep=False)
+    if dup.any():
+        row = marked[dup].iloc[0]
+        example = ", ".join(f"{k}={row[k]}" for k in keys)
+        raise ctx.error(
+            "pair",
+            f"{int(dup.sum())} rows repeat a (pair, order): e.g. {example}, order "
+            f"{row[order]}; add the column that tells them apart to --pair or --group",
+        )
+    rest = (
+        marked.drop(columns=[order, verdict, "_jb_which"])
+        .groupby(keys, dropna=False, sort=False)
+        .first()
+        .reset_index()
+    )
+    for name, col in (("first", FIRST), ("second", SECOND)):
+        part = marked.loc[marked["_jb_which"] == name, [*keys, verdict]].rename(
+            columns={verdict: col}
+        )
+        rest = rest.merge(part, on=keys, how="left")
+    return rest
+
+
+def _find_pair(
+    columns: Iterable[Any], candidates: tuple[tuple[str, str], ...]
+) -> tuple[str, str] | None:
+    cols = {str(c) for c in columns}
+    for a, b in candidates:
+        if a in cols and b in cols:
+            return a, b
+    return None
+
+
+def _two(
+    value: str | Sequence[str] | None, flag: str, ctx: _Ctx, sep: str = ","
+) -> tuple[str, str] | None:
+    names = _names(value, sep)
+    if not names:
+        return None
+    if len(names) != 2:
+        raise ctx.error(flag, f"give two column names, A{sep}B (got {len(names)})")
+    return names[0], names[1]
+
+
+def _join_items(
+    wide: pd.DataFrame,
+    items: pd.DataFrame,
+    on: list[str],
+    ctx: _Ctx,
+    *,
+    texts: tuple[str, str] | None,
+) -> tuple[pd.DataFrame, list[str], int]:
+    if not on:
+        on = [str(c) for c in items.columns if c in wide.columns and c not in _CANONICAL]
+        if not on:
+            raise ctx.error(
+                "items",
+                f"no column in common with {ctx.source} to join on; give the keys with --on COLS "
+                "(COL=ITEMS_COL when the names differ)",
+                items=True,
+            )
+    left = [k.partition("=")[0].strip() for k in on]
+    right = [(k.partition("=")[2] or k).strip() for k in on]
+    _need(items, right, "on", ctx, items=True)
+    _need(wide, left, "on", ctx)
+    pair = texts or _find_pair(items.columns, TEXT_CANDIDATES)
+    if pair is None:
+        wanted = ", ".join(f"{a}/{b}" for a, b in TEXT_CANDIDATES)
+        raise ctx.error(
+            "items", f"no answer text columns ({wanted}); name them with --texts A,B", items=True
+        )
+    _need(items, list(pair), "texts", ctx, items=True)
+    instr = next((c for c in INSTRUCTION_CANDIDATES if c in items.columns), None)
+    ikey = _key_series(items, right)
+    dup = ikey.duplicated(keep=False)
+    if dup.any():
+        row = items[dup].iloc[0]
+        example = ", ".join(f"{k}={row[k]}" for k in right)
+        raise ctx.error(
+            "on",
+            f"{int(dup.sum())} items share their join keys ({', '.join(right)}), e.g. {example}; "
+            "the keys must identify one item: add columns with --on",
+            items=True,
+        )
+    sub = pd.DataFrame(
+        {
+            "_jb_key": ikey.to_numpy(),
+            TEXT_A: items[pair[0]].to_numpy(dtype=object),
+            TEXT_B: items[pair[1]].to_numpy(dtype=object),
+            INSTRUCTION: items[instr].to_numpy(dtype=object) if instr else None,
+        }
+    )
+    wide = wide.drop(columns=[c for c in (TEXT_A, TEXT_B, INSTRUCTION) if c in wide.columns])
+    wide = wide.assign(_jb_key=_key_series(wide, left).to_numpy())
+    merged = wide.merge(sub, on="_jb_key", how="left").drop(columns="_jb_key")
+    merged.index = wide.index
+    matched = int(merged[TEXT_A].notna().sum())
+    if matched == 0:
+        raise ctx.error(
+            "items",
+            f"no row of {ctx.source} matches an item on ({', '.join(on)}); check --on",
+            items=True,
+        )
+    return merged, left, matched
+
+
+def prepare(
+    df: pd.DataFrame,
+    columns: VerdictColumns | None = None,
+    *,
+    items: pd.DataFrame | None = None,
+    source: str = "<frame>",
+    items_source: str = "<items>",
+    flag_style: Callable[[str], str] = _cli_flag,
+    list_sep: str = ",",
+    **names: Any,
+) -> Prepared:
+    """Validate a verdict table and bring it to one row per pair (see the module docstring).
+
+    Problems raise :class:`InputError` naming ``source`` (or ``items_source``) and the
+    flag at fault. ``flag_style`` spells flag names in messages; ``list_sep``
+    separates column lists given as one string. The columns are ``columns``
+    (:class:`VerdictColumns`) or its fields given as keywords (``first="v_ab"``).
+    """
+    cols = VerdictColumns.of(columns, **names)
+    first, second, gold, group = cols.first, cols.second, cols.gold, cols.group
+    on, texts, lengths, where = cols.on, cols.texts, cols.lengths, cols.where
+    order, verdict, pair, order_values = cols.order, cols.verdict, cols.pair, cols.order_values
+    ctx = _Ctx(source=source, items_source=items_source, flag=flag_style)
+    if not isinstance(df, pd.DataFrame):
+        raise ctx.error(None, f"expected a pandas DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise ctx.error(None, "no rows; nothing to analyze")
+    df = df.copy()
+    df.columns = [str(c) for c in df.columns]
+    n_input = len(df)
+    if where:
+        df = _apply_where(df, where, ctx, "where")
+    groups = _names(group, list_sep)
+    _need(df, groups, "group", ctx)
+    pair_cols = _names(pair, list_sep)
+    long = order is not None or verdict is not None
+    unrecognized: dict[str, dict[str, int]] = {}
+    if long:
+        if first is not None or second is not None:
+            raise ctx.error(
+                "first",
+                "not used with --order/--verdict (the long layout); give --order-values instead",
+            )
+        if order is None or verdict is None:
+            raise ctx.error(
+                "order" if order is None else "verdict",
+                "the long layout needs both --order and --verdict",
+            )
+        wide = _long_to_wide(
+            df,
+            order=order,
+            verdict=verdict,
+            pair=pair_cols,
+            group=groups,
+            order_values=_names(order_values, list_sep) if order_values is not None else None,
+            ctx=ctx,
+        )
+        named = {"order": order, "verdict": verdict, "pair": pair_cols}
+    else:
+        if not first or not second:
+            raise ctx.error(
+                "first" if not first else "second",
+                "name the verdict column (or use --order/--verdict for the long layout)",
+            )
+        firsts, seconds = _names(first, "|"), _names(second, "|")
+        _need(df, firsts, "first", ctx)
+        _need(df, seconds, "second", ctx)
+        _need(df, pair_cols, "pair", ctx)
+        wide = df.assign(
+            **{FIRST: _coalesce(df, firsts).to_numpy(), SECOND: _coalesce(df, seconds).to_numpy()}
+        )
+        named = {"first": "|".join(firsts), "second": "|".join(seconds)}
+    for flag, col in (
+        ("first" if not long else "verdict", FIRST),
+        ("second" if not long else "verdict", SECOND),
+    ):
+        labels, bad = _labels(wide[col])
+        raw_nonempty = int((~wide[col].map(_is_empty).astype(bool)).sum())
+        if raw_nonempty and labels.notna().sum() * 2 < raw_nonempty:
+            # most values are not verdicts: the wrong column, not a judge that failed
+            shown = ", ".join(list(bad)[:4])
+            raise ctx.error(
+                flag,
+                f"most values are not verdicts (e.g. {shown}); expected {_VERDICT_SPELLINGS}",
+            )
+        wide[col] = labels
+        if bad:
+            unrecognized[flag] = bad
+    has_gold = gold is not None
+    if gold is not None:
+        _need(wide, [gold], "gold", ctx)
+        glabels, gbad = _labels(wide[gold])
+        if glabels.notna().sum() == 0:
+            raise ctx.error(
+                "gold", f"column '{gold}' holds no gold labels; expected {_VERDICT_SPELLINGS}"
+            )
+        wide[GOLD] = glabels
+        if gbad:
+            unrecognized["gold"] = gbad
+        named["gold"] = gold
+    else:
+        wide[GOLD] = None
+
+    on_cols = _names(on, list_sep)
+    text_pair = _two(texts, "texts", ctx, list_sep)
+    matched: int | None = None
+    if items is not None:
+        if not isinstance(items, pd.DataFrame) or items.empty:
+            raise ctx.error("items", "no rows", items=True)
+        items = items.copy()
+        items.columns = [str(c) for c in items.columns]
+        wide, on_cols, matched = _join_items(wide, items, on_cols, ctx, texts=text_pair)
+    else:
+        if on_cols:
+            raise ctx.error("on", "only used with --items")
+        own = text_pair or _find_pair(wide.columns, TEXT_CANDIDATES)
+        if own is not None:
+            _need(wide, list(own), "texts", ctx)
+            instr = next((c for c in INSTRUCTION_CANDIDATES if c in wide.columns), None)
+            wide[TEXT_A] = wide[own[0]].astype(object)
+            wide[TEXT_B] = wide[own[1]].astype(object)
+            wide[INSTRUCTION] = wide[instr].astype(object) if instr else None
+
+    length_source: str | None = None
+    len_pair = _two(lengths, "lengths", ctx, list_sep)
+    if len_pair is None and TEXT_A in wide.columns:
+        wide[LEN_A] = wide[TEXT_A].map(lambda t: float(len(t)) if isinstance(t, str) else math.nan)
+        wide[LEN_B] = wide[TEXT_B].map(lambda t: float(len(t)) if isinstance(t, str) else math.nan)
+        length_source = "characters of the answer texts"
+    else:
+        len_pair = len_pair or _find_pair(wide.columns, LENGTH_CANDIDATES)
+        if len_pair is not None:
+            _need(wide, list(len_pair), "lengths", ctx)
+            wide[LEN_A] = pd.to_numeric(wide[len_pair[0]], errors="coerce").astype(float)
+            wide[LEN_B] = pd.to_numeric(wide[len_pair[1]], errors="coerce").astype(float)
+            length_source = f"columns {len_pair[0]}, {len_pair[1]}"
+        else:
+            wide[LEN_A] = math.nan
+            wide[LEN_B] = math.nan
+
+    if not pair_cols:
+        if items is not None:
+            pair_cols = list(on_cols)
+        else:
+            auto = next((c for c in PAIR_CANDIDATES if c in wide.columns), None)
+            pair_cols = [auto] if auto else []
+    return Prepared(
+        frame=wide.reset_index(drop=True),
+        layout="long" if long else "wide",
+        group=groups,
+        pair=pair_cols,
+        on=on_cols,
+        has_gold=has_gold,
+        lengths=length_source,
+        unrecognized=unrecognized,
+        n_rows=n_input,
+        items_matched=matched,
+        columns=named,
+    )
