@@ -28,9 +28,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .analyze import _clean
 from .errors import JudgebiasError, UsageError
 from .human import HumanTable, read_votes
+from .jsonsafe import json_safe
 from .stats.agreement import Votes, agreement_figures, human_pairs, per_human
 from .stats.alt_test import alt_test
 from .stats.calibration import calibration
@@ -212,7 +212,7 @@ def agreement(
     from . import __version__
 
     summary["judgebias_version"] = __version__
-    summary = _clean(summary)
+    summary = json_safe(summary)
     return AgreementResult(summary=summary, table=summary_table(summary), data=table)
 
 

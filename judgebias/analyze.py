@@ -151,7 +151,6 @@ from .analysis.columns import (
 from .analysis.outputs import run_analyze, write_outputs
 from .analysis.prepare import Prepared, items_to_pairs, prepare
 from .analysis.result import AnalyzeResult, analyze
-from .analysis.result import _clean as _clean
 from .report.analyze_page import render_analyze_html
 from .stats.strategies import StrategyComparison, compare_strategies
 from .verdicts import VerdictColumns

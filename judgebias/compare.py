@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from .errors import UsageError
+from .jsonsafe import json_safe
 from .runfolder import Run, read_run
 from .stats.rundiff import independent as _independent  # noqa: F401 (tests import it here)
 from .stats.rundiff import independent_counts as _independent_counts  # noqa: F401
@@ -202,20 +203,8 @@ def compare_runs(
 # --------------------------------------------------------------------------- output
 
 
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, str):
-        obj = obj.item()
-    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
-        return None
-    return obj
-
-
 def comparison_json(result: dict[str, Any]) -> dict[str, Any]:
-    return _json_safe(
+    return json_safe(
         {
             "runs": result["runs"],
             "paired": result["paired"],
@@ -291,7 +280,7 @@ def render_compare_html(result: dict[str, Any]) -> str:
     from .report.html import environment
 
     env = environment(strict=True)
-    rows = _json_safe(result["table"].to_dict(orient="records"))
+    rows = json_safe(result["table"].to_dict(orient="records"))
     info_rows = [
         ("judge", "judge"),
         ("mitigations", "mitigations"),
@@ -313,8 +302,8 @@ def render_compare_html(result: dict[str, Any]) -> str:
     ]
     tpl = env.get_template("compare_runs.html.j2")
     return tpl.render(
-        a=_json_safe(result["runs"]["a"]),
-        b=_json_safe(result["runs"]["b"]),
+        a=json_safe(result["runs"]["a"]),
+        b=json_safe(result["runs"]["b"]),
         rows=rows,
         info_rows=info_rows,
         paired=result["paired"],

@@ -123,7 +123,8 @@ def write_run(
 ) -> AuditOutcome:
     """Assemble summary.json (``core`` + calls, tokens, cost + ``run``) and write the run folder."""
     from . import __version__
-    from .pipeline import AuditOutcome, _clean, _planted, call_totals
+    from .jsonsafe import json_safe
+    from .pipeline import AuditOutcome, _planted, call_totals
 
     cfg = session.cfg
     summary: dict[str, Any] = {
@@ -143,7 +144,7 @@ def write_run(
             **run_info,
         },
     }
-    summary = _clean(summary)
+    summary = json_safe(summary)
     out = session.out
     write_run_files(out, summary, records, pairs_frame)
     if cfg.write_report:

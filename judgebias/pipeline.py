@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +29,7 @@ from . import __version__
 from .answers import AnswerReader
 from .data import bundled_pairs_path, load_pairs
 from .errors import InputError, UsageError
+from .jsonsafe import json_safe
 from .judges.base import JudgeOptions, make_judge, parse_spec
 from .judges.request_rules import check_options, default_max_tokens
 from .loop import run_async
@@ -376,19 +376,6 @@ def shard_pairs(pairs: list[Pair], shard: str) -> list[Pair]:
     return [p for p in pairs if bucket(p.id) == i - 1]
 
 
-def _clean(obj: Any) -> Any:
-    """JSON-safe: NaN -> null, numpy scalars -> Python."""
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, str):
-        obj = obj.item()
-    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
-        return None
-    return obj
-
-
 def runner_config(cfg: AuditConfig) -> RunnerConfig:
     """The runner's settings from an audit's flags (rates are per endpoint)."""
     endpoints = max(1, len(cfg.base_urls))
@@ -703,7 +690,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         summary["cost_usd"] = usage["cost_usd"]
     pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
     summary["figures"] = run_figures(records, pairs_frame)  # what the report draws
-    summary = _clean(summary)
+    summary = json_safe(summary)
     write_run_files(out, summary, records, pairs_frame)
     del calls
     gc.collect()

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from ..jsonsafe import json_safe
 from ..stats.recorded import group_table
 from ..stats.strategies import StrategyComparison, compare_strategies
 from ..verdicts import VerdictColumns
@@ -47,21 +47,6 @@ class AnalyzeResult:
         """The ``summary.csv`` table: group columns, the contract figures, then the rest."""
         lead = [*self.prepared.group, *SUMMARY_COLUMNS]
         return self.table[lead + [c for c in self.table.columns if c not in lead]]
-
-
-def _clean(obj: Any) -> Any:
-    """JSON-safe: NaN -> null, numpy scalars -> Python."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return obj
 
 
 def _interval(
@@ -142,7 +127,7 @@ def _summary(
             "differences": comparison.differences.to_dict("records"),
             "length": comparison.length.to_dict("records"),
         }
-    cleaned: dict[str, Any] = _clean(out)
+    cleaned: dict[str, Any] = json_safe(out)
     return cleaned
 
 
