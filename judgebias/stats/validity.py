@@ -58,12 +58,12 @@ def severity(
     """
     if status == "not_measured":
         return "not measured"
-    missing = effect is None or p_adj is None or math.isnan(effect) or math.isnan(p_adj)
-    if missing or p_adj >= 0.05:  # type: ignore[operator]
-        if invalid_share is not None and invalid_share > max_invalid:
-            return "inconclusive"
-        return "not detected" if not missing else "not measured"
-    a = abs(effect)  # type: ignore[arg-type]
+    unreadable = invalid_share is not None and invalid_share > max_invalid
+    if effect is None or p_adj is None or math.isnan(effect) or math.isnan(p_adj):
+        return "inconclusive" if unreadable else "not measured"
+    if p_adj >= 0.05:
+        return "inconclusive" if unreadable else "not detected"
+    a = abs(effect)
     return "strong" if a >= 0.15 else "moderate" if a >= 0.05 else "slight"
 
 
