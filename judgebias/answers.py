@@ -45,7 +45,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from .types import Completion
 
@@ -320,6 +320,11 @@ class AnswerReader:
         """The reading of one answer; ``None`` (no answer) is ``call_failed``."""
         if completion is None:
             return invalid("call_failed")
+        if completion.verdict is not None:  # a combining judge's verdict: already read
+            v = completion.verdict
+            if v.position not in ("first", "second", "tie"):
+                return invalid(v.reason or "no_verdict")
+            return Reading(cast(Position, v.position), v.p_first)
         text = completion.text or ""
         if not text.strip() and completion.finish_reason == "length" and completion.reasoning:
             return invalid("reasoning_truncated")

@@ -47,13 +47,17 @@ samples, then the jury, e.g. ``swap,multi-sample`` asks K samples in each order.
 The number of backend requests per verdict is the product (``calls_per_verdict`` in
 ``summary.json``).
 
-Caching, retries and concurrency stay in the runner: :meth:`Mitigations.run` first
-sends every leaf request through :func:`judgebias.runner.run_requests` (one call per
-backend judge), so each leaf is cached and retried on its own and identical leaves
-are sent once, then runs the combining judge through the runner as well, which finds
-every leaf answered and only combines them; the combined answers are stored under
-the mitigated judge's own model name. A leaf that failed leaves its verdict failed,
-and re-running the audit asks again only what is missing.
+Caching, retries and concurrency stay in the runner, the only orchestrator: a
+:class:`MitigatedJudge` is a combining judge
+(:class:`judgebias.judges.base.CombiningJudge`), which the runner expands into its
+leaf requests (one run per backend judge, so each leaf is cached, retried and
+budgeted on its own and identical leaves are sent once) before it asks the judge to
+combine the answers. The combined answer is stored under the mitigated judge's own
+model name; its verdict is data (:class:`judgebias.types.Verdict`, taken as read by
+:mod:`judgebias.answers`), its text says how the verdict was formed. A leaf that
+failed leaves its verdict failed, and re-running the audit asks again only what is
+missing. A verdict none of whose leaves could be read keeps their reason (``echo``,
+...) when they share one.
 """
 
 from __future__ import annotations
@@ -63,19 +67,19 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .answers import VERDICT_TAGS, AnswerReader, Position
-from .errors import BadRequestError, InputError, UsageError
+from .answers import AnswerReader, Position
+from .errors import InputError, UsageError
 from .judges.base import Judge, JudgeOptions, make_judge
 from .prompts import PAIR_MARKERS
 from .registry import did_you_mean
 from .runner import RunCounts, RunnerConfig, run_requests
 from .store import Store
-from .types import ChatRequest, Completion
+from .types import ChatRequest, Completion, Verdict
 from .yamlfile import read_yaml
 
 __all__ = [
@@ -432,6 +436,8 @@ class Vote:
     pos: Position | None
     p_first: float | None = None
     detail: str = ""
+    reason: str | None = None
+    """Why there is no verdict (``pos`` None): the leaves' reason when they share one."""
 
 
 _FLIP: dict[str, Position] = {"first": "second", "second": "first", "tie": "tie"}
@@ -443,12 +449,18 @@ def _pos_of_p(p: float) -> Position:
     return "first" if p > 0.5 + _EPS else "second" if p < 0.5 - _EPS else "tie"
 
 
+def _shared(votes: Sequence[Vote]) -> str | None:
+    """The one reason all these votes lack a verdict for, else None."""
+    reasons = {v.reason for v in votes}
+    return reasons.pop() if len(reasons) == 1 else None
+
+
 def aggregate(votes: Sequence[Vote], rule: str, what: str) -> Vote:
     """Majority or mean of several verdicts (unparseable ones are left out)."""
     valid = [v for v in votes if v.pos is not None]
     shown = ", ".join(_SHOW[v.pos] for v in votes)
     if not valid:
-        return Vote(None, None, f"{what} ({rule}): {shown}: no valid verdict")
+        return Vote(None, None, f"{what} ({rule}): {shown}: no valid verdict", _shared(votes))
     ps = [v.p_first for v in valid if v.p_first is not None]
     pos: Position
     p: float | None
@@ -496,7 +508,7 @@ class _Base(_Node):
         reading = self.reader.read(answers[0])
         pos = reading.position
         detail = _SHOW[pos] if pos is not None else f"invalid ({reading.reason})"
-        return Vote(pos, reading.p_first, detail)
+        return Vote(pos, reading.p_first, detail, reading.reason)
 
     def describe(self) -> str:
         return self.judge.model
@@ -596,7 +608,8 @@ class _Swap(_Node):
             f"swap: shown order {_SHOW[shown.pos]}, swapped order {_SHOW[back]} "
             f"(mapped back); {how} -> {_SHOW[pos]}"
         )
-        return Vote(pos, p, detail)
+        invalid = [v for v in (shown, twin) if v.pos is None]
+        return Vote(pos, p, detail, _shared(invalid) if pos is None else None)
 
     def describe(self) -> str:
         return f"swap[{self.inner.describe()}]"
@@ -605,35 +618,34 @@ class _Swap(_Node):
         return self.inner.judges()
 
 
-def vote_to_completion(vote: Vote, model: str, mode: str = "verdict") -> Completion:
-    """The combined answer as a completion the pipeline parses like any other.
+def vote_to_verdict(vote: Vote, mode: str = "verdict") -> Verdict:
+    """The combined vote as the verdict the answer reader takes as read.
 
-    It carries no tokens or cost: it is not a backend call (the leaves are, and they
-    are stored and counted on their own). In ``--mode score`` the verdict is written as
-    two scores whose soft preference, ``0.5 + (A - B) / 18``, is the combined one.
+    In ``--mode logprob`` and ``--mode score`` a reading's position is the side of its
+    P(first) (as for every answer in those modes), so a combined verdict with a P(first)
+    takes its position from it; in score mode a verdict without one is credited 1 /
+    0.5 / 0 for first / tie / second, as a score difference would be. In verdict mode
+    the verdict has no P(first) (the ``mean`` rule's average only picks the side). A vote without
+    any valid verdict keeps the reason of its leaves when they agree on one.
     """
-    text = f"judgebias mitigation: {vote.detail}"
-    if vote.pos is not None and mode == "score":
-        credit = {"first": 1.0, "tie": 0.5, "second": 0.0}
-        p = vote.p_first if vote.p_first is not None else credit[vote.pos]
-        half = 9.0 * (min(max(p, 0.0), 1.0) - 0.5)
-        text += f"\nScore A: {5.5 + half:.6f}\nScore B: {5.5 - half:.6f}"
-    elif vote.pos is not None:
-        text += "\n" + VERDICT_TAGS[vote.pos]
-    top = None
-    if vote.p_first is not None and mode != "score":
-        p = min(max(vote.p_first, 1e-12), 1.0 - 1e-12)
-        top = (("A", math.log(p)), ("B", math.log(1.0 - p)))
-    return Completion(text=text, top_logprobs=top, model=model, finish_reason="stop")
+    if vote.pos is None:
+        return Verdict(None, None, vote.reason or "no_verdict")
+    p = vote.p_first
+    if mode == "score" and p is None:
+        p = {"first": 1.0, "tie": 0.5, "second": 0.0}[vote.pos]
+    if mode in ("score", "logprob") and p is not None:
+        p = min(max(p, 0.0), 1.0)
+        return Verdict(_pos_of_p(p), p)
+    return Verdict(vote.pos, None)  # a verdict-mode reading carries no P(first)
 
 
 class MitigatedJudge:
-    """A judge around other judges (the judge protocol): each request is answered by
-    combining the answers to its leaf requests (see the module docstring).
+    """A judge around other judges (:class:`~judgebias.judges.base.CombiningJudge`):
+    each request is answered by combining the answers to its leaf requests (see the
+    module docstring). The runner expands it; its answer carries the combined verdict
+    as data (:class:`~judgebias.types.Verdict`) and, as text, how it was formed.
 
-    Used alone, :meth:`complete` asks the leaves one after another (no cache, no
-    retry). Inside an audit, :meth:`Mitigations.run` has the runner answer every leaf
-    first and :meth:`complete` only combines.
+    Used alone, :meth:`complete` asks the leaves one after another (no cache, no retry).
     """
 
     def __init__(self, root: _Node, spec: str, mode: str = "verdict"):
@@ -641,8 +653,6 @@ class MitigatedJudge:
         self.spec = spec
         self.mode = mode
         self.model = root.describe()
-        self._answers: dict[str, Completion] | None = None
-        self._errors: dict[str, str] = {}
 
     @property
     def calls_per_verdict(self) -> int:
@@ -651,21 +661,19 @@ class MitigatedJudge:
     def leaves(self, request: ChatRequest) -> list[tuple[Judge, ChatRequest]]:
         return self.root.leaves(request)
 
+    def combine(self, request: ChatRequest, answers: Sequence[Completion]) -> Completion:
+        vote = self.root.combine(request, answers)
+        # no tokens or cost: not a backend call (the leaves are, stored and counted apart)
+        return Completion(
+            text=f"judgebias mitigation: {vote.detail}",
+            model=self.model,
+            finish_reason="stop",
+            verdict=vote_to_verdict(vote, self.mode),
+        )
+
     async def complete(self, request: ChatRequest) -> Completion:
-        answers: list[Completion] = []
-        for judge, leaf in self.root.leaves(request):
-            if self._answers is None:
-                answers.append(await judge.complete(leaf))
-                continue
-            got = self._answers.get(leaf.key())
-            if got is None:
-                why = self._errors.get(leaf.key(), "no answer")
-                raise BadRequestError(
-                    f"a backend request this verdict needs failed ({why}); "
-                    "re-run the audit to retry it"
-                )
-            answers.append(got)
-        return vote_to_completion(self.root.combine(request, answers), self.model, self.mode)
+        answers = [await judge.complete(leaf) for judge, leaf in self.root.leaves(request)]
+        return self.combine(request, answers)
 
     async def aclose(self) -> None:
         return None
@@ -688,7 +696,8 @@ class Mitigations:
     members: list[Judge] = field(default_factory=list)
     partners: dict[Messages, Messages] = field(default_factory=dict)
     leaf_keys: set[str] = field(default_factory=set)
-    verdicts: RunCounts = field(default_factory=RunCounts)
+    verdicts: int = 0
+    """Combined verdicts (unique requests answered by combining), over every phase."""
 
     @classmethod
     def create(
@@ -745,48 +754,16 @@ class Mitigations:
     async def run(
         self, requests: Sequence[ChatRequest], store: Store, config: RunnerConfig, label: str
     ) -> RunCounts:
-        """Answer ``requests`` (built with ``self.judge.model``) into ``store``.
+        """Answer ``requests`` (built with ``self.judge.model``) into ``store`` through the
+        runner, which expands a wrapped judge into its leaves; keeps the account of the
+        leaf requests (for :meth:`usage`) and of the combined verdicts.
 
         Returns the counts of backend requests (the leaves when wrapped).
         """
-        judge = self.judge
-        if not isinstance(judge, MitigatedJudge):
-            return await run_requests(requests, judge, store, config, label=label)
-        groups: dict[int, tuple[Judge, dict[str, ChatRequest]]] = {}
-        for r in requests:
-            for j, leaf in judge.leaves(r):
-                groups.setdefault(id(j), (j, {}))[1].setdefault(leaf.key(), leaf)
-        counts = RunCounts()
-        several = len(groups) > 1
-        for j, leaves in groups.values():
-            name = f"{label} [{j.spec}]" if several else label
-            counts = counts.merged(
-                await run_requests(list(leaves.values()), j, store, config, label=name)
-            )
-            self.leaf_keys.update(leaves)
-        keys = [k for _, leaves in groups.values() for k in leaves]
-        got = store.get_many(keys)
-        judge._answers = {
-            k: s.completion for k, s in got.items() if s.status == "ok" and s.completion is not None
-        }
-        judge._errors = {k: s.error or "failed" for k, s in got.items() if s.status != "ok"}
-        # combining is local: no progress bar, no retry, no rate limit or budget
-        local = replace(config)
-        names = {f.name for f in fields(config)}
-        for k, v in {
-            "progress": False,
-            "max_attempts": 1,
-            "rpm": None,
-            "tpm": None,
-            "max_cost": None,
-        }.items():
-            if k in names:
-                setattr(local, k, v)
-        try:
-            combined = await run_requests(requests, judge, store, local, label=label)
-        finally:
-            judge._answers, judge._errors = None, {}
-        self.verdicts = self.verdicts.merged(combined)
+        counts = await run_requests(requests, self.judge, store, config, label=label)
+        if isinstance(self.judge, MitigatedJudge):
+            self.leaf_keys.update(leaf.key() for r in requests for _, leaf in self.judge.leaves(r))
+            self.verdicts += counts.combined
         return counts
 
     def usage(self, store: Store) -> dict[str, Any] | None:
@@ -808,7 +785,7 @@ class Mitigations:
         out = self.plan.describe()
         if isinstance(self.judge, MitigatedJudge):
             out["model"] = self.judge.model
-            out["verdicts"] = self.verdicts.total
+            out["verdicts"] = self.verdicts
         return out
 
     async def aclose(self) -> None:

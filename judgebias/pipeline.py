@@ -685,7 +685,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     if reasoning is not None:
         summary["reasoning"] = reasoning
     if usage is not None:  # a wrapper: count the backend requests behind the verdicts
-        summary["calls"]["verdicts"] = mit.verdicts.total
+        summary["calls"]["verdicts"] = mit.verdicts
         summary["tokens"] = usage["tokens"]
         summary["cost_usd"] = usage["cost_usd"]
     pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})

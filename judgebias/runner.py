@@ -27,7 +27,7 @@ from tenacity import (
 )
 
 from .errors import AuthError, BackendError, BudgetExceeded, TimeoutError_
-from .judges.base import Judge
+from .judges.base import CombiningJudge, Judge
 from .judges.errors import map_exception
 from .store import Store
 from .types import ChatRequest, Completion
@@ -108,6 +108,9 @@ class RunCounts:
     seconds: float = 0.0
     budget_stopped: int = 0
     """Requests not sent because ``max_cost`` would have been crossed."""
+    combined: int = 0
+    """Requests a combining judge answers from its leaves' answers (unique, cached
+    ones included); they are not backend requests: the other counts are the leaves'."""
 
     def merged(self, other: RunCounts) -> RunCounts:
         """The counts of two invocations over disjoint requests, added up."""
@@ -124,6 +127,7 @@ class RunCounts:
             errors=errors,
             seconds=self.seconds + other.seconds,
             budget_stopped=self.budget_stopped + other.budget_stopped,
+            combined=self.combined + other.combined,
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -213,8 +217,14 @@ async def run_requests(
     config: RunnerConfig | None = None,
     label: str = "judging",
 ) -> RunCounts:
-    """Make sure every request has an answer in ``store``; return what was done."""
+    """Make sure every request has an answer in ``store``; return what was done.
+
+    A :class:`~judgebias.judges.base.CombiningJudge` is expanded: its leaf requests are
+    answered first, each leaf judge's through this same path, then combined (see
+    :func:`_run_combining`)."""
     cfg = config or RunnerConfig()
+    if isinstance(judge, CombiningJudge):
+        return await _run_combining(requests, judge, store, cfg, label)
     unique: dict[str, ChatRequest] = {}
     for r in requests:
         unique.setdefault(r.key(), r)
@@ -294,7 +304,7 @@ async def run_requests(
 
         async def with_retries(req: ChatRequest, first: BackendError) -> tuple[Completion, int]:
             """The slow path, after a first failure: tenacity's backoff and Retry-After."""
-            if not first.retryable:
+            if not first.retryable or cfg.max_attempts <= 1:
                 raise first
             tries = 1
 
@@ -377,6 +387,78 @@ async def run_requests(
     if fatal:
         raise fatal[0]
     _check_budget(cfg, counts, budget["spent"])
+    return counts
+
+
+async def _run_combining(
+    requests: Sequence[ChatRequest],
+    judge: CombiningJudge,
+    store: Store,
+    cfg: RunnerConfig,
+    label: str,
+) -> RunCounts:
+    """Answer every leaf of ``requests`` (each identical leaf once, grouped by leaf judge,
+    so each is cached, retried, rate-limited and budgeted like any request), then store
+    each request's combined answer under the combining judge's model. Combining calls
+    nothing, so it needs no retry, no progress bar and no budget. A request one of
+    whose leaves failed is stored as failed, naming why; a re-run asks that leaf again.
+
+    Returns the counts of the leaf (backend) requests, with ``combined`` the number of
+    unique requests answered by combining.
+    """
+    unique: dict[str, ChatRequest] = {}
+    for r in requests:
+        unique.setdefault(r.key(), r)
+    plan = {key: judge.leaves(r) for key, r in unique.items()}
+    groups: dict[int, tuple[Judge, dict[str, ChatRequest]]] = {}
+    for leaves in plan.values():
+        for leaf_judge, leaf in leaves:
+            groups.setdefault(id(leaf_judge), (leaf_judge, {}))[1].setdefault(leaf.key(), leaf)
+    counts = RunCounts()
+    several = len(groups) > 1
+    for leaf_judge, leaves_of in groups.values():
+        name = f"{label} [{leaf_judge.spec}]" if several else label
+        counts = counts.merged(
+            await run_requests(list(leaves_of.values()), leaf_judge, store, cfg, label=name)
+        )
+    have = store.ok_keys()
+    todo = [key for key in unique if key not in have]
+    got = store.get_many({leaf.key() for key in todo for _, leaf in plan[key]})
+    store.start_writer()
+    try:
+        writes = []
+        for key in todo:
+            request, answers, why = unique[key], [], None
+            for _, leaf in plan[key]:
+                stored = got.get(leaf.key())
+                if stored is None or stored.status != "ok" or stored.completion is None:
+                    why = (stored.error if stored is not None else None) or "no answer"
+                    break
+                answers.append(stored.completion)
+            if why is None:
+                writes.append(
+                    store.put_ok_async(
+                        request,
+                        judge.combine(request, answers),
+                        attempts=1,
+                        latency_s=0.0,
+                        judge=judge.spec,
+                    )
+                )
+            else:
+                writes.append(
+                    store.put_failed_async(
+                        request,
+                        f"a backend request this verdict needs failed ({why}); "
+                        "re-run the audit to retry it",
+                        attempts=1,
+                        judge=judge.spec,
+                    )
+                )
+        await asyncio.gather(*writes)
+    finally:
+        store.stop_writer()
+    counts.combined = len(unique)
     return counts
 
 

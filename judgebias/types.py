@@ -20,6 +20,7 @@ __all__ = [
     "Order",
     "Pair",
     "Variant",
+    "Verdict",
 ]
 
 Label = Literal["a", "b", "tie"]
@@ -136,6 +137,26 @@ LogprobStep = tuple[str, float, tuple[tuple[str, float], ...]]
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """A verdict already read, in the positions of the request it answers: what a
+    combining judge (:mod:`judgebias.mitigations`) answers. The answer reader takes it
+    as it is instead of parsing the completion's text."""
+
+    position: str | None
+    """``first``, ``second``, ``tie``, or None when no verdict could be formed."""
+    p_first: float | None = None
+    reason: str | None = None
+    """Why there is no verdict (a reason of :mod:`judgebias.answers`), else None."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"position": self.position, "p_first": self.p_first, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Verdict:
+        return cls(position=d.get("position"), p_first=d.get("p_first"), reason=d.get("reason"))
+
+
+@dataclass(frozen=True)
 class Completion:
     """A judge's answer to one request.
 
@@ -160,6 +181,9 @@ class Completion:
     """A reasoning model's reasoning, kept apart from the answer in ``text``."""
     reasoning_tokens: int | None = None
     """The provider's count of reasoning tokens (included in ``completion_tokens``)."""
+    verdict: Verdict | None = None
+    """Set by a combining judge only: the verdict it formed, taken as read (``text``
+    then explains how it was formed)."""
 
     def as_dict(self) -> dict[str, Any]:
         # optional keys only when present: a store written before them reads the same
@@ -172,6 +196,8 @@ class Completion:
             extra["reasoning"] = self.reasoning
         if self.reasoning_tokens is not None:
             extra["reasoning_tokens"] = self.reasoning_tokens
+        if self.verdict is not None:
+            extra["verdict"] = self.verdict.as_dict()
         return {
             "text": self.text,
             "prompt_tokens": self.prompt_tokens,
@@ -203,6 +229,7 @@ class Completion:
             else None,
             reasoning=d.get("reasoning"),
             reasoning_tokens=d.get("reasoning_tokens"),
+            verdict=Verdict.from_dict(d["verdict"]) if d.get("verdict") else None,
         )
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from judgebias.errors import BadRequestError, InputError, UsageError
+from judgebias.errors import InputError, UsageError
 from judgebias.judges.base import JudgeOptions, make_judge
 from judgebias.mitigations import (
     MITIGATION_NAMES,
@@ -23,10 +23,11 @@ from judgebias.mitigations import (
     load_prompt_mitigation,
     plan_mitigations,
     split_mitigations,
+    vote_to_verdict,
 )
 from judgebias.pipeline import AuditConfig, run_audit
 from judgebias.probes import BIAS_AWARE_MARKER
-from judgebias.types import ChatRequest, Completion
+from judgebias.types import ChatRequest, Completion, Verdict
 
 
 def audit(
@@ -254,18 +255,37 @@ def test_aggregate_rules() -> None:
     assert m.pos == "first" and m.p_first == pytest.approx(0.6)
 
 
-def test_failed_leaf_fails_the_verdict() -> None:
+def test_used_alone_the_wrapper_asks_its_leaves_itself() -> None:
     plan = plan_mitigations(["multi-sample"], samples=2)
     mit = Mitigations.create(plan, make_judge("sim"), JudgeOptions())
     judge = mit.judge
     assert isinstance(judge, MitigatedJudge)
-    judge._answers = {}
-    with pytest.raises(BadRequestError, match="re-run"):
-        asyncio.run(judge.complete(ChatRequest(model=judge.model, messages=(("user", "x"),))))
-    # used alone (no answers preloaded) it asks its leaves itself
-    judge._answers = None
     comp = asyncio.run(judge.complete(ChatRequest(model=judge.model, messages=(("user", "x"),))))
     assert isinstance(comp, Completion) and "2 samples" in comp.text
+    assert comp.verdict is not None
+
+
+@pytest.mark.parametrize(
+    ("mode", "vote", "expected"),
+    [
+        # verdict mode: the rule's side, never a P(first)
+        ("verdict", Vote("first", 0.4), Verdict("first", None)),
+        # logprob and score: the side of P(first), as for every reading in those modes
+        ("logprob", Vote("first", 0.4), Verdict("second", 0.4)),
+        ("score", Vote("tie"), Verdict("tie", 0.5)),
+        ("score", Vote("second"), Verdict("second", 0.0)),
+        ("verdict", Vote(None, reason="echo"), Verdict(None, None, "echo")),
+        ("verdict", Vote(None), Verdict(None, None, "no_verdict")),
+    ],
+)
+def test_combined_vote_as_verdict(mode: str, vote: Vote, expected: Verdict) -> None:
+    assert vote_to_verdict(vote, mode) == expected
+
+
+def test_unreadable_leaves_keep_their_reason() -> None:
+    echo = Vote(None, reason="echo")
+    assert aggregate([echo, echo], "majority", "x").reason == "echo"
+    assert aggregate([echo, Vote(None, reason="empty")], "majority", "x").reason is None
 
 
 # --------------------------------------------------------------------------- parsing, errors

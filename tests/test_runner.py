@@ -110,6 +110,7 @@ def test_resume_after_a_partial_run_asks_only_what_is_missing(store: Store) -> N
     reqs = [request(f"q{i}") for i in range(6)]
     first = run(FakeEndpoint(always={"q3": (500, {})}), reqs, store, config(max_attempts=1))
     assert first.sent == 5 and first.failed == 1 and store.count() == {"ok": 5, "failed": 1}
+    assert first.attempts == 6 and first.retried == 0  # --max-attempts 1: no retry
     ep = FakeEndpoint()
     second = run(ep, reqs, store, config())
     assert second.cached == 5 and second.sent == 1 and ep.count() == ep.count("q3") == 1
@@ -237,3 +238,65 @@ def test_an_interrupted_batch_is_polled_again_not_paid_twice(store: Store) -> No
     assert counts.sent == 5 and store.count() == {"ok": 5}
     assert stats["requests"] == 5  # one batch: the re-run waited for it instead of sending another
     assert store.get_meta("batch:b") is None
+
+
+# --------------------------------------------------------------------------- combining judges
+
+
+def run_mitigated(
+    endpoint: FakeEndpoint, messages: list[str], store: Store, items: str, samples: int = 2
+) -> tuple[RunCounts, str]:
+    """Run plain requests through a mitigation wrapper around ``openai:fake``."""
+    from judgebias.mitigations import Mitigations, plan_mitigations
+
+    async def main() -> tuple[RunCounts, str]:
+        async with serve(endpoint) as url:
+            base = make_judge("openai:fake", JudgeOptions(base_urls=[url], timeout=10))
+            mit = Mitigations.create(plan_mitigations(items, samples=samples), base)
+            reqs = [request(m, model=mit.judge.model) for m in messages]
+            try:
+                return await run_requests(reqs, mit.judge, store, config(max_attempts=1)), (
+                    mit.judge.model
+                )
+            finally:
+                await base.aclose()
+
+    return asyncio.run(main())
+
+
+def test_a_combining_judge_is_expanded_into_its_leaves(store: Store) -> None:
+    from judgebias.answers import AnswerReader
+
+    ep = FakeEndpoint(always={"down": (500, {})})
+    counts, model = run_mitigated(ep, ["fine", "down", "fine"], store, "multi-sample", samples=3)
+    # 2 unique requests x 3 samples; the leaves are the backend requests
+    assert counts.total == 6 and counts.sent == 3 and counts.failed == 3 and counts.retried == 0
+    assert counts.combined == 2 and ep.count("fine") == 3 and ep.count("down") == 3
+    fine = store.get(request("fine", model=model).key())
+    assert fine is not None and fine.status == "ok" and fine.completion is not None
+    # the combined verdict is data, taken as read; the text only explains it
+    assert fine.completion.verdict is not None and fine.completion.verdict.position == "first"
+    assert "[[A]]" not in fine.completion.text and "3 samples" in fine.completion.text
+    assert AnswerReader().read(fine.completion).position == "first"
+    assert fine.completion.cost_usd is None and fine.completion.prompt_tokens is None
+    down = store.get(request("down", model=model).key())
+    assert down is not None and down.status == "failed"
+    assert down.error is not None and "re-run" in down.error and "500" in down.error
+    # a re-run asks only the failed leaves, then forms the missing verdict
+    ep2 = FakeEndpoint(answer="[[B]]")
+    again, _ = run_mitigated(ep2, ["fine", "down"], store, "multi-sample", samples=3)
+    assert again.cached == 3 and again.sent == 3 and ep2.count() == ep2.count("down") == 3
+    down = store.get(request("down", model=model).key())
+    assert down is not None and down.status == "ok" and down.completion is not None
+    assert AnswerReader().read(down.completion).position == "second"
+
+
+def test_combined_verdicts_survive_the_store(store: Store) -> None:
+    from judgebias.types import Completion, Verdict
+
+    comp = Completion(text="how", verdict=Verdict("tie", 0.5))
+    store.put_ok(request("x"), comp, attempts=1, latency_s=0.0, judge="j")
+    back = store.get(request("x").key())
+    assert back is not None and back.completion == comp
+    plain = Completion(text="[[A]]")
+    assert "verdict" not in plain.as_dict()  # stores written before it read the same

@@ -2,6 +2,11 @@
 
 A backend is one file with one class that has an ``async complete(request)``
 coroutine. It does no caching, retrying or rate limiting: the runner owns those.
+
+A *combining* judge (:class:`CombiningJudge`: the mitigation wrappers) answers a
+request by combining the answers to other requests (its leaves). The runner expands
+it: it answers every leaf like any request (cache, retries, budget), then calls
+:meth:`CombiningJudge.combine`, which only combines answers already made.
 Backends are registered lazily as ``"module:Class"`` strings so that
 ``judgebias --help`` never imports openai or litellm.
 """
@@ -9,6 +14,7 @@ Backends are registered lazily as ``"module:Class"`` strings so that
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -17,7 +23,15 @@ from ..registry import did_you_mean
 from ..types import ChatRequest, Completion
 from .errors import map_exception
 
-__all__ = ["BACKENDS", "Judge", "JudgeOptions", "make_judge", "map_exception", "parse_spec"]
+__all__ = [
+    "BACKENDS",
+    "CombiningJudge",
+    "Judge",
+    "JudgeOptions",
+    "make_judge",
+    "map_exception",
+    "parse_spec",
+]
 
 
 @runtime_checkable
@@ -32,6 +46,19 @@ class Judge(Protocol):
     async def complete(self, request: ChatRequest) -> Completion: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class CombiningJudge(Judge, Protocol):
+    """A judge whose answer to a request combines the answers to its leaf requests."""
+
+    def leaves(self, request: ChatRequest) -> list[tuple[Judge, ChatRequest]]:
+        """The (judge, request) pairs whose answers :meth:`combine` needs, in order."""
+        ...
+
+    def combine(self, request: ChatRequest, answers: Sequence[Completion]) -> Completion:
+        """The answer to ``request`` from its leaves' answers (same order); no call."""
+        ...
 
 
 @dataclass
