@@ -15,6 +15,12 @@ from typing import Any
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
+"""The repository's root (tests live in subfolders mirroring the package)."""
+SHARED_DATA = Path(os.environ.get("JUDGEBIAS_SHARED_DATA") or REPO.parent / "shared" / "data")
+"""The real judge and human data, beside the repository (``../shared/data``) unless
+``$JUDGEBIAS_SHARED_DATA`` says where; tests using it skip, saying so, when it is absent."""
+
 WORDS = [
     "river",
     "stone",
@@ -153,3 +159,12 @@ def stderr_lines(p: subprocess.CompletedProcess[str]) -> list[str]:
         for ln in p.stderr.strip().splitlines()
         if ln.strip() and not any(ln.lstrip().startswith(b) for b in bars)
     ]
+
+
+def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+    assert "Traceback" not in p.stderr
+    lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, p.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])

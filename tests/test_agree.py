@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_one_line_error
 from conftest import run_cli as run
-from test_cli import assert_one_line_error
 
 import judgebias as jb
 

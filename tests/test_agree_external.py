@@ -13,20 +13,15 @@ The data lives outside the repository, in ``../shared/data/human`` (or under
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+from conftest import SHARED_DATA
 
 import judgebias as jb
 from judgebias.agree import _majority
 
 pytestmark = pytest.mark.external
 
-SHARED = Path(
-    os.environ.get("JUDGEBIAS_SHARED_DATA")
-    or Path(__file__).resolve().parents[2] / "shared" / "data"
-)
+SHARED = SHARED_DATA
 HUMAN = SHARED / "human"
 
 

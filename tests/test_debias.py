@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import SHARED_DATA, run_cli
 
 import judgebias
 import judgebias.corrections
@@ -17,7 +17,7 @@ from judgebias.corrections import debias
 from judgebias.errors import InputError, UsageError
 from judgebias.pipeline import AuditConfig, run_audit
 
-LLMBAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "llmbar" / "judgments.csv.gz"
+LLMBAR = SHARED_DATA / "llmbar" / "judgments.csv.gz"
 
 
 def table() -> pd.DataFrame:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import REPO, run_cli
 
 from judgebias.errors import InputError, UsageError
 from judgebias.judges.base import JudgeOptions, make_judge
@@ -194,7 +194,7 @@ def test_mitigation_prompts_ship_as_package_data() -> None:
     folder = resources.files("judgebias.probe_data").joinpath("mitigations")
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".yaml"))
     assert names == ["few-shot.yaml", "reflect.yaml", "system-prompt.yaml"]
-    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    pyproject = (REPO / "pyproject.toml").read_text()
     assert '"mitigations/*.yaml"' in pyproject
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHARED_DATA
 from scipy.special import expit
 
 from judgebias.errors import UsageError
@@ -23,8 +23,7 @@ WORDS = [
 
 
 def shared_data() -> Path:
-    env = os.environ.get("JUDGEBIAS_SHARED_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    return SHARED_DATA
 
 
 ALPACA = shared_data() / "alpacaeval2"

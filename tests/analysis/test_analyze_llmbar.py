@@ -7,24 +7,20 @@ The data lives outside the repository, in ``../shared/data/llmbar`` (or under
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd
+from conftest import SHARED_DATA, judgebias_cmd
 
 from judgebias.analyze import items_to_pairs, run_analyze
 from judgebias.data import read_table
 
 pytestmark = pytest.mark.external
 
-SHARED = Path(
-    os.environ.get("JUDGEBIAS_SHARED_DATA")
-    or Path(__file__).resolve().parents[2] / "shared" / "data"
-)
+SHARED = SHARED_DATA
 LLMBAR = SHARED / "llmbar"
 FILES = ("judgments.csv.gz", "items.jsonl.gz", "statistics.csv")
 GROUP = ["subset", "judge", "strategy"]
