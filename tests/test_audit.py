@@ -109,6 +109,7 @@ def test_chunked_phases_give_the_same_audit(
     pairs_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     """Asking in chunks (to keep memory flat) changes nothing in the results."""
+    import judgebias.calls as calls
     import judgebias.pipeline as pipeline
 
     data = str(pairs_file(60, seed=21))
@@ -120,8 +121,17 @@ def test_chunked_phases_give_the_same_audit(
         quiet=True,
     )
     whole = run_audit(AuditConfig(out=str(tmp_path / "whole"), **cfg))  # type: ignore[arg-type]
-    monkeypatch.setattr(pipeline, "CHUNK", 7)
+    sizes: list[int] = []
+
+    def counted(items, size=None):  # type: ignore[no-untyped-def]
+        for batch in calls.chunked(items, size):
+            sizes.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(calls, "CHUNK", 7)
+    monkeypatch.setattr(pipeline, "chunked", counted)
     parts = run_audit(AuditConfig(out=str(tmp_path / "parts"), **cfg))  # type: ignore[arg-type]
+    assert max(sizes) == 7 and len(sizes) > 10  # it was asked in chunks
     assert parts.summary["probes"] == whole.summary["probes"]
     assert parts.summary["calls"]["total"] == whole.summary["calls"]["total"]
     cols = ["pair_id", "probe", "kind", "variant", "order", "verdict", "request_key"]
