@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import make_pairs, run_cli
 
-from judgebias.analyze import SUMMARY_COLUMNS, analyze, items_to_pairs, run_analyze
+from judgebias.analysis import SUMMARY_COLUMNS, analyze, items_to_pairs, run_analyze
 from judgebias.errors import InputError, SpecError, UsageError
 
 LABELS = ("1", "2", "tie", "")

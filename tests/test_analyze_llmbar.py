@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import judgebias_cmd
 
-from judgebias.analyze import items_to_pairs, run_analyze
+from judgebias.analysis import items_to_pairs, run_analyze
 from judgebias.data import read_table
 
 pytestmark = pytest.mark.external

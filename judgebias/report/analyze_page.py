@@ -1,5 +1,5 @@
 """The HTML page of ``judgebias analyze``: per-group and per-strategy interval plots and
-the page itself (drawn from :class:`judgebias.analyze.AnalyzeResult`)."""
+the page itself (drawn from :class:`judgebias.analysis.AnalyzeResult`)."""
 
 from __future__ import annotations
 
