@@ -7,8 +7,7 @@ is :func:`judgebias.pipeline.run_audit`. Exit status 1 when a ``--fail-on`` gate
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
