@@ -9,8 +9,7 @@ In a notebook it is ``jb.analyze(df, first=..., second=..., gold=...)``.
 
 The parts: :mod:`.columns` (column names and helpers), :mod:`.prepare` (the
 one-row-per-pair frame), :mod:`.result` (:func:`analyze` and its result) and
-:mod:`.outputs` (the files). Their public names are importable from here; they are
-loaded on first use, so importing this package is cheap and imports no cycle.
+:mod:`.outputs` (the files). Their public names are importable from here.
 
 Layouts
 -------
@@ -102,19 +101,10 @@ keys, else the first of ``pair_id``, ``id``, ``idx``, ``question_id``,
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-_LAZY: dict[str, str] = {
-    "SUMMARY_COLUMNS": "columns",
-    "AnalyzeResult": "result",
-    "analyze": "result",
-    "Prepared": "prepare",
-    "items_to_pairs": "prepare",
-    "prepare": "prepare",
-    "run_analyze": "outputs",
-    "write_outputs": "outputs",
-}
+from .columns import SUMMARY_COLUMNS
+from .outputs import run_analyze, write_outputs
+from .prepare import Prepared, items_to_pairs, prepare
+from .result import AnalyzeResult, analyze
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -126,23 +116,3 @@ __all__ = [
     "run_analyze",
     "write_outputs",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'judgebias.analysis' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .columns import SUMMARY_COLUMNS
-    from .outputs import run_analyze, write_outputs
-    from .prepare import Prepared, items_to_pairs, prepare
-    from .result import AnalyzeResult, analyze
