@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -77,6 +78,6 @@ def serve_sim(
         api_key=api_key,
     )
     try:
-        serve(cfg, host=host, port=port)
+        serve(cfg, host=host, port=port, on_listening=lambda info: typer.echo(json.dumps(info)))
     except OSError as exc:
         fail(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})")
