@@ -12,6 +12,10 @@ fast)::
     pairs = jb.load_pairs("my_pairs.jsonl")                # list[Pair]
     lc = jb.lc_winrate(jb.load_lc_table("annotations.json.gz"))
     jb.position_stats(df, first="winner_noswap", second="winner_swap", gold="label")
+    an = jb.analyze(df, first="winner_noswap", second="winner_swap", gold="label",
+                    group="judge")  # recorded verdicts, as `judgebias analyze`
+    an.table, an.summary          # one row per group; the content of summary.json
+    fixed, account = jb.debias(df, "swap", first="winner_noswap", second="winner_swap")
     ag = jb.agreement(df, judge="gpt", human=["h1", "h2", "h3"])  # agreement with humans
     ag.summary["agreement"]["with_ties"], ag.summary["alt_test"]
 """
@@ -42,6 +46,7 @@ _LAZY: dict[str, str] = {
     "plan_sample_size": "judgebias.stats.power:plan_sample_size",
     "make_judge": "judgebias.judges.base:make_judge",
     "debias": "judgebias.corrections:debias",
+    "analyze": "judgebias.analysis:analyze",
     "compare_runs": "judgebias.compare:compare_runs",
     "JudgebiasError": "judgebias.errors:JudgebiasError",
     "agreement": "judgebias.agree:agreement",
@@ -57,6 +62,7 @@ __all__ = [
     "Pair",
     "__version__",
     "agreement",
+    "analyze",
     "audit",
     "calibration",
     "compare_runs",
@@ -93,6 +99,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agree import agreement
+    from .analysis import analyze
     from .api import audit
     from .compare import compare_runs
     from .corrections import debias

@@ -26,6 +26,9 @@ def audit(
     seed: int = 0,
     base_urls: Sequence[str] = (),
     quiet: bool = True,
+    first: str | None = None,
+    second: str | None = None,
+    items: str | None = None,
     **options: Any,
 ) -> AuditResult:
     """Audit ``judge`` (a judge spec) on ``data`` (default: the bundled pairs).
@@ -36,6 +39,8 @@ def audit(
     ``.records``, ``.plot()``, ``.to_html()`` and ``.check("position>0.1")``.
     Further keyword ``options`` are the fields of :class:`~judgebias.pipeline.AuditConfig`
     (``template``, ``mode``, ``self_answers``, ``probe_files``, ``mapping``, ``timeout`` ...).
+    For a ``replay:FILE`` judge, ``first``/``second`` name the recorded verdict columns and
+    ``items`` the table of the pairs' texts (the CLI's ``--first``/``--second``/``--items``).
     """
     from .config import check_audit_config
     from .errors import UsageError
@@ -60,6 +65,9 @@ def audit(
         seed=seed,
         base_urls=list(base_urls),
         quiet=quiet,
+        replay_first=first,
+        replay_second=second,
+        replay_items=items,
         **options,
     )
     check_audit_config(cfg)  # the CLI's rules: max_cost needs prices, positive limits, ...

@@ -4,15 +4,22 @@
 anything is read or sent, so a setting refused on the command line is refused in a notebook
 too, with the same one-line message naming the flag. (Checks that need the data or the
 probes, such as ``--mode`` or ``--concurrency``, are made where the audit starts.)
+
+A ``replay:FILE`` judge reads recorded verdicts; which columns hold them can be given as
+``replay_first``/``replay_second``/``replay_items`` (``--first``/``--second``/``--items``;
+``jb.audit(judge="replay:FILE", first=..., second=..., items=...)``) or inside the spec.
+:func:`resolve_audit_config` folds them into the spec, so the judge, ``summary.json`` and
+the dry run all see the one spec string.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import copy
+from typing import Protocol, TypeVar
 
 from .errors import UsageError
 
-__all__ = ["check_audit_config"]
+__all__ = ["REPLAY_OPTIONS", "check_audit_config", "resolve_audit_config"]
 
 
 class _Settings(Protocol):
@@ -32,6 +39,24 @@ class _Settings(Protocol):
     format: str
     max_invalid: float
     max_tokens: int | None
+    replay_first: str | None
+    replay_second: str | None
+    replay_items: str | None
+
+
+_S = TypeVar("_S", bound=_Settings)
+
+# the replay judge's column options: (spec key, config field)
+REPLAY_OPTIONS = (
+    ("first", "replay_first"),
+    ("second", "replay_second"),
+    ("items", "replay_items"),
+)
+
+
+def _replay_options(cfg: _Settings) -> dict[str, str]:
+    """The replay options that are set, as spec keys, in the order first, second, items."""
+    return {key: value for key, attr in REPLAY_OPTIONS if (value := getattr(cfg, attr))}
 
 
 # backends that price every call themselves (litellm's price table)
@@ -40,6 +65,12 @@ _SELF_PRICED = ("litellm:",)
 
 def check_audit_config(cfg: _Settings) -> None:
     """Raise :class:`~judgebias.errors.UsageError` naming the flag of the first broken rule."""
+    replay = _replay_options(cfg)
+    if replay and not cfg.judge.strip().lower().startswith("replay:"):
+        raise UsageError(
+            f"--{next(iter(replay))}: only for a replay:FILE judge (it names columns of the"
+            " recorded verdicts)"
+        )
     if cfg.max_attempts < 1:
         raise UsageError("--max-attempts: must be at least 1")
     if cfg.candidates is not None and cfg.candidates not in (3, 4):
@@ -76,3 +107,17 @@ def check_audit_config(cfg: _Settings) -> None:
         raise UsageError(
             "--max-cost: needs --price-in/--price-out (the price of this judge is unknown)"
         )
+
+
+def resolve_audit_config(cfg: _S) -> _S:
+    """Check ``cfg`` and return it with the replay options folded into the judge spec
+    (``replay:FILE,first=COL,...``); ``cfg`` itself is left as it is."""
+    check_audit_config(cfg)
+    replay = _replay_options(cfg)
+    if not replay:
+        return cfg
+    resolved = copy.copy(cfg)
+    resolved.judge = cfg.judge + "".join(f",{k}={v}" for k, v in replay.items())
+    for _, attr in REPLAY_OPTIONS:
+        setattr(resolved, attr, None)
+    return resolved

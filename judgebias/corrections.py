@@ -663,7 +663,7 @@ def debias(
     (:class:`~judgebias.verdicts.VerdictColumns`, or its fields as keywords:
     ``first``/``second``/``gold``/``group`` and the long layout ``order``,
     ``verdict``, ``pair``, ``order_values``, ``where``) follow
-    :func:`judgebias.analyze.analyze`;
+    :func:`judgebias.analysis.analyze`;
     ``models`` names the columns with the models of answers 1 and 2 (default:
     ``model_a,model_b`` when present); ``column`` the new verdict column;
     ``soft`` forces (True) or forbids (False) the probability reading of ``swap``;

@@ -118,6 +118,11 @@ class AuditConfig:
     """``--format single``: one answer graded 1-10 at a time (see :mod:`judgebias.pointwise`)."""
     rewriter: str | None = None
     """``--rewriter SPEC``: the model that rewrites responses for the rewrite probes."""
+    replay_first: str | None = None
+    replay_second: str | None = None
+    replay_items: str | None = None
+    """``--first``/``--second``/``--items``: a ``replay:FILE`` judge's columns and pairs' texts
+    (folded into the spec by :func:`judgebias.config.resolve_audit_config`)."""
 
 
 @dataclass
@@ -202,9 +207,9 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
 
 
 async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
-    from .config import check_audit_config
+    from .config import resolve_audit_config
 
-    check_audit_config(cfg)  # the same rules as the CLI's, in one place
+    cfg = resolve_audit_config(cfg)  # the same rules as the CLI's, in one place
     if cfg.candidates is not None:  # issue 16: listwise
         from .listwise import run_listwise
 
@@ -479,8 +484,10 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     reasoning judge the worst case is every call using all of it); the cost uses
     --price-in/--price-out when given.
     """
+    from .config import resolve_audit_config
     from .runner import RunnerConfig, estimate_tokens, price
 
+    cfg = resolve_audit_config(cfg)
     kind, rest = parse_spec(cfg.judge)
     # the model name the request rules read, without building the judge (no key needed)
     rules_model = rest.strip() if kind in ("openai", "litellm") else "model"

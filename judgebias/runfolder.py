@@ -7,7 +7,8 @@ A run folder is what ``judgebias audit --out DIR`` writes: ``summary.json``,
 :class:`Run` (the report, ``compare``, ``load_run`` and ``debias --method placebo``
 all read through here), :func:`stored_messages` reads the prompts of recorded calls
 from the store without writing to it. Only ``summary.json`` is required; without
-records or pairs the readers leave out what needs them.
+records or pairs the readers leave out what needs them. :func:`merge_stores` combines the
+stores of several runs or shards (``judgebias merge``).
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from typing import Any
 import pandas as pd
 
 from .errors import InputError
-from .store import STORE_NAME, read_requests
+from .store import STORE_NAME, Store, read_requests
 
 __all__ = [
     "RECORD_FILES",
+    "Merged",
     "Run",
+    "merge_stores",
     "read_records",
     "read_run",
     "stored_messages",
@@ -191,3 +194,42 @@ def stored_messages(store: Path, keys: Iterable[str]) -> dict[str, list[tuple[st
         except (KeyError, TypeError):
             continue
     return out
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What :func:`merge_stores` did: the store written, the stores read, the answers it
+    copied and how many answers the merged store holds."""
+
+    target: Path
+    sources: list[Path]
+    added: int
+    total: int
+
+
+def _store_file(text: str | Path, must_exist: bool) -> Path:
+    """A run folder's store, or the ``.sqlite`` file itself."""
+    p = Path(text)
+    if p.suffix != ".sqlite":
+        p = p / STORE_NAME
+    if must_exist and not p.exists():
+        raise InputError(str(text), f"no judgebias store there (expected {p})")
+    return p
+
+
+def merge_stores(sources: Iterable[str | Path], out: str | Path) -> Merged:
+    """Copy every answered request of the ``sources`` (run folders or store files) into the
+    store of ``out`` (a run folder or ``.sqlite`` file, created if missing); an answer the
+    target already has is copied once. Raises :class:`~judgebias.errors.InputError` naming
+    the first source that has no store."""
+    paths = [_store_file(s, True) for s in sources]
+    target = _store_file(out, False)
+    added = 0
+    with Store(target) as dst:
+        for src_path in paths:
+            if src_path.resolve() == target.resolve():
+                continue
+            with Store(src_path) as src:
+                added += dst.merge_from(src)
+        total = dst.count().get("ok", 0)
+    return Merged(target=target, sources=paths, added=added, total=total)

@@ -139,16 +139,31 @@ def sim_server() -> Iterator[Callable[..., SimServer]]:
 
 
 def run_cli(
-    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+    *args: str,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    unset: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``judgebias ARGS`` as a user would, in a subprocess."""
+    """Run ``judgebias ARGS`` as a user would, in a subprocess: the environment with ``env``
+    added and every variable whose name starts with one of ``unset`` removed."""
+    base = {k: v for k, v in os.environ.items() if not (unset and k.startswith(unset))}
     return subprocess.run(
         [*judgebias_cmd(), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**base, **(env or {})},
     )
+
+
+def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """Exit status 2 and one line on stderr (no traceback) holding every needle; the line."""
+    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    return lines[0]
 
 
 def stderr_lines(p: subprocess.CompletedProcess[str]) -> list[str]:
@@ -159,12 +174,3 @@ def stderr_lines(p: subprocess.CompletedProcess[str]) -> list[str]:
         for ln in p.stderr.strip().splitlines()
         if ln.strip() and not any(ln.lstrip().startswith(b) for b in bars)
     ]
-
-
-def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
-    assert "Traceback" not in p.stderr
-    lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, p.stderr
-    for n in needles:
-        assert n in lines[0], (n, lines[0])

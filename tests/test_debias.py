@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED_DATA, run_cli
+from conftest import SHARED_DATA, assert_one_line_error, run_cli
 
 import judgebias
 import judgebias.corrections
@@ -32,14 +31,6 @@ def table() -> pd.DataFrame:
             "grp": ["g1", "g1", "g1", "g2", "g2", "g2"],
         }
     )
-
-
-def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert p.returncode == 2, (p.stdout, p.stderr)
-    lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
 
 
 # --------------------------------------------------------------------------- swap

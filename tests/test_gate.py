@@ -12,20 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import assert_one_line_error, run_cli
 
 from judgebias.errors import UsageError
 from judgebias.gate import Condition, check_gate, parse_fail_on
-
-
-def assert_one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> str:
-    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
-    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
-    return lines[0]
-
 
 # -- parsing --------------------------------------------------------------------------------
 

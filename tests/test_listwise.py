@@ -4,13 +4,12 @@ planted listwise position recovered, statistics, CLI errors and the report."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd, make_pairs
+from conftest import make_pairs, run_cli
 
 from judgebias.answers_formats import parse_choice
 from judgebias.listwise import extract_list, list_template, render_list, williams_orders
@@ -127,10 +126,6 @@ def test_planted_listwise_position_recovered(k: int, planted: float, tmp_path: P
     if planted == 0.3:
         html = (tmp_path / "r" / "report.html").read_text()
         assert 'id="shares-table"' in html and "Chi-square" in html and "<script" not in html
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=120)
 
 
 def test_cli_errors_are_one_line(tmp_path: Path, pairs_file) -> None:  # type: ignore[no-untyped-def]

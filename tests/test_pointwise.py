@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import judgebias_cmd
+from conftest import run_cli
 
 from judgebias.answers_formats import parse_rating
 from judgebias.pipeline import AuditConfig, run_audit
@@ -114,10 +113,6 @@ def test_pointwise_summary_has_distributions_robustness_and_variants(single_run:
     for probe in ("length", "rubric_order", "score_labels", "anchor"):
         assert f'id="dist-{probe}"' in html
     assert "points" in html and "<script" not in html
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*judgebias_cmd(), *args], capture_output=True, text=True, timeout=120)
 
 
 def test_cli_single_format_gate_and_errors(tmp_path: Path, pairs_file) -> None:  # type: ignore[no-untyped-def]

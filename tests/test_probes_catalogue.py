@@ -115,20 +115,13 @@ def test_robustness_rate_next_to_the_placebo_net_effect(pairs_file, tmp_path: Pa
 
 
 def test_fail_on_gates_the_new_probes(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
+    from conftest import run_cli
 
-    from conftest import judgebias_cmd
-
-    p = subprocess.run(
-        [
-            *judgebias_cmd(),
-            *("audit", "--judge", "sim:citation=0.4,fallacy=0.5,compassion=0"),
-            *("--data", str(pairs_file(80, seed=13)), "--out", str(tmp_path / "r")),
-            *("--probes", "citation,compassion,fallacy", "--rewriter", "sim", "--quiet"),
-            *("--fail-on", "citation>0.1,compassion>0.05,fallacy>0.2"),
-        ],
-        capture_output=True,
-        text=True,
+    p = run_cli(
+        *("audit", "--judge", "sim:citation=0.4,fallacy=0.5,compassion=0"),
+        *("--data", str(pairs_file(80, seed=13)), "--out", str(tmp_path / "r")),
+        *("--probes", "citation,compassion,fallacy", "--rewriter", "sim", "--quiet"),
+        *("--fail-on", "citation>0.1,compassion>0.05,fallacy>0.2"),
         timeout=120,
     )
     assert p.returncode == 1, p.stderr

@@ -240,16 +240,8 @@ def test_shards_merge_into_the_full_audit(pairs_file, tmp_path: Path) -> None:  
         )
         sent += s["calls"]["sent"]
         assert 0 < s["n_pairs"] < 90
-    m = subprocess.run(
-        [
-            *judgebias_cmd(),
-            "merge",
-            *(str(tmp_path / f"s{i}") for i in (1, 2, 3)),
-            "--out",
-            str(tmp_path / "full"),
-        ],
-        capture_output=True,
-        text=True,
+    m = run_cli(
+        "merge", *(str(tmp_path / f"s{i}") for i in (1, 2, 3)), "--out", str(tmp_path / "full")
     )
     assert m.returncode == 0, m.stderr
     full = summary_of(

@@ -5,7 +5,6 @@ servers, reasoning that runs out of tokens, and a bias that depends on the effor
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import urllib.error
 import urllib.request
@@ -14,15 +13,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd
+from conftest import run_cli
 
 
 def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # never a real provider, never a key
-    return subprocess.run(
-        [*judgebias_cmd(), *args], capture_output=True, text=True, timeout=timeout, env=env
-    )
+    # never a real provider, never a key
+    env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    return run_cli(*args, timeout=timeout, env=env, unset=("OPENAI_",))
 
 
 def _audit(judge: str, data: str, out: Path, **options: Any) -> dict[str, Any]:

@@ -9,7 +9,13 @@ import pytest
 
 from judgebias.compare import read_run_folder
 from judgebias.errors import InputError
-from judgebias.runfolder import read_records, read_run, stored_messages, write_run_files
+from judgebias.runfolder import (
+    merge_stores,
+    read_records,
+    read_run,
+    stored_messages,
+    write_run_files,
+)
 from judgebias.store import Store, read_requests
 from judgebias.types import ChatRequest, Completion
 
@@ -66,3 +72,27 @@ def test_csv_records_as_text_or_typed(tmp_path: Path) -> None:
     assert read_run(tmp_path).records["p_first"].tolist() == ["0.25", "0.75"]  # the report
     typed = read_run_folder(tmp_path).records["p_first"]  # compare computes with it
     assert typed.tolist() == [0.25, 0.75]
+
+
+def test_merge_stores_copies_each_answer_once_and_names_a_missing_store(tmp_path: Path) -> None:
+    def ask(i: int) -> ChatRequest:
+        return ChatRequest(model="m", messages=(("user", f"question {i}"),))
+
+    for name, ids in (("s1", (0, 1, 2)), ("s2", (2, 3))):
+        (tmp_path / name).mkdir()
+        with Store(tmp_path / name / "store.sqlite") as st:
+            for i in ids:
+                st.put_ok(ask(i), Completion(text=f"a{i}"), attempts=1, latency_s=0.0, judge="j")
+    merged = merge_stores(
+        [tmp_path / "s1", str(tmp_path / "s2" / "store.sqlite")], tmp_path / "full"
+    )
+    assert merged.target == tmp_path / "full" / "store.sqlite"
+    assert (merged.added, merged.total, len(merged.sources)) == (4, 4, 2)
+    again = merge_stores([tmp_path / "s1", tmp_path / "full"], tmp_path / "full")
+    assert (again.added, again.total) == (0, 4)  # the target itself is skipped, nothing twice
+    with Store(merged.target) as st:
+        assert st.ok_keys() == {ask(i).key() for i in range(4)}
+    with pytest.raises(InputError) as info:
+        merge_stores([tmp_path / "s1", tmp_path / "nowhere"], tmp_path / "x")
+    assert str(info.value).startswith(f"{tmp_path / 'nowhere'}: no judgebias store there")
+    assert not (tmp_path / "x").exists()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from judgebias.analyze import analyze
+from judgebias.analysis import analyze
 from judgebias.corrections import debias
 from judgebias.verdicts import VerdictColumns, prepare
 

@@ -1,5 +1,5 @@
 """The HTML page of ``judgebias analyze``: per-group and per-strategy interval plots and
-the page itself (drawn from :class:`judgebias.analyze.AnalyzeResult`)."""
+the page itself (drawn from :class:`judgebias.analysis.AnalyzeResult`)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..analysis.result import AnalyzeResult
 from ..stats.strategies import StrategyComparison
 from ..verdicts import UNPARSEABLE_RULE, _group_items, _key
 from .html import environment, to_svg
+
+if TYPE_CHECKING:  # pragma: no cover  (an annotation only: the page draws what it is given)
+    from ..analysis.result import AnalyzeResult
 
 _RC: Any = {"font.size": 8}
 """The plots' text size (SVG export: :func:`judgebias.report.html.to_svg`)."""

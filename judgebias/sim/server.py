@@ -26,6 +26,7 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -357,8 +358,14 @@ def make_app(config: ServerConfig) -> web.Application:
     return app
 
 
-def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the server until interrupted; print one line with the address once listening."""
+def serve(
+    config: ServerConfig,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    on_listening: Callable[[dict[str, Any]], None] | None = None,
+) -> None:
+    """Run the server until interrupted. Once it listens, ``on_listening`` is called with
+    ``{"listening": URL, "port": PORT, "judge": SPEC}`` (``serve-sim`` prints it as JSON)."""
 
     async def main() -> None:
         runner = web.AppRunner(make_app(config), access_log=None)
@@ -368,16 +375,14 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         real_port = sockets[0].getsockname()[1] if sockets else port
-        print(
-            json.dumps(
+        if on_listening is not None:
+            on_listening(
                 {
                     "listening": f"http://{host}:{real_port}/v1",
                     "port": real_port,
                     "judge": config.params.spec(),
                 }
-            ),
-            flush=True,
-        )
+            )
         try:
             await asyncio.Event().wait()
         finally:

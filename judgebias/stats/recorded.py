@@ -1,6 +1,6 @@
 """The figures of recorded verdicts, per group of the one-row-per-pair frame of
-:func:`judgebias.analyze.prepare`: position, accuracy and length preference with Wilson
-intervals (see :mod:`judgebias.analyze` for the rules on unparseable verdicts)."""
+:func:`judgebias.analysis.prepare`: position, accuracy and length preference with Wilson
+intervals (see :mod:`judgebias.analysis` for the rules on unparseable verdicts)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Prompting strategies compared with a baseline on the same pairs: consistency and
 accuracy differences (Newcombe's paired interval, McNemar / sign test, BH) and the length
-bias net of accuracy (see :mod:`judgebias.analyze`, "Comparing prompting strategies")."""
+bias net of accuracy (see :mod:`judgebias.analysis`, "Comparing prompting strategies")."""
 
 from __future__ import annotations
 

@@ -6,15 +6,14 @@ import json
 import math
 import random
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import make_pairs, run_cli
+from conftest import assert_one_line_error, make_pairs, run_cli
 
-from judgebias.analyze import SUMMARY_COLUMNS, analyze, items_to_pairs, run_analyze
+from judgebias.analysis import SUMMARY_COLUMNS, analyze, items_to_pairs, run_analyze
 from judgebias.errors import InputError, SpecError, UsageError
 
 LABELS = ("1", "2", "tie", "")
@@ -421,33 +420,28 @@ def test_cli_success_and_errors(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["comparison"]["differences"][0]["difference"] == 0
 
-    def one_line(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
-        assert proc.returncode == 2, (proc.stdout, proc.stderr)
-        lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-        for n in needles:
-            assert n in lines[0], lines[0]
-
-    one_line(
+    assert_one_line_error(
         run_cli("analyze", str(vpath), "--first", "w9", "--second", "w2"),
         str(vpath),
         "--first",
         "w9",
     )
-    one_line(
+    assert_one_line_error(
         run_cli("analyze", str(vpath), "--first", "w1", "--second", "w2", "--group", "judge"),
         "--group",
         "'judge'",
     )
-    one_line(
+    assert_one_line_error(
         run_cli("analyze", str(tmp_path / "nope.csv"), "--first", "w1", "--second", "w2"),
         "nope.csv",
         "not found",
     )
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"not parquet at all")
-    one_line(run_cli("analyze", str(bad), "--first", "w1", "--second", "w2"), "bad.parquet")
-    one_line(
+    assert_one_line_error(
+        run_cli("analyze", str(bad), "--first", "w1", "--second", "w2"), "bad.parquet"
+    )
+    assert_one_line_error(
         run_cli(
             "analyze",
             str(vpath),
@@ -460,7 +454,7 @@ def test_cli_success_and_errors(tmp_path: Path) -> None:
         ),
         "missing.jsonl",
     )
-    one_line(
+    assert_one_line_error(
         run_cli("analyze", str(vpath), "--first", "w1", "--second", "w2", "--where", "judge"),
         "--where",
     )
@@ -613,3 +607,99 @@ def test_replay_column_flags_on_audit(tmp_path: Path) -> None:
         "audit", "--judge", "sim", "--first", "v1", *common, "--out", str(tmp_path / "c")
     )
     assert wrong.returncode == 2 and "--first" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_replay_columns_in_a_notebook_are_the_cli_flags(tmp_path: Path) -> None:
+    """`jb.audit(judge="replay:FILE", first=, second=, items=)` runs the audit `audit --first
+    --second --items` runs, and refuses them for other judges with the CLI's one line."""
+    import judgebias as jb
+
+    pairs_path, verdicts_path, _ = _replay_fixture(tmp_path, n=30)
+    spec = f"replay:{verdicts_path},on=id"
+    cli = run_cli(
+        "audit",
+        "--judge",
+        spec,
+        "--first",
+        "v1",
+        "--second",
+        "v2",
+        "--items",
+        str(pairs_path),
+        "--data",
+        str(pairs_path),
+        "--out",
+        str(tmp_path / "cli"),
+        "--quiet",
+        "--json",
+        "--max-invalid",
+        "0.5",  # the fixture holds unparseable verdicts on purpose
+    )
+    assert cli.returncode == 0, cli.stderr
+    by_cli = json.loads(cli.stdout)
+    res = jb.audit(
+        spec,
+        str(pairs_path),
+        first="v1",
+        second="v2",
+        items=str(pairs_path),
+        out=str(tmp_path / "nb"),
+        max_invalid=0.5,
+    )
+    by_nb = res.summary_json
+    assert by_nb["judge"] == by_cli["judge"] == f"{spec},first=v1,second=v2,items={pairs_path}"
+    assert by_nb["probes"] == by_cli["probes"]
+    assert by_nb["probes"]["position"]["n"] > 0
+
+    wrong = run_cli("audit", "--judge", "sim", "--second", "v2", "--out", str(tmp_path / "w1"))
+    with pytest.raises(UsageError) as info:
+        jb.audit("sim", second="v2", out=str(tmp_path / "w2"))
+    assert str(info.value).startswith("--second: only for a replay:FILE judge")
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip().splitlines() == [f"judgebias: error: {info.value}"]
+    assert not (tmp_path / "w1").exists() and not (tmp_path / "w2").exists()
+
+
+def test_notebook_analyze_is_the_cli_analyze(tmp_path: Path) -> None:
+    """`jb.analyze(table, ...)` gives the figures `judgebias analyze FILE ...` writes."""
+    import judgebias as jb
+
+    df = verdict_table(90, seed=17)
+    path = tmp_path / "v.csv"
+    df.to_csv(path, index=False)
+    p = run_cli(
+        "analyze",
+        str(path),
+        "--first",
+        "v_ab",
+        "--second",
+        "v_ba",
+        "--gold",
+        "gold",
+        "--group",
+        "judge",
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+    )
+    assert p.returncode == 0, p.stderr
+    by_cli = json.loads((tmp_path / "out" / "summary.json").read_text())
+    res = jb.analyze(
+        jb.read_table(str(path)), first="v_ab", second="v_ba", gold="gold", group="judge"
+    )
+    by_nb = json.loads(json.dumps(res.summary))
+    assert by_nb["n_groups"] == by_cli["n_groups"] > 1
+    assert by_nb["groups"] == by_cli["groups"]
+    where = ("file", "command", "items")  # where the table came from: a file or a frame
+    drop = {
+        k: {x: y for x, y in v.items() if x not in where} if k == "source" else v
+        for k, v in by_nb.items()
+    }
+    assert drop == {
+        k: {x: y for x, y in v.items() if x not in where} if k == "source" else v
+        for k, v in by_cli.items()
+    }
+    csv = pd.read_csv(tmp_path / "out" / "summary.csv")
+    pd.testing.assert_frame_equal(
+        res.summary_csv().reset_index(drop=True), csv, check_dtype=False, atol=1e-12
+    )

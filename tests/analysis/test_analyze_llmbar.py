@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SHARED_DATA, judgebias_cmd
+from conftest import SHARED_DATA, run_cli
 
-from judgebias.analyze import items_to_pairs, run_analyze
+from judgebias.analysis import items_to_pairs, run_analyze
 from judgebias.data import read_table
 
 pytestmark = pytest.mark.external
@@ -116,24 +115,18 @@ def test_replay_audit_equals_analyze_on_one_llmbar_group(tmp_path: Path) -> None
         f"replay:{LLMBAR / 'judgments.csv.gz'},first=winner_noswap,second=winner_swap,"
         f"items={LLMBAR / 'items.jsonl.gz'}," + ",".join(f"{k}={v}" for k, v in where.items())
     )
-    p = subprocess.run(
-        [
-            *judgebias_cmd(),
-            "audit",
-            "--judge",
-            spec,
-            "--data",
-            str(pairs_path),
-            "--probes",
-            "position",
-            "--out",
-            str(tmp_path / "run"),
-            "--quiet",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    p = run_cli(
+        "audit",
+        "--judge",
+        spec,
+        "--data",
+        str(pairs_path),
+        "--probes",
+        "position",
+        "--out",
+        str(tmp_path / "run"),
+        "--quiet",
+        "--json",
     )
     assert p.returncode == 0, p.stderr
     audit = json.loads(p.stdout)

@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import make_pairs
+from conftest import make_pairs, run_cli
 
 from judgebias.pipeline import AuditConfig, run_audit
 from judgebias.report.examples import diff_spans, highlight
@@ -30,15 +28,6 @@ HOSTILE = [
     "{{ 7*7 }} {% raw %} ${7*7} #{7*7}",
     "\"' onmouseover=alert(1) x='",
 ]
-
-
-def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "judgebias.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def write_pairs(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -320,7 +309,7 @@ def test_report_command_rerenders_and_compares_without_any_judge(
     for name, spec in (("biased", "sim:position=0.4,bandwagon=0.3,seed=1"), ("fair", "sim:seed=1")):
         srv = sim_server("--judge", spec)
         out = tmp_path / name
-        p = cli(
+        p = run_cli(
             "audit",
             "--judge",
             "openai:sim",
@@ -339,12 +328,12 @@ def test_report_command_rerenders_and_compares_without_any_judge(
         srv.proc.wait(timeout=10)
         runs.append(out)
     (runs[0] / "report.html").unlink()
-    p = cli("report", str(runs[0]))
+    p = run_cli("report", str(runs[0]))
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == str(runs[0] / "report.html") and (runs[0] / "report.html").exists()
 
     cmp_path = tmp_path / "cmp.html"
-    p = cli("report", str(runs[0]), str(runs[1]), "--out", str(cmp_path), "--json")
+    p = run_cli("report", str(runs[0]), str(runs[1]), "--out", str(cmp_path), "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["report"] == str(cmp_path)
     html = cmp_path.read_text()
@@ -358,12 +347,12 @@ def test_report_command_rerenders_and_compares_without_any_judge(
 
 
 def test_compare_needs_readable_runs(sim_run: Path, tmp_path: Path) -> None:
-    p = cli("report", str(sim_run), str(tmp_path / "nope"))
+    p = run_cli("report", str(sim_run), str(tmp_path / "nope"))
     assert p.returncode == 2 and "nope" in p.stderr and len(p.stderr.strip().splitlines()) == 1
     (tmp_path / "empty").mkdir()
-    p = cli("report", str(tmp_path / "empty"))
+    p = run_cli("report", str(tmp_path / "empty"))
     assert p.returncode == 2 and "summary.json" in p.stderr and "Traceback" not in p.stderr
-    p = cli("report", str(sim_run), "--out", "/proc/nope/report.html")
+    p = run_cli("report", str(sim_run), "--out", "/proc/nope/report.html")
     assert p.returncode == 2 and "report.html" in p.stderr and "Traceback" not in p.stderr
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import judgebias_cmd
+from conftest import judgebias_cmd, run_cli
 
 from judgebias.prompts import default_template, render
 from judgebias.types import Variant
@@ -98,9 +98,7 @@ def test_faults_are_injected(sim_server) -> None:  # type: ignore[no-untyped-def
 
 
 def _audit(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*judgebias_cmd(), "audit", *args], capture_output=True, text=True, timeout=timeout
-    )
+    return run_cli("audit", *args, timeout=timeout)
 
 
 def test_audit_through_serve_sim_survives_faults(sim_server, pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

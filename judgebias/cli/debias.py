@@ -1,7 +1,6 @@
-"""CLI commands for corrections and comparisons: ``debias`` and ``compare``.
-
-Registered on the app in :mod:`judgebias.cli`. No judge is called. Heavy imports
-happen inside the commands.
+"""``judgebias debias``: correct recorded verdicts (swap, bpc), win rates (length) or probe
+effects (placebo) with :func:`judgebias.corrections.debias`, and print its account.
+No judge is called. Heavy imports happen inside the command.
 """
 
 from __future__ import annotations
@@ -12,9 +11,23 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import UsageError
+from ..errors import UsageError
+from .common import parse_map, parse_where
 
-__all__ = ["compare_command", "debias_command"]
+__all__ = ["DEBIAS_EPILOG", "debias_command"]
+
+DEBIAS_EPILOG = """Examples:
+
+  judgebias debias judgments.csv.gz --method swap --first winner_noswap --second winner_swap --gold label --group judge,strategy --out swapped.csv
+
+  judgebias debias scores.csv --method bpc --first s1_ab,s2_ab --second s1_ba,s2_ba --out calibrated.csv
+
+  judgebias debias annotations_*.json.gz --method length
+
+  judgebias debias runs/gpt-4o-mini --method placebo
+
+  swap writes the input rows with a new column (swap_verdict): 1 or 2 when both orders agree, tie when they disagree, empty when either verdict is unparseable.
+"""
 
 
 def _pct(x: Any) -> str:
@@ -161,22 +174,17 @@ def debias_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the account as JSON.")] = False,
 ) -> None:
     """Correct recorded verdicts (swap, bpc), win rates (length) or probe effects (placebo)."""
-    from .corrections import METHODS, debias, read_records, write_table
-    from .data import parse_mapping, read_table
-    from .verdicts import VerdictColumns
+    from ..corrections import METHODS, debias, read_records, write_table
+    from ..data import read_table
+    from ..verdicts import VerdictColumns
 
     m = method.strip().lower()
-    mapping = parse_mapping(map_) if map_ else None
-    where_map: dict[str, list[str]] = {}
-    for item in where or []:
-        col, eq, value = item.partition("=")
-        if not eq or not col.strip():
-            raise UsageError(f"--where: {item!r} is not of the form COLUMN=VALUE")
-        where_map.setdefault(col.strip(), []).append(value.strip())
+    mapping = parse_map(map_) or None
+    where_map = parse_where(where)
     if m == "placebo":
         df = read_records(file)
     elif m == "length" and first is None and second is None:
-        from .stats.lc import load_lc_table
+        from ..stats.lc import load_lc_table
 
         df = load_lc_table(file, mapping=mapping)
     elif m in METHODS:
@@ -184,7 +192,7 @@ def debias_command(
     else:
         df = None
     if df is None:
-        from .registry import did_you_mean
+        from ..registry import did_you_mean
 
         hint = did_you_mean(m, METHODS)
         raise UsageError(f"--method: '{method}' is not one of {', '.join(METHODS)}{hint}")
@@ -227,62 +235,3 @@ def debias_command(
         typer.echo(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     else:
         typer.echo(f"(give --out FILE to write the {len(table)} corrected rows)")
-
-
-def compare_command(
-    run_a: Annotated[
-        str, typer.Argument(help="Run folder A (before), written by 'judgebias audit'.")
-    ],
-    run_b: Annotated[str, typer.Argument(help="Run folder B (after).")],
-    out: Annotated[
-        str | None,
-        typer.Option(
-            "--out", help="Write the comparison: .html (one self-contained page), .json, or CSV."
-        ),
-    ] = None,
-    n_boot: Annotated[
-        int, typer.Option("--n-boot", help="Bootstrap draws and permutations for paired runs.")
-    ] = 2000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
-) -> None:
-    """Two runs side by side: every probe's effect in both, the difference with its interval and p-value, accuracy and cost."""
-    from .compare import compare_runs, comparison_json, write_compare
-
-    result = compare_runs(run_a, run_b, n_boot=n_boot, seed=seed)
-    if out:
-        path = write_compare(result, out)
-    if as_json:
-        typer.echo(json.dumps(comparison_json(result), indent=2))
-        return
-    a, b = result["runs"]["a"], result["runs"]["b"]
-    for key, r in (("A", a), ("B", b)):
-        mit = ", ".join(r["mitigations"]) or "none"
-        cost = "–" if r["cost_usd"] is None else f"${r['cost_usd']:.4f}"
-        effort = f", reasoning effort {r['reasoning_effort']}" if r.get("reasoning_effort") else ""
-        typer.echo(
-            f"{key} {r['label']}: {r['judge']} (mitigations: {mit}{effort}); "
-            f"{r['calls']} backend requests, {r['calls_per_verdict']} per verdict, "
-            f"{r['tokens']} tokens, cost {cost}"
-        )
-    t = result["table"]
-
-    def pp(x: float) -> str:
-        return "–" if x != x else f"{100 * x:+.1f}"
-
-    typer.echo(f"{'figure':<13}{'A':>8}{'B':>8}{'B-A':>8}  {'95% CI of B-A':<17}{'p':>8}")
-    for r in t.to_dict(orient="records"):
-        ci = f"[{pp(r['diff_ci_low'])}, {pp(r['diff_ci_high'])}]"
-        p = "–" if r["p_value"] != r["p_value"] else f"{r['p_value']:.3g}"
-        typer.echo(
-            f"{r['figure']:<13}{pp(r['effect_a']):>8}{pp(r['effect_b']):>8}"
-            f"{pp(r['difference']):>8}  {ci:<17}{p:>8}"
-        )
-    how = (
-        f"paired over {result['n_shared']} shared pairs"
-        if result["paired"]
-        else "independent runs (Newcombe)"
-    )
-    typer.echo(f"percentage points; {how}")
-    if out:
-        typer.echo(f"wrote {path}")

@@ -1,4 +1,4 @@
-"""``judgebias agree``: agreement of a judge with humans (registered in :mod:`judgebias.cli`).
+"""``judgebias agree``: agreement of a judge with humans.
 
 Only converts flags and prints; the work is :func:`judgebias.agree.agreement`.
 """
@@ -6,11 +6,11 @@ Only converts flags and prints; the work is :func:`judgebias.agree.agreement`.
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from typing import Annotated
 
 import typer
+
+from .common import command_line
 
 __all__ = ["EPILOG", "agree_command"]
 
@@ -108,7 +108,7 @@ def agree_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Agreement of a judge with humans: with and without ties, kappa, the human ceiling, the alt-test."""
-    from .agree import agreement, write_outputs
+    from ..agree import agreement, write_outputs
 
     result = agreement(
         files if len(files) > 1 else files[0],
@@ -129,7 +129,7 @@ def agree_command(
         win_rate=win_rate,
         n_boot=n_boot,
         seed=seed,
-        command=shlex.join(["judgebias", *sys.argv[1:]]),
+        command=command_line(quoted=True),
     )
     write_outputs(result, out, title=title)
     if as_json:

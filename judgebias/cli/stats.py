@@ -1,7 +1,7 @@
 """CLI commands over existing tables (no judge calls): ``lc``, ``dbg``, ``factors``, ``plan``.
 
-Registered on the app in :mod:`judgebias.cli`. Heavy imports happen inside the
-commands. Tables are written as CSV (or JSON with a ``.json`` suffix).
+Heavy imports happen inside the commands. Tables are written as CSV (or JSON with a
+``.json`` suffix).
 """
 
 from __future__ import annotations
@@ -12,9 +12,41 @@ from typing import Annotated
 
 import typer
 
-from .errors import UsageError
+from ..errors import UsageError
+from .common import parse_map
 
-__all__ = ["dbg_command", "factors_command", "lc_command", "plan_command"]
+__all__ = [
+    "DBG_EPILOG",
+    "FACTORS_EPILOG",
+    "LC_EPILOG",
+    "PLAN_EPILOG",
+    "dbg_command",
+    "factors_command",
+    "lc_command",
+    "plan_command",
+]
+
+LC_EPILOG = """Examples:
+
+  judgebias lc annotations_*.json.gz --out lc.csv
+
+  judgebias lc judgments.csv.gz --map preference=pref --out lc.csv
+"""
+
+DBG_EPILOG = """Example:
+
+  judgebias dbg self.csv --judge-col judge_pref --gold-col human_pref --item-col instruction
+"""
+
+FACTORS_EPILOG = """Example:
+
+  judgebias factors pairs.csv --text-a output_1 --text-b output_2 --pref pref_a --gold human_a
+"""
+
+PLAN_EPILOG = """Example:
+
+  judgebias plan --effect 0.05 --baseline-flip 0.1
+"""
 
 
 def _write(df: object, out: str | None) -> None:
@@ -34,14 +66,6 @@ def _write(df: object, out: str | None) -> None:
     except OSError as exc:
         raise UsageError(f"--out: cannot write {path} ({exc.strerror or exc})") from None
     typer.echo(str(path))
-
-
-def _map(text: str | None) -> dict[str, str] | None:
-    if not text:
-        return None
-    from .data import parse_mapping
-
-    return parse_mapping(text)
 
 
 def lc_command(
@@ -87,10 +111,10 @@ def lc_command(
     bootstrap interval over instructions and a note where a fit is not identified."""
     import pandas as pd
 
-    from .data import read_table
-    from .stats.lc import fit_instruction_difficulty, lc_winrate, load_lc_table
+    from ..data import read_table
+    from ..stats.lc import fit_instruction_difficulty, lc_winrate, load_lc_table
 
-    table = load_lc_table(files if len(files) > 1 else files[0], mapping=_map(map_))
+    table = load_lc_table(files if len(files) > 1 else files[0], mapping=parse_map(map_) or None)
     diff = None
     if difficulty:
         d = read_table(difficulty)
@@ -152,12 +176,12 @@ def dbg_command(
 ) -> None:
     """DBG self-preference score (percentage points) with a bootstrap interval over items, and
     the noise-robust error asymmetry P(own | gold other) - P(other | gold own)."""
-    from .data import read_table
-    from .stats.dbg import KINDS, dbg
+    from ..data import read_table
+    from ..stats.dbg import KINDS, dbg
 
     if kind is not None and kind not in KINDS:
         raise UsageError(f"--kind: '{kind}' is not one of {', '.join(KINDS)}")
-    df = read_table(file, mapping=_map(map_))
+    df = read_table(file, mapping=parse_map(map_) or None)
     _write(
         dbg(
             df,
@@ -215,10 +239,10 @@ def factors_command(
     out: Annotated[str | None, typer.Option("--out")] = None,
 ) -> None:
     """PROFILE-style factor attribution: which response features move the judge (and gold)."""
-    from .data import read_table
-    from .stats.factors import factor_attribution
+    from ..data import read_table
+    from ..stats.factors import factor_attribution
 
-    df = read_table(file, mapping=_map(map_))
+    df = read_table(file, mapping=parse_map(map_) or None)
     names = [f.strip() for f in factors.split(",")] if factors else None
     _write(
         factor_attribution(
@@ -268,7 +292,7 @@ def plan_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """How many pairs an audit needs to detect a bias of a given size (exact McNemar power)."""
-    from .stats.power import plan_sample_size
+    from ..stats.power import plan_sample_size
 
     if design not in ("probe", "position"):
         raise UsageError(f"--design: '{design}' is not one of probe, position")

@@ -1,0 +1,377 @@
+"""``judgebias audit`` and ``judgebias demo``: flags in, an :class:`AuditConfig` out, the
+outcome printed. The rules the settings must meet are :mod:`judgebias.config`'s; the audit
+is :func:`judgebias.pipeline.run_audit`. Exit status 1 when a ``--fail-on`` gate trips,
+2 when every call failed, 3 when too many answers could not be read (fail closed).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from .common import command_line, echo_gate, parse_map
+from .outcome import fail_closed, print_outcome, report_failures
+
+__all__ = ["AUDIT_EPILOG", "DEMO_EPILOG", "audit", "demo"]
+
+AUDIT_EPILOG = """Examples:
+
+  judgebias audit --judge "sim:accuracy=0.9,position=0.3" --probes position --out runs/sim
+
+  judgebias audit --judge openai:gpt-4o-mini --data my_pairs.jsonl --out runs/4o-mini
+
+  judgebias audit --judge openai:Qwen2.5-7B-Instruct --base-url http://localhost:8000/v1 --data pairs.csv
+
+  judgebias audit --judge openai:gpt-4o-mini --data pairs.jsonl --probes all --fail-on "position>0.1,bandwagon>0.05" --quiet
+
+  judgebias audit --judge openai:o4-mini --reasoning-effort low --data pairs.jsonl --max-cost 20 --price-in 1.1 --price-out 4.4 --dry-run
+
+  --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (fractions: 0.1 = 10 points; also NAME<x, |NAME|>x, accuracy<x).
+"""
+
+DEMO_EPILOG = """Example:
+
+  judgebias demo --out demo && open demo/report.html
+"""
+
+
+def audit(
+    judge: Annotated[
+        str,
+        typer.Option(
+            "--judge",
+            help="Judge spec: sim[:k=v,...], openai:MODEL, litellm:PROVIDER/MODEL, replay:FILE.",
+        ),
+    ],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Pairs file (JSONL, CSV, Parquet; .gz ok). Default: the bundled 245 pairs.",
+        ),
+    ] = None,
+    probes: Annotated[
+        str,
+        typer.Option(
+            "--probes",
+            help="Comma-separated: position, length, bandwagon, authority, reflection, distraction, self; or 'all'.",
+        ),
+    ] = "position",
+    probe_file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--probe-file",
+            help="A probe YAML file of your own (repeatable); it is added to --probes.",
+        ),
+    ] = None,
+    gold_judge: Annotated[
+        str | None,
+        typer.Option(
+            "--gold-judge", help="Judge spec whose verdicts are the gold for the self probe."
+        ),
+    ] = None,
+    self_answers: Annotated[
+        str | None,
+        typer.Option(
+            "--self-answers",
+            help="The judge model's own answers (columns id, response) for the self probe; default: ask the judge model.",
+        ),
+    ] = None,
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            help="Run folder (store, summary.json, records, report.html). Re-using it resumes.",
+        ),
+    ] = "judgebias-run",
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Requests in flight at once.")
+    ] = 8,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Use only the first N pairs.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for probe variant choices.")] = 0,
+    base_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--base-url", help="OpenAI-compatible endpoint; repeat to spread load over replicas."
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Judge prompt template (YAML with system/user), or a bundled one: "
+            "default, cot (reasoning before the verdict), direct (verdict only).",
+        ),
+    ] = None,
+    map_: Annotated[
+        str | None, typer.Option("--map", help="Rename columns of --data: new=old,...")
+    ] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode", help="verdict (parse [[A]]/[[B]]) or logprob (P(A) from top_logprobs)."
+        ),
+    ] = "verdict",
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds before a request is abandoned and retried.")
+    ] = 60.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help='CI gate, e.g. "position>0.1,bandwagon>0.05": exit 1 when a bias\'s 95% interval lies wholly above its threshold.',
+        ),
+    ] = None,
+    rpm: Annotated[
+        float | None, typer.Option("--rpm", help="Requests per minute per endpoint.")
+    ] = None,
+    tpm: Annotated[
+        float | None,
+        typer.Option("--tpm", help="Tokens per minute per endpoint (estimated before sending)."),
+    ] = None,
+    price_in: Annotated[
+        float | None,
+        typer.Option(
+            "--price-in",
+            help="USD per million prompt tokens (when the backend does not know the price).",
+        ),
+    ] = None,
+    price_out: Annotated[
+        float | None, typer.Option("--price-out", help="USD per million completion tokens.")
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            help="Stop sending before the run's total cost would cross this many USD (resumable).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the number of calls, estimated tokens and cost; send nothing."
+        ),
+    ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            help="Run shard i/n of the pairs into its own --out; join shards with 'judgebias merge'.",
+        ),
+    ] = None,
+    max_attempts: Annotated[
+        int,
+        typer.Option(
+            "--max-attempts",
+            help="Attempts per request before it is recorded as failed (retried on the next run).",
+        ),
+    ] = 16,
+    replay_first: Annotated[
+        str | None,
+        typer.Option(
+            "--first",
+            help="replay: judges: the verdict column with answer 1 shown first (as in 'analyze').",
+        ),
+    ] = None,
+    replay_second: Annotated[
+        str | None,
+        typer.Option("--second", help="replay: judges: the verdict column with the order swapped."),
+    ] = None,
+    replay_items: Annotated[
+        str | None,
+        typer.Option("--items", help="replay: judges: the table of the pairs' texts."),
+    ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send the missing requests through the provider's batch API (openai:MODEL), poll, and ingest.",
+        ),
+    ] = False,
+    batch_poll: Annotated[
+        float, typer.Option("--batch-poll", help="Seconds between batch status polls.")
+    ] = 5.0,
+    transport: Annotated[
+        str | None,
+        typer.Option(
+            "--transport",
+            help="openai backend: 'lean' (aiohttp, default for local servers) or 'sdk' (openai SDK, default for api.openai.com).",
+        ),
+    ] = None,
+    mitigation: Annotated[
+        str | None,
+        typer.Option(
+            "--mitigation",
+            help="Audit the judge with mitigations: system-prompt, few-shot, reflect, swap, multi-sample, jury:SPEC1;SPEC2, or a YAML file (comma-separated).",
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            help="Samples per request for multi-sample (default 5; K >= 2 implies multi-sample).",
+        ),
+    ] = None,
+    max_invalid: Annotated[
+        float,
+        typer.Option(
+            "--max-invalid",
+            help="Largest share of unreadable answers (0..1) before the audit fails closed with exit status 3.",
+        ),
+    ] = 0.1,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            help="Completion budget per request, reasoning included (default 512 verdict, 32 score, 5 logprob; 25000 for reasoning judges).",
+        ),
+    ] = None,
+    reasoning_effort: Annotated[
+        str | None,
+        typer.Option(
+            "--reasoning-effort",
+            help="low, medium or high: sent as reasoning_effort to reasoning judges (OpenAI o-series and gpt-5, vLLM, Ollama, litellm).",
+        ),
+    ] = None,
+    rewriter: Annotated[
+        str | None,
+        typer.Option(
+            "--rewriter",
+            help="Judge spec of the model that rewrites responses for the sentiment and fallacy "
+            "probes (sim: the simulated judge's deterministic rewriter).",
+        ),
+    ] = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="pair (two answers per prompt, the default) or single (one answer graded 1-10 "
+            "at a time: probe shifts, rubric order, score labels, anchor).",
+        ),
+    ] = "pair",
+    candidates: Annotated[
+        int | None,
+        typer.Option(
+            "--candidates",
+            help="Listwise position audit: 3 or 4 responses per prompt (fields response_a ... "
+            "response_d), every order of a balanced Latin square.",
+        ),
+    ] = None,
+) -> None:
+    """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
+    from ..config import check_audit_config
+    from ..pipeline import AuditConfig, run_audit
+
+    cfg = AuditConfig(
+        judge=judge,
+        data=data,
+        probes=probes.split(","),
+        probe_files=list(probe_file or []),
+        gold_judge=gold_judge,
+        self_answers=self_answers,
+        out=out,
+        concurrency=concurrency,
+        limit=limit,
+        seed=seed,
+        base_urls=list(base_url or []),
+        template=template,
+        mapping=parse_map(map_),
+        mode=mode,
+        timeout=timeout,
+        quiet=quiet or as_json,
+        command=command_line(),
+        rpm=rpm,
+        tpm=tpm,
+        price_in=price_in,
+        price_out=price_out,
+        max_cost=max_cost,
+        shard=shard,
+        transport=transport,
+        batch=batch,
+        batch_poll_s=batch_poll,
+        mitigations=[mitigation] if mitigation else [],
+        samples=samples,
+        max_attempts=max_attempts,
+        max_invalid=max_invalid,
+        max_tokens=max_tokens,
+        reasoning_effort=reasoning_effort,
+        candidates=candidates,
+        format=format_,
+        rewriter=rewriter,
+        replay_first=replay_first,
+        replay_second=replay_second,
+        replay_items=replay_items,
+    )
+    check_audit_config(cfg)
+    conditions = None
+    if fail_on is not None:
+        from ..gate import conditions_for_audit
+
+        if format_ == "single":  # the probes of one-answer grading (issue 16)
+            from ..gate import parse_fail_on, require_measured
+            from ..pointwise import single_probes
+
+            specs, grading, wants_self = single_probes(cfg)
+            measured = [s.name for s in specs] + grading + (["self"] if wants_self else [])
+            conditions = parse_fail_on(fail_on)
+            require_measured(conditions, measured)
+        else:
+            conditions = conditions_for_audit(fail_on, probes, probe_file or [])
+    if dry_run:
+        from ..pipeline import plan_audit
+
+        plan = plan_audit(cfg)
+        if as_json:
+            typer.echo(json.dumps(plan, indent=2))
+        else:
+            c, t = plan["calls"], plan["tokens_estimate"]
+            cost = plan["cost_usd_at_most"]
+            typer.echo(
+                f"dry run: {plan['n_pairs']} pairs, probes {', '.join(plan['probes'])}\n"
+                f"  calls: {c['controls']} controls ({c['cached_controls']} already answered)"
+                f" + at most {c['probes_at_most']} probe and {c['self_at_most']} self calls"
+                f" = at most {c['total_at_most']}\n"
+                f"  tokens: about {t['prompt']:,} prompt, at most {t['completion_at_most']:,} completion"
+                f" (up to {plan['max_tokens']:,} per call, reasoning included: --max-tokens"
+                f"{'; effort ' + plan['reasoning_effort'] if plan['reasoning_effort'] else ''})\n"
+                f"  cost: {'unknown (give --price-in/--price-out)' if cost is None else f'at most ${cost:.2f}'}\n"
+                "nothing was sent."
+            )
+        return
+    outcome = run_audit(cfg)
+    print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)
+    report_failures(outcome)
+    tripped = False
+    if conditions is not None:
+        from ..gate import check_gate
+
+        tripped = echo_gate(check_gate(outcome.summary, conditions), quiet=quiet or as_json)
+    fail_closed(outcome.summary, outcome.out)
+    if tripped:
+        raise typer.Exit(1)
+
+
+def demo(
+    out: Annotated[str, typer.Option("--out", help="Run folder.")] = "judgebias-demo",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Audit the simulated judge (documented planted biases) on the bundled pairs, offline."""
+    from ..demo import DEMO_GOLD_JUDGE, DEMO_JUDGE, DEMO_PROBES
+    from ..pipeline import AuditConfig, run_audit
+
+    cfg = AuditConfig(
+        judge=DEMO_JUDGE,
+        probes=list(DEMO_PROBES),
+        gold_judge=DEMO_GOLD_JUDGE,
+        out=out,
+        quiet=quiet,
+        command=command_line(),
+    )
+    outcome = run_audit(cfg)
+    print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=False)
