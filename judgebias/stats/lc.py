@@ -86,8 +86,9 @@ import scipy.sparse as sp
 import statsmodels.api as sm
 from scipy.special import expit, log_expit
 
-from ..data import _read_source, read_table
+from ..data import read_table
 from ..errors import InputError, UsageError
+from ..tablefile import read_source
 from .intervals import show_value as _show
 from .lc_interval import identification_problem, lc_bootstrap, stable_seed
 
@@ -167,7 +168,7 @@ class _Source:
         if pos is None:
             return InputError(self.path, problem)
         # read_table keeps no locations: read them again, on this error path only.
-        table = _read_source(self.path, limit=None, want_records=False, mapping={})
+        table = read_source(self.path)
         loc = table.locs[pos] if pos < len(table.locs) else pos + 1  # Parquet: no locs
         return table.error(problem, loc)
 
