@@ -293,6 +293,7 @@ def audit(
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from .config import check_audit_config
+    from .judges.openai_compat import hide_url_credentials
     from .pipeline import AuditConfig, run_audit
 
     replay_opts = {"first": replay_first, "second": replay_second, "items": replay_items}
@@ -320,7 +321,7 @@ def audit(
         mode=mode,
         timeout=timeout,
         quiet=quiet or as_json,
-        command=" ".join(["judgebias", *sys.argv[1:]]),
+        command=hide_url_credentials(" ".join(["judgebias", *sys.argv[1:]])),
         rpm=rpm,
         tpm=tpm,
         price_in=price_in,
