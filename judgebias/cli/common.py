@@ -22,9 +22,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def command_line(*, quoted: bool = False) -> str:
-    """The command as the user typed it, for the run's records."""
+    """The command as the user typed it, for the run's records (a password in a URL,
+    ``--base-url http://user:pw@host``, masked)."""
+    from ..judges.openai_compat import hide_url_credentials
+
     words = ["judgebias", *sys.argv[1:]]
-    return shlex.join(words) if quoted else " ".join(words)
+    return hide_url_credentials(shlex.join(words) if quoted else " ".join(words))
 
 
 def parse_map(text: str | None) -> dict[str, str]:

@@ -6,6 +6,13 @@ replicas, round-robin). The key comes from ``OPENAI_API_KEY``; local servers tha
 need none get a placeholder. It is sent in the Authorization header only and never
 stored or logged.
 
+A base URL may carry a user and password (``http://user:password@host:8000/v1``, a
+server behind a proxy with HTTP Basic auth): they are taken out of the URL and sent as
+``Authorization: Basic ...`` to that URL, by either transport. That header has room for
+one credential, so a URL with a user and password together with ``OPENAI_API_KEY`` is
+refused before anything is sent. The password is masked in every message, and
+:func:`hide_url_credentials` masks it in the command line recorded in summary.json.
+
 Two transports behind one class, chosen by measurement, not taste
 (``benchmarks/throughput.py``):
 
@@ -22,11 +29,13 @@ mapped by :mod:`judgebias.judges.errors` (one status table for both).
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import os
+import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import BadResponseError, SpecError
 from ..types import ChatRequest, Completion, LogprobStep
@@ -35,17 +44,45 @@ from .errors import error_for_status, map_exception, message_of_body
 from .request_rules import request_body
 from .thinking import reasoning_of, reasoning_tokens_of
 
-__all__ = ["OpenAIJudge", "parse_chat_completion", "request_body"]
+__all__ = [
+    "OpenAIJudge",
+    "hide_url_credentials",
+    "parse_chat_completion",
+    "request_body",
+    "split_credentials",
+]
 
 OPENAI_URL = "https://api.openai.com/v1"
 
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/\s@]+)@")
 
-def _public(url: str) -> str:
-    """The URL without any user:password part, for messages."""
+
+def split_credentials(url: str) -> tuple[str, str | None, str]:
+    """``url`` without its ``user:password@`` part, the HTTP Basic Authorization value
+    that part stands for (None when there is none), and the password (``""`` if none).
+
+    User and password are percent-decoded (``p%40ss`` is ``p@ss``), then sent as UTF-8.
+    """
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    if "@" not in parts.netloc:
+        return url, None, ""
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    user, password = unquote(user), unquote(password)
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    public = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    return public, f"Basic {token}", password or user
+
+
+def hide_url_credentials(text: str) -> str:
+    """``text`` with the password of every URL in it masked (``http://user:***@host``);
+    a URL with only a user part (often a token) has it masked whole."""
+
+    def mask(m: re.Match[str]) -> str:
+        user, colon, _ = m["info"].partition(":")
+        return m["scheme"] + (f"{user}:***@" if colon else "***@")
+
+    return _USERINFO.sub(mask, text)
 
 
 def _logprob_steps(logprobs: Any) -> tuple[LogprobStep, ...] | None:
@@ -119,11 +156,23 @@ class OpenAIJudge:
             raise SpecError("--judge: 'openai:' needs a model name, e.g. openai:gpt-4o-mini")
         self.model = model
         self.spec = f"openai:{model}"
-        urls = [
+        given = [
             u.rstrip("/")
             for u in (options.base_urls or [os.environ.get("OPENAI_BASE_URL") or OPENAI_URL])
         ]
+        split = [split_credentials(u) for u in given]
+        urls = [u for u, _, _ in split]
         key = os.environ.get("OPENAI_API_KEY")
+        with_login = next((g for g, (_, basic, _) in zip(given, split, strict=True) if basic), None)
+        if with_login is not None and key:
+            flag = "--base-url" if options.base_urls else "OPENAI_BASE_URL"
+            raise SpecError(
+                f"{flag}: {hide_url_credentials(with_login)} carries a "
+                "user:password, sent as HTTP Basic auth, but OPENAI_API_KEY is set too and "
+                "only one of them fits the Authorization header: run with OPENAI_API_KEY= "
+                "to log in with the URL's user:password, or take them out of the URL to "
+                "send the key"
+            )
         if not key:
             if any(u == OPENAI_URL for u in urls):
                 raise SpecError(
@@ -138,6 +187,9 @@ class OpenAIJudge:
             raise SpecError(f"transport '{transport}' is not one of sdk, lean")
         self.transport = transport or ("sdk" if all(u == OPENAI_URL for u in urls) else "lean")
         self._key = key
+        self._secrets = (key, *(secret for _, _, secret in split if secret))
+        # the Authorization header per base URL: its Basic login, else the key
+        self._auth = {u: basic or f"Bearer {key}" for u, basic, _ in split}
         self._urls = itertools.cycle(urls)
         self._sessions: Any = None
         self._clients: list[Any] = []
@@ -151,21 +203,23 @@ class OpenAIJudge:
             self._sessions = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
-                headers={"Authorization": f"Bearer {self._key}"},
                 json_serialize=json.dumps,
             )
-        url = next(self._urls) + "/chat/completions"
+        base = next(self._urls)
+        url = base + "/chat/completions"
+        headers = {"Authorization": self._auth[base]}
         try:
-            async with self._sessions.post(url, json=request_body(request)) as resp:
+            async with self._sessions.post(
+                url, json=request_body(request), headers=headers
+            ) as resp:
                 text = await resp.text()
                 if resp.status != 200:
                     raise error_for_status(
                         resp.status, message_of_body(text, resp.status), resp.headers
                     )
         except aiohttp.ClientError as exc:
-            secrets = (self._key, urlsplit(url).password or "", urlsplit(url).username or "")
-            err = map_exception(exc, secrets)
-            raise type(err)(f"{_public(url)}: {err}", retry_after=err.retry_after) from None
+            err = map_exception(exc, self._secrets)
+            raise type(err)(f"{url}: {err}", retry_after=err.retry_after) from None
         try:
             data = json.loads(text)
         except ValueError:
@@ -182,11 +236,17 @@ class OpenAIJudge:
         return parse_chat_completion(resp.model_dump())
 
     def sdk_client(self, base_url: str, max_retries: int = 0) -> Any:
-        """An openai SDK client for ``base_url`` with this judge's key and timeout."""
+        """An openai SDK client for ``base_url`` (one of ``base_urls``) with this judge's
+        key, or the URL's Basic login, and timeout."""
         from openai import AsyncOpenAI
 
+        auth = self._auth.get(base_url, "")
         return AsyncOpenAI(
-            base_url=base_url, api_key=self._key, max_retries=max_retries, timeout=self.timeout
+            base_url=base_url,
+            api_key=self._key,
+            max_retries=max_retries,
+            timeout=self.timeout,
+            default_headers={"Authorization": auth} if auth.startswith("Basic ") else None,
         )
 
     async def complete(self, request: ChatRequest) -> Completion:

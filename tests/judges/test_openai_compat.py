@@ -5,13 +5,17 @@ the request, round-robin over replicas, the key in the header only, malformed bo
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import socket
+from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from fake_openai import FakeEndpoint, request, serve
 
-from judgebias.errors import BackendError, BadResponseError, ServerError
+from judgebias.errors import BackendError, BadResponseError, ServerError, SpecError
 from judgebias.judges.base import JudgeOptions, make_judge
 from judgebias.judges.errors import map_exception
 
@@ -102,3 +106,96 @@ def test_connection_refused_is_retryable_and_names_the_endpoint(
     err = asyncio.run(_error_of("openai:fake", f"http://127.0.0.1:{port}/v1", "lean", "q"))
     assert isinstance(err, ServerError) and err.retryable
     assert "sk-planted" not in str(err) and f"127.0.0.1:{port}" in str(err)
+
+
+# --------------------------------------------------------------------------- user:password@ in a base URL
+
+PASSWORD = "pl4nted%40pw"  # percent-encoded in the URL: the password is "pl4nted@pw"
+
+
+def _with_login(url: str, login: str = f"alice:{PASSWORD}") -> str:
+    return url.replace("http://", f"http://{login}@", 1)
+
+
+@pytest.mark.parametrize("transport", ["lean", "sdk"])
+def test_a_login_in_the_url_is_sent_as_basic_auth_to_that_url_only(
+    monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    guarded, open_ = FakeEndpoint(), FakeEndpoint()
+
+    async def main() -> list[str]:
+        async with serve(guarded) as u1, serve(open_) as u2:
+            judge = make_judge(
+                "openai:fake",
+                JudgeOptions(base_urls=[_with_login(u1), u2], extra={"transport": transport}),
+            )
+            try:
+                return [(await judge.complete(request(f"q{i}"))).text for i in range(4)]
+            finally:
+                await judge.aclose()
+
+    assert asyncio.run(main()) == ["[[A]]"] * 4
+    basic = "Basic " + base64.b64encode(b"alice:pl4nted@pw").decode()
+    assert [a for _, _, a in guarded.arrivals] == [basic, basic]
+    assert [a for _, _, a in open_.arrivals] == ["Bearer not-needed"] * 2
+
+
+def test_a_login_in_the_url_with_an_api_key_is_refused_without_showing_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with pytest.raises(SpecError) as info:
+        make_judge("openai:fake", JudgeOptions(base_urls=[_with_login("http://127.0.0.1:9/v1")]))
+    msg = str(info.value)
+    assert (
+        msg.startswith("--base-url: http://alice:***@127.0.0.1:9/v1 ") and "OPENAI_API_KEY" in msg
+    )
+    assert "pl4nted" not in msg
+
+
+def test_a_failed_call_to_a_url_with_a_login_names_the_endpoint_not_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = _with_login(f"http://127.0.0.1:{port}/v1")
+    err = asyncio.run(_error_of("openai:fake", url, "lean", "q"))
+    assert isinstance(err, ServerError) and err.retryable
+    assert f"http://127.0.0.1:{port}/v1" in str(err) and "pl4nted" not in str(err)
+
+
+def test_an_audit_through_a_url_with_a_login_works_and_stores_no_password(
+    sim_server,
+    pairs_file,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    srv = sim_server("--judge", "sim:accuracy=0.9")
+    out = tmp_path / "run"
+    p = run_cli(
+        "audit",
+        "--judge",
+        "openai:sim",
+        "--base-url",
+        _with_login(srv.base_url),
+        "--data",
+        str(pairs_file(10, seed=4)),
+        "--probes",
+        "position",
+        "--out",
+        str(out),
+        "--quiet",
+        "--json",
+        env={"OPENAI_API_KEY": ""},
+    )
+    assert p.returncode == 0, p.stderr
+    summary = json.loads(p.stdout)
+    assert summary["calls"]["failed"] == 0 and summary["calls"]["sent"] == 20
+    assert f"--base-url {_with_login(srv.base_url, 'alice:***')}" in summary["run"]["command"]
+    for secret in ("pl4nted", "pl4nted@pw"):
+        assert secret not in p.stdout + p.stderr
+        for f in out.rglob("*"):
+            if f.is_file():
+                assert secret.encode() not in f.read_bytes(), f
