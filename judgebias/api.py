@@ -50,8 +50,12 @@ def audit(
     fields = {f.name for f in dataclasses.fields(AuditConfig)}
     unknown = sorted(set(options) - fields)
     if unknown:
+        from .registry import did_you_mean
+
+        hint = did_you_mean(unknown[0], fields)
         raise UsageError(
-            f"audit(): unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}"
+            f"audit(): unknown option(s) {', '.join(unknown)}{hint}; "
+            f"known: {', '.join(sorted(fields))}"
         )
     names = probes.split(",") if isinstance(probes, str) else list(probes)
     cfg = AuditConfig(

@@ -118,6 +118,8 @@ def test_audit_in_a_plain_script(data: str, tmp_path: Path) -> None:
 def test_unknown_option_is_refused(data: str, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"unknown option.*colour"):
         judgebias.audit("sim", data, out=str(tmp_path / "x"), colour="red")
+    with pytest.raises(UsageError, match=r"base_url \(did you mean 'base_urls'\?\)"):
+        judgebias.audit("sim", data, out=str(tmp_path / "x"), base_url="http://h/v1")
 
 
 def test_extra_options_reach_the_audit(data: str, tmp_path: Path) -> None:
