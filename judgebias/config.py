@@ -1,4 +1,5 @@
-"""The rules an audit's settings must meet, checked in one place for the CLI and the notebook.
+"""An audit's settings (:class:`AuditConfig`) and the rules they must meet, checked in one
+place for the CLI and the notebook.
 
 ``judgebias audit`` and :func:`judgebias.audit` both call :func:`check_audit_config` before
 anything is read or sent, so a setting refused on the command line is refused in a notebook
@@ -15,36 +16,73 @@ the dry run all see the one spec string.
 from __future__ import annotations
 
 import copy
-from typing import Protocol, TypeVar
+from dataclasses import dataclass, field
 
 from .errors import UsageError
+from .runner import RunnerConfig
+from .stats.validity import DEFAULT_MAX_INVALID
 
-__all__ = ["REPLAY_OPTIONS", "check_audit_config", "resolve_audit_config"]
+__all__ = [
+    "REPLAY_OPTIONS",
+    "AuditConfig",
+    "check_audit_config",
+    "resolve_audit_config",
+    "runner_config",
+]
 
 
-class _Settings(Protocol):
-    """The fields of :class:`judgebias.pipeline.AuditConfig` these rules read (a protocol,
-    so this module imports nothing of the pipeline)."""
-
+@dataclass
+class AuditConfig:
     judge: str
-    max_attempts: int
-    rpm: float | None
-    tpm: float | None
-    max_cost: float | None
-    timeout: float
-    batch_poll_s: float
-    price_in: float | None
-    price_out: float | None
-    candidates: int | None
-    format: str
-    max_invalid: float
-    max_tokens: int | None
-    replay_first: str | None
-    replay_second: str | None
-    replay_items: str | None
+    data: str | None = None
+    probes: list[str] = field(default_factory=lambda: ["position"])
+    probe_files: list[str] = field(default_factory=list)
+    gold_judge: str | None = None
+    self_answers: str | None = None
+    out: str = "judgebias-run"
+    concurrency: int = 8
+    limit: int | None = None
+    seed: int = 0
+    base_urls: list[str] = field(default_factory=list)
+    template: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    mode: str = "verdict"
+    timeout: float = 60.0
+    max_attempts: int = 16
+    quiet: bool = False
+    command: str | None = None
+    write_report: bool = True
+    rpm: float | None = None
+    tpm: float | None = None
+    price_in: float | None = None
+    price_out: float | None = None
+    max_cost: float | None = None
+    shard: str | None = None
+    transport: str | None = None
+    batch: bool = False
+    batch_poll_s: float = 5.0
+    mitigations: list[str] = field(default_factory=list)
+    """``--mitigation`` items (see :mod:`judgebias.mitigations`)."""
+    samples: int | None = None
+    max_invalid: float = DEFAULT_MAX_INVALID
+    """``--max-invalid``: the largest share of unreadable answers before the run fails closed."""
+    max_tokens: int | None = None
+    """``--max-tokens``: the judge's completion budget per request, reasoning included
+    (default: :func:`judgebias.judges.request_rules.default_max_tokens`)."""
+    reasoning_effort: str | None = None
+    """``--reasoning-effort``: low, medium or high, sent where the judge takes it."""
+    candidates: int | None = None
+    """``--candidates 3|4``: listwise position audit (see :mod:`judgebias.listwise`)."""
+    format: str = "pair"
+    """``--format single``: one answer graded 1-10 at a time (see :mod:`judgebias.pointwise`)."""
+    rewriter: str | None = None
+    """``--rewriter SPEC``: the model that rewrites responses for the rewrite probes."""
+    replay_first: str | None = None
+    replay_second: str | None = None
+    replay_items: str | None = None
+    """``--first``/``--second``/``--items``: a ``replay:FILE`` judge's columns and pairs' texts
+    (folded into the spec by :func:`judgebias.config.resolve_audit_config`)."""
 
-
-_S = TypeVar("_S", bound=_Settings)
 
 # the replay judge's column options: (spec key, config field)
 REPLAY_OPTIONS = (
@@ -54,7 +92,7 @@ REPLAY_OPTIONS = (
 )
 
 
-def _replay_options(cfg: _Settings) -> dict[str, str]:
+def _replay_options(cfg: AuditConfig) -> dict[str, str]:
     """The replay options that are set, as spec keys, in the order first, second, items."""
     return {key: value for key, attr in REPLAY_OPTIONS if (value := getattr(cfg, attr))}
 
@@ -63,7 +101,7 @@ def _replay_options(cfg: _Settings) -> dict[str, str]:
 _SELF_PRICED = ("litellm:",)
 
 
-def check_audit_config(cfg: _Settings) -> None:
+def check_audit_config(cfg: AuditConfig) -> None:
     """Raise :class:`~judgebias.errors.UsageError` naming the flag of the first broken rule."""
     replay = _replay_options(cfg)
     if replay and not cfg.judge.strip().lower().startswith("replay:"):
@@ -109,7 +147,7 @@ def check_audit_config(cfg: _Settings) -> None:
         )
 
 
-def resolve_audit_config(cfg: _S) -> _S:
+def resolve_audit_config(cfg: AuditConfig) -> AuditConfig:
     """Check ``cfg`` and return it with the replay options folded into the judge spec
     (``replay:FILE,first=COL,...``); ``cfg`` itself is left as it is."""
     check_audit_config(cfg)
@@ -121,3 +159,21 @@ def resolve_audit_config(cfg: _S) -> _S:
     for _, attr in REPLAY_OPTIONS:
         setattr(resolved, attr, None)
     return resolved
+
+
+def runner_config(cfg: AuditConfig) -> RunnerConfig:
+    """The runner's settings from an audit's flags (rates are per endpoint)."""
+    endpoints = max(1, len(cfg.base_urls))
+    return RunnerConfig(
+        concurrency=cfg.concurrency,
+        timeout=cfg.timeout,
+        rpm=cfg.rpm * endpoints if cfg.rpm else None,
+        tpm=cfg.tpm * endpoints if cfg.tpm else None,
+        price_in=cfg.price_in,
+        price_out=cfg.price_out,
+        max_cost=cfg.max_cost,
+        batch=cfg.batch,
+        batch_poll_s=cfg.batch_poll_s,
+        max_attempts=cfg.max_attempts,
+        progress=not cfg.quiet,
+    )

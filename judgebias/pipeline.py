@@ -18,7 +18,7 @@ import asyncio
 import gc
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from .calls import (
     shard_pairs,
 )
 from .calls import own_answers_from_file as _own_answers_from_file  # the old name
+from .config import AuditConfig, resolve_audit_config, runner_config
 from .data import bundled_pairs_path, load_pairs
 from .errors import UsageError
 from .jsonsafe import json_safe
@@ -53,7 +54,7 @@ from .stats.audit import probe_figures
 from .stats.audit import probe_figures as summarize  # the old name
 from .stats.reasoning import reasoning_summary
 from .stats.run_figures import run_figures
-from .stats.validity import DEFAULT_MAX_INVALID, run_invalid
+from .stats.validity import run_invalid
 from .store import STORE_NAME, Store
 from .types import ChatRequest, JudgeCall, Pair, Variant
 
@@ -73,82 +74,11 @@ PAIR_COLUMNS = ("id", "instruction", "response_a", "response_b", "gold", "model_
 
 
 @dataclass
-class AuditConfig:
-    judge: str
-    data: str | None = None
-    probes: list[str] = field(default_factory=lambda: ["position"])
-    probe_files: list[str] = field(default_factory=list)
-    gold_judge: str | None = None
-    self_answers: str | None = None
-    out: str = "judgebias-run"
-    concurrency: int = 8
-    limit: int | None = None
-    seed: int = 0
-    base_urls: list[str] = field(default_factory=list)
-    template: str | None = None
-    mapping: dict[str, str] = field(default_factory=dict)
-    mode: str = "verdict"
-    timeout: float = 60.0
-    max_attempts: int = 16
-    quiet: bool = False
-    command: str | None = None
-    write_report: bool = True
-    rpm: float | None = None
-    tpm: float | None = None
-    price_in: float | None = None
-    price_out: float | None = None
-    max_cost: float | None = None
-    shard: str | None = None
-    transport: str | None = None
-    batch: bool = False
-    batch_poll_s: float = 5.0
-    mitigations: list[str] = field(default_factory=list)
-    """``--mitigation`` items (see :mod:`judgebias.mitigations`)."""
-    samples: int | None = None
-    max_invalid: float = DEFAULT_MAX_INVALID
-    """``--max-invalid``: the largest share of unreadable answers before the run fails closed."""
-    max_tokens: int | None = None
-    """``--max-tokens``: the judge's completion budget per request, reasoning included
-    (default: :func:`judgebias.judges.request_rules.default_max_tokens`)."""
-    reasoning_effort: str | None = None
-    """``--reasoning-effort``: low, medium or high, sent where the judge takes it."""
-    candidates: int | None = None
-    """``--candidates 3|4``: listwise position audit (see :mod:`judgebias.listwise`)."""
-    format: str = "pair"
-    """``--format single``: one answer graded 1-10 at a time (see :mod:`judgebias.pointwise`)."""
-    rewriter: str | None = None
-    """``--rewriter SPEC``: the model that rewrites responses for the rewrite probes."""
-    replay_first: str | None = None
-    replay_second: str | None = None
-    replay_items: str | None = None
-    """``--first``/``--second``/``--items``: a ``replay:FILE`` judge's columns and pairs' texts
-    (folded into the spec by :func:`judgebias.config.resolve_audit_config`)."""
-
-
-@dataclass
 class AuditOutcome:
     out: Path
     summary: dict[str, Any]
     records: pd.DataFrame
     pairs: list[Pair]
-
-
-def runner_config(cfg: AuditConfig) -> RunnerConfig:
-    """The runner's settings from an audit's flags (rates are per endpoint)."""
-    endpoints = max(1, len(cfg.base_urls))
-    return RunnerConfig(
-        concurrency=cfg.concurrency,
-        timeout=cfg.timeout,
-        rpm=cfg.rpm * endpoints if cfg.rpm else None,
-        tpm=cfg.tpm * endpoints if cfg.tpm else None,
-        price_in=cfg.price_in,
-        price_out=cfg.price_out,
-        max_cost=cfg.max_cost,
-        batch=cfg.batch,
-        batch_poll_s=cfg.batch_poll_s,
-        max_attempts=cfg.max_attempts,
-        progress=not cfg.quiet,
-    )
 
 
 def call_totals(records: pd.DataFrame, counts: RunCounts) -> dict[str, Any]:
@@ -207,7 +137,6 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
 
 
 async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
-    from .config import resolve_audit_config
 
     cfg = resolve_audit_config(cfg)  # the same rules as the CLI's, in one place
     if cfg.candidates is not None:  # issue 16: listwise
@@ -484,8 +413,7 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     reasoning judge the worst case is every call using all of it); the cost uses
     --price-in/--price-out when given.
     """
-    from .config import resolve_audit_config
-    from .runner import RunnerConfig, estimate_tokens, price
+    from .runner import estimate_tokens, price
 
     cfg = resolve_audit_config(cfg)
     kind, rest = parse_spec(cfg.judge)
