@@ -145,6 +145,11 @@ def main() -> None:
     work = one_list if args.candidates else one_single
     df = run_jobs(work, jobs, args.workers, "audits", "p_adjusted")
     table = cells(df, ["probe", "level", "planted", "n"])
+    # Monte Carlo standard error of each cell's bias: a |bias| is only a finding when it
+    # is several of these (with 20 runs of a noisy cell, 0.02 can be chance)
+    sd = df.groupby(["probe", "level", "planted", "n"], sort=False)["effect"].std()
+    table["bias_se"] = (sd / table.set_index(["probe", "level", "planted", "n"])["runs"] ** 0.5).to_numpy()
+    worst = table.loc[table["bias"].abs().idxmax()]
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     fpr = float(df[df["planted"] == 0]["rejected"].mean())
     if not args.candidates:
@@ -158,6 +163,9 @@ def main() -> None:
                     "false_positive_rate": round(fpr, 4),
                     "power_at_0.1": round(float(df[df["planted"] == 0.1]["rejected"].mean()), 4),
                     "max_abs_bias": round(float(table["bias"].abs().max()), 4),
+                    "max_abs_bias_cell": f"{worst['probe']} {worst['planted']:g} n={worst['n']}",
+                    "max_abs_bias_se": round(float(worst["bias_se"]), 4),
+                    "max_abs_bias_z": round(float((table["bias"] / table["bias_se"].where(table["bias_se"] > 0)).abs().max()), 2),
                 }
             )
         )
@@ -176,6 +184,7 @@ def main() -> None:
             "power_at_0.1": round(float(df[df["planted"] == 0.1]["rejected"].mean()), 4),
             "chi2_power_at_0.1": round(float(df[df["planted"] == 0.1]["chi2_rejected"].mean()), 4),
             "max_abs_bias": round(float(table["bias"].abs().max()), 4),
+            "min_cell_coverage": round(float(table["coverage"].min()), 4),
         }
         print(json.dumps(result_list))
         return

@@ -125,9 +125,13 @@ def advice(reasons: dict[str, int]) -> str:
 
 
 def run_invalid(
-    records: pd.DataFrame, max_invalid: float = DEFAULT_MAX_INVALID, n_examples: int = 5
+    records: pd.DataFrame,
+    max_invalid: float = DEFAULT_MAX_INVALID,
+    n_examples: int = 5,
+    meanings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The run's ``invalid`` block over every judge answer (one per unique request)."""
+    """The run's ``invalid`` block over every judge answer (one per unique request);
+    ``meanings`` words the reasons (default :data:`judgebias.answers.REASONS`)."""
     uniq = records.drop_duplicates("request_key")
     bad = uniq[~uniq["valid"].astype(bool)]
     n = len(uniq)
@@ -163,7 +167,7 @@ def run_invalid(
         "n": int(n),
         "n_invalid": len(bad),
         "reasons": reasons,
-        "meanings": {k: REASONS.get(k, k) for k in reasons},
+        "meanings": {k: (meanings or REASONS).get(k, k) for k in reasons},
         "examples": examples,
         "max_invalid": max_invalid,
         "exceeded": bool(n == 0 or share > max_invalid),
