@@ -148,7 +148,9 @@ def main() -> None:
     # Monte Carlo standard error of each cell's bias: a |bias| is only a finding when it
     # is several of these (with 20 runs of a noisy cell, 0.02 can be chance)
     sd = df.groupby(["probe", "level", "planted", "n"], sort=False)["effect"].std()
-    table["bias_se"] = (sd / table.set_index(["probe", "level", "planted", "n"])["runs"] ** 0.5).to_numpy()
+    table["bias_se"] = (
+        sd / table.set_index(["probe", "level", "planted", "n"])["runs"] ** 0.5
+    ).to_numpy()
     worst = table.loc[table["bias"].abs().idxmax()]
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     fpr = float(df[df["planted"] == 0]["rejected"].mean())
@@ -165,7 +167,14 @@ def main() -> None:
                     "max_abs_bias": round(float(table["bias"].abs().max()), 4),
                     "max_abs_bias_cell": f"{worst['probe']} {worst['planted']:g} n={worst['n']}",
                     "max_abs_bias_se": round(float(worst["bias_se"]), 4),
-                    "max_abs_bias_z": round(float((table["bias"] / table["bias_se"].where(table["bias_se"] > 0)).abs().max()), 2),
+                    "max_abs_bias_z": round(
+                        float(
+                            (table["bias"] / table["bias_se"].where(table["bias_se"] > 0))
+                            .abs()
+                            .max()
+                        ),
+                        2,
+                    ),
                 }
             )
         )

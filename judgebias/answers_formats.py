@@ -137,7 +137,9 @@ def _values(text: str, scale: Sequence[str] | None) -> set[str]:
 
 
 def _read(
-    completion: Completion | None, allowed: Sequence[str], scale: Sequence[str] | None,
+    completion: Completion | None,
+    allowed: Sequence[str],
+    scale: Sequence[str] | None,
     reader: AnswerReader | None,
 ) -> FormatReading:
     if completion is None:

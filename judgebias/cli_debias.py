@@ -272,7 +272,11 @@ def compare_command(
     def pp(x: float, figure: str = "") -> str:  # pointwise shifts are in grade points
         if x != x:
             return "–"
-        return f"{x:+.2f}" if result.get("format") == "single" and not scale.get(figure) else f"{100 * x:+.1f}"
+        return (
+            f"{x:+.2f}"
+            if result.get("format") == "single" and not scale.get(figure)
+            else f"{100 * x:+.1f}"
+        )
 
     typer.echo(f"{'figure':<13}{'A':>8}{'B':>8}{'B-A':>8}  {'95% CI of B-A':<17}{'p':>8}")
     for r in t.to_dict(orient="records"):

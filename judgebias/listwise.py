@@ -222,7 +222,10 @@ def _calls(
 
 def list_reader(t: ListTemplate, k: int) -> AnswerReader:
     """The echo check of a listwise template: its words and the markers its prompts show."""
-    marks = [INSTRUCTION_MARKER, *(m(x) for x in LETTERS[:k] for m in (response_marker, end_marker))]
+    marks = [
+        INSTRUCTION_MARKER,
+        *(m(x) for x in LETTERS[:k] for m in (response_marker, end_marker)),
+    ]
     return format_reader(t.system, t.user, marks)
 
 
@@ -312,9 +315,9 @@ def plan_listwise(cfg: AuditConfig) -> dict[str, Any]:
 
 async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     """The listwise audit: every item in every order of the Latin square, then the figures."""
+    from .answers_formats import FORMAT_REASONS
     from .formats_run import FormatSession, write_run
     from .stats.listwise import listwise_position_stats
-    from .answers_formats import FORMAT_REASONS
     from .stats.validity import fail_closed, run_invalid, severity
 
     k = _check(cfg)
@@ -333,8 +336,10 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     if fig["status"] == "not_measured":  # too few readable items: no figure at all
         for key in ("primacy", "recency", "chi2", "chi2_p", "consistency"):
             fig[key] = math.nan
-        fig["shares"] = [{**sh, "share": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-                         for sh in fig["shares"]]
+        fig["shares"] = [
+            {**sh, "share": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+            for sh in fig["shares"]
+        ]
     fig["p_adjusted"] = fig["p_value"]  # one probe: nothing to adjust across
     fig["severity"] = severity(
         fig["effect"],

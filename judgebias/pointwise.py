@@ -390,9 +390,9 @@ async def _rewritten(
 
 async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     """The pointwise audit: every condition of every answer, then the figures."""
+    from .answers_formats import FORMAT_REASONS
     from .formats_run import FormatSession, write_run
     from .pipeline import PAIR_COLUMNS, _own_answers_from_file, generation_requests
-    from .answers_formats import FORMAT_REASONS
     from .stats.pointwise import pointwise_summary
     from .stats.validity import run_invalid
 

@@ -117,7 +117,9 @@ def test_multi_run_report_of_pointwise_and_of_listwise_runs(
     html = out.read_text()
     assert 'data-probe="length"' in html and "points" in html and 'id="single-note"' in html
     data = str(lists_file(tmp_path, 20, 3))
-    runs = [_audit(tmp_path, f"l{v}", f"sim:position={v}", candidates=3, data=data) for v in (0, 0.5)]
+    runs = [
+        _audit(tmp_path, f"l{v}", f"sim:position={v}", candidates=3, data=data) for v in (0, 0.5)
+    ]
     out = tmp_path / "list.html"
     p = run_cli("report", *map(str, runs), "--out", str(out))
     assert p.returncode == 0, p.stderr

@@ -87,7 +87,7 @@ def _sim_spec(extra: str) -> str:
 
 
 def _check_invalid_block(inv: dict, n_expected: int) -> None:  # type: ignore[type-arg]
-    assert INVALID_KEYS <= set(inv)
+    assert set(inv) >= INVALID_KEYS
     assert inv["n"] == n_expected
     planted = sum(PLANTED.values())
     # binomial: 4 standard errors of the share

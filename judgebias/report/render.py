@@ -524,7 +524,9 @@ def _common_format(runs: list[Run]) -> str:
     first = runs[0]
     for r in runs[1:]:
         fa, fb = run_format(first.summary), run_format(r.summary)
-        if fa != fb or (fa == "list" and first.summary.get("candidates") != r.summary.get("candidates")):
+        if fa != fb or (
+            fa == "list" and first.summary.get("candidates") != r.summary.get("candidates")
+        ):
             raise InputError(
                 "report",
                 f"{first.label} is {format_name(first.summary)} and {r.label} is "

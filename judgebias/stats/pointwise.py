@@ -219,9 +219,7 @@ def _accuracy(records: pd.DataFrame) -> dict[str, float]:
     return {"accuracy": est, "ci_low": lo, "ci_high": hi}
 
 
-def _severity(
-    effect: float, p_adj: float, unit: str, unreadable: bool = False
-) -> str:
+def _severity(effect: float, p_adj: float, unit: str, unreadable: bool = False) -> str:
     """Severity on the scale of the figure: grade points (1-10 or 5-point steps) or pull;
     ``inconclusive`` instead of ``not detected`` when too many of its answers were
     unreadable (:func:`judgebias.stats.validity.severity`)."""

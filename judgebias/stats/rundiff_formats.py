@@ -135,9 +135,7 @@ def _list_sums(records: pd.DataFrame, figure: str, k: int) -> pd.DataFrame:
     return _sums((shown == j).astype(float).groupby(valid["pair_id"]).sum(), n_i)
 
 
-def format_sums(
-    records: pd.DataFrame, summary: dict[str, Any], figure: str
-) -> pd.DataFrame | None:
+def format_sums(records: pd.DataFrame, summary: dict[str, Any], figure: str) -> pd.DataFrame | None:
     """Per cluster ``num, den, num2, den2`` of one figure, or ``None`` when the sums do not
     reproduce the summary's figure (see the module docstring)."""
     fmt = run_format(summary)
@@ -165,7 +163,9 @@ def _figure(summary: dict[str, Any], name: str) -> tuple[float, float, float, fl
     elif name.startswith("position: shown "):
         pos = probes.get("position") or {}
         j = int(name.rsplit(" ", 1)[-1])
-        sh = next((s for s in pos.get("shares") or [] if s.get("position") == j), {})
+        sh: dict[str, Any] = next(
+            (s for s in pos.get("shares") or [] if s.get("position") == j), {}
+        )
         vals = (sh.get("share"), sh.get("ci_low"), sh.get("ci_high"), pos.get("n"))
     else:
         f = probes.get(name) or {}
