@@ -34,8 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from .intervals import bh_adjust
-from .rundiff import independent, paired
+from .rundiff import adjusted_table, figure_row, independent, paired
 
 __all__ = [
     "check_comparable",
@@ -208,24 +207,5 @@ def format_differences(
                 diff = paired(sa, sb, ids, n_boot, rng, alpha)
         if diff is None:
             diff = independent(fa[0], fa[1], fa[2], fb[0], fb[1], fb[2], alpha)
-        ratio = fb[0] / fa[0] if fa[0] != 0.0 and not math.isnan(fa[0]) else math.nan
-        rows.append(
-            {
-                "figure": name,
-                "effect_a": fa[0],
-                "ci_low_a": fa[1],
-                "ci_high_a": fa[2],
-                "n_a": fa[3],
-                "effect_b": fb[0],
-                "ci_low_b": fb[1],
-                "ci_high_b": fb[2],
-                "n_b": fb[3],
-                **diff,
-                "ratio": ratio,
-            }
-        )
-    table = pd.DataFrame(rows)
-    probe_rows = table["figure"].isin([n for n in names if not n.startswith("position: ")])
-    table["p_adjusted"] = math.nan
-    table.loc[probe_rows, "p_adjusted"] = bh_adjust(table.loc[probe_rows, "p_value"].tolist())
-    return table
+        rows.append(figure_row(name, fa, fb, diff))
+    return adjusted_table(rows, [n for n in names if not n.startswith("position: ")])
