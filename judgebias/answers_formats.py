@@ -31,6 +31,7 @@ from .answers import REASONS, AnswerReader
 from .types import Completion
 
 __all__ = [
+    "FORMAT_ADVICE",
     "FORMAT_REASONS",
     "LETTERS",
     "FormatReading",
@@ -46,6 +47,23 @@ FORMAT_REASONS: dict[str, str] = {
     "out_of_range": "a letter or grade that is not on the scale shown",
 }
 """What each reason means in the listwise and pointwise formats."""
+
+FORMAT_ADVICE: dict[str, str] = {
+    "no_verdict": (
+        "Answers hold no verdict in the expected form ([[X]] or Rating: [[x]] on the last "
+        "line): adapt the template to this model (--template)."
+    ),
+    "ambiguous": (
+        "Answers name several letters or grades: use a template that asks for one final "
+        "verdict line (--template)."
+    ),
+    "out_of_range": (
+        "Answers give a letter or grade that is not on the scale shown: adapt the template "
+        "(--template)."
+    ),
+    "labels_missing": "Answers hold no letter or grade: adapt the template (--template).",
+}
+"""What to do about the commonest reason in these formats (they have one mode)."""
 
 LETTERS = "ABCDEFGHIJ"
 

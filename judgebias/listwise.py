@@ -315,7 +315,7 @@ def plan_listwise(cfg: AuditConfig) -> dict[str, Any]:
 
 async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     """The listwise audit: every item in every order of the Latin square, then the figures."""
-    from .answers_formats import FORMAT_REASONS
+    from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
     from .formats_run import FormatSession, write_run
     from .stats.listwise import listwise_position_stats
     from .stats.validity import fail_closed, run_invalid, severity
@@ -355,7 +355,9 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
         "accuracy": fig.pop("accuracy"),
         "accuracy_ci": [fig.pop("accuracy_ci_low"), fig.pop("accuracy_ci_high")],
         "probes": {"position": fig},
-        "invalid": run_invalid(records, cfg.max_invalid, meanings=FORMAT_REASONS),
+        "invalid": run_invalid(
+            records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
+        ),
     }
     run_info = {
         "template": cfg.template or "bundled:" + template.name,

@@ -390,7 +390,7 @@ async def _rewritten(
 
 async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     """The pointwise audit: every condition of every answer, then the figures."""
-    from .answers_formats import FORMAT_REASONS
+    from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
     from .formats_run import FormatSession, write_run
     from .pipeline import PAIR_COLUMNS, _own_answers_from_file, generation_requests
     from .stats.pointwise import pointwise_summary
@@ -469,7 +469,9 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         "accuracy": acc["accuracy"],
         "accuracy_ci": [acc["ci_low"], acc["ci_high"]],
         "probes": figures,
-        "invalid": run_invalid(records, cfg.max_invalid, meanings=FORMAT_REASONS),
+        "invalid": run_invalid(
+            records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
+        ),
     }
     run_info = {
         "template": cfg.template or "bundled:" + template.name,

@@ -178,3 +178,21 @@ def test_only_echoes_are_not_measured_and_fail_the_gate(
     # the stored runs fail the gate too
     rep = run_cli("report", str(tmp_path / "l"), "--fail-on", "position>0.1")
     assert rep.returncode == 1 and "not measured" in rep.stderr
+
+
+def test_the_advice_fits_formats_with_one_mode() -> None:
+    import pandas as pd
+
+    from judgebias.answers_formats import FORMAT_ADVICE
+    from judgebias.stats.validity import run_invalid
+
+    rows = [
+        {"request_key": f"k{i}", "valid": i < 6, "invalid_reason": None if i < 6 else "no_verdict"}
+        for i in range(10)
+    ]
+    rec = pd.DataFrame(rows).assign(pair_id="p", probe="length", kind="cue", order="single")
+    rec = rec.assign(raw="It is fine.", error=None)
+    inv = run_invalid(rec, 0.1, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE)
+    assert inv["share"] == 0.4 and inv["exceeded"] and inv["reasons"] == {"no_verdict": 4}
+    assert "Rating: [[x]]" in inv["advice"] and "--mode" not in inv["advice"]
+    assert "--mode" in run_invalid(rec, 0.1)["advice"]  # the pairwise advice names the modes
