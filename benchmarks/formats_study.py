@@ -3,6 +3,7 @@
 
     python benchmarks/formats_study.py --candidates 4 --seeds 40 --sizes 100,200
     python benchmarks/formats_study.py --format single --seeds 20 --sizes 100,200
+    python benchmarks/formats_study.py --interval-check 1500
 
 For each planted level, size and seed it audits the sim on fresh random items and
 prints each cell's mean estimate, coverage and rejection rate, then one JSON line.
@@ -119,6 +120,35 @@ def one_single(job: tuple[float, int, int, str]) -> list[dict[str, Any]]:
     ]
 
 
+def interval_check(reps: int, n: int = 100, levels: tuple[float, ...] = (0.1, 0.3)) -> None:
+    """Coverage of the listwise effect's interval on the sim's model itself (k = 4),
+    without running audits: in a Williams square each response is shown first once and
+    last once, so an item's first-minus-last wins over its 4 orders are
+    2 f_b + f_c + f_d (f: the position draw fired in that order; b: the order showing the
+    best response last). BCa (what the audit uses) against a t interval over items."""
+    import math
+
+    import numpy as np
+    from scipy import stats as st
+
+    from judgebias.stats.listwise import ratio_ci
+
+    rng = np.random.default_rng(5)
+    out: dict[str, Any] = {"benchmark": "listwise_interval_check", "reps": reps, "items": n}
+    for p in levels:
+        bca = t_cov = 0
+        for _ in range(reps):
+            f = rng.random((n, 4)) < p
+            d = (2 * f[:, 1] + f[:, 2] + f[:, 3]).astype(float)
+            est, lo, hi, _ = ratio_ci(d, np.full(n, 4.0))
+            bca += lo <= p <= hi
+            se = d.std(ddof=1) / 4 / math.sqrt(n)
+            t_cov += abs(est - p) <= st.t.ppf(0.975, n - 1) * se
+        out[f"bca_coverage_at_{p:g}"] = round(bca / reps, 4)
+        out[f"t_coverage_at_{p:g}"] = round(t_cov / reps, 4)
+    print(json.dumps(out))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,7 +164,17 @@ def main() -> None:
         help="listwise: k responses per prompt, position planted (sizes = items)",
     )
     ap.add_argument("--format", default="single", choices=["single"])
+    ap.add_argument(
+        "--interval-check",
+        type=int,
+        default=0,
+        metavar="REPS",
+        help="only check the listwise interval's coverage on the sim's model (no audits)",
+    )
     args = ap.parse_args()
+    if args.interval_check:
+        interval_check(args.interval_check)
+        return
     grid = [
         (float(lv), int(n), s)
         for lv in args.levels.split(",")
