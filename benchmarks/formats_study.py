@@ -121,7 +121,8 @@ def one_single(job: tuple[float, int, int, str]) -> list[dict[str, Any]]:
 
 
 def interval_check(reps: int, n: int = 100, levels: tuple[float, ...] = (0.1, 0.3)) -> None:
-    """Coverage of the listwise effect's interval on the sim's model itself (k = 4),
+    """Coverage of the listwise effect's interval on the sim's model itself (k = 4), and
+    the bias of the pointwise anchor's pull estimator on the sim's model,
     without running audits: in a Williams square each response is shown first once and
     last once, so an item's first-minus-last wins over its 4 orders are
     2 f_b + f_c + f_d (f: the position draw fired in that order; b: the order showing the
@@ -146,6 +147,18 @@ def interval_check(reps: int, n: int = 100, levels: tuple[float, ...] = (0.1, 0.
             t_cov += abs(est - p) <= st.t.ppf(0.975, n - 1) * se
         out[f"bca_coverage_at_{p:g}"] = round(bca / reps, 4)
         out[f"t_coverage_at_{p:g}"] = round(t_cov / reps, 4)
+    # the anchor's pull (pointwise) on the sim's model: content grade q uniform on 3..8,
+    # stated grade R in {2, 9}, the grade becomes R with probability a; the estimate is
+    # sum(shift toward R) / sum(|R - q|) over 2 answers x 100 pairs
+    a, pulls = 0.3, []
+    for _ in range(10 * reps):
+        q = rng.integers(3, 9, size=2 * n)
+        dist = np.abs(np.where(rng.random(2 * n) < 0.5, 2, 9) - q)
+        pulls.append(float(np.sum(dist * (rng.random(2 * n) < a)) / dist.sum()))
+    arr = np.array(pulls)
+    out["anchor_pull_bias_at_0.3"] = round(float(arr.mean()) - a, 5)
+    out["anchor_pull_bias_se"] = round(float(arr.std(ddof=1) / math.sqrt(len(arr))), 5)
+    out["anchor_pull_sd_per_run"] = round(float(arr.std(ddof=1)), 4)
     print(json.dumps(out))
 
 
