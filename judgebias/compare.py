@@ -41,6 +41,10 @@ credit over valid control verdicts; ties: tie verdicts over valid control verdic
   side facing 0 (below 0.05 exactly when the 95 % interval excludes 0).
 
 Benjamini-Hochberg adjusts the probe rows' p-values together (``p_adjusted``).
+
+Listwise and pointwise runs (issue 16) are compared the same way by
+:mod:`judgebias.stats.rundiff_formats` (shifts in grade points, shares of wins by
+shown position); runs of different formats cannot be compared (one line, exit 2).
 """
 
 from __future__ import annotations
