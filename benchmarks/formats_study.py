@@ -150,11 +150,17 @@ def interval_check(reps: int, n: int = 100, levels: tuple[float, ...] = (0.1, 0.
     # the anchor's pull (pointwise) on the sim's model: content grade q uniform on 3..8,
     # stated grade R in {2, 9}, the grade becomes R with probability a; the estimate is
     # sum(shift toward R) / sum(|R - q|) over 2 answers x 100 pairs
-    a, pulls = 0.3, []
-    for _ in range(10 * reps):
-        q = rng.integers(3, 9, size=2 * n)
-        dist = np.abs(np.where(rng.random(2 * n) < 0.5, 2, 9) - q)
-        pulls.append(float(np.sum(dist * (rng.random(2 * n) < a)) / dist.sum()))
+    # (and its BCa interval's coverage over pairs on the first ``reps`` tables)
+    a, pulls, covered = 0.3, [], 0
+    for i in range(10 * reps):
+        q = rng.integers(3, 9, size=(n, 2))
+        dist = np.abs(np.where(rng.random((n, 2)) < 0.5, 2, 9) - q)
+        shift = dist * (rng.random((n, 2)) < a)
+        pulls.append(float(shift.sum() / dist.sum()))
+        if i < reps:
+            _, lo, hi, _ = ratio_ci(shift.sum(1).astype(float), dist.sum(1).astype(float))
+            covered += lo <= a <= hi
+    out["anchor_pull_bca_coverage_at_0.3"] = round(covered / reps, 4)
     arr = np.array(pulls)
     out["anchor_pull_bias_at_0.3"] = round(float(arr.mean()) - a, 5)
     out["anchor_pull_bias_se"] = round(float(arr.std(ddof=1) / math.sqrt(len(arr))), 5)
