@@ -3,6 +3,7 @@
 
     python benchmarks/formats_study.py --candidates 4 --seeds 40 --sizes 100,200
     python benchmarks/formats_study.py --format single --seeds 20 --sizes 100,200
+    python benchmarks/formats_study.py --interval-check 1500
 
 For each planted level, size and seed it audits the sim on fresh random items and
 prints each cell's mean estimate, coverage and rejection rate, then one JSON line.
@@ -119,6 +120,54 @@ def one_single(job: tuple[float, int, int, str]) -> list[dict[str, Any]]:
     ]
 
 
+def interval_check(reps: int, n: int = 100, levels: tuple[float, ...] = (0.1, 0.3)) -> None:
+    """Coverage of the listwise effect's interval on the sim's model itself (k = 4), and
+    the bias of the pointwise anchor's pull estimator on the sim's model,
+    without running audits: in a Williams square each response is shown first once and
+    last once, so an item's first-minus-last wins over its 4 orders are
+    2 f_b + f_c + f_d (f: the position draw fired in that order; b: the order showing the
+    best response last). BCa (what the audit uses) against a t interval over items."""
+    import math
+
+    import numpy as np
+    from scipy import stats as st
+
+    from judgebias.stats.listwise import ratio_ci
+
+    rng = np.random.default_rng(5)
+    out: dict[str, Any] = {"benchmark": "listwise_interval_check", "reps": reps, "items": n}
+    for p in levels:
+        bca = t_cov = 0
+        for _ in range(reps):
+            f = rng.random((n, 4)) < p
+            d = (2 * f[:, 1] + f[:, 2] + f[:, 3]).astype(float)
+            est, lo, hi, _ = ratio_ci(d, np.full(n, 4.0))
+            bca += lo <= p <= hi
+            se = d.std(ddof=1) / 4 / math.sqrt(n)
+            t_cov += abs(est - p) <= st.t.ppf(0.975, n - 1) * se
+        out[f"bca_coverage_at_{p:g}"] = round(bca / reps, 4)
+        out[f"t_coverage_at_{p:g}"] = round(t_cov / reps, 4)
+    # the anchor's pull (pointwise) on the sim's model: content grade q uniform on 3..8,
+    # stated grade R in {2, 9}, the grade becomes R with probability a; the estimate is
+    # sum(shift toward R) / sum(|R - q|) over 2 answers x 100 pairs
+    # (and its BCa interval's coverage over pairs on the first ``reps`` tables)
+    a, pulls, covered = 0.3, [], 0
+    for i in range(10 * reps):
+        q = rng.integers(3, 9, size=(n, 2))
+        dist = np.abs(np.where(rng.random((n, 2)) < 0.5, 2, 9) - q)
+        shift = dist * (rng.random((n, 2)) < a)
+        pulls.append(float(shift.sum() / dist.sum()))
+        if i < reps:
+            _, lo, hi, _ = ratio_ci(shift.sum(1).astype(float), dist.sum(1).astype(float))
+            covered += lo <= a <= hi
+    out["anchor_pull_bca_coverage_at_0.3"] = round(covered / reps, 4)
+    arr = np.array(pulls)
+    out["anchor_pull_bias_at_0.3"] = round(float(arr.mean()) - a, 5)
+    out["anchor_pull_bias_se"] = round(float(arr.std(ddof=1) / math.sqrt(len(arr))), 5)
+    out["anchor_pull_sd_per_run"] = round(float(arr.std(ddof=1)), 4)
+    print(json.dumps(out))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,7 +183,17 @@ def main() -> None:
         help="listwise: k responses per prompt, position planted (sizes = items)",
     )
     ap.add_argument("--format", default="single", choices=["single"])
+    ap.add_argument(
+        "--interval-check",
+        type=int,
+        default=0,
+        metavar="REPS",
+        help="only check the listwise interval's coverage on the sim's model (no audits)",
+    )
     args = ap.parse_args()
+    if args.interval_check:
+        interval_check(args.interval_check)
+        return
     grid = [
         (float(lv), int(n), s)
         for lv in args.levels.split(",")
@@ -145,6 +204,13 @@ def main() -> None:
     work = one_list if args.candidates else one_single
     df = run_jobs(work, jobs, args.workers, "audits", "p_adjusted")
     table = cells(df, ["probe", "level", "planted", "n"])
+    # Monte Carlo standard error of each cell's bias: a |bias| is only a finding when it
+    # is several of these (with 20 runs of a noisy cell, 0.02 can be chance)
+    sd = df.groupby(["probe", "level", "planted", "n"], sort=False)["effect"].std()
+    table["bias_se"] = (
+        sd / table.set_index(["probe", "level", "planted", "n"])["runs"] ** 0.5
+    ).to_numpy()
+    worst = table.loc[table["bias"].abs().idxmax()]
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     fpr = float(df[df["planted"] == 0]["rejected"].mean())
     if not args.candidates:
@@ -158,6 +224,16 @@ def main() -> None:
                     "false_positive_rate": round(fpr, 4),
                     "power_at_0.1": round(float(df[df["planted"] == 0.1]["rejected"].mean()), 4),
                     "max_abs_bias": round(float(table["bias"].abs().max()), 4),
+                    "max_abs_bias_cell": f"{worst['probe']} {worst['planted']:g} n={worst['n']}",
+                    "max_abs_bias_se": round(float(worst["bias_se"]), 4),
+                    "max_abs_bias_z": round(
+                        float(
+                            (table["bias"] / table["bias_se"].where(table["bias_se"] > 0))
+                            .abs()
+                            .max()
+                        ),
+                        2,
+                    ),
                 }
             )
         )
@@ -176,6 +252,7 @@ def main() -> None:
             "power_at_0.1": round(float(df[df["planted"] == 0.1]["rejected"].mean()), 4),
             "chi2_power_at_0.1": round(float(df[df["planted"] == 0.1]["chi2_rejected"].mean()), 4),
             "max_abs_bias": round(float(table["bias"].abs().max()), 4),
+            "min_cell_coverage": round(float(table["coverage"].min()), 4),
         }
         print(json.dumps(result_list))
         return

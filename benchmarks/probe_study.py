@@ -238,21 +238,26 @@ def self_part(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
+REWRITTEN = ("sentiment", "fallacy")
+"""Probes whose variants the rewriter makes (``--rewriter sim`` in the study)."""
+
+
+def one(job: tuple[float, int, int, tuple[str, ...]]) -> list[dict[str, Any]]:
     from judgebias.pipeline import AuditConfig, run_audit
 
-    level, n, seed = job
+    level, n, seed, probes = job
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "pairs.jsonl"
         make_pairs(data, n, seed * 1000 + n)
         unseen = Path(tmp) / "unseen.yaml"
         unseen.write_text(UNSEEN)
-        spec = f"sim:accuracy=0.85,seed={seed}," + ",".join(f"{p}={level}" for p in PROBES)
+        spec = f"sim:accuracy=0.85,seed={seed}," + ",".join(f"{p}={level}" for p in probes)
         o = run_audit(
             AuditConfig(
                 judge=spec,
                 data=str(data),
-                probes=PROBES,
+                probes=list(probes),
+                rewriter="sim" if set(probes) & set(REWRITTEN) else None,
                 seed=seed,
                 probe_files=[str(unseen)],
                 out=str(Path(tmp) / "run"),
@@ -261,7 +266,7 @@ def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
             )
         )
     rows = []
-    for p in [*PROBES, "unseen"]:
+    for p in [*probes, "unseen"]:
         f = o.summary["probes"][p]
         rows.append(
             {
@@ -281,14 +286,15 @@ def one(job: tuple[float, int, int]) -> list[dict[str, Any]]:
 def probes_part(args: argparse.Namespace) -> dict[str, Any]:
     import pandas as pd
 
+    probes = tuple(p.strip() for p in args.probes.split(",") if p.strip())
     jobs = [
-        (float(lv), int(n), s)
+        (float(lv), int(n), s, probes)
         for lv in args.levels.split(",")
         for n in args.sizes.split(",")
         for s in range(args.seeds)
     ]
     df = run_jobs(one, jobs, args.workers, "audits", "p_adjusted")
-    df["level"] = [lv for lv, _, _ in jobs for _ in range(len(PROBES) + 1)]
+    df["level"] = [lv for lv, *_ in jobs for _ in range(len(probes) + 1)]
     table = cells(df, ["probe", "level", "planted", "n"])
     # the unseen probe is a null at every level: pool its rows per n
     table = pd.concat(
@@ -331,6 +337,12 @@ def main() -> None:
     )
     ap.add_argument("--seeds", type=int, default=40)
     ap.add_argument("--part", choices=["all", "probes", "self"], default="all")
+    ap.add_argument(
+        "--probes",
+        default=",".join(PROBES),
+        help="probes part: the probes planted and measured (sentiment and fallacy are "
+        "rewritten by --rewriter sim)",
+    )
     ap.add_argument("--levels", default="0,0.1,0.3")
     ap.add_argument("--sizes", default="200,400")
     ap.add_argument("--accuracies", default="0.7,0.85,1.0", help="self part: judge accuracies")

@@ -41,6 +41,10 @@ credit over valid control verdicts; ties: tie verdicts over valid control verdic
   side facing 0 (below 0.05 exactly when the 95 % interval excludes 0).
 
 Benjamini-Hochberg adjusts the probe rows' p-values together (``p_adjusted``).
+
+Listwise and pointwise runs (issue 16) are compared the same way by
+:mod:`judgebias.stats.rundiff_formats` (shifts in grade points, shares of wins by
+shown position); runs of different formats cannot be compared (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ from .runfolder import Run, read_run
 from .stats.rundiff import independent as _independent  # noqa: F401 (tests import it here)
 from .stats.rundiff import independent_counts as _independent_counts  # noqa: F401
 from .stats.rundiff import run_differences
+from .stats.rundiff_formats import check_comparable, format_differences
 
 __all__ = [
     "COMPARE_COLUMNS",
@@ -90,6 +95,14 @@ COMPARE_COLUMNS: tuple[str, ...] = (
 )
 """The columns of the comparison table (figures as fractions; ``difference`` = B - A)."""
 
+UNIT_NOTES = {
+    "pair": "percentage points",
+    "list": "percentage points (shares of wins by shown position; position = first - last)",
+    "single": "grade points (score_labels: steps of the 5-point scale; anchor: pull, 0-1); "
+    "accuracy in percentage points",
+}
+"""What the differences of each format are measured in."""
+
 _CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
 
@@ -116,7 +129,7 @@ def _shared_pairs(a: Run, b: Run) -> tuple[list[str], bool]:
     if "id" in a.pairs.columns and "id" in b.pairs.columns:
         cols = [
             c
-            for c in ("instruction", "response_a", "response_b")
+            for c in ("instruction", "response_a", "response_b", "response_c", "response_d")
             if c in a.pairs.columns and c in b.pairs.columns
         ]
         if cols:
@@ -159,6 +172,21 @@ def _run_info(r: Run) -> dict[str, Any]:
     }
 
 
+def _check_formats(run_a: str | Path | Run, run_b: str | Path | Run) -> None:
+    """Runs of different formats cannot be compared (from their summary.json alone)."""
+    summaries = []
+    for r in (run_a, run_b):
+        if isinstance(r, Run):
+            summaries.append((r.summary, r.label))
+            continue
+        try:
+            summaries.append((json.loads((Path(r) / "summary.json").read_text()), Path(r).name))
+        except (OSError, ValueError):
+            return  # reading the folder names what is wrong with it
+    (sa, la), (sb, lb) = summaries
+    check_comparable(sa, sb, la, lb)
+
+
 def compare_runs(
     run_a: str | Path | Run,
     run_b: str | Path | Run,
@@ -174,13 +202,16 @@ def compare_runs(
     """
     if n_boot < 100:
         raise UsageError(f"--n-boot: at least 100 draws, got {n_boot}")
+    _check_formats(run_a, run_b)  # before any table is read: a mismatch is one line, quickly
     a = run_a if isinstance(run_a, Run) else read_run_folder(run_a)
     b = run_b if isinstance(run_b, Run) else read_run_folder(run_b)
     if a.label == b.label:
         a.label, b.label = f"A: {a.label}", f"B: {b.label}"
+    fmt = check_comparable(a.summary, b.summary, a.label, b.label)
     rng = np.random.default_rng(seed)
     ids, paired = _shared_pairs(a, b)
-    table = run_differences(
+    differences = run_differences if fmt == "pair" else format_differences
+    table = differences(
         a.summary,
         None if a.records.empty else a.records,  # no records: figures from the summaries
         b.summary,
@@ -197,6 +228,8 @@ def compare_runs(
         "table": table,
         "paired": paired,
         "n_shared": len(ids) if paired else 0,
+        "format": fmt,
+        "unit_note": UNIT_NOTES[fmt],
     }
 
 
@@ -209,6 +242,8 @@ def comparison_json(result: dict[str, Any]) -> dict[str, Any]:
             "runs": result["runs"],
             "paired": result["paired"],
             "n_shared": result["n_shared"],
+            "format": result.get("format", "pair"),
+            "unit_note": result.get("unit_note", UNIT_NOTES["pair"]),
             "figures": result["table"].to_dict(orient="records"),
         }
     )

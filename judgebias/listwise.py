@@ -15,6 +15,7 @@ other audit; the run folder has the same files.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .answers_formats import LETTERS, parse_choice
+from .answers_formats import LETTERS, format_reader, read_choice
 from .errors import InputError, UsageError
 from .formats_run import answer_columns
 from .prompts import INSTRUCTION_MARKER, end_marker, response_marker
@@ -31,6 +32,7 @@ from .types import ChatRequest
 from .yamlfile import read_yaml
 
 if TYPE_CHECKING:
+    from .answers import AnswerReader
     from .pipeline import AuditConfig, AuditOutcome
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "ListItem",
     "ListTemplate",
     "extract_list",
+    "list_reader",
     "list_records",
     "list_template",
     "load_lists",
@@ -217,16 +220,30 @@ def _calls(
     return out
 
 
+def list_reader(t: ListTemplate, k: int) -> AnswerReader:
+    """The echo check of a listwise template: its words and the markers its prompts show."""
+    marks = [
+        INSTRUCTION_MARKER,
+        *(m(x) for x in LETTERS[:k] for m in (response_marker, end_marker)),
+    ]
+    return format_reader(t.system, t.user, marks)
+
+
 def list_records(
-    calls: list[tuple[ListItem, int, tuple[int, ...], ChatRequest]], store: Any, k: int
+    calls: list[tuple[ListItem, int, tuple[int, ...], ChatRequest]],
+    store: Any,
+    k: int,
+    reader: AnswerReader | None = None,
 ) -> pd.DataFrame:
-    """One row per listwise call: the shown position (1..k) and candidate chosen."""
+    """One row per listwise call: the shown position (1..k) and candidate chosen, or why
+    the answer could not be read (``invalid_reason``, strict: nothing is guessed)."""
     stored = store.get_many(req.key() for *_, req in calls)
     rows: list[dict[str, Any]] = []
     for item, r, order, req in calls:
         s = stored.get(req.key())
         comp = s.completion if s is not None and s.status == "ok" else None
-        ix = parse_choice(comp.text, k) if comp is not None else None
+        reading = read_choice(comp, k, reader)
+        ix = reading.index
         rows.append(
             {
                 "pair_id": item.id,
@@ -238,6 +255,7 @@ def list_records(
                 "shown": None if ix is None else ix + 1,
                 "verdict": None if ix is None else "abcd"[order[ix]],
                 "valid": ix is not None,
+                "invalid_reason": reading.reason,
                 "gold": None if item.gold is None else "abcd"[item.gold],
                 **answer_columns(s, req.key()),
             }
@@ -297,9 +315,10 @@ def plan_listwise(cfg: AuditConfig) -> dict[str, Any]:
 
 async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     """The listwise audit: every item in every order of the Latin square, then the figures."""
+    from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
     from .formats_run import FormatSession, write_run
     from .stats.listwise import listwise_position_stats
-    from .stats.validity import fail_closed, severity
+    from .stats.validity import fail_closed, run_invalid, severity
 
     k = _check(cfg)
     assert cfg.data is not None
@@ -308,9 +327,19 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     async with FormatSession(cfg) as session:
         calls = _calls(items, template, session.judge.model, k)
         await session.ask([c[3] for c in calls], "listwise")
-        records = list_records(calls, session.store, k)
+        records = list_records(calls, session.store, k, list_reader(template, k))
     fig = listwise_position_stats(records, k)
-    fail_closed(fig, int(fig.get("n") or 0), int(fig.get("n_invalid") or 0))
+    n_invalid = int(fig.get("n_invalid") or 0)
+    fail_closed(fig, int(fig.get("n") or 0), n_invalid)
+    # the units are items (clusters), the unreadable answers are verdicts: the share is theirs
+    fig["invalid_share"] = n_invalid / len(records) if len(records) else math.nan
+    if fig["status"] == "not_measured":  # too few readable items: no figure at all
+        for key in ("primacy", "recency", "chi2", "chi2_p", "consistency"):
+            fig[key] = math.nan
+        fig["shares"] = [
+            {**sh, "share": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+            for sh in fig["shares"]
+        ]
     fig["p_adjusted"] = fig["p_value"]  # one probe: nothing to adjust across
     fig["severity"] = severity(
         fig["effect"],
@@ -326,6 +355,9 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
         "accuracy": fig.pop("accuracy"),
         "accuracy_ci": [fig.pop("accuracy_ci_low"), fig.pop("accuracy_ci_high")],
         "probes": {"position": fig},
+        "invalid": run_invalid(
+            records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
+        ),
     }
     run_info = {
         "template": cfg.template or "bundled:" + template.name,

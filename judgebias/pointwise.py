@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from .answers_formats import parse_rating
+from .answers_formats import format_reader, read_rating
 from .errors import InputError, UsageError
 from .formats_run import answer_columns
 from .probes import ProbeSpec, _pick, resolve_probes, single_edit
@@ -38,6 +38,7 @@ from .types import ChatRequest, Pair
 from .yamlfile import read_yaml
 
 if TYPE_CHECKING:
+    from .answers import AnswerReader
     from .pipeline import AuditConfig, AuditOutcome
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "render_single",
     "run_pointwise",
     "single_probes",
+    "single_reader",
     "single_template",
 ]
 
@@ -258,16 +260,26 @@ def _request(t: SingleTemplate, g: Grading, model: str) -> ChatRequest:
     return ChatRequest(model=model, messages=render_single(t, g), temperature=0.0, max_tokens=512)
 
 
+def single_reader(t: SingleTemplate) -> AnswerReader:
+    """The echo check of a pointwise template: its words and its prompts' markers."""
+    return format_reader(t.system, t.user, ("[Instruction]", "[Response]", "[End of Response]"))
+
+
 def grade_records(
-    calls: list[tuple[Grading, ChatRequest]], store: Any, gold: Mapping[str, str | None]
+    calls: list[tuple[Grading, ChatRequest]],
+    store: Any,
+    gold: Mapping[str, str | None],
+    reader: AnswerReader | None = None,
 ) -> pd.DataFrame:
-    """One row per pointwise call: the grade as a number on its scale (letters A=5 ... E=1)."""
+    """One row per pointwise call: the grade as a number on its scale (letters A=5 ... E=1),
+    or why the answer could not be read (``invalid_reason``, strict: nothing is guessed)."""
     stored = store.get_many(req.key() for _, req in calls)
     rows: list[dict[str, Any]] = []
     for g, req in calls:
         s = stored.get(req.key())
         comp = s.completion if s is not None and s.status == "ok" else None
-        ix = parse_rating(comp.text, SCALES[g.scale]) if comp is not None else None
+        reading = read_rating(comp, SCALES[g.scale], reader)
+        ix = reading.index
         rows.append(
             {
                 "pair_id": g.pair_id,
@@ -283,6 +295,7 @@ def grade_records(
                 "score": None if ix is None else float(ix + 1),
                 "verdict": None,
                 "valid": ix is not None,
+                "invalid_reason": reading.reason,
                 "gold": gold.get(g.pair_id),
                 **answer_columns(s, req.key()),
             }
@@ -377,9 +390,11 @@ async def _rewritten(
 
 async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     """The pointwise audit: every condition of every answer, then the figures."""
+    from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
     from .formats_run import FormatSession, write_run
     from .pipeline import PAIR_COLUMNS, _own_answers_from_file, generation_requests
     from .stats.pointwise import pointwise_summary
+    from .stats.validity import run_invalid
 
     if cfg.mitigations or cfg.mode != "verdict":
         raise UsageError("--format single: works with --mode verdict and no --mitigation")
@@ -401,7 +416,8 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
             todo += more_gradings
         calls = [(g, _request(template, g, model)) for g in todo]
         await session.ask([r for _, r in calls], "grading")
-        records = grade_records(calls, session.store, gold)
+        reader = single_reader(template)
+        records = grade_records(calls, session.store, gold, reader)
         if wants_self and session.gold is not None:
             if cfg.self_answers:
                 own = _own_answers_from_file(cfg.self_answers, pairs)
@@ -433,7 +449,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
             ]
             await session.ask([r for _, r in judge_own], "self")
             await session.ask([r for _, r in gold_calls], "self (gold)", gold=True)
-            more = grade_records([*judge_own, *gold_calls], session.store, gold)
+            more = grade_records([*judge_own, *gold_calls], session.store, gold, reader)
             records = pd.concat([records, more], ignore_index=True)
     figures = pointwise_summary(
         records,
@@ -444,6 +460,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         variant_directions={
             s.name: {c.id: c.direction or s.direction for c in s.cues} for s in rewrites
         },
+        max_invalid=cfg.max_invalid,
     )
     acc = figures.pop("_accuracy")
     core = {
@@ -452,6 +469,9 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         "accuracy": acc["accuracy"],
         "accuracy_ci": [acc["ci_low"], acc["ci_high"]],
         "probes": figures,
+        "invalid": run_invalid(
+            records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
+        ),
     }
     run_info = {
         "template": cfg.template or "bundled:" + template.name,

@@ -75,6 +75,20 @@ def make_pairs(n: int, seed: int) -> list[dict[str, Any]]:
     return rows
 
 
+def lists_file(tmp_path: Path, n: int, k: int, seed: int = 1) -> Path:
+    """A JSONL file of n lists of k candidates (listwise audits), built from synthetic pairs."""
+    rows = make_pairs(2 * n, seed)
+    p = tmp_path / f"lists{k}.jsonl"
+    with p.open("w") as fh:
+        for i in range(n):
+            a, b = rows[2 * i], rows[2 * i + 1]
+            texts = [a["response_a"], a["response_b"], b["response_a"], b["response_b"]][:k]
+            rec = {"id": a["id"], "instruction": a["instruction"]}
+            rec.update({f"response_{c}": t for c, t in zip("abcd", texts, strict=False)})
+            fh.write(json.dumps(rec) + "\n")
+    return p
+
+
 @pytest.fixture
 def pairs_file(tmp_path: Path) -> Callable[..., Path]:
     def _make(n: int = 300, seed: int = 1, name: str = "pairs.jsonl") -> Path:

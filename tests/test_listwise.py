@@ -9,25 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import make_pairs, run_cli
+from conftest import lists_file, run_cli
 
 from judgebias.answers_formats import parse_choice
 from judgebias.listwise import extract_list, list_template, render_list, williams_orders
 from judgebias.pipeline import AuditConfig, run_audit
 from judgebias.stats.listwise import listwise_position_stats
-
-
-def lists_file(tmp_path: Path, n: int, k: int, seed: int = 1) -> Path:
-    rows = make_pairs(2 * n, seed)
-    p = tmp_path / f"lists{k}.jsonl"
-    with p.open("w") as fh:
-        for i in range(n):
-            a, b = rows[2 * i], rows[2 * i + 1]
-            texts = [a["response_a"], a["response_b"], b["response_a"], b["response_b"]][:k]
-            rec = {"id": a["id"], "instruction": a["instruction"]}
-            rec.update({f"response_{c}": t for c, t in zip("abcd", texts, strict=False)})
-            fh.write(json.dumps(rec) + "\n")
-    return p
 
 
 @pytest.mark.parametrize("k", [3, 4])

@@ -129,22 +129,27 @@ def compare_command(
         )
     t = result["table"]
 
-    def pp(x: float) -> str:
-        return "–" if x != x else f"{100 * x:+.1f}"
+    points = result.get("format") == "single"  # pointwise shifts are in grade points
+
+    def pp(x: float, figure: str = "") -> str:
+        if x != x:
+            return "–"
+        return f"{x:+.2f}" if points and figure != "accuracy" else f"{100 * x:+.1f}"
 
     typer.echo(f"{'figure':<13}{'A':>8}{'B':>8}{'B-A':>8}  {'95% CI of B-A':<17}{'p':>8}")
     for r in t.to_dict(orient="records"):
-        ci = f"[{pp(r['diff_ci_low'])}, {pp(r['diff_ci_high'])}]"
+        f = r["figure"]
+        ci = f"[{pp(r['diff_ci_low'], f)}, {pp(r['diff_ci_high'], f)}]"
         p = "–" if r["p_value"] != r["p_value"] else f"{r['p_value']:.3g}"
         typer.echo(
-            f"{r['figure']:<13}{pp(r['effect_a']):>8}{pp(r['effect_b']):>8}"
-            f"{pp(r['difference']):>8}  {ci:<17}{p:>8}"
+            f"{f:<13}{pp(r['effect_a'], f):>8}{pp(r['effect_b'], f):>8}"
+            f"{pp(r['difference'], f):>8}  {ci:<17}{p:>8}"
         )
     how = (
         f"paired over {result['n_shared']} shared pairs"
         if result["paired"]
         else "independent runs (Newcombe)"
     )
-    typer.echo(f"percentage points; {how}")
+    typer.echo(f"{result.get('unit_note', 'percentage points')}; {how}")
     if out:
         typer.echo(f"wrote {path}")

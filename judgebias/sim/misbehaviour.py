@@ -21,6 +21,11 @@ without a model. What each answer looks like:
   among the returned alternatives; a strict reader bounds it, so the answer stays valid.
 - ``lowmass`` (logprob): the winner's label is generated, but the labels hold less than
   half the returned probability.
+
+Listwise (``list``) and pointwise (``single``) prompts misbehave the same ways
+(:func:`format_answer`): ``echo`` repeats the prompt's start and stops at the token
+limit, ``garble`` names no verdict, ``truncate`` names a losing letter (or a grade one
+off) early and stops at the token limit, ``ambiguous`` names two letters (two grades).
 """
 
 from __future__ import annotations
@@ -32,13 +37,13 @@ from ..types import ChatRequest, Completion, LogprobStep
 from .common import draw, reply
 from .params import SimParams
 
-__all__ = ["ACTS_IN", "answer", "pick"]
+__all__ = ["ACTS_IN", "answer", "format_answer", "pick"]
 
 ACTS_IN: dict[str, tuple[str, ...]] = {
-    "echo": ("verdict", "score", "logprob"),
-    "garble": ("verdict", "score", "logprob"),
-    "truncate": ("verdict", "score"),
-    "ambiguous": ("verdict", "score"),
+    "echo": ("verdict", "score", "logprob", "list", "single"),
+    "garble": ("verdict", "score", "logprob", "list", "single"),
+    "truncate": ("verdict", "score", "list", "single"),
+    "ambiguous": ("verdict", "score", "list", "single"),
     "nolabel": ("logprob",),
     "onelabel": ("logprob",),
     "lowmass": ("logprob",),
@@ -119,3 +124,29 @@ def answer(kind: str, mode: str, user: str, winner: str, prompt_tokens: int) -> 
             "accurate; both have merit."
         )
     return reply(text, prompt_tokens, steps, finish)
+
+
+def format_answer(
+    kind: str, mode: str, user: str, chosen: str, other: str, prompt_tokens: int
+) -> Completion:
+    """The misbehaving answer of kind ``kind`` to a listwise (``list``: ``chosen`` and
+    ``other`` are letters) or pointwise prompt (``single``: grades as the rubric writes
+    them); see the module docstring."""
+    finish = "stop"
+    if kind == "echo":
+        text, finish = user[:400], "length"
+    elif kind == "garble":
+        text = "Every response has its merits, and the best one depends on the reader."
+    elif kind == "truncate":
+        what = f"Rating: {verdict_tag(other)}" if mode == "single" else verdict_tag(other)
+        text = f"At first sight {what} seems right, but looking at the details of"
+        finish = "length"
+    else:  # ambiguous
+        if mode == "single":
+            text = (
+                f"For clarity, Rating: {verdict_tag(chosen)}; for accuracy, "
+                f"Rating: {verdict_tag(other)}."
+            )
+        else:
+            text = f"{verdict_tag(chosen)} is clearer, while {verdict_tag(other)} is more accurate."
+    return reply(text, prompt_tokens, None, finish)

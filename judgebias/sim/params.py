@@ -51,7 +51,7 @@ the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
   each answer looks like). They are exclusive, drawn on the whole request (so
   independent of every bias draw), and act in the modes where they make sense:
   ``echo`` and ``garble`` in every mode, ``truncate`` and ``ambiguous`` in verdict and
-  score mode, ``nolabel``, ``onelabel`` and ``lowmass`` in logprob mode. Every one of
+  score mode and in the listwise and pointwise formats, ``nolabel``, ``onelabel`` and ``lowmass`` in logprob mode. Every one of
   them but ``onelabel`` (whose missing label a strict reader bounds) makes the answer
   invalid, so the invalid share of a run equals the sum of those that act in its mode,
   and the biases recovered from the valid answers are the planted ones.

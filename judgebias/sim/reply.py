@@ -116,6 +116,10 @@ def _listwise_reply(
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
     ix, reason = decide_list(params, instruction, shown, key, scale)
     letter = "ABCDEFGHIJ"[ix]
+    odd = misbehaviour.pick(params, request, "list")
+    if odd is not None:
+        other = "ABCDEFGHIJ"[(ix + 1) % len(shown)]
+        return misbehaviour.format_answer(odd, "list", user, letter, other, prompt_tokens)
     return reply(f"Response {letter} is the best ({reason}).\n{verdict_tag(letter)}", prompt_tokens)
 
 
@@ -150,6 +154,10 @@ def _single_reply(
         params.seed,
         scale,
     )
+    odd = misbehaviour.pick(params, request, "single")
+    if odd is not None:
+        other = next((x for x in listed if x != grade), grade)  # another grade on the scale
+        return misbehaviour.format_answer(odd, "single", user, grade, other, prompt_tokens)
     return reply(
         f"The response is graded on its content.\nRating: {verdict_tag(grade)}", prompt_tokens
     )

@@ -37,7 +37,7 @@ import pandas as pd
 
 from .intervals import bh_adjust
 from .listwise import ratio_ci
-from .validity import fail_closed
+from .validity import DEFAULT_MAX_INVALID, fail_closed
 
 __all__ = ["pointwise_summary", "shift_stats"]
 
@@ -177,6 +177,9 @@ def _self(records: pd.DataFrame) -> dict[str, Any]:
         },
         axis=1,
     ).dropna()
+    n_planned = records.loc[
+        (records["probe"] == "self") & (records["kind"] == "gold-own"), "pair_id"
+    ].nunique()
     d_own = (own["judge"] - own["gold"]).groupby(level="pair_id").mean()
     d_other = (other["judge"] - other["gold"]).groupby(level="pair_id").mean()
     per_pair = (d_own - d_other).dropna()
@@ -191,6 +194,7 @@ def _self(records: pd.DataFrame) -> dict[str, Any]:
         "ci_high": hi,
         "p_value": p,
         "n": len(per_pair),
+        "n_invalid": max(0, int(n_planned) - len(per_pair)),
         "unit": "points",
         "judge_minus_gold_own": float(d_own.mean()) if len(d_own) else math.nan,
         "judge_minus_gold_other": float(d_other.mean()) if len(d_other) else math.nan,
@@ -215,10 +219,12 @@ def _accuracy(records: pd.DataFrame) -> dict[str, float]:
     return {"accuracy": est, "ci_low": lo, "ci_high": hi}
 
 
-def _severity(effect: float, p_adj: float, unit: str) -> str:
-    """Severity on the scale of the figure: grade points (1-10 or 5-point steps) or pull."""
+def _severity(effect: float, p_adj: float, unit: str, unreadable: bool = False) -> str:
+    """Severity on the scale of the figure: grade points (1-10 or 5-point steps) or pull;
+    ``inconclusive`` instead of ``not detected`` when too many of its answers were
+    unreadable (:func:`judgebias.stats.validity.severity`)."""
     if math.isnan(effect) or math.isnan(p_adj) or p_adj >= 0.05:
-        return "not detected"
+        return "inconclusive" if unreadable else "not detected"
     strong, moderate = (0.3, 0.1) if unit == "pull" else (1.0, 0.3)
     a = abs(effect)
     return "strong" if a >= strong else "moderate" if a >= moderate else "slight"
@@ -231,8 +237,11 @@ def pointwise_summary(
     self_probe: bool,
     directions: dict[str, str] | None = None,
     variant_directions: dict[str, dict[str, str]] | None = None,
+    max_invalid: float = DEFAULT_MAX_INVALID,
 ) -> dict[str, Any]:
-    """Every figure of a pointwise run, BH-adjusted (``_accuracy`` holds the accuracy)."""
+    """Every figure of a pointwise run, BH-adjusted (``_accuracy`` holds the accuracy).
+    Each figure is computed on readable grades only; with fewer than the minimum readable
+    units it is ``not_measured`` (:func:`judgebias.stats.validity.fail_closed`)."""
     directions = directions or {}
     out: dict[str, Any] = {}
     for name in probes:
@@ -266,7 +275,9 @@ def pointwise_summary(
         out[n]["severity"] = (
             "not measured"
             if out[n]["status"] == "not_measured"
-            else _severity(out[n]["effect"], q, out[n]["unit"])
+            else _severity(
+                out[n]["effect"], q, out[n]["unit"], out[n]["invalid_share"] > max_invalid
+            )
         )
     out["_accuracy"] = _accuracy(records)
     return out

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "adjusted_table",
+    "figure_row",
     "independent",
     "independent_counts",
     "own_share",
@@ -228,8 +230,6 @@ def run_differences(
     value and interval, B - A with its interval and p-value (paired over ``ids`` when
     ``same_pairs``, else from counts or by square-and-add), the ratio B / A, and the p-values
     of the probe rows BH-adjusted together (``p_adjusted``)."""
-    from .intervals import bh_adjust
-
     names: list[str] = list(sum_a["probes"])
     names += [n for n in sum_b["probes"] if n not in names]
     rows: list[dict[str, Any]] = []
@@ -270,24 +270,39 @@ def run_differences(
                 diff = independent_counts(xa, na, xb, nb, alpha)
         if diff is None:
             diff = independent(fa[0], fa[1], fa[2], fb[0], fb[1], fb[2], alpha)
-        ratio = fb[0] / fa[0] if fa[0] not in (0.0,) and not math.isnan(fa[0]) else math.nan
-        rows.append(
-            {
-                "figure": name,
-                "effect_a": fa[0],
-                "ci_low_a": fa[1],
-                "ci_high_a": fa[2],
-                "n_a": fa[3],
-                "effect_b": fb[0],
-                "ci_low_b": fb[1],
-                "ci_high_b": fb[2],
-                "n_b": fb[3],
-                **diff,
-                "ratio": ratio,
-            }
-        )
+        rows.append(figure_row(name, fa, fb, diff))
+    return adjusted_table(rows, names)
+
+
+def figure_row(
+    name: str,
+    fa: tuple[float, float, float, float],
+    fb: tuple[float, float, float, float],
+    diff: dict[str, Any],
+) -> dict[str, Any]:
+    """One row of a comparison: each run's (value, low, high, n), the difference, B / A."""
+    ratio = fb[0] / fa[0] if fa[0] != 0.0 and not math.isnan(fa[0]) else math.nan
+    return {
+        "figure": name,
+        "effect_a": fa[0],
+        "ci_low_a": fa[1],
+        "ci_high_a": fa[2],
+        "n_a": fa[3],
+        "effect_b": fb[0],
+        "ci_low_b": fb[1],
+        "ci_high_b": fb[2],
+        "n_b": fb[3],
+        **diff,
+        "ratio": ratio,
+    }
+
+
+def adjusted_table(rows: list[dict[str, Any]], probes: list[str]) -> pd.DataFrame:
+    """The rows as a table, the p-values of the ``probes`` rows BH-adjusted together."""
+    from .intervals import bh_adjust
+
     table = pd.DataFrame(rows)
-    probe_rows = table["figure"].isin(names)
+    probe_rows = table["figure"].isin(probes)
     table["p_adjusted"] = math.nan
     table.loc[probe_rows, "p_adjusted"] = bh_adjust(table.loc[probe_rows, "p_value"].tolist())
     return table

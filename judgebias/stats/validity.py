@@ -116,18 +116,26 @@ _ADVICE = {
 }
 
 
-def advice(reasons: dict[str, int]) -> str:
-    """One sentence on what to do about the commonest reason."""
+def advice(reasons: dict[str, int], more: dict[str, str] | None = None) -> str:
+    """One sentence on what to do about the commonest reason (``more`` overrides the
+    sentences, e.g. for formats that have one mode)."""
     if not reasons:
         return ""
     top = max(reasons.items(), key=lambda kv: kv[1])[0]
-    return _ADVICE.get(top, "Look at the examples and adapt the template or mode.")
+    table = {**_ADVICE, **(more or {})}
+    return table.get(top, "Look at the examples and adapt the template or mode.")
 
 
 def run_invalid(
-    records: pd.DataFrame, max_invalid: float = DEFAULT_MAX_INVALID, n_examples: int = 5
+    records: pd.DataFrame,
+    max_invalid: float = DEFAULT_MAX_INVALID,
+    n_examples: int = 5,
+    meanings: dict[str, str] | None = None,
+    advice_for: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The run's ``invalid`` block over every judge answer (one per unique request)."""
+    """The run's ``invalid`` block over every judge answer (one per unique request);
+    ``meanings`` words the reasons (default :data:`judgebias.answers.REASONS`) and
+    ``advice_for`` the advice (default: the pairwise modes')."""
     uniq = records.drop_duplicates("request_key")
     bad = uniq[~uniq["valid"].astype(bool)]
     n = len(uniq)
@@ -163,9 +171,9 @@ def run_invalid(
         "n": int(n),
         "n_invalid": len(bad),
         "reasons": reasons,
-        "meanings": {k: REASONS.get(k, k) for k in reasons},
+        "meanings": {k: (meanings or REASONS).get(k, k) for k in reasons},
         "examples": examples,
         "max_invalid": max_invalid,
         "exceeded": bool(n == 0 or share > max_invalid),
-        "advice": advice(reasons),
+        "advice": advice(reasons, advice_for),
     }
