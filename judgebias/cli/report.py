@@ -136,13 +136,15 @@ def compare_command(
             return "–"
         return f"{x:+.2f}" if points and figure != "accuracy" else f"{100 * x:+.1f}"
 
-    typer.echo(f"{'figure':<13}{'A':>8}{'B':>8}{'B-A':>8}  {'95% CI of B-A':<17}{'p':>8}")
-    for r in t.to_dict(orient="records"):
+    rows = t.to_dict(orient="records")
+    w = max([13, *(len(str(r["figure"])) + 1 for r in rows)])  # listwise: "position: shown 1"
+    typer.echo(f"{'figure':<{w}}{'A':>8}{'B':>8}{'B-A':>8}  {'95% CI of B-A':<17}{'p':>8}")
+    for r in rows:
         f = r["figure"]
         ci = f"[{pp(r['diff_ci_low'], f)}, {pp(r['diff_ci_high'], f)}]"
         p = "–" if r["p_value"] != r["p_value"] else f"{r['p_value']:.3g}"
         typer.echo(
-            f"{f:<13}{pp(r['effect_a'], f):>8}{pp(r['effect_b'], f):>8}"
+            f"{f:<{w}}{pp(r['effect_a'], f):>8}{pp(r['effect_b'], f):>8}"
             f"{pp(r['difference'], f):>8}  {ci:<17}{p:>8}"
         )
     how = (
