@@ -261,8 +261,10 @@ def _request(t: SingleTemplate, g: Grading, model: str) -> ChatRequest:
 
 
 def single_reader(t: SingleTemplate) -> AnswerReader:
-    """The echo check of a pointwise template: its words and its prompts' markers."""
-    return format_reader(t.system, t.user, ("[Instruction]", "[Response]", "[End of Response]"))
+    """The echo check of a pointwise template: its words (the rubrics and anchor notes
+    included, which the prompts show) and its prompts' markers."""
+    shown = "\n".join([t.user, *t.levels_10, *t.levels_5, t.anchor, t.anchor_placebo])
+    return format_reader(t.system, shown, ("[Instruction]", "[Response]", "[End of Response]"))
 
 
 def grade_records(

@@ -81,6 +81,17 @@ def test_an_echo_of_the_template_words_is_no_grade() -> None:
     assert read_rating(_c(echo, "length"), SCALES["10"], plain).reason == "truncated"
 
 
+def test_a_repeated_rubric_cut_at_the_token_limit_is_an_echo() -> None:
+    """What Gemma 3 270M answered through llama.cpp: the rubric the prompt shows, cut off."""
+    t = single_template(None)
+    rubric = "[Grade]\n" + "\n".join(f"{i}: {text}" for i, text in enumerate(t.levels_10[:5], 1))
+    reader = single_reader(t)
+    assert read_rating(_c(rubric, "length"), SCALES["10"], reader).reason == "echo"
+    # a grade that quotes a few words of the rubric is still read
+    quoted = f"It {t.levels_10[6][:30].lower()}.\nRating: [[7]]"
+    assert read_rating(_c(quoted, "stop"), SCALES["10"], reader).index == 6
+
+
 def _sim_spec(extra: str) -> str:
     return extra + "," + ",".join(f"{k}={v}" for k, v in PLANTED.items())
 
