@@ -49,12 +49,23 @@ class FormatSession:
     """The judge (and an optional gold judge), the run store and the runner of one audit."""
 
     def __init__(self, cfg: AuditConfig, gold: str | None = None, rewriter: str | None = None):
+        from .config import runner_config
         from .judges.base import JudgeOptions, make_judge
-        from .pipeline import runner_config
+        from .judges.request_rules import check_options, default_max_tokens
 
         self.cfg = cfg
-        options = JudgeOptions(base_urls=cfg.base_urls, timeout=cfg.timeout)
+        options = JudgeOptions(
+            base_urls=cfg.base_urls,
+            timeout=cfg.timeout,
+            extra={"transport": cfg.transport} if cfg.transport else {},
+        )
         self.judge: Judge = make_judge(cfg.judge, options)
+        check_options(self.judge.model, "verdict", cfg.reasoning_effort, cfg.max_tokens)
+        self.budget = cfg.max_tokens or default_max_tokens(
+            self.judge.model, "verdict", cfg.reasoning_effort
+        )
+        """The audited judge's completion budget per request (``--max-tokens``, else its
+        default: 512, or the reasoning budget for a reasoning judge)."""
         self.gold: Judge | None = make_judge(gold, options) if gold else None
         self.rewriter: Judge | None = make_judge(rewriter, options) if rewriter else None
         self.rewrite_counts = RunCounts()

@@ -209,13 +209,24 @@ def extract_list(user: str) -> tuple[str, list[str]] | None:
 
 
 def _calls(
-    items: list[ListItem], t: ListTemplate, model: str, k: int
+    items: list[ListItem],
+    t: ListTemplate,
+    model: str,
+    k: int,
+    max_tokens: int = 512,
+    reasoning_effort: str | None = None,
 ) -> list[tuple[ListItem, int, tuple[int, ...], ChatRequest]]:
     out = []
     for item in items:
         for r, order in enumerate(williams_orders(k)):
             msgs = render_list(t, item.instruction, [item.candidates[i] for i in order])
-            req = ChatRequest(model=model, messages=msgs, temperature=0.0, max_tokens=512)
+            req = ChatRequest(
+                model=model,
+                messages=msgs,
+                temperature=0.0,
+                max_tokens=max_tokens,
+                reasoning_effort=reasoning_effort,
+            )
             out.append((item, r, order, req))
     return out
 
@@ -325,7 +336,9 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     items = load_lists(cfg.data, k, cfg.mapping or None)[: cfg.limit or None]
     template = list_template(cfg.template)
     async with FormatSession(cfg) as session:
-        calls = _calls(items, template, session.judge.model, k)
+        calls = _calls(
+            items, template, session.judge.model, k, session.budget, cfg.reasoning_effort
+        )
         await session.ask([c[3] for c in calls], "listwise")
         records = list_records(calls, session.store, k, list_reader(template, k))
     fig = listwise_position_stats(records, k)

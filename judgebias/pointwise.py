@@ -252,12 +252,26 @@ def gradings(
     return out
 
 
-def _request(t: SingleTemplate, g: Grading, model: str) -> ChatRequest:
+def _request(
+    t: SingleTemplate,
+    g: Grading,
+    model: str,
+    max_tokens: int = 512,
+    reasoning_effort: str | None = None,
+) -> ChatRequest:
+    """The grading request (``max_tokens``/``reasoning_effort``: the audited judge's
+    ``--max-tokens`` and ``--reasoning-effort``; a gold judge gets the defaults)."""
     if g.anchor is not None:
         g = replace(g, note=t.anchor.replace("{score}", str(g.anchor)))
     elif g.probe == "anchor":
         g = replace(g, note=t.anchor_placebo)
-    return ChatRequest(model=model, messages=render_single(t, g), temperature=0.0, max_tokens=512)
+    return ChatRequest(
+        model=model,
+        messages=render_single(t, g),
+        temperature=0.0,
+        max_tokens=max_tokens,
+        reasoning_effort=reasoning_effort,
+    )
 
 
 def single_reader(t: SingleTemplate) -> AnswerReader:
@@ -416,7 +430,9 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         if rewrites:
             more_gradings, rewrite_info = await _rewritten(session, pairs, rewrites, cfg.seed)
             todo += more_gradings
-        calls = [(g, _request(template, g, model)) for g in todo]
+        calls = [
+            (g, _request(template, g, model, session.budget, cfg.reasoning_effort)) for g in todo
+        ]
         await session.ask([r for _, r in calls], "grading")
         reader = single_reader(template)
         records = grade_records(calls, session.store, gold, reader)
@@ -424,7 +440,9 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
             if cfg.self_answers:
                 own = _own_answers_from_file(cfg.self_answers, pairs)
             else:
-                gen = generation_requests(pairs, session.judge.model)
+                gen = generation_requests(
+                    pairs, session.judge.model, cfg.reasoning_effort, cfg.max_tokens
+                )
                 await session.ask(list(gen.values()), "own answers")
                 got = session.store.get_many(r.key() for r in gen.values())
                 own = {
@@ -438,7 +456,10 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
                 if own.get(p.id)
             ]
             others = [g for g, _ in calls if g.probe == "control"]
-            judge_own = [(g, _request(template, g, model)) for g in mine]
+            judge_own = [
+                (g, _request(template, g, model, session.budget, cfg.reasoning_effort))
+                for g in mine
+            ]
             gold_model = session.gold.model
             gold_calls = [
                 (

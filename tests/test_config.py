@@ -70,3 +70,25 @@ def test_gate_returns_its_lines_and_prints_nothing(capsys: pytest.CaptureFixture
     assert lines[-1] == "judgebias: --fail-on (r1): gate FAILED (exit status 1)"
     assert len(lines) == 2 and lines[0].startswith("judgebias: --fail-on (r1): ")
     assert result_lines(results, quiet=True, run="r1") == lines[:1]
+
+
+@pytest.mark.parametrize(
+    "how", [{"format": "single", "probes": ["length"]}, {"candidates": 3}], ids=["single", "list"]
+)
+def test_budget_and_effort_reach_every_format(how: dict[str, object], tmp_path: Path) -> None:
+    """--max-tokens and --reasoning-effort are the audited judge's in pointwise and
+    listwise audits too (they were fixed at 512 tokens and no effort), checked alike."""
+    import sqlite3
+
+    from conftest import lists_file
+
+    data = lists_file(tmp_path, 3, 3) if "candidates" in how else None
+    kw = {"data": str(data)} if data else {"limit": 3}
+    jb.audit("sim:reasoning=inline", out=str(tmp_path / "r"), max_tokens=300,
+             reasoning_effort="low", **how, **kw)  # type: ignore[arg-type]  # fmt: skip
+    with sqlite3.connect(tmp_path / "r" / "store.sqlite") as db:
+        sent = [__import__("json").loads(r[0]) for r in db.execute("SELECT request FROM responses")]
+    assert sent and all(r["max_tokens"] == 300 for r in sent)
+    assert all(r.get("reasoning_effort") == "low" for r in sent)
+    with pytest.raises(UsageError, match="--reasoning-effort: 'extreme' is not one of"):
+        jb.audit("sim", out=str(tmp_path / "x"), reasoning_effort="extreme", **how, **kw)  # type: ignore[arg-type]

@@ -209,3 +209,49 @@ def test_the_stored_run_fails_the_gate_and_is_resumable(
     )  # fmt: skip
     assert again.returncode == 3
     assert json.loads(again.stdout)["calls"]["sent"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["single", "list3"])
+def test_a_real_small_model_fails_closed_in_the_other_formats(
+    llama_server: str, three_pairs: Path, tmp_path: Path, fmt: str
+) -> None:
+    """Pointwise grading and listwise position, each asked of the real model: every
+    answer it gives out of form is unreadable with a reason the raw answer bears out."""
+    from conftest import lists_file
+
+    from judgebias.answers_formats import FORMAT_REASONS, read_choice, read_rating
+    from judgebias.listwise import list_reader, list_template
+    from judgebias.pointwise import SCALES, single_reader, single_template
+
+    out = tmp_path / fmt
+    how = (
+        ["--format", "single", "--probes", "length", "--data", str(three_pairs), "--limit", "2"]
+        if fmt == "single"
+        else ["--candidates", "3", "--data", str(lists_file(tmp_path, 1, 3))]
+    )
+    p = run_cli(
+        "audit", "--judge", f"openai:{ALIAS}", "--base-url", llama_server, *how,
+        "--out", str(out), "--max-tokens", "48", "--concurrency", "1", "--quiet",
+        timeout=600,
+    )  # fmt: skip
+    assert p.returncode == 3, (p.returncode, p.stderr[-2000:])
+    assert sum("could not be read" in ln for ln in stderr_lines(p)) == 1
+    s = json.loads((out / "summary.json").read_text())
+    rec = pd.read_parquet(out / "records.parquet")
+    assert (rec["status"] == "ok").all()
+    bad = rec[~rec["valid"]]
+    assert bad["verdict"].isna().all() and bad["invalid_reason"].isin(list(FORMAT_REASONS)).all()
+    assert s["invalid"]["exceeded"] and s["invalid"]["n_invalid"] == len(bad)
+    # each reason, read again from the raw answer in the store by the format's reader
+    stored = _stored(out)
+    for r in rec.itertuples():
+        comp = stored[r.request_key]
+        if fmt == "single":
+            got = read_rating(comp, SCALES["10"], single_reader(single_template(None)))
+        else:
+            got = read_choice(comp, 3, list_reader(list_template(None), 3))
+        assert got.reason == (None if r.valid else r.invalid_reason), comp.text
+        if r.invalid_reason == "truncated":
+            assert comp.finish_reason == "length"
+    for name, fig in s["probes"].items():
+        assert fig["severity"] != "not detected" or fig["invalid_share"] <= 0.1, name
