@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import InputError
 from .examples import clip
 from .html import num as _num
 from .html import to_svg
@@ -20,8 +21,10 @@ from .plots import _new
 from .runs import Run
 
 __all__ = [
+    "common_format",
     "distribution_figure",
     "fallacy_examples",
+    "format_figures",
     "is_format_run",
     "render_format_report",
     "shares_figure",
@@ -222,3 +225,48 @@ def render_format_report(run: Run, env: Any, scorecard: list[dict[str, Any]], ru
         "single_examples": single_examples(run) if fmt == "single" else [],
     }
     return str(env.get_template("report_formats.html.j2").render(**ctx))
+
+
+def common_format(runs: list[Run]) -> str:
+    """The format all runs share (``pair``, ``list`` or ``single``); runs of different
+    formats (or listwise runs of different k) measure different things: one line, exit 2."""
+    from ..stats.rundiff_formats import format_name, run_format
+
+    first = runs[0]
+    for r in runs[1:]:
+        fa, fb = run_format(first.summary), run_format(r.summary)
+        if fa != fb or (
+            fa == "list" and first.summary.get("candidates") != r.summary.get("candidates")
+        ):
+            raise InputError(
+                "report",
+                f"{first.label} is {format_name(first.summary)} and {r.label} is "
+                f"{format_name(r.summary)}: runs of different formats cannot share one page "
+                "(report each alone, or compare runs of one format)",
+            )
+    return run_format(first.summary)
+
+
+def format_figures(runs: list[Run], fmt: str) -> dict[str, Any]:
+    """The figures of a multi-run page of listwise or pointwise runs: the forest of
+    effects for listwise runs (fractions, like pairs) and each run's shares by position;
+    pointwise effects are in grade points, shown in the table only."""
+    from .plots import forest_figure
+
+    out: dict[str, Any] = {
+        "forest": to_svg(forest_figure(runs), "forest") if fmt == "list" else None,
+        "position": None,
+        "length": None,
+        "length_tables": {},
+        "factors": None,
+        "factor_notes": {},
+        "factor_tables": {},
+        "dbg": None,
+        "shares": {},
+    }
+    if fmt == "list":
+        for r in runs:
+            pos = r.probes.get("position")
+            if isinstance(pos, dict):
+                out["shares"][r.label] = pos.get("shares") or []
+    return out

@@ -489,11 +489,13 @@ def render_comparison(runs: list[Run]) -> str:
 
     if len(runs) < 2:
         raise InputError("report", "a comparison needs at least two runs")
-    fmt = _common_format(runs)
+    from .formats import common_format, format_figures
+
+    fmt = common_format(runs)
     scale = _nice_scale(_scale_values(runs))
     names = ordered_probes(n for r in runs for n in r.probes)
     cards = {r.label: {row["probe"]: row for row in scorecard_rows(r, scale)} for r in runs}
-    figs = _figures(runs) if fmt == "pair" else _format_figures(runs, fmt)
+    figs = _figures(runs) if fmt == "pair" else format_figures(runs, fmt)
     pair_sets = {
         tuple(sorted(r.pairs["id"].astype(str))) if "id" in r.pairs.columns else () for r in runs
     }
@@ -514,51 +516,6 @@ def render_comparison(runs: list[Run]) -> str:
             fmt=fmt,
         )
     )
-
-
-def _common_format(runs: list[Run]) -> str:
-    """The format all runs share (``pair``, ``list`` or ``single``); runs of different
-    formats (or listwise runs of different k) measure different things: one line, exit 2."""
-    from ..stats.rundiff_formats import format_name, run_format
-
-    first = runs[0]
-    for r in runs[1:]:
-        fa, fb = run_format(first.summary), run_format(r.summary)
-        if fa != fb or (
-            fa == "list" and first.summary.get("candidates") != r.summary.get("candidates")
-        ):
-            raise InputError(
-                "report",
-                f"{first.label} is {format_name(first.summary)} and {r.label} is "
-                f"{format_name(r.summary)}: runs of different formats cannot share one page "
-                "(report each alone, or compare runs of one format)",
-            )
-    return run_format(first.summary)
-
-
-def _format_figures(runs: list[Run], fmt: str) -> dict[str, Any]:
-    """The figures of a multi-run page of listwise or pointwise runs: the forest of
-    effects for listwise runs (fractions, like pairs) and each run's shares by position;
-    pointwise effects are in grade points, shown in the table only."""
-    from .plots import forest_figure
-
-    out: dict[str, Any] = {
-        "forest": to_svg(forest_figure(runs), "forest") if fmt == "list" else None,
-        "position": None,
-        "length": None,
-        "length_tables": {},
-        "factors": None,
-        "factor_notes": {},
-        "factor_tables": {},
-        "dbg": None,
-        "shares": {},
-    }
-    if fmt == "list":
-        for r in runs:
-            pos = r.probes.get("position")
-            if isinstance(pos, dict):
-                out["shares"][r.label] = pos.get("shares") or []
-    return out
 
 
 def scorecard_html(run: Run) -> str:
