@@ -69,7 +69,8 @@ def error_for_status(status: int, message: str, headers: Any = None) -> BackendE
     wait = retry_after(headers)
     if status in (401, 403):
         return AuthError(
-            f"authentication failed ({status}): check the API key in the environment; {message}"
+            f"authentication failed ({status}): check the API key in the environment (or the "
+            f"user:password in --base-url); {message}"
         )
     if status == 429:
         return RateLimitError(f"rate limited: {message}", retry_after=wait)

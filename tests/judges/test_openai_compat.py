@@ -15,7 +15,7 @@ import pytest
 from conftest import run_cli
 from fake_openai import FakeEndpoint, request, serve
 
-from judgebias.errors import BackendError, BadResponseError, ServerError, SpecError
+from judgebias.errors import AuthError, BackendError, BadResponseError, ServerError, SpecError
 from judgebias.judges.base import JudgeOptions, make_judge
 from judgebias.judges.errors import map_exception
 
@@ -165,6 +165,22 @@ def test_a_failed_call_to_a_url_with_a_login_names_the_endpoint_not_the_password
     err = asyncio.run(_error_of("openai:fake", url, "lean", "q"))
     assert isinstance(err, ServerError) and err.retryable
     assert f"http://127.0.0.1:{port}/v1" in str(err) and "pl4nted" not in str(err)
+
+
+@pytest.mark.parametrize("transport", ["lean", "sdk"])
+def test_a_refused_login_says_where_to_look_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    endpoint = FakeEndpoint(always={"q": (401, {})})
+
+    async def main() -> BackendError:
+        async with serve(endpoint) as url:
+            return await _error_of("openai:fake", _with_login(url), transport, "q")
+
+    err = asyncio.run(main())
+    assert isinstance(err, AuthError) and not err.retryable
+    assert "user:password in --base-url" in str(err) and "pl4nted" not in str(err)
 
 
 def test_an_audit_through_a_url_with_a_login_works_and_stores_no_password(
