@@ -51,7 +51,7 @@ class FormatSession:
     def __init__(self, cfg: AuditConfig, gold: str | None = None, rewriter: str | None = None):
         from .config import runner_config
         from .judges.base import JudgeOptions, make_judge
-        from .judges.request_rules import check_options, default_max_tokens
+        from .judges.request_rules import check_options
 
         self.cfg = cfg
         options = JudgeOptions(
@@ -61,11 +61,6 @@ class FormatSession:
         )
         self.judge: Judge = make_judge(cfg.judge, options)
         check_options(self.judge.model, "verdict", cfg.reasoning_effort, cfg.max_tokens)
-        self.budget = cfg.max_tokens or default_max_tokens(
-            self.judge.model, "verdict", cfg.reasoning_effort
-        )
-        """The audited judge's completion budget per request (``--max-tokens``, else its
-        default: 512, or the reasoning budget for a reasoning judge)."""
         self.gold: Judge | None = make_judge(gold, options) if gold else None
         self.rewriter: Judge | None = make_judge(rewriter, options) if rewriter else None
         self.rewrite_counts = RunCounts()

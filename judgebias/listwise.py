@@ -27,6 +27,7 @@ import pandas as pd
 from .answers_formats import LETTERS, format_reader, read_choice
 from .errors import InputError, UsageError
 from .formats_run import answer_columns
+from .judges.request_rules import default_max_tokens
 from .prompts import INSTRUCTION_MARKER, end_marker, response_marker
 from .types import ChatRequest
 from .yamlfile import read_yaml
@@ -213,9 +214,12 @@ def _calls(
     t: ListTemplate,
     model: str,
     k: int,
-    max_tokens: int = 512,
+    max_tokens: int | None = None,
     reasoning_effort: str | None = None,
 ) -> list[tuple[ListItem, int, tuple[int, ...], ChatRequest]]:
+    """Every order of every item as a request (``max_tokens``: ``--max-tokens``, else the
+    model's verdict budget)."""
+    budget = max_tokens or default_max_tokens(model, "verdict", reasoning_effort)
     out = []
     for item in items:
         for r, order in enumerate(williams_orders(k)):
@@ -224,7 +228,7 @@ def _calls(
                 model=model,
                 messages=msgs,
                 temperature=0.0,
-                max_tokens=max_tokens,
+                max_tokens=budget,
                 reasoning_effort=reasoning_effort,
             )
             out.append((item, r, order, req))
@@ -337,7 +341,7 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     template = list_template(cfg.template)
     async with FormatSession(cfg) as session:
         calls = _calls(
-            items, template, session.judge.model, k, session.budget, cfg.reasoning_effort
+            items, template, session.judge.model, k, cfg.max_tokens, cfg.reasoning_effort
         )
         await session.ask([c[3] for c in calls], "listwise")
         records = list_records(calls, session.store, k, list_reader(template, k))

@@ -33,6 +33,7 @@ import pandas as pd
 from .answers_formats import format_reader, read_rating
 from .errors import InputError, UsageError
 from .formats_run import answer_columns
+from .judges.request_rules import default_max_tokens
 from .probes import ProbeSpec, _pick, resolve_probes, single_edit
 from .types import ChatRequest, Pair
 from .yamlfile import read_yaml
@@ -256,11 +257,12 @@ def _request(
     t: SingleTemplate,
     g: Grading,
     model: str,
-    max_tokens: int = 512,
+    max_tokens: int | None = None,
     reasoning_effort: str | None = None,
 ) -> ChatRequest:
     """The grading request (``max_tokens``/``reasoning_effort``: the audited judge's
-    ``--max-tokens`` and ``--reasoning-effort``; a gold judge gets the defaults)."""
+    ``--max-tokens`` and ``--reasoning-effort``; by default the model's verdict budget,
+    as a gold judge gets)."""
     if g.anchor is not None:
         g = replace(g, note=t.anchor.replace("{score}", str(g.anchor)))
     elif g.probe == "anchor":
@@ -269,7 +271,7 @@ def _request(
         model=model,
         messages=render_single(t, g),
         temperature=0.0,
-        max_tokens=max_tokens,
+        max_tokens=max_tokens or default_max_tokens(model, "verdict", reasoning_effort),
         reasoning_effort=reasoning_effort,
     )
 
@@ -431,7 +433,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
             more_gradings, rewrite_info = await _rewritten(session, pairs, rewrites, cfg.seed)
             todo += more_gradings
         calls = [
-            (g, _request(template, g, model, session.budget, cfg.reasoning_effort)) for g in todo
+            (g, _request(template, g, model, cfg.max_tokens, cfg.reasoning_effort)) for g in todo
         ]
         await session.ask([r for _, r in calls], "grading")
         reader = single_reader(template)
@@ -457,7 +459,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
             ]
             others = [g for g, _ in calls if g.probe == "control"]
             judge_own = [
-                (g, _request(template, g, model, session.budget, cfg.reasoning_effort))
+                (g, _request(template, g, model, cfg.max_tokens, cfg.reasoning_effort))
                 for g in mine
             ]
             gold_model = session.gold.model
