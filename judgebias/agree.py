@@ -250,6 +250,7 @@ def _row(name: str, b: dict[str, Any]) -> dict[str, Any]:
     row["alt_winning_rate"] = alt.get("winning_rate")
     row["alt_advantage_probability"] = alt.get("advantage_probability")
     row["alt_passed"] = alt.get("passed")
+    row["alt_status"] = alt.get("status", "not tested")
     row["alt_humans_tested"] = alt.get("n_humans_tested")
     wr = b.get("win_rate")
     if wr:

@@ -13,8 +13,12 @@ The data lives outside the repository, in ``../shared/data/human`` (or under
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pandas as pd
 import pytest
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, run_cli
 
 import judgebias as jb
 from judgebias.agree import _majority
@@ -51,7 +55,37 @@ def test_mtbench_turn_one_agreement_as_published() -> None:
     assert t1["human_human"]["without_ties"] == pytest.approx(0.81, abs=0.01)
     # the alt-test authors found no judge replacing MT-Bench's humans at epsilon 0.2
     alt = res.summary["alt_test"]
-    assert alt is not None and not alt["passed"]
+    assert alt is not None and alt["passed"] is False and alt["status"] == "not passed"
+
+
+def test_mtbench_alt_test_per_turn_is_not_tested_with_two_humans(tmp_path: Path) -> None:
+    # Per turn only expert_0 and expert_24 share 30 items with another expert. The old code
+    # said "passed" for both turns (omega 1.0 and 0.5 over 2 humans); the authors advise at
+    # least 3 annotators, so each turn reads "not tested".
+    _need("mtbench/human.jsonl", "mtbench/gpt4_pair.jsonl")
+    mt = HUMAN / "mtbench"
+    out = tmp_path / "agree"
+    p = run_cli(
+        "agree", str(mt / "human.jsonl"), str(mt / "gpt4_pair.jsonl"), "--annotator", "judge",
+        "--label", "winner", "--item", "question_id,turn", "--judge", "gpt4_pair",
+        "--models", "model_a,model_b", "--human-match", "expert_.*", "--group", "turn",
+        "--n-boot", "50", "--out", str(out),
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert "alt-test NOT TESTED in 2 of 2 groups (fewer than 3 humans tested): 1, 2" in p.stdout
+    s = json.loads((out / "summary.json").read_text())
+    for turn in ("1", "2"):
+        alt = s["groups"][turn]["alt_test"]
+        assert alt["n_humans_tested"] == 2
+        assert {h["human"] for h in alt["humans"]} == {"expert_0", "expert_24"}
+        assert alt["passed"] is None and alt["status"] == "not tested"
+    assert s["alt_test"]["n_humans_tested"] == 26 and s["alt_test"]["passed"] is False
+    table = pd.read_csv(out / "summary.csv").set_index("group")
+    assert table.loc["all", "alt_status"] == "not passed"
+    assert table.loc[["1", "2"], "alt_status"].tolist() == ["not tested", "not tested"]
+    assert table.loc[["1", "2"], "alt_passed"].isna().all()
+    html = (out / "report.html").read_text()
+    assert html.count("not tested (2 humans)") == 2
 
 
 def test_pandalm_annotators_kappa_and_majority_as_published() -> None:
