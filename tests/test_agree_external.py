@@ -108,3 +108,31 @@ def test_pandalm_annotators_kappa_and_majority_as_published() -> None:
     # GPT-3.5's unreadable answers are missing labels, not votes
     assert res.summary["unrecognized"] == {"gpt_result": {"garbage": 25}}
     assert res.summary["majority"]["n_with_ties"] == 999 - 25
+
+
+def test_pandalm_win_rate_with_every_item_labelled_is_the_human_rate() -> None:
+    # Every item GPT-3.5 read (974 of 999) has a human majority: nothing is unlabelled, so
+    # the corrected win rate is the humans' own, with the humans' interval. The old code
+    # resampled the 974 labelled items again as the "full set" and gave (seed 0, 2,000
+    # replicates) corrected [0.402, 0.568] and PPI [0.433, 0.518], 2.8x and 1.4x the human
+    # interval's width.
+    _need("pandalm/testset-v1.json", "pandalm/gpt-3.5-turbo-testset-v1.json")
+    res = jb.agreement(
+        [HUMAN / "pandalm/testset-v1.json", HUMAN / "pandalm/gpt-3.5-turbo-testset-v1.json"],
+        item="idx",
+        judge="gpt_result",
+        human=["annotator1", "annotator2", "annotator3"],
+        win_rate=True,
+    )
+    wr = res.summary["win_rate"]
+    assert (wr["n_labelled"], wr["n_unlabelled"], wr["n_no_majority"]) == (974, 0, 0)
+    human = wr["human"]
+    assert human["estimate"] == pytest.approx(0.4743, abs=5e-5)
+    assert human["ci"] == pytest.approx([0.4435, 0.5031], abs=5e-4)
+    for k in ("corrected", "ppi"):
+        assert wr[k]["estimate"] == pytest.approx(human["estimate"])
+        assert wr[k]["ci"] == pytest.approx(human["ci"])
+    assert wr["raw"]["estimate"] == pytest.approx(479 / 974)  # 460 + 38 / 2 of 974 read
+    row = res.table.set_index("group").loc["all"]
+    assert row["win_rate_corrected_ci_low"] == pytest.approx(human["ci"][0])
+    assert row["win_rate_unlabelled"] == 0
