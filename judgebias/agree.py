@@ -4,8 +4,8 @@
 (:mod:`judgebias.human`), computes the figures of
 :mod:`judgebias.stats.agreement` and :mod:`judgebias.stats.alt_test` for all items
 and per group, and optionally the error-corrected win rate
-(:mod:`judgebias.stats.correction`: items with a judge label but no human label are
-the unlabelled set) and the calibration of the judge's soft preferences
+(:mod:`judgebias.stats.correction`: items with a human majority label are the
+labelled set, items with a judge label and no human label the unlabelled set) and the calibration of the judge's soft preferences
 (:mod:`judgebias.stats.calibration`). :func:`write_outputs` writes
 ``DIR/summary.json``, ``DIR/summary.csv`` (one row per group, ``all`` first) and
 ``DIR/report.html``.
@@ -86,17 +86,27 @@ def _majority(v: Votes) -> np.ndarray:
 
 
 def _win_rate(v: Votes, n_boot: int, seed: int) -> dict[str, Any] | None:
+    """The corrected win rate: labelled = items with a unique human majority, unlabelled =
+    items the judge labelled and no human did; an item with human votes but no majority
+    (a 1-1-1 split) is in neither, and counted as ``n_no_majority``."""
     if v.scale != "pairwise":
         return None
     major = _majority(v)
     judged = v.judge >= 0
-    both = judged & (major >= 0)
-    if not both.any():
+    labelled = judged & (major >= 0)
+    unlabelled = judged & (np.bincount(v.item, minlength=v.n_items) == 0)
+    if not labelled.any():
         return None
     names = np.array(v.categories, dtype=object)
-    return corrected_win_rate(
-        names[v.judge[both]], names[major[both]], names[v.judge[judged]], n_boot=n_boot, seed=seed
+    out = corrected_win_rate(
+        names[v.judge[labelled]],
+        names[major[labelled]],
+        unlabelled_judge=names[v.judge[unlabelled]],
+        n_boot=n_boot,
+        seed=seed,
     )
+    out["n_no_majority"] = int((judged & ~labelled & ~unlabelled).sum())
+    return out
 
 
 def _calibration(v: Votes, soft: pd.Series | None, seed: int) -> dict[str, Any] | None:
@@ -250,11 +260,14 @@ def _row(name: str, b: dict[str, Any]) -> dict[str, Any]:
     row["alt_winning_rate"] = alt.get("winning_rate")
     row["alt_advantage_probability"] = alt.get("advantage_probability")
     row["alt_passed"] = alt.get("passed")
+    row["alt_status"] = alt.get("status", "not tested")
     row["alt_humans_tested"] = alt.get("n_humans_tested")
     wr = b.get("win_rate")
     if wr:
         row["win_rate_raw"] = wr["raw"]["estimate"]
-        for k in ("corrected", "ppi"):
+        row["win_rate_labelled"] = wr["n_labelled"]
+        row["win_rate_unlabelled"] = wr["n_unlabelled"]
+        for k in ("corrected", "ppi", "human"):
             row[f"win_rate_{k}"] = wr[k]["estimate"]
             row[f"win_rate_{k}_ci_low"], row[f"win_rate_{k}_ci_high"] = wr[k]["ci"]
     cal = b.get("calibration")

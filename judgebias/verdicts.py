@@ -207,6 +207,8 @@ class Prepared:
     n_rows: int = 0
     items_matched: int | None = None
     columns: dict[str, Any] = field(default_factory=dict)
+    repeat: str | None = None
+    """The column telling which repetition of the same request a row is, or None."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,9 @@ class VerdictColumns:
     ``order``, ``verdict``, ``pair`` and optionally ``order_values``. ``gold`` the gold
     labels, ``group`` the grouping columns, ``on`` the join keys with the items table,
     ``texts``/``lengths`` the answer text or length columns, ``where`` the rows to keep
-    (column -> value or values). Column lists are lists or comma-separated strings.
+    (column -> value or values), ``repeat`` the column telling which repetition of the
+    same request a row is (each repetition of a pair is then its own row). Column lists
+    are lists or comma-separated strings.
     """
 
     first: str | Sequence[str] | None = None
@@ -233,6 +237,7 @@ class VerdictColumns:
     pair: str | Sequence[str] | None = None
     order_values: str | Sequence[str] | None = None
     where: Mapping[str, Any] | None = None
+    repeat: str | None = None
 
     @classmethod
     def of(cls, columns: VerdictColumns | None = None, **names: Any) -> VerdictColumns:
@@ -275,6 +280,7 @@ def _long_to_wide(
     group: list[str],
     order_values: Sequence[str] | None,
     ctx: _Ctx,
+    repeat: str | None = None,
 ) -> pd.DataFrame:
     _need(df, [order], "order", ctx)
     _need(df, [verdict], "verdict", ctx)
@@ -299,16 +305,18 @@ def _long_to_wide(
             f"column '{order}' holds {_listing(found, 6)}; say which value means answer 1 shown "
             f"first and which the swapped order with --order-values FIRST,SECOND",
         )
-    keys = list(dict.fromkeys([*group, *pair]))
+    keys = list(dict.fromkeys([*group, *pair, *([repeat] if repeat else [])]))
     marked = df.assign(_jb_which=which.to_numpy())
     dup = marked.duplicated([*keys, "_jb_which"], keep=False)
     if dup.any():
         row = marked[dup].iloc[0]
         example = ", ".join(f"{k}={row[k]}" for k in keys)
         raise ctx.error(
-            "pair",
-            f"{int(dup.sum())} rows repeat a (pair, order): e.g. {example}, order "
-            f"{row[order]}; add the column that tells them apart to --pair or --group",
+            "repeat" if repeat else "pair",
+            f"{int(dup.sum())} rows repeat a (pair, order"
+            + (", repetition" if repeat else "")
+            + f"): e.g. {example}, order {row[order]}; add the column that tells them apart "
+            + ("to --pair or --group" if repeat else "to --pair or --group (or --repeat)"),
         )
     rest = (
         marked.drop(columns=[order, verdict, "_jb_which"])
@@ -429,6 +437,7 @@ def prepare(
     first, second, gold, group = cols.first, cols.second, cols.gold, cols.group
     on, texts, lengths, where = cols.on, cols.texts, cols.lengths, cols.where
     order, verdict, pair, order_values = cols.order, cols.verdict, cols.pair, cols.order_values
+    repeat = cols.repeat
     ctx = _Ctx(source=source, items_source=items_source, flag=flag_style)
     if not isinstance(df, pd.DataFrame):
         raise ctx.error(None, f"expected a pandas DataFrame, got {type(df).__name__}")
@@ -442,6 +451,8 @@ def prepare(
     groups = _names(group, list_sep)
     _need(df, groups, "group", ctx)
     pair_cols = _names(pair, list_sep)
+    if repeat is not None:
+        _need(df, [repeat], "repeat", ctx)
     long = order is not None or verdict is not None
     unrecognized: dict[str, dict[str, int]] = {}
     if long:
@@ -463,6 +474,7 @@ def prepare(
             group=groups,
             order_values=_names(order_values, list_sep) if order_values is not None else None,
             ctx=ctx,
+            repeat=repeat,
         )
         named = {"order": order, "verdict": verdict, "pair": pair_cols}
     else:
@@ -553,6 +565,9 @@ def prepare(
         else:
             auto = next((c for c in PAIR_CANDIDATES if c in wide.columns), None)
             pair_cols = [auto] if auto else []
+    if repeat is not None:
+        _check_repeats(wide, groups, pair_cols, repeat, ctx)
+        named["repeat"] = repeat
     return Prepared(
         frame=wide.reset_index(drop=True),
         layout="long" if long else "wide",
@@ -565,4 +580,36 @@ def prepare(
         n_rows=n_input,
         items_matched=matched,
         columns=named,
+        repeat=repeat,
     )
+
+
+def _check_repeats(
+    wide: pd.DataFrame, groups: list[str], pair: list[str], repeat: str, ctx: _Ctx
+) -> None:
+    """Repetitions need pairs to repeat: a pair column, one row per (group, pair,
+    repetition), and some pair asked more than once."""
+    if not pair:
+        raise ctx.error(
+            "pair",
+            "--repeat needs the columns that identify a pair (e.g. --pair question,model), "
+            "so that its repetitions can be found",
+        )
+    keys = list(dict.fromkeys([*groups, *pair]))
+    ids = _key_series(wide, keys)
+    reps = wide[repeat].map(_key)
+    dup = pd.DataFrame({"k": ids, "r": reps}).duplicated(keep=False)
+    if dup.any():
+        row = wide[dup.to_numpy()].iloc[0]
+        example = ", ".join(f"{k}={row[k]}" for k in [*keys, repeat])
+        raise ctx.error(
+            "repeat",
+            f"{int(dup.sum())} rows share a (pair, repetition): e.g. {example}; add the column "
+            "that tells them apart to --pair or --group",
+        )
+    if int(ids.value_counts().max()) < 2:
+        raise ctx.error(
+            "repeat",
+            f"no pair has more than one value of '{repeat}': repetition stability needs the "
+            "same pair asked at least twice (check --pair)",
+        )

@@ -164,7 +164,7 @@ def test_list_column_and_win_rate_and_soft(tmp_path: Path) -> None:
     s = res.summary
     assert s["n_items"] == 150 and s["n_humans"] == 3
     wr = s["win_rate"]
-    assert wr["n_labelled"] == 150 and wr["n_full"] == n
+    assert wr["n_labelled"] == 150 and wr["n_unlabelled"] == n - 150 and wr["n_full"] == n
     assert s["calibration"]["raw"]["n"] == 150
 
 

@@ -13,12 +13,14 @@ import pandas as pd
 from ..errors import UsageError
 from ..jsonsafe import json_safe
 from ..stats.recorded import group_table
+from ..stats.repetition import repetition_stability, unit_means
 from ..stats.strategies import StrategyComparison, compare_strategies
 from ..verdicts import VerdictColumns
 from .columns import (
     DEFAULT_MIN_LENGTH_DIFF,
     SUMMARY_COLUMNS,
     UNPARSEABLE_RULE,
+    _group_items,
     _names,
     _not_found,
 )
@@ -83,7 +85,50 @@ def _group_json(row: Mapping[Any, Any], group: list[str]) -> dict[str, Any]:
         "prefers_longer_when_gold_shorter": _interval(
             row, "prefers_longer_when_gold_shorter", "n_gold_shorter"
         ),
+        **_repeat_units_json(row),
     }
+
+
+# --------------------------------------------------------------------------- --repeat, --units
+
+
+def _repeat_units_table(
+    prep: Prepared, table: pd.DataFrame, units: list[str] | None
+) -> pd.DataFrame:
+    """``table`` with Shi et al.'s figures per group: ``repetition_stability`` (with
+    ``--repeat``) and the means over ``units`` (with ``--units``)."""
+    if prep.repeat is None and not units:
+        return table
+    extra = []
+    for _, g in _group_items(prep.frame, prep.group):
+        row: dict[str, Any] = {}
+        if prep.repeat is not None:
+            row.update(repetition_stability(g, pair=prep.pair))
+        if units:
+            row.update(unit_means(g, units=units))
+        extra.append(row)
+    return pd.concat([table.reset_index(drop=True), pd.DataFrame(extra)], axis=1)
+
+
+def _repeat_units_json(row: Mapping[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "repetition_stability" in row:
+        out["repetition_stability"] = {
+            "value": row["repetition_stability"],
+            "n_calls": row["n_repeat_calls"],
+            "n_pairs": row["n_repeat_pairs"],
+            "n_pairs_asked_once": row["n_repeat_single"],
+            "repetitions": row["repetitions"],
+            "n_unread": row["n_repeat_unread"],
+        }
+    for name in ("position_consistency", "preference_fairness"):
+        if f"{name}_units_mean" in row:
+            out[f"{name}_units_mean"] = {
+                "value": row[f"{name}_units_mean"],
+                "std": row[f"{name}_units_std"],
+                "n_units": row["n_units"] if name == "preference_fairness" else row["n_units_read"],
+            }
+    return out
 
 
 def _summary(
@@ -91,6 +136,7 @@ def _summary(
     table: pd.DataFrame,
     comparison: StrategyComparison | None,
     *,
+    units: list[str],
     min_diff: float,
     alpha: float,
     meta: Mapping[str, Any],
@@ -106,6 +152,8 @@ def _summary(
             "pair": prep.pair,
             "on": prep.on,
             "lengths": prep.lengths,
+            "repeat": prep.repeat,
+            "units": list(units),
             "rows": prep.n_rows,
             "items_matched": prep.items_matched,
         },
@@ -140,6 +188,7 @@ def analyze(
     compare_to: str | None = None,
     compare_column: str = "strategy",
     compare_within: str | Sequence[str] | None = None,
+    units: str | Sequence[str] | None = None,
     alpha: float = 0.05,
     source: str = "<frame>",
     items_source: str = "<items>",
@@ -156,6 +205,10 @@ def analyze(
     (or one of the values).
     ``compare_to`` turns on :func:`compare_strategies` against that value of
     ``compare_column``; ``compare_within`` defaults to ``judge`` when present.
+    ``repeat`` (a column field: which repetition of the same request a row is, pairs
+    identified by ``pair``) adds ``repetition_stability`` per group; ``units`` (columns)
+    adds ``position_consistency_units_mean`` and ``preference_fairness_units_mean``, the
+    means over the units of each group (:mod:`judgebias.stats.repetition`).
     """
     if not 0.0 < alpha < 1.0:
         raise UsageError(f"alpha: {alpha} is not in (0, 1)")
@@ -171,6 +224,12 @@ def analyze(
     table = group_table(
         prep.frame, prep.group, has_gold=prep.has_gold, min_diff=min_length_diff, alpha=alpha
     )
+    unit_cols = _names(units)
+    if unit_cols:
+        for col in unit_cols:
+            if col not in prep.frame.columns:
+                raise UsageError(f"--units: {_not_found(col, list(prep.frame.columns))}")
+    table = _repeat_units_table(prep, table, unit_cols)
     comparison = None
     if compare_to is not None:
         if compare_column not in prep.frame.columns:
@@ -200,6 +259,7 @@ def analyze(
         prep,
         table,
         comparison,
+        units=unit_cols,
         min_diff=min_length_diff,
         alpha=alpha,
         meta={"file": source, **(meta or {})},

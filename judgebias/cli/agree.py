@@ -109,6 +109,7 @@ def agree_command(
 ) -> None:
     """Agreement of a judge with humans: with and without ties, kappa, the human ceiling, the alt-test."""
     from ..agree import agreement, write_outputs
+    from ..stats.alt_test import MIN_HUMANS_TESTED
 
     result = agreement(
         files if len(files) > 1 else files[0],
@@ -152,9 +153,23 @@ def agree_command(
     typer.echo(f"Cohen's kappa {kappa} over {s['n_items']} items and {s['n_humans']} humans")
     alt = s["alt_test"]
     if alt:
+        verdict = {"passed": "PASSED", "not passed": "not passed"}.get(alt["status"], "NOT TESTED")
         typer.echo(
-            f"alt-test (epsilon {alt['epsilon']:g}): {'PASSED' if alt['passed'] else 'not passed'}, "
+            f"alt-test (epsilon {alt['epsilon']:g}): {verdict}, "
             f"winning rate {pct(alt['winning_rate'])}, advantage probability "
-            f"{pct(alt['advantage_probability'])} ({alt['n_humans_tested']} humans tested)"
+            f"{pct(alt['advantage_probability'])} ({alt['n_humans_tested']} humans tested"
+            + (f"; {alt['note']})" if alt.get("note") else ")")
+        )
+    else:
+        typer.echo("alt-test: NOT TESTED (no human has enough items shared with another human)")
+    groups = s.get("groups") or {}
+    untested = [g for g, b in groups.items() if (b.get("alt_test") or {}).get("passed") is None]
+    if untested:
+        shown = ", ".join(untested[:10]) + (
+            f", ... ({len(untested) - 10} more)" if len(untested) > 10 else ""
+        )
+        typer.echo(
+            f"alt-test NOT TESTED in {len(untested)} of {len(groups)} groups (fewer than "
+            f"{MIN_HUMANS_TESTED} humans tested): {shown}"
         )
     typer.echo(f"wrote {out}/summary.json, summary.csv, report.html")

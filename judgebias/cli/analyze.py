@@ -126,6 +126,22 @@ def analyze(
             help="Compare separately per value of these columns (default: judge, if present).",
         ),
     ] = None,
+    # --- Shi et al.'s figures: repetition stability, means over units -----------------
+    repeat: Annotated[
+        str | None,
+        typer.Option(
+            "--repeat",
+            help="Column telling which repetition of the same request a row is (pairs identified by --pair): adds repetition_stability per group.",
+        ),
+    ] = None,
+    units: Annotated[
+        str | None,
+        typer.Option(
+            "--units",
+            help="Columns of a unit (e.g. model,task): adds position_consistency_units_mean and preference_fairness_units_mean, the means over units.",
+        ),
+    ] = None,
+    # --- end of Shi et al.'s figures ---------------------------------------------------
     out: Annotated[
         str, typer.Option("--out", help="Output folder: summary.csv, summary.json, report.html.")
     ] = "judgebias-analyze",
@@ -150,6 +166,7 @@ def analyze(
         pair=pair,
         order_values=order_values,
         where=parse_where(where, example=" (e.g. --where judge=GPT-4)"),
+        repeat=repeat,
     )
     result = run_analyze(
         file,
@@ -162,6 +179,7 @@ def analyze(
         compare_to=compare_to,
         compare_column=compare_column,
         compare_within=compare_within,
+        units=units,
     )
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
@@ -169,9 +187,24 @@ def analyze(
     if quiet:
         return
     cols = [*result.prepared.group, *SUMMARY_COLUMNS[:3], "accuracy", "prefers_longer"]
-    shown = result.table[cols].head(40).copy()
-    for c in ("position_consistency", "accuracy", "prefers_longer"):
-        shown[c] = shown[c].map(lambda x: "–" if x != x else f"{100 * x:.1f}%")
+    extra = [
+        c
+        for c in (
+            "repetition_stability",
+            "position_consistency_units_mean",
+            "preference_fairness_units_mean",
+        )
+        if c in result.table.columns
+    ]
+    shown = result.table[cols + extra].head(40).copy()
+    percent = ("repetition_stability", "position_consistency_units_mean")
+    for c in ("position_consistency", "accuracy", "prefers_longer", *percent):
+        if c in shown.columns:
+            shown[c] = shown[c].map(lambda x: "–" if x != x else f"{100 * x:.1f}%")
+    if "preference_fairness_units_mean" in shown.columns:
+        shown["preference_fairness_units_mean"] = shown["preference_fairness_units_mean"].map(
+            lambda x: "–" if x != x else f"{x:+.3f}"
+        )
     typer.echo(shown.to_string(index=False))
     if len(result.table) > 40:
         typer.echo(f"... {len(result.table) - 40} more groups in summary.csv")

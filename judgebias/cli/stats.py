@@ -168,7 +168,7 @@ def dbg_command(
         str | None,
         typer.Option(
             "--kind",
-            help="How the preference columns are read: probability (0 = the other answer wins) or label (0 = tie). Default: numbers are probabilities, text is labels; text holding only 0 and 1 must be declared.",
+            help="How the preference columns are read: probability (0 = the other answer wins) or label (0 = tie). Default: numbers are probabilities, text is labels; a column holding only 0 and 1 (numbers or text) must be declared.",
         ),
     ] = None,
     map_: Annotated[str | None, typer.Option("--map", help="Rename columns: new=old,...")] = None,

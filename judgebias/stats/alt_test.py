@@ -23,6 +23,12 @@ As the authors define and compute it:
 
 ``epsilon`` is the cost-benefit margin granted to the judge: the authors recommend
 0.2 for expert annotators, 0.15 for skilled ones and 0.1 for crowd workers.
+
+The authors advise at least three annotators. With fewer than ``min_tested`` (3) humans
+tested the result is **not tested**: ``passed`` is ``None`` and ``status`` says
+``not tested`` (omega and rho are still given, as descriptions). With two humans, each
+one's test compares the judge with a single other human, and one human beaten already
+makes omega 0.5, a pass.
 """
 
 from __future__ import annotations
@@ -34,7 +40,13 @@ import numpy as np
 
 from .agreement import Votes
 
-__all__ = ["RECOMMENDED_EPSILON", "alt_test"]
+__all__ = ["MIN_HUMANS_TESTED", "RECOMMENDED_EPSILON", "STATUSES", "alt_test"]
+
+MIN_HUMANS_TESTED = 3
+"""Fewer humans tested than this: the alt-test is not tested (the authors' advice)."""
+
+STATUSES = ("passed", "not passed", "not tested")
+"""The alt-test's ``status``: ``passed`` is True, False or None (not tested)."""
 
 RECOMMENDED_EPSILON: dict[str, float] = {"experts": 0.2, "skilled": 0.15, "crowd": 0.1}
 """The authors' recommended margins by the kind of annotator."""
@@ -92,12 +104,15 @@ def alt_test(
     min_humans: int = 2,
     scoring: Scoring | None = None,
     few_items: Literal["skip", "wilcoxon"] = "skip",
+    min_tested: int = MIN_HUMANS_TESTED,
 ) -> dict[str, Any] | None:
     """Run the alt-test on ``v``; ``None`` when no human can be tested.
 
     ``scoring`` defaults to ``accuracy`` on the pairwise scale and ``neg_rmse`` on the
     score scale. Returns ``epsilon``, ``winning_rate``, ``advantage_probability``,
-    ``passed`` and the per-human details (``humans``) and skipped humans (``skipped``).
+    ``passed`` (``None`` with fewer than ``min_tested`` humans tested), ``status``
+    (one of :data:`STATUSES`), ``note`` (why not tested, else empty), and the per-human
+    details (``humans``) and skipped humans (``skipped``).
     """
     from scipy.stats import ttest_1samp, wilcoxon
 
@@ -145,11 +160,22 @@ def alt_test(
     for r, rej in zip(rows, rejected, strict=True):
         r["rejected"] = rej
     omega = sum(rejected) / len(rows)
+    passed: bool | None = omega >= 0.5
+    note = ""
+    if len(rows) < min_tested:
+        passed = None
+        note = (
+            f"not tested: {len(rows)} human{'s' if len(rows) != 1 else ''} tested, at least "
+            f"{min_tested} needed (the authors' advice)"
+        )
     return {
         "epsilon": float(epsilon),
         "winning_rate": omega,
         "advantage_probability": float(np.mean([r["judge_advantage"] for r in rows])),
-        "passed": omega >= 0.5,
+        "passed": passed,
+        "status": "not tested" if passed is None else ("passed" if passed else "not passed"),
+        "note": note,
+        "min_humans_tested": min_tested,
         "q": q,
         "scoring": score,
         "min_items": min_items,

@@ -1,30 +1,38 @@
 """Win rates corrected for the judge's errors against humans.
 
 A judge's raw win rate ``P(judge says a)`` is biased wherever the judge errs:
-random errors pull it toward one half, one-sided errors push it anywhere. Given a
-human-labelled subset (the judge's and the humans' label on the same items) and the
-judge's labels on the full set, three estimates of the *human* win rate of ``a``
-(``P(a) + P(tie) / 2``; without ties simply ``P(a)``):
+random errors pull it toward one half, one-sided errors push it anywhere. The items
+fall in two disjoint sets: the **labelled** ones (the judge's and the humans' label)
+and the **unlabelled** ones (the judge's label only); every item enters once. Three
+estimates of the *human* win rate of ``a`` (``P(a) + P(tie) / 2``; without ties
+simply ``P(a)``), next to the human rate of the labelled items alone:
 
-* **raw**: the judge's own rate on the full set, for comparison;
+* **raw**: the judge's own rate over all items, for comparison;
 * **Rogan-Gladen / matrix inverse** (``corrected``): the confusion matrix
-  ``M[j, h] = P(judge = j | human = h)`` is estimated on the labelled subset and the
-  judge's label shares ``q`` on the full set are solved for the human shares,
+  ``M[j, h] = P(judge = j | human = h)`` is estimated on the labelled items and the
+  judge's label shares ``q`` over all items are solved for the human shares,
   ``q = M pi``. With two outcomes this is Rogan and Gladen's
   ``theta = (p + Sp - 1) / (Se + Sp - 1)`` (sensitivity ``Se = P(judge a | human a)``,
   specificity ``Sp = P(judge b | human b)``), defined only when ``Se + Sp > 1``; with
   ties it is the 3x3 inverse (a least-squares solution when the judge uses labels
   the humans never do). Shares are clipped to [0, 1] and renormalised.
 * **prediction-powered inference** (``ppi``, Angelopoulos et al. 2023): the judge's
-  mean on the full set plus the mean human-minus-judge difference on the labelled
-  subset, ``theta = mean_N f - mean_n (f - y)``, with the scores a = 1, tie = 1/2,
-  b = 0; it also has the analytic normal interval ``ppi_ci_normal``.
+  mean over all items minus the labelled items' mean judge-minus-human difference,
+  ``theta = mean_all f - mean_lab (f - y)``, with the scores a = 1, tie = 1/2, b = 0.
+  Written over the two sets, with ``w = N_unlab / (N_lab + N_unlab)``,
+  ``theta = mean_lab (y - w f) + w mean_unlab f``: its analytic normal interval
+  ``ci_normal`` uses ``Var_lab(y - w f) / N_lab + w^2 Var_unlab(f) / N_unlab``.
 
-Intervals: a percentile bootstrap over **both** sets at once. Every estimate is a
-function of the labelled (judge x human) count table and the full set's judge
-counts, so a replicate redraws both tables from their multinomials (the same as
-resampling the items of each set with replacement); the two sets are resampled
-independently.
+With every item labelled both estimates *are* the human rate (``M q`` gives back the
+human shares; the PPI difference cancels), and so are their intervals.
+
+Intervals: a percentile bootstrap that resamples the labelled and the unlabelled set
+**separately**. Every estimate is a function of the labelled (judge x human) count
+table and the unlabelled judge counts, so a replicate redraws each table from its own
+multinomial (the same as resampling the items of each set with replacement). The
+labelled items' judge labels enter the full-set shares through their own table,
+never as a second, independent sample: counting them again among the unlabelled
+items made the intervals 1.4-2.7 times too wide.
 """
 
 from __future__ import annotations
@@ -88,8 +96,8 @@ def solve_shares(table: np.ndarray, judge_counts: np.ndarray, truth: np.ndarray)
 def corrected_win_rate(
     labelled_judge: Sequence[str],
     labelled_human: Sequence[str],
-    judge_all: Sequence[str],
     *,
+    unlabelled_judge: Sequence[str] = (),
     n_boot: int = 2000,
     seed: int = 0,
     alpha: float = 0.05,
@@ -97,46 +105,56 @@ def corrected_win_rate(
     """Raw, confusion-corrected and prediction-powered win rates of ``a`` with intervals.
 
     ``labelled_judge``/``labelled_human``: the two labels (``a``, ``b``, ``tie``) on
-    each human-labelled item; ``judge_all``: the judge's labels on the full set (it may
-    include the labelled items). See the module doc for the estimators.
+    each human-labelled item; ``unlabelled_judge``: the judge's labels on the items
+    *without* a human label (never the labelled ones again). See the module doc for
+    the estimators. Returns ``raw``, ``corrected``, ``ppi`` and ``human`` (the labelled
+    items' human rate), each with ``estimate`` and a bootstrap ``ci``, and the counts
+    ``n_labelled``, ``n_unlabelled`` and ``n_full`` (their sum).
     """
     from scipy.stats import norm
 
+    if isinstance(unlabelled_judge, str):
+        raise ValueError("unlabelled_judge: give a sequence of labels, not one string")
     jl = _codes(labelled_judge, "labelled_judge")
     hl = _codes(labelled_human, "labelled_human")
-    ja = _codes(judge_all, "judge_all")
+    ju = _codes(unlabelled_judge, "unlabelled_judge")
     if len(jl) != len(hl):
         raise ValueError("labelled_judge and labelled_human must have the same length")
-    n, big_n = len(jl), len(ja)
+    n, n_u = len(jl), len(ju)
     table = np.zeros((3, 3))
     np.add.at(table, (jl, hl), 1.0)
-    counts = np.bincount(ja, minlength=3).astype(float)
+    unlab = np.bincount(ju, minlength=3).astype(float)
     truth = np.array([i for i in range(3) if table[:, i].sum() > 0])
-    if truth.size == 0 or big_n == 0:
-        raise ValueError("need at least one labelled item and one item in the full set")
+    if truth.size == 0:
+        raise ValueError("need at least one labelled item")
 
-    def estimates(tab: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, ...]:
-        raw = cnt @ _SCORE / cnt.sum(axis=-1)
-        shares = solve_shares(tab, cnt, truth)
+    def estimates(tab: np.ndarray, cnt_u: np.ndarray) -> tuple[np.ndarray, ...]:
+        full = tab.sum(axis=-1) + cnt_u  # every item once: labelled judge labels + the rest
+        raw = full @ _SCORE / full.sum(axis=-1)
+        shares = solve_shares(tab, full, truth)
         corrected = shares @ _SCORE
-        rectifier = (tab * (_SCORE[:, None] - _SCORE[None, :])).sum(axis=(-2, -1)) / tab.sum(
-            axis=(-2, -1)
-        )
-        return raw, corrected, raw - rectifier, shares
+        size = tab.sum(axis=(-2, -1))
+        rectifier = (tab * (_SCORE[:, None] - _SCORE[None, :])).sum(axis=(-2, -1)) / size
+        human = tab.sum(axis=-2) @ _SCORE / size
+        return raw, corrected, raw - rectifier, human, shares
 
-    raw, corrected, ppi, shares = estimates(table, counts)
+    raw, corrected, ppi, human, shares = estimates(table, unlab)
     rng = np.random.default_rng(seed)
     tabs = rng.multinomial(n, table.ravel() / n, size=n_boot).reshape(n_boot, 3, 3)
-    cnts = rng.multinomial(big_n, counts / big_n, size=n_boot).astype(float)
-    b_raw, b_corr, b_ppi, _ = estimates(tabs.astype(float), cnts)
-
-    f = _SCORE[ja]
-    diff = _SCORE[jl] - _SCORE[hl]
-    se = (
-        math.sqrt(f.var(ddof=1) / big_n + diff.var(ddof=1) / n) if n > 1 and big_n > 1 else math.nan
+    cnts = (
+        rng.multinomial(n_u, unlab / n_u, size=n_boot).astype(float)
+        if n_u
+        else np.zeros((n_boot, 3))
     )
+    b_raw, b_corr, b_ppi, b_human, _ = estimates(tabs.astype(float), cnts)
+
+    w = n_u / (n + n_u)
+    f_l, y_l, f_u = _SCORE[jl], _SCORE[hl], _SCORE[ju]
+    var_l = float(np.var(y_l - w * f_l, ddof=1)) / n if n > 1 else math.nan
+    var_u = (float(np.var(f_u, ddof=1)) / n_u if n_u > 1 else math.nan) if n_u else 0.0
+    se = math.sqrt(var_l + w * w * var_u) if math.isfinite(var_l + var_u) else math.nan
     z = float(norm.ppf(1 - alpha / 2))
-    two = list(truth) == [0, 1] and not table[2].any() and counts[2] == 0
+    two = list(truth) == [0, 1] and not table[2].any() and unlab[2] == 0
     col = table / np.where(table.sum(axis=0) > 0, table.sum(axis=0), 1.0)
     confusion = {
         f"human_{OUTCOMES[h]}": {f"judge_{OUTCOMES[j]}": float(col[j, h]) for j in range(3)}
@@ -144,7 +162,8 @@ def corrected_win_rate(
     }
     out: dict[str, Any] = {
         "n_labelled": n,
-        "n_full": big_n,
+        "n_unlabelled": n_u,
+        "n_full": n + n_u,
         "truth_labels": [OUTCOMES[i] for i in truth],
         "raw": {"estimate": float(raw), "ci": percentile_ci(b_raw, alpha)},
         "corrected": {
@@ -161,8 +180,9 @@ def corrected_win_rate(
             if math.isfinite(se)
             else [None, None],
         },
-        "labelled_raw": float(_SCORE[jl].mean()) if n else None,
-        "labelled_human": float(_SCORE[hl].mean()) if n else None,
+        "human": {"estimate": float(human), "ci": percentile_ci(b_human, alpha)},
+        "labelled_raw": float(f_l.mean()),
+        "labelled_human": float(human),
     }
     if two:
         out["corrected"]["sensitivity"] = float(col[0, 0])

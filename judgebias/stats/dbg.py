@@ -37,7 +37,9 @@ noise-robust error asymmetry of :mod:`judgebias.stats.selfpref` on the same rows
 How a preference column is read (numbers or verdict labels) is decided once per
 column by :func:`read_preference` and returned as ``judge_reading`` /
 ``gold_reading``: ``probability`` (a number in [0, 1], 0 = response b) or ``label``
-(``a``/``b``/``tie``, ``1``/``2``, ``0`` = tie). Pass ``kind`` to declare it.
+(``a``/``b``/``tie``, ``1``/``2``, ``0`` = tie). Pass ``kind`` to declare it: :func:`dbg`
+refuses a column that holds only 0 and 1 (numbers or text) without it, since the two
+readings disagree about what 0 means and give different scores.
 """
 
 from __future__ import annotations
@@ -187,6 +189,19 @@ def preference_from_orders(
     return pd.concat([one, two], axis=1).mean(axis=1, skipna=True).rename("preference")
 
 
+def _refuse_zero_one_numbers(values: pd.Series, name: str) -> None:
+    """A column of the numbers 0 and 1 (integers, or floats that are all 0 or 1) reads two
+    ways in a DBG table: refuse it unless its kind is declared."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return
+    if ambiguous_zero_one(values):
+        raise UsageError(
+            f"{name}: holds only the numbers 0 and 1, which read two ways (as probabilities 0 "
+            "means response b wins, as verdict labels 0 means a tie); say which with "
+            "--kind probability or --kind label (kind=... in Python)"
+        )
+
+
 def _one_group(
     judge: np.ndarray, gold: np.ndarray, items: np.ndarray, n_boot: int, seed: int, alpha: float
 ) -> dict[str, Any]:
@@ -274,7 +289,10 @@ def dbg(
     is b are flipped. ``item_col`` clusters rows for the bootstrap and the test;
     ``by`` (e.g. the judge) gives one row per group. Rows with either preference
     missing are dropped. ``kind`` (``probability`` or ``label``) declares how both
-    preference columns are read; by default :func:`read_preference` decides each.
+    preference columns are read; by default :func:`read_preference` decides each, and a
+    column holding only the numbers 0 and 1 (or only the text ``0`` and ``1``) is refused:
+    as probabilities its 0 means the other response wins, as labels a tie, and the two
+    readings give different scores.
 
     Returns a DataFrame (one row, or one per ``by`` group) with ``dbg, ci_low,
     ci_high`` (percentage points), ``p_value``, ``n`` (pairs), ``n_items``,
@@ -300,6 +318,9 @@ def dbg(
         raise UsageError("n_boot must be at least 100")
     if not 0.0 < alpha < 1.0:
         raise UsageError("alpha must be in (0, 1)")
+    if kind is None:
+        for col in (judge_col, gold_col):
+            _refuse_zero_one_numbers(df[col], col)
     judge, judge_reading = read_preference(df[judge_col], name=judge_col, kind=kind)
     gold, gold_reading = read_preference(df[gold_col], name=gold_col, kind=kind)
     if own_col is not None:

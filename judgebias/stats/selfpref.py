@@ -208,7 +208,14 @@ def self_probe_stats(records: pd.DataFrame, alpha: float = 0.05) -> dict[str, An
         "gold_win_rate": nan,
     }
     if len(per_cmp):
-        res = dbg(per_cmp, judge_col="judge", gold_col="gold", item_col="pair_id", alpha=alpha)
+        res = dbg(
+            per_cmp,
+            judge_col="judge",
+            gold_col="gold",
+            item_col="pair_id",
+            alpha=alpha,
+            kind="probability",
+        )
         r = res.iloc[0]
         out.update(
             dbg=r["dbg"] / 100.0,

@@ -102,3 +102,20 @@ def test_humans_with_few_items_are_skipped_or_tested_by_wilcoxon() -> None:
     res = alt_test(v, few_items="wilcoxon")
     assert res is not None and {r["test"] for r in res["humans"]} == {"wilcoxon"}
     assert res["n_humans_tested"] >= 1
+
+
+def test_fewer_than_three_humans_tested_is_not_tested() -> None:
+    # Two humans: each is compared with the other alone, and one human beaten makes omega
+    # 0.5. The old code read that as a pass ("passed": true with 2 humans tested).
+    two = alt_test(_data(11, 0.0, n_items=150, n_humans=2)[0], epsilon=0.2)
+    assert two is not None and two["n_humans_tested"] == 2
+    assert two["winning_rate"] >= 0.5  # what the old code called a pass
+    assert two["passed"] is None and two["status"] == "not tested"
+    assert "2 humans tested, at least 3 needed" in two["note"]
+    # the same judge against three humans is tested, and passes
+    three = alt_test(_data(11, 0.0, n_items=150, n_humans=3)[0], epsilon=0.2)
+    assert three is not None and three["n_humans_tested"] == 3
+    assert three["passed"] is True and three["status"] == "passed" and three["note"] == ""
+    # and a random judge against three fails
+    bad = alt_test(_data(11, 1.0, n_items=150, n_humans=3)[0], epsilon=0.2)
+    assert bad is not None and bad["passed"] is False and bad["status"] == "not passed"

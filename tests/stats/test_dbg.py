@@ -109,6 +109,6 @@ def test_preference_helpers() -> None:
 
 def test_missing_rows_are_dropped() -> None:
     frame = pd.DataFrame({"judge": [1.0, np.nan, 0.0, 1.0], "gold": [0.0, 1.0, None, 1.0]})
-    out = dbg(frame, judge_col="judge", gold_col="gold", n_boot=200).iloc[0]
+    out = dbg(frame, judge_col="judge", gold_col="gold", n_boot=200, kind="probability").iloc[0]
     assert out.n == 2
     assert out.dbg == pytest.approx(50.0)
