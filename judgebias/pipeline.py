@@ -115,18 +115,19 @@ def call_totals(records: pd.DataFrame, counts: RunCounts) -> dict[str, Any]:
 
 def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, Any] | None:
     """The sim's parameters; with ``effort_bias``, each bias as it acts at the run's effort
-    (the value the audit should recover), the reasoning keys only when set."""
+    (the value the audit should recover), the reasoning and item keys only when set."""
     kind, rest = parse_spec(judge_spec)
     if kind != "sim":
         return None
     from .judges.simulated import BIAS_KEYS, parse_sim_params
+    from .sim.params import ITEM_KEYS
     from .sim.reasoning import REASONING_DEFAULTS, effort_scale
 
     params = parse_sim_params(rest)
     planted = {
         k: v
         for k, v in asdict(params).items()
-        if k not in REASONING_DEFAULTS or v != REASONING_DEFAULTS[k]
+        if (k not in REASONING_DEFAULTS or v != REASONING_DEFAULTS[k]) and (k not in ITEM_KEYS or v)
     }
     if params.effort_bias:
         factor = effort_scale(params, reasoning_effort)

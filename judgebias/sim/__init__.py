@@ -9,6 +9,7 @@ metadata), so it behaves the same in process (the ``sim`` backend,
 - :mod:`.reply`: the answer to one chat request, in the form its prompt asks for;
 - :mod:`.decide`: the verdict on a pairwise request (content, cues, position);
 - :mod:`.formats`: several answers at once, one answer graded alone, the rewriter;
+- :mod:`.items`: items that are not alike (their own bias strength, accuracy, position);
 - :mod:`.checkers`: the truth of checkable tasks (arithmetic, units, sorting, ...);
 - :mod:`.misbehaviour`: answers not in the expected form, on purpose;
 - :mod:`.reasoning`: the sim as a reasoning judge, and OpenAI's rules for those;

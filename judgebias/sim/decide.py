@@ -17,7 +17,9 @@ How it decides, for one pairwise request:
 4. Verdict = the cued answer (for ``distraction``: the other answer) when a cue of
    bias X is present and X's draw falls below X's parameter; else the first-shown
    answer (second-shown for negative ``position``) when the position draw falls
-   below ``|position|``; else C.
+   below ``|position|``; else the item's favourite position when it has one
+   (``item_position``) and its draw fires; else C. With items that are not alike
+   (:mod:`.items`), each parameter and the accuracy are the item's own.
 
 Samples: at ``temperature`` 0 the ``sample`` field of a request changes nothing. At
 ``temperature`` > 0, sample ``i`` >= 1 (``--mitigation multi-sample``) redraws every
@@ -31,13 +33,25 @@ biases are largely systematic and shrink far less over samples. (Over HTTP,
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from . import checkers
 from .common import draw
 from .formats import rewrite_cues
+from .items import item_accuracy, item_favourite, item_strength
 from .params import SIM_SIGNATURE, SimParams
 from .reasoning import effort_scale
 
-__all__ = ["decide"]
+__all__ = ["Decision", "decide"]
+
+
+class Decision(NamedTuple):
+    """A pairwise verdict: the winner's position, why, and where the content choice C
+    was shown (``first`` or ``second``)."""
+
+    winner: str
+    reason: str
+    content: str
 
 
 def decide(
@@ -50,8 +64,8 @@ def decide(
     sample: int = 0,
     effort: str | None = None,
     cot: bool = False,
-) -> tuple[str, str]:
-    """Return (position of the winner: 'first'|'second', reason)."""
+) -> Decision:
+    """The verdict on one pairwise request (positions are 'first' or 'second')."""
     from ..probes import strip_edits  # local: probes imports prompts, not judges
 
     edits = strip_edits(system=system, first=first, second=second, note=note)
@@ -69,7 +83,7 @@ def decide(
     # issue 16: the sim rewriter's tones (sentiment cues) and corrupted reasoning (fallacy)
     s1, s2, rewritten, noticed = rewrite_cues(params, key, instruction, s1, s2, scale)
     if noticed is not None:
-        return noticed, "fallacy noticed"
+        return Decision(noticed, "fallacy noticed", noticed)
     cues += rewritten
 
     # 2. content verdict on the unordered, stripped pair
@@ -77,7 +91,7 @@ def decide(
     truth = checkers.check(instruction, lo, hi)
     if truth is None:
         truth = 1 if draw(params.seed, "content", instruction, lo, hi) < 0.5 else 2
-    if draw(key, "accuracy", instruction, lo, hi) >= params.accuracy:
+    if draw(key, "accuracy", instruction, lo, hi) >= item_accuracy(params, instruction):
         truth = 3 - truth
     better = lo if truth == 1 else hi
     content = "first" if better == s1 else "second"
@@ -86,12 +100,17 @@ def decide(
 
     # 4. cues, then position, then content
     for bias, where in cues:
-        strength = getattr(params, bias) * scale
+        strength = item_strength(params, bias, getattr(params, bias), instruction) * scale
         if draw(key, bias, instruction, s1, s2) < strength:
             if bias == "distraction":
-                return ("second" if where == "first" else "first"), f"{bias} cue"
-            return where, f"{bias} cue"
-    pos = params.position * scale
+                return Decision(("second" if where == "first" else "first"), f"{bias} cue", content)
+            return Decision(where, f"{bias} cue", content)
+    pos = item_strength(params, "position", params.position, instruction) * scale
     if draw(key, "position", instruction, s1, s2) < abs(pos):
-        return ("first" if pos > 0 else "second"), "position"
-    return content, "content"
+        return Decision(("first" if pos > 0 else "second"), "position", content)
+    favourite = item_favourite(params, instruction, 2)
+    if favourite is not None and draw(key, "item-position", instruction, s1, s2) < (
+        params.item_position * scale
+    ):
+        return Decision(("first", "second")[favourite], "item position", content)
+    return Decision(content, "content", content)

@@ -14,6 +14,11 @@ Listwise (``--candidates 3|4``): the sim reads the responses in the order shown.
   the first position is ``position + (1 - position) / k`` and of the last
   ``(1 - position) / k``: **the listwise position effect (first share − last share)
   equals ``position``**. ``suppression`` and ``cot`` scale it as in the pairwise case.
+- Items that are not alike (:mod:`.items`): ``bias_spread`` spreads ``position`` and
+  ``accuracy_spread`` the accuracy over items; with ``item_position`` the response in
+  the item's favourite shown position wins with that probability when the position
+  draw did not fire (each position is favoured by as many items in expectation, so the
+  effect stays ``position``).
 
 Pointwise (``--format single``): the sim reads the instruction, the response, the
 grades in the order the rubric lists them, and the note after the response; it
@@ -55,6 +60,7 @@ recognise and strip the rewrite:
 from __future__ import annotations
 
 from .common import draw
+from .items import item_accuracy, item_favourite, item_strength
 from .params import SimParams
 
 __all__ = ["REWRITES", "decide_list", "decide_single", "rewrite_cues", "sim_rewrite"]
@@ -62,17 +68,25 @@ __all__ = ["REWRITES", "decide_list", "decide_single", "rewrite_cues", "sim_rewr
 
 def decide_list(
     params: SimParams, instruction: str, shown: list[str], key: object, scale: float = 1.0
-) -> tuple[int, str]:
-    """(shown index of the chosen response, reason) for one listwise request."""
+) -> tuple[int, str, int]:
+    """(shown index of the chosen response, reason, shown index of the content choice)
+    for one listwise request."""
     pool = sorted(set(shown))
     ranked = sorted(pool, key=lambda t: draw(params.seed, "list-content", instruction, t))[::-1]
     best = ranked[0]
-    if len(ranked) > 1 and draw(key, "list-accuracy", instruction, *pool) >= params.accuracy:
+    accuracy = item_accuracy(params, instruction)
+    if len(ranked) > 1 and draw(key, "list-accuracy", instruction, *pool) >= accuracy:
         best = ranked[1]
-    pos = params.position * scale
+    content = shown.index(best)
+    pos = item_strength(params, "position", params.position, instruction) * scale
     if draw(key, "list-position", instruction, *shown) < abs(pos):
-        return (0 if pos > 0 else len(shown) - 1), "position"
-    return shown.index(best), "content"
+        return (0 if pos > 0 else len(shown) - 1), "position", content
+    favourite = item_favourite(params, instruction, len(shown))
+    if favourite is not None and draw(key, "list-item-position", instruction, *shown) < (
+        params.item_position * scale
+    ):
+        return favourite, "item position", content
+    return content, "content", content
 
 
 def decide_single(

@@ -26,6 +26,10 @@ Listwise (``list``) and pointwise (``single``) prompts misbehave the same ways
 (:func:`format_answer`): ``echo`` repeats the prompt's start and stops at the token
 limit, ``garble`` names no verdict, ``truncate`` names a losing letter (or a grade one
 off) early and stops at the token limit, ``ambiguous`` names two letters (two grades).
+
+``garble_last`` garbles answers by the order shown: only those whose prompt shows the
+judge's content choice last (pairwise: second), with that probability, so unreadable
+answers are not independent of the order (see :mod:`.params`).
 """
 
 from __future__ import annotations
@@ -51,16 +55,23 @@ ACTS_IN: dict[str, tuple[str, ...]] = {
 """The modes in which each misbehaviour acts."""
 
 
-def pick(params: SimParams, request: ChatRequest, mode: str) -> str | None:
+def pick(
+    params: SimParams, request: ChatRequest, mode: str, content_last: bool = False
+) -> str | None:
     """The misbehaviour of this request, if any: one draw on the whole request, so the
     cued, placebo and control requests of a pair misbehave independently of each other
-    and of every bias draw."""
+    and of every bias draw. ``content_last``: the judge's content choice is shown last,
+    where ``garble_last`` garbles the answer (when no other misbehaviour fired)."""
     u = draw(params.seed, "misbehave", request.sample, request.canonical_json)
     edge = 0.0
     for name, modes in ACTS_IN.items():
         edge += getattr(params, name)
         if u < edge:
             return name if mode in modes else None
+    if content_last and params.garble_last > 0.0:
+        v = draw(params.seed, "garble-last", request.sample, request.canonical_json)
+        if v < params.garble_last:
+            return "garble"
     return None
 
 

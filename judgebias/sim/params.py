@@ -55,6 +55,19 @@ the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
   them but ``onelabel`` (whose missing label a strict reader bounds) makes the answer
   invalid, so the invalid share of a run equals the sum of those that act in its mode,
   and the biases recovered from the valid answers are the planted ones.
+- ``garble_last`` (0..1): unreadable answers that depend on the order shown. When
+  the judge's content choice (the answer it finds better, before any bias acts) is
+  shown last (pairwise: second), the answer is garbled (as ``garble``: fluent, no
+  verdict) with probability ``garble_last``; with the content choice shown anywhere
+  else, never. Drawn on the whole request, after the misbehaviours above and only
+  when none of them fired, in the pairwise (every mode) and listwise formats. Each
+  pair has its content choice second in one of its two orders, so ``garble_last /
+  2`` of pairwise answers (``garble_last / k`` of listwise ones in a Latin square)
+  are unreadable, all of them in the order that shows the judge's favourite last.
+- ``bias_spread``, ``accuracy_spread``, ``item_position`` (0..1): items (instructions)
+  that are not alike: each item's own strength of every bias, its own accuracy, its
+  own favourite position, drawn around the planted values so that their mean over
+  items is unchanged; defined in :mod:`.items`. Pairwise and listwise formats.
 - ``seed``: changes every draw.
 - ``reasoning`` (``none``, ``inline``, ``reasoning_content``, ``reasoning``,
   ``hidden``), ``think_tokens`` (whole number, default 300) and ``effort_bias``
@@ -77,6 +90,7 @@ from .reasoning import REASONING_DEFAULTS, parse_reasoning_key, reasoning_spec
 __all__ = [
     "BIAS_KEYS",
     "COT_MARKER",
+    "ITEM_KEYS",
     "MISBEHAVIOUR_KEYS",
     "SIM_SIGNATURE",
     "SimParams",
@@ -101,11 +115,16 @@ BIAS_KEYS = (
 MISBEHAVIOUR_KEYS = ("echo", "truncate", "garble", "ambiguous", "nolabel", "onelabel", "lowmass")
 """How the sim can fail to answer in the expected form (see :mod:`.misbehaviour`)."""
 
+ITEM_KEYS = ("bias_spread", "accuracy_spread", "item_position", "garble_last")
+"""Items that differ from each other and order-dependent unreadable answers (see
+:mod:`.items` and ``garble_last`` above); off by default."""
+
 _LATER_KEYS = frozenset(
     {
         *("compassion", "identity", "refinement", "citation", "cot"),
         *("rubric_order", "score_labels", "anchor", "sentiment", "fallacy"),
         *MISBEHAVIOUR_KEYS,
+        *ITEM_KEYS,
     }
 )
 
@@ -145,6 +164,11 @@ class SimParams:
     # issue 16: rewritten cues (--rewriter sim; see formats)
     sentiment: float = 0.0
     fallacy: float = 0.0
+    # items that differ from each other (see items) and order-dependent unreadable answers
+    bias_spread: float = 0.0
+    accuracy_spread: float = 0.0
+    item_position: float = 0.0
+    garble_last: float = 0.0
     seed: int = 0
     reasoning: str = "none"
     think_tokens: int = 300

@@ -54,7 +54,7 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     note = extract_note(user)
     sample = request.sample if request.temperature > 0 else 0
     cot = _asks_for_cot(user)
-    winner, reason = decide(
+    winner, reason, content = decide(
         params, system, instruction, first, second, note, sample, request.reasoning_effort, cot
     )
     label = "A" if winner == "first" else "B"
@@ -65,7 +65,7 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
         if request.logprobs
         else "verdict"
     )
-    odd = misbehaviour.pick(params, request, mode)
+    odd = misbehaviour.pick(params, request, mode, content_last=content == "second")
     if odd is not None:
         return misbehaviour.answer(odd, mode, user, winner, prompt_tokens)
     if mode == "score":
@@ -114,9 +114,9 @@ def _listwise_reply(
     scale = _format_scale(params, BIAS_AWARE_MARKER in system, user)
     sample = request.sample if request.temperature > 0 else 0
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
-    ix, reason = decide_list(params, instruction, shown, key, scale)
+    ix, reason, content = decide_list(params, instruction, shown, key, scale)
     letter = "ABCDEFGHIJ"[ix]
-    odd = misbehaviour.pick(params, request, "list")
+    odd = misbehaviour.pick(params, request, "list", content_last=content == len(shown) - 1)
     if odd is not None:
         other = "ABCDEFGHIJ"[(ix + 1) % len(shown)]
         return misbehaviour.format_answer(odd, "list", user, letter, other, prompt_tokens)
