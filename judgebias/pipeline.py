@@ -321,6 +321,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
 
     probe_figs = probe_figures(records, probes, cfg.max_invalid)
     acc = probe_figs.pop("_accuracy")
+    informative = probe_figs.pop("_informative")
     summary: dict[str, Any] = {
         "judge": judge.spec,
         "n_pairs": len(pairs),
@@ -329,6 +330,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         "probes": probe_figs,
         **call_totals(records, counts),
         "invalid": run_invalid(records, cfg.max_invalid),
+        "informative": informative,
         "run": {
             "judgebias_version": __version__,
             "data": data_path,
