@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 __all__ = ["soft_figures", "soft_shift"]
 
 _KEY = ["pair_id", "order"]
+_EMPTY: dict[str, Any] = {
+    **dict.fromkeys(("soft_effect", "soft_ci_low", "soft_ci_high", "soft_p_value"), math.nan),
+    "soft_n": 0,
+    "soft_n_pairs": 0,
+    **dict.fromkeys(("soft_cue", "soft_placebo", "soft_control", "soft_vs_control"), math.nan),
+}
 
 
 def _p(records: pd.DataFrame, kind: str, name: str) -> pd.DataFrame:
@@ -69,14 +75,15 @@ def soft_shift(
 ) -> dict[str, Any]:
     """The soft figures of one cue probe (see the module docstring); ``directions`` maps
     a cue variant to its own direction (rewrite probes), else ``default``. Empty when
-    the records carry no probabilities."""
-    if "p_first" not in records.columns:
+    the run's records carry no probabilities (verdict mode); NaN figures with
+    ``soft_n`` 0 when they do but none of this probe's units has both."""
+    if "p_first" not in records.columns or not records["p_first"].notna().any():
         return {}
     mine = records[records["probe"] == probe]
     cue_rows = mine[(mine["kind"] == "cue") & mine["valid"].astype(bool)]
     cue_rows = cue_rows[cue_rows["p_first"].notna()]
     if cue_rows.empty:
-        return {}
+        return _EMPTY.copy()
     first = (
         cue_rows["first_shown"]
         if "first_shown" in cue_rows.columns
@@ -88,7 +95,7 @@ def soft_shift(
     units = units.merge(_p(mine, "placebo", "placebo"), on=_KEY, how="inner")
     units = units.merge(_p(records, "control", "control"), on=_KEY, how="left")
     if units.empty:
-        return {}
+        return _EMPTY.copy()
     away = units["variant"].map(lambda v: (directions or {}).get(str(v), default)) == "away"
     # P(first) -> P(the answer the bias favours): the cued one (toward) or the other (away)
     favoured_first = (units["target_first"] ^ away).to_numpy()
