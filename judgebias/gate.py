@@ -18,7 +18,9 @@ of ``self`` is its headline self-preference figure; ``accuracy`` uses the accura
 interval against gold.
 
 The gate fails closed: a condition also trips when its figure was not measured (too
-few readable answers, or none) or when the share of unreadable answers behind it is
+few readable answers, or none), when it is not measurable (status ``uninformative``:
+the judge's verdicts did not vary, or were at chance on gold; see
+:mod:`judgebias.stats.validity`) or when the share of unreadable answers behind it is
 over the run's ``--max-invalid`` (the probe's own share; for ``accuracy``, the run's).
 A gate that cannot see the bias must not pass the judge.
 """
@@ -267,6 +269,8 @@ def _closed_reason(summary: dict[str, Any], name: str) -> str | None:
             f"{name} was not measured: {fig.get('n') or 0} readable units "
             f"(at least {MIN_VALID_UNITS} needed), {fig.get('n_invalid') or 0} unreadable"
         )
+    if fig.get("status") == "uninformative":
+        return f"{name} is not measurable: {fig.get('status_reason') or 'the judge did not judge'}"
     share = _finite(fig.get("invalid_share"))
     if share is not None and share > limit:
         return (

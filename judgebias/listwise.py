@@ -328,10 +328,14 @@ def plan_listwise(cfg: AuditConfig) -> dict[str, Any]:
     }
 
 
+_ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
 async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     """The listwise audit: every item in every order of the Latin square, then the figures."""
     from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
     from .formats_run import FormatSession, write_run
+    from .stats.informative import listwise_position_informative, run_informative
     from .stats.listwise import listwise_position_stats
     from .stats.validity import fail_closed, run_invalid, severity
 
@@ -357,7 +361,9 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
             {**sh, "share": math.nan, "ci_low": math.nan, "ci_high": math.nan}
             for sh in fig["shares"]
         ]
-    fig["p_adjusted"] = fig["p_value"]  # one probe: nothing to adjust across
+    listwise_position_informative(fig, records["shown"], k)
+    # one probe: nothing to adjust across (and no family at all when it is uninformative)
+    fig["p_adjusted"] = fig["p_value"] if fig["status"] == "measured" else math.nan
     fig["severity"] = severity(
         fig["effect"],
         fig["p_adjusted"],
@@ -376,6 +382,17 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
             records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
         ),
     }
+    # a judge that always picks one shown position: position says so, the block too
+    shown = {j: f"chose the response shown {_ORDINAL[j - 1]}" for j in range(1, k + 1)}
+    shown[k] = "chose the response shown last"
+    core["informative"] = run_informative(
+        records["shown"].dropna().astype(int),
+        (core["accuracy"], *core["accuracy_ci"]),
+        core["probes"],
+        consequence="so only the position figure can show a bias",
+        chance=1 / k,
+        phrase=shown,
+    )
     run_info = {
         "template": cfg.template or "bundled:" + template.name,
         "mode": "verdict",

@@ -115,7 +115,7 @@ def call_totals(records: pd.DataFrame, counts: RunCounts) -> dict[str, Any]:
 
 def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, Any] | None:
     """The sim's parameters; with ``effort_bias``, each bias as it acts at the run's effort
-    (the value the audit should recover), the reasoning and item keys only when set."""
+    (the value the audit should recover), the reasoning, item and ``lean`` keys only when set."""
     kind, rest = parse_spec(judge_spec)
     if kind != "sim":
         return None
@@ -127,7 +127,8 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
     planted = {
         k: v
         for k, v in asdict(params).items()
-        if (k not in REASONING_DEFAULTS or v != REASONING_DEFAULTS[k]) and (k not in ITEM_KEYS or v)
+        if (k not in REASONING_DEFAULTS or v != REASONING_DEFAULTS[k])
+        and (k not in (*ITEM_KEYS, "lean") or v)
     }
     if params.effort_bias:
         factor = effort_scale(params, reasoning_effort)
@@ -322,6 +323,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
 
     probe_figs = probe_figures(records, probes, cfg.max_invalid)
     acc = probe_figs.pop("_accuracy")
+    informative = probe_figs.pop("_informative")
     summary: dict[str, Any] = {
         "judge": judge.spec,
         "n_pairs": len(pairs),
@@ -330,6 +332,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         "probes": probe_figs,
         **call_totals(records, counts),
         "invalid": run_invalid(records, cfg.max_invalid),
+        "informative": informative,
         "run": {
             "judgebias_version": __version__,
             "data": data_path,

@@ -488,6 +488,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         max_invalid=cfg.max_invalid,
     )
     acc = figures.pop("_accuracy")
+    informative = figures.pop("_informative")
     core = {
         "n_pairs": len(pairs),
         "format": "single",
@@ -497,6 +498,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         "invalid": run_invalid(
             records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
         ),
+        "informative": informative,
     }
     run_info = {
         "template": cfg.template or "bundled:" + template.name,

@@ -50,8 +50,12 @@ WORDS = [
 ]
 
 
-def make_pairs(n: int, seed: int) -> list[dict[str, Any]]:
-    """Random pairs of random text: nothing the simulated judge can check, no hand-made content."""
+def make_pairs(n: int, seed: int, gold: bool = True) -> list[dict[str, Any]]:
+    """Random pairs of random text: nothing the simulated judge can check, no hand-made content.
+
+    Their ``gold`` is a coin flip, so any judge is at chance on it, and with enough pairs
+    every probe but position is ``uninformative`` (judgebias.stats.informative). Tests of
+    planted cue effects use ``gold=False`` (no gold column: nothing said about chance)."""
     rng = random.Random(seed)
 
     def sentence(k: int) -> str:
@@ -72,6 +76,8 @@ def make_pairs(n: int, seed: int) -> list[dict[str, Any]]:
                 "gold": rng.choice(["a", "b"]),
             }
         )
+        if not gold:
+            del rows[-1]["gold"]
     return rows
 
 
@@ -91,10 +97,10 @@ def lists_file(tmp_path: Path, n: int, k: int, seed: int = 1) -> Path:
 
 @pytest.fixture
 def pairs_file(tmp_path: Path) -> Callable[..., Path]:
-    def _make(n: int = 300, seed: int = 1, name: str = "pairs.jsonl") -> Path:
+    def _make(n: int = 300, seed: int = 1, name: str = "pairs.jsonl", gold: bool = True) -> Path:
         p = tmp_path / name
         with p.open("w", encoding="utf-8") as fh:
-            for row in make_pairs(n, seed):
+            for row in make_pairs(n, seed, gold):
                 fh.write(json.dumps(row) + "\n")
         return p
 

@@ -29,7 +29,9 @@ def test_planted_invalid_shares_are_counted_and_biases_still_recovered(
     judge = "sim:accuracy=0.9,position=0.2,length=0.2," + ",".join(
         f"{k}={v}" for k, v in planted.items()
     )
-    res = _audit(pairs_file(300), tmp_path / "run", judge, probes=["position", "length"])
+    res = _audit(
+        pairs_file(300, gold=False), tmp_path / "run", judge, probes=["position", "length"]
+    )
     inv = res.summary["invalid"]
     n = inv["n"]
     assert inv["share"] == pytest.approx(sum(planted.values()), abs=0.035)

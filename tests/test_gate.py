@@ -102,7 +102,7 @@ def test_accuracy_self_and_missing_estimates() -> None:
 
 
 def test_gate_trips_on_planted_bias_and_passes_a_clean_judge(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    data = str(pairs_file(150))
+    data = str(pairs_file(150, gold=False))
     gate = "position>0.1,bandwagon>0.05"
     p = run_cli(
         "audit",

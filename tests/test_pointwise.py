@@ -71,7 +71,7 @@ def single_run(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignor
 
     tmp = tmp_path_factory.mktemp("single")
     data = tmp / "pairs.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in make_pairs(200, 21)))
+    data.write_text("".join(json.dumps(r) + "\n" for r in make_pairs(200, 21, gold=False)))
     spec = "sim:" + ",".join(f"{k}={v}" for k, v in PLANTS.items()) + ",seed=0"
     o = run_audit(
         AuditConfig(

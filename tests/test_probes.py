@@ -134,7 +134,7 @@ def test_planted_bias_recovered(name: str, planted: float, pairs_file, tmp_path:
     o = run_audit(
         AuditConfig(
             judge=f"sim:accuracy=0.85,{name}={planted},seed=5",
-            data=str(pairs_file(300, seed=2)),
+            data=str(pairs_file(300, seed=2, gold=False)),
             probes=[name],
             out=str(tmp_path / "r"),
             quiet=True,
@@ -162,7 +162,7 @@ def test_planted_bias_recovered(name: str, planted: float, pairs_file, tmp_path:
 
 
 def test_all_zero_nothing_flagged_and_all_at_once_all_found(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    data = str(pairs_file(300, seed=3))
+    data = str(pairs_file(300, seed=3, gold=False))
     zero = run_audit(
         AuditConfig(
             judge="sim:accuracy=0.85",

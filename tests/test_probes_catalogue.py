@@ -71,7 +71,7 @@ def test_planted_value_recovered(name: str, planted: float, pairs_file, tmp_path
     o = run_audit(
         AuditConfig(
             judge=f"sim:accuracy=0.85,{name}={planted},seed=3",
-            data=str(pairs_file(250, seed=8)),
+            data=str(pairs_file(250, seed=8, gold=False)),
             probes=[name],
             out=str(tmp_path / "r"),
             quiet=True,
@@ -119,7 +119,7 @@ def test_fail_on_gates_the_new_probes(pairs_file, tmp_path: Path) -> None:  # ty
 
     p = run_cli(
         *("audit", "--judge", "sim:citation=0.4,fallacy=0.5,compassion=0"),
-        *("--data", str(pairs_file(80, seed=13)), "--out", str(tmp_path / "r")),
+        *("--data", str(pairs_file(80, seed=13, gold=False)), "--out", str(tmp_path / "r")),
         *("--probes", "citation,compassion,fallacy", "--rewriter", "sim", "--quiet"),
         *("--fail-on", "citation>0.1,compassion>0.05,fallacy>0.2"),
         timeout=120,

@@ -21,7 +21,7 @@ from judgebias.result import SUMMARY_COLUMNS, AuditResult, summary_frame
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> str:
     p = tmp_path_factory.mktemp("data") / "pairs.jsonl"
-    p.write_text("".join(json.dumps(r) + "\n" for r in make_pairs(80, seed=11)))
+    p.write_text("".join(json.dumps(r) + "\n" for r in make_pairs(80, seed=11, gold=False)))
     return str(p)
 
 

@@ -48,7 +48,7 @@ def test_sentiment_recovered(planted: float, pairs_file, tmp_path: Path) -> None
     s = audit(
         f"sim:accuracy=0.85,sentiment={planted},seed=2",
         ["sentiment"],
-        pairs_file(200, seed=31),
+        pairs_file(200, seed=31, gold=False),
         tmp_path / "r",
         rewriter="sim",
         write_report=planted > 0,
@@ -76,7 +76,7 @@ def test_fallacy_accuracy_drop_recovered(planted: float, pairs_file, tmp_path: P
     s = audit(
         f"sim:accuracy=0.85,fallacy={planted},position=0.2,seed=3",
         ["fallacy"],
-        pairs_file(200, seed=32),
+        pairs_file(200, seed=32, gold=False),
         tmp_path / "r",
         rewriter="sim",
         write_report=planted > 0,
@@ -136,7 +136,7 @@ def test_sentiment_in_single_format_is_a_grade_shift(
     s = audit(
         f"sim:sentiment={planted},seed=5",
         ["sentiment"],
-        pairs_file(150, seed=35),
+        pairs_file(150, seed=35, gold=False),
         tmp_path / "r",
         rewriter="sim",
         format="single",

@@ -1,5 +1,7 @@
 """How an audit's outcome is shown and turned into an exit status (``audit``, ``demo``):
-the scorecard or summary.json on stdout, failed calls and the fail-closed line on stderr."""
+the scorecard or summary.json on stdout (the scorecard opens with the judge's verdicts
+not depending on the answers, when they do not), failed calls and the fail-closed line on
+stderr (and that sentence too, with ``--quiet`` or ``--json``)."""
 
 from __future__ import annotations
 
@@ -51,6 +53,12 @@ def report_failures(outcome: Any) -> None:
 
 
 def print_outcome(summary: dict[str, object], out: Path, *, quiet: bool, as_json: bool) -> None:
+    if as_json or quiet:
+        # the scorecard is not shown: say on stderr that the judge did not judge
+        info = summary.get("informative")
+        message = info.get("message") if isinstance(info, dict) else None
+        if message:
+            typer.echo(f"judgebias: warning: {message}", err=True)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

@@ -37,11 +37,31 @@ def _print_invalid(console: Any, inv: dict[str, Any]) -> None:
         console.print(f"  what to do: {escape(inv['advice'])}")
 
 
+def _print_informative(console: Any, info: dict[str, Any], probes: dict[str, Any]) -> None:
+    """At the top: the judge's verdicts do not depend on the answers (or are at chance),
+    and why each probe that cannot show a bias is not measurable."""
+    from rich.markup import escape
+
+    flagged = {
+        name: str(fig.get("status_reason") or "")
+        for name, fig in probes.items()
+        if isinstance(fig, dict) and fig.get("status") == "uninformative"
+    }
+    if info.get("message"):
+        console.print(f"[bold red]{escape(str(info['message']))}[/bold red]")
+        if flagged:
+            console.print(f"  not measurable: {escape(', '.join(flagged))}")
+        return
+    for name, reason in flagged.items():
+        console.print(f"[yellow]{escape(name)}: not measurable:[/yellow] {escape(reason)}")
+
+
 def print_summary(summary: dict[str, Any], out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
+    _print_informative(console, summary.get("informative") or {}, summary["probes"])
     table = Table(title=f"judgebias audit of {summary['judge']} ({summary['n_pairs']} pairs)")
     for col in ("probe", "effect", "95% CI", "p (BH)", "n", "invalid", "severity"):
         table.add_column(col)

@@ -41,6 +41,10 @@ SEVERITY_WORDS = {
     "slight": "slight: under 5 points, but real",
     "not detected": "not detected: not significant after adjustment",
     "not measured": "not measured: too few readable answers to say anything",
+    "not measurable": (
+        "not measurable: the judge's verdicts did not vary, or were at chance on gold, so "
+        "they could not show this bias"
+    ),
     "inconclusive": "inconclusive: not significant, but too many answers were unreadable to call it absent",
 }
 _BAR_W = 180.0
@@ -63,8 +67,34 @@ def _probe_description(name: str) -> str:
     return spec.description if spec is not None else ""
 
 
+def _soft_words(f: dict[str, Any]) -> str:
+    """The soft shift of a cue probe (logprob and score modes), in plain words."""
+    eff, lo, hi = (
+        _num(f.get("soft_effect")),
+        _num(f.get("soft_ci_low")),
+        _num(f.get("soft_ci_high")),
+    )
+    if eff is None:
+        return ""
+    span = f" (95 % interval {_pp(lo)} to {_pp(hi)})" if lo is not None and hi is not None else ""
+    return (
+        f" In probability, the cue moved P(the answer the bias favours) by {_pp(eff)} "
+        f"points net of the placebo{span}."
+    )
+
+
 def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
-    """What the row means, in plain words."""
+    """What the row means, in plain words (with the soft shift of a cue probe)."""
+    soft = _soft_words(f) if name != "position" else ""
+    if sev == "not measurable":
+        return (
+            f"Not measurable: {f.get('status_reason') or 'the judge did not judge'}. This is "
+            f"not evidence that the bias is absent.{soft}"
+        )
+    return _figure_words(name, f, effect, sev) + (soft if sev != "not measured" else "")
+
+
+def _figure_words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
     lo, hi = _num(f.get("ci_low")), _num(f.get("ci_high"))
     share = _num(f.get("invalid_share"))
     unread = (

@@ -21,6 +21,9 @@ How it decides, for one pairwise request:
    (``item_position``) and its draw fires; else C. With items that are not alike
    (:mod:`.items`), each parameter and the accuracy are the item's own.
 
+:func:`leaning` says which answer the request's first cue favours, for ``lean`` (a
+soft bias that moves the verdict's probability in logprob mode, never the verdict).
+
 Samples: at ``temperature`` 0 the ``sample`` field of a request changes nothing. At
 ``temperature`` > 0, sample ``i`` >= 1 (``--mitigation multi-sample``) redraws every
 chance event above (the accuracy flip, each cue's draw and the position draw)
@@ -42,7 +45,7 @@ from .items import item_accuracy, item_favourite, item_strength
 from .params import SIM_SIGNATURE, SimParams
 from .reasoning import effort_scale
 
-__all__ = ["Decision", "decide"]
+__all__ = ["Decision", "decide", "leaning"]
 
 
 class Decision(NamedTuple):
@@ -54,18 +57,18 @@ class Decision(NamedTuple):
     content: str
 
 
-def decide(
+def _cues(
     params: SimParams,
     system: str,
     instruction: str,
     first: str,
     second: str,
     note: str,
-    sample: int = 0,
-    effort: str | None = None,
-    cot: bool = False,
-) -> Decision:
-    """The verdict on one pairwise request (positions are 'first' or 'second')."""
+    sample: int,
+    effort: str | None,
+    cot: bool,
+) -> tuple[str, str, list[tuple[str, str]], float, object, str | None]:
+    """(stripped first, stripped second, cues, bias scale, draw key, fallacy noticed)."""
     from ..probes import strip_edits  # local: probes imports prompts, not judges
 
     edits = strip_edits(system=system, first=first, second=second, note=note)
@@ -82,9 +85,26 @@ def decide(
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
     # issue 16: the sim rewriter's tones (sentiment cues) and corrupted reasoning (fallacy)
     s1, s2, rewritten, noticed = rewrite_cues(params, key, instruction, s1, s2, scale)
+    return s1, s2, cues + rewritten, scale, key, noticed
+
+
+def decide(
+    params: SimParams,
+    system: str,
+    instruction: str,
+    first: str,
+    second: str,
+    note: str,
+    sample: int = 0,
+    effort: str | None = None,
+    cot: bool = False,
+) -> Decision:
+    """The verdict on one pairwise request (positions are 'first' or 'second')."""
+    s1, s2, cues, scale, key, noticed = _cues(
+        params, system, instruction, first, second, note, sample, effort, cot
+    )
     if noticed is not None:
         return Decision(noticed, "fallacy noticed", noticed)
-    cues += rewritten
 
     # 2. content verdict on the unordered, stripped pair
     lo, hi = sorted((s1, s2))
@@ -114,3 +134,30 @@ def decide(
     ):
         return Decision(("first", "second")[favourite], "item position", content)
     return Decision(content, "content", content)
+
+
+def leaning(
+    params: SimParams,
+    system: str,
+    instruction: str,
+    first: str,
+    second: str,
+    note: str,
+    sample: int = 0,
+    effort: str | None = None,
+    cot: bool = False,
+) -> tuple[str, float] | None:
+    """(shown position the request's first cue favours, ``lean`` x the bias scale), or
+    None when ``lean`` is 0 or the request carries no cue (see ``lean`` in :mod:`.params`).
+    The favoured answer is the cued one; for a distraction cue, the other one."""
+    if params.lean <= 0:
+        return None
+    _, _, cues, scale, _, noticed = _cues(
+        params, system, instruction, first, second, note, sample, effort, cot
+    )
+    if not cues or noticed is not None:
+        return None
+    bias, where = cues[0]
+    if bias == "distraction":
+        where = "second" if where == "first" else "first"
+    return where, params.lean * scale

@@ -42,6 +42,15 @@ the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
   measured shift (in points, steps and pull).
 - ``sentiment``, ``fallacy`` (0..1): rewritten cues (``--rewriter sim``), defined in
   :mod:`.formats` so that each equals its probe's effect.
+- ``lean`` (0..0.49): a soft bias that never changes a verdict, in ``--mode logprob``
+  only. The sim gives its verdict a probability of 0.999 (the other label 0.001); when a
+  request carries a cue (of any probe, the first one if several) and the verdict is
+  not the answer that cue favours (the cued answer; for distraction the other one), that
+  answer's probability rises by ``lean`` x the bias scale (suppression, cot, effort) and
+  the verdict's falls by as much. Below 0.499 the verdict keeps the higher probability,
+  so the hard effect stays 0 while each cue probe's ``soft_effect`` (the placebo-net
+  shift of P(favoured answer)) equals ``lean`` (plus what the probe's own parameter
+  moves: a cue that wins moves it by 0.998).
 - ``suppression`` (0..1): when the system message carries the bias-aware
   instruction (``--mitigation system-prompt``), every bias parameter above, position
   included, is multiplied by ``1 - suppression``.
@@ -125,8 +134,12 @@ _LATER_KEYS = frozenset(
         *("rubric_order", "score_labels", "anchor", "sentiment", "fallacy"),
         *MISBEHAVIOUR_KEYS,
         *ITEM_KEYS,
+        "lean",
     }
 )
+
+_RANGES = {"position": (-1.0, 1.0), "lean": (0.0, 0.49)}
+"""Parameters whose range is not 0..1."""
 
 COT_MARKER = "reason step by step before"
 """A template whose instructions contain this phrase requests chain-of-thought
@@ -169,6 +182,8 @@ class SimParams:
     accuracy_spread: float = 0.0
     item_position: float = 0.0
     garble_last: float = 0.0
+    # a soft bias in logprob mode: P(cued answer) moves, the verdict never does
+    lean: float = 0.0
     seed: int = 0
     reasoning: str = "none"
     think_tokens: int = 300
@@ -212,9 +227,9 @@ def parse_sim_params(text: str, flag: str = "--judge") -> SimParams:
         except ValueError:
             raise SpecError(f"{flag}: sim parameter {key}={value!r} is not a number") from None
         if key != "seed":
-            lo = -1.0 if key == "position" else 0.0
-            if not (lo <= num <= 1.0) or math.isnan(num):
-                raise SpecError(f"{flag}: sim parameter {key}={value} is outside [{lo:g}, 1]")
+            lo, hi = _RANGES.get(key, (0.0, 1.0))
+            if not (lo <= num <= hi) or math.isnan(num):
+                raise SpecError(f"{flag}: sim parameter {key}={value} is outside [{lo:g}, {hi:g}]")
         params = replace(params, **{key: num})  # type: ignore[arg-type]
     total = sum(getattr(params, k) for k in MISBEHAVIOUR_KEYS)
     if total > 1.0 + 1e-12:

@@ -15,7 +15,7 @@ from ..prompts import INSTRUCTION_MARKER, extract_note, extract_pair
 from ..types import ChatRequest, Completion
 from . import misbehaviour
 from .common import draw, reply, tokens
-from .decide import decide
+from .decide import decide, leaning
 from .formats import decide_list, decide_single, rewrite_cues, sim_rewrite
 from .params import COT_MARKER, SIM_SIGNATURE, SimParams
 from .reasoning import with_reasoning
@@ -76,7 +76,13 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
         return reply(f"Score A: {sa}\nScore B: {sb}", prompt_tokens)
     if mode == "logprob":
         other = "B" if label == "A" else "A"
-        alts = ((label, math.log(0.999)), (other, math.log(0.001)))
+        p_label = 0.999
+        lean = leaning(
+            params, system, instruction, first, second, note, sample, request.reasoning_effort, cot
+        )
+        if lean is not None and lean[0] != winner:  # a soft bias: the verdict stays
+            p_label -= lean[1]
+        alts = ((label, math.log(p_label)), (other, math.log(1.0 - p_label)))
         return reply(label, prompt_tokens, steps=((label, alts[0][1], alts),))
     text = f"Response {label} answers the instruction better ({reason}).\n{verdict_tag(label)}"
     if cot:

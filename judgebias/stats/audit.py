@@ -2,9 +2,11 @@
 
 :func:`probe_figures` turns an audit's records into one dict per probe: position (from
 the control verdicts in both orders, with :func:`soft_position` when the judge gave
-soft preferences), each perturbation probe, self-preference and the rewrite probes,
-each failing closed (:mod:`.validity`), BH-adjusted over the probes that were measured
-and given a severity. :mod:`judgebias.pipeline` only calls it.
+soft preferences), each perturbation probe (with its soft shift, :mod:`.soft`),
+self-preference and the rewrite probes, each failing closed (:mod:`.validity`) and
+marked ``uninformative`` when its verdicts cannot show a bias (:mod:`.informative`),
+BH-adjusted over the probes that were measured and given a severity.
+:mod:`judgebias.pipeline` only calls it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .informative import pairwise_informative, run_informative, verdict_positions
 from .intervals import bh_adjust
 from .perturbation import perturbation_stats
 from .position import position_stats
 from .rewrite import rewrite_figures
 from .selfpref import self_probe_stats
+from .soft import soft_figures
 from .validity import DEFAULT_MAX_INVALID, fail_closed, severity
 
 if TYPE_CHECKING:
@@ -110,6 +114,7 @@ def probe_figures(
         if spec.kind == "perturbation":
             fig = perturbation_stats(records, spec.name, spec.direction)
             fig["direction"] = spec.direction
+            fig.update(soft_figures(records, spec))
             out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]) + lost)
         elif spec.kind == "self":
             # the noise-robust headline (effect ...) and DBG (dbg ...)
@@ -119,11 +124,17 @@ def probe_figures(
             out[spec.name] = fail_closed(fig, int(fig.get("n") or 0), bad)
         elif spec.kind == "rewrite":  # issue 16: sentiment, fallacy
             fig = rewrite_figures(records, spec)
+            fig.update(soft_figures(records, spec))
             out[spec.name] = fail_closed(
                 fig, int(fig.get("n") or 0), int(fig.get("n_invalid") or 0)
             )
+    accuracy = (pos["accuracy"], pos["accuracy_ci_low"], pos["accuracy_ci_high"])
+    pairwise_informative(out, records, _movable(probes), accuracy)
     names = list(out)
-    adjusted = bh_adjust([out[n]["p_value"] for n in names])
+    # the BH family: the probes measured (an uninformative probe's p-value is no test)
+    adjusted = bh_adjust(
+        [out[n]["p_value"] if out[n]["status"] == "measured" else math.nan for n in names]
+    )
     for n, q in zip(names, adjusted, strict=True):
         fig = out[n]
         fig["p_adjusted"] = q
@@ -135,4 +146,28 @@ def probe_figures(
             max_invalid=max_invalid,
         )
     out["_accuracy"] = pos
+    judged = records[records["kind"] != "self-gold"]
+    out["_informative"] = run_informative(
+        verdict_positions(judged),
+        accuracy,
+        out,
+        consequence=(
+            "so no figure but position can show a bias"
+            if out.get("position", {}).get("status") == "measured"
+            else "so no figure of this run can show a bias"
+        ),
+    )
+    return out
+
+
+def _movable(probes: list[ProbeSpec]) -> dict[str, tuple[str, ...]]:
+    """Per probe, the kinds of its records whose verdicts can show its effect."""
+    out: dict[str, tuple[str, ...]] = {}
+    for spec in probes:
+        if spec.kind == "self":
+            out[spec.name] = ("self",)
+        elif spec.kind == "rewrite" and (spec.name == "fallacy" or spec.bias == "fallacy"):
+            out[spec.name] = ("cue",)
+        else:
+            out[spec.name] = ("cue", "placebo")
     return out

@@ -22,7 +22,10 @@ answer and is clustered by pair (the two answers of a pair share an instruction)
 
 Intervals: BCa bootstrap over pairs of the ratio estimator; p-values: the
 cluster-robust t-test (:func:`judgebias.stats.listwise.ratio_ci`); Benjamini-Hochberg
-across the run's figures. ``robustness_rate`` is the share of answers whose grade the
+across the run's measured figures; a figure is ``uninformative`` (severity ``not
+measurable``) when the judge gave (nearly) the same grade to every answer it compares,
+or ranks the gold answer above the other no better than a coin
+(:mod:`judgebias.stats.informative`). ``robustness_rate`` is the share of answers whose grade the
 cue left unchanged (CALM), next to ``placebo_robustness_rate``. ``distribution``
 holds the grade counts of each condition for the report.
 """
@@ -35,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .informative import grades_informative, run_informative
 from .intervals import bh_adjust
 from .listwise import ratio_ci
 from .validity import DEFAULT_MAX_INVALID, fail_closed
@@ -269,15 +273,31 @@ def pointwise_summary(
     names = list(out)
     for n in names:
         fail_closed(out[n], int(out[n].get("n") or 0), int(out[n].get("n_invalid") or 0))
-    adjusted = bh_adjust([out[n]["p_value"] for n in names])
+    acc = _accuracy(records)
+    accuracy = (acc["accuracy"], acc["ci_low"], acc["ci_high"])
+    grades_informative(out, records, accuracy)  # a grade that does not vary, or at chance
+    adjusted = bh_adjust(
+        [out[n]["p_value"] if out[n]["status"] == "measured" else math.nan for n in names]
+    )
     for n, q in zip(names, adjusted, strict=True):
         out[n]["p_adjusted"] = q
         out[n]["severity"] = (
             "not measured"
             if out[n]["status"] == "not_measured"
+            else "not measurable"
+            if out[n]["status"] == "uninformative"
             else _severity(
                 out[n]["effect"], q, out[n]["unit"], out[n]["invalid_share"] > max_invalid
             )
         )
-    out["_accuracy"] = _accuracy(records)
+    judged = records[~records["kind"].astype(str).str.startswith("gold-")]
+    out["_informative"] = run_informative(
+        judged["score"],
+        accuracy,
+        out,
+        consequence="so no figure of this run can show a bias",
+        grades=True,
+        unit="graded answers",
+    )
+    out["_accuracy"] = acc
     return out

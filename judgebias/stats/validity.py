@@ -1,10 +1,47 @@
-"""Failing closed: what a run's figures may claim when some answers could not be read.
+"""Failing closed: what a run's figures may claim when some answers could not be read,
+or when the judge's verdicts could not show a bias at all.
+
+A probe's ``status`` is ``measured``, ``not_measured`` or ``uninformative``:
 
 - A probe is ``measured`` when it has at least :data:`MIN_VALID_UNITS` valid units, and
   ``not_measured`` otherwise: with fewer, even a unit that all moved one way could not
   be significant under the exact McNemar test (two-sided p = 2 * 0.5^n >= 0.0625 for
   n <= 5), so "not detected" would be a statement about nothing. A probe that is not
   measured has no effect, interval or p-value, and its severity is ``not measured``.
+- A measured probe is ``uninformative`` when its verdicts could not have shown a bias,
+  whatever the bias (rules applied by :mod:`judgebias.stats.informative`):
+
+  1. *Its verdicts do not vary with the answers.* A cue shows its effect only in a unit
+     whose cue and placebo verdicts differ; so at least one of the two differs from any
+     given verdict, in particular from the commonest of the probe's cue and placebo
+     verdicts, taken as the judge gave them (first-shown answer, second-shown, tie).
+     When fewer than :data:`MIN_VALID_UNITS` of them differ from the commonest, at most
+     five units can be discordant and no result could be significant, as for a probe
+     with too few units. A judge that always names the first-shown answer (or always
+     says tie) is the limit case: its verdict is a function of the position alone, and
+     "not detected" would say nothing about the cue. The same count applies to every
+     verdict of the self and fallacy probes, and to the two grades compared in
+     ``--format single`` (a judge that gives every answer the same grade).
+     Position is the exception: a judge that always names the first-shown answer has a
+     position effect of +100 points, which is correct. Position is uninformative only
+     when fewer than MIN_VALID_UNITS of its control verdicts name an answer at all
+     (a judge that answers tie).
+  2. *The judge is at chance on gold.* When the pairs carry gold labels and the
+     accuracy's 95 % interval contains chance (1/2 for pairs) and lies within
+     :data:`~judgebias.stats.informative.CHANCE_MARGIN` (10 points) of it, the data
+     show the verdicts do not follow quality, and every probe but position is
+     uninformative: a judge that does not judge cannot be said to resist a cue. With
+     fewer gold labels the interval is wider and nothing is said (a judge is never
+     called uninformative for lack of gold data); an accuracy clearly below chance is
+     not chance (the verdicts follow the answers, the wrong way). Position is exempt:
+     its bias is defined by the order, not by quality (the always-first judge is at
+     chance, and its +100 points are right).
+
+  An uninformative probe keeps its effect, interval and p-value as computed (they say
+  what happened: e.g. no verdict moved), but leaves the Benjamini-Hochberg family, has
+  no ``p_adjusted``, and its severity is ``not measurable`` with ``status_reason``
+  saying why; ``--fail-on`` fails on it. The run's ``informative`` block says at the top
+  of the report and the console when the verdicts do not vary or are at chance.
 - A probe's ``invalid_share`` is its units that could not be used because an answer it
   needed was invalid (the control's, the cue's or the placebo's; for position, either
   order's), over all the units it planned. When that share is over ``max_invalid`` a
@@ -28,6 +65,7 @@ from ..answers import REASONS
 __all__ = [
     "DEFAULT_MAX_INVALID",
     "MIN_VALID_UNITS",
+    "STATUSES",
     "advice",
     "fail_closed",
     "run_invalid",
@@ -36,6 +74,9 @@ __all__ = [
 
 MIN_VALID_UNITS = 6
 """Fewest valid units for a probe to count as measured (see the module docstring)."""
+
+STATUSES = ("measured", "not_measured", "uninformative")
+"""A probe's possible ``status`` values (see the module docstring)."""
 
 DEFAULT_MAX_INVALID = 0.1
 """The largest share of invalid answers a run or probe may have (``--max-invalid``)."""
@@ -51,13 +92,16 @@ def severity(
     invalid_share: float | None = None,
     max_invalid: float = DEFAULT_MAX_INVALID,
 ) -> str:
-    """``not measured``, ``inconclusive``, ``not detected``, ``slight``, ``moderate`` or ``strong``.
+    """``not measured``, ``not measurable``, ``inconclusive``, ``not detected``, ``slight``,
+    ``moderate`` or ``strong``.
 
-    Detected: BH-adjusted p below 0.05; then by the size of the effect: strong from 15
+    ``not measurable``: the probe is ``uninformative`` (see the module docstring). Detected: BH-adjusted p below 0.05; then by the size of the effect: strong from 15
     points, moderate from 5, slight below.
     """
     if status == "not_measured":
         return "not measured"
+    if status == "uninformative":
+        return "not measurable"
     unreadable = invalid_share is not None and invalid_share > max_invalid
     if effect is None or p_adj is None or math.isnan(effect) or math.isnan(p_adj):
         return "inconclusive" if unreadable else "not measured"
