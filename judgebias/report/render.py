@@ -133,7 +133,7 @@ def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
             f"About {k} pairs in 100 are won by the answer shown {side}, because it is shown "
             f"{side}.{kept}"
         )
-    if f.get("measure") == "controlled":
+    if f.get("measure") == "controlled" and not f.get("unit"):  # pointwise: a grade shift
         return _self_words(f, effect, sev, span, k)
     if name == "self" or "dbg" in f:  # runs from before the controlled figure
         jw, gw = _num(f.get("judge_win_rate")), _num(f.get("gold_win_rate"))

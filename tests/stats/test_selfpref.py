@@ -314,3 +314,46 @@ def test_controlled_edges() -> None:
     assert math.isnan(controlled_self_preference(few)["ci_low"])
     with pytest.raises(UsageError, match="own_para"):
         controlled_self_preference(still.drop(columns="own_para"))
+
+
+# -- the pointwise (graded) figure ---------------------------------------------------------------
+
+
+def graded_records(n_pairs: int, self_points: float, seed: int) -> pd.DataFrame:
+    """Records of a pointwise self probe for a judge whose grades are a compressed copy of
+    the gold's (judge = 5 + 0.5 (gold - 5), rounded, +-1 noise per prompt). The gold
+    grades the own answers 8 and the pair's answers 4 on average; the own answer's own
+    wording adds a point with probability ``self_points``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def judge(gold: float) -> float:
+        return float(round(5 + 0.5 * (gold - 5)) + rng.integers(-1, 2))
+
+    for pair in range(n_pairs):
+        g_own = float(rng.integers(7, 10))
+        own = judge(g_own)
+        rows += [
+            (pair, "self", "own", "a", own + float(rng.uniform() < self_points)),
+            (pair, "self", "own-paraphrased", "a", judge(g_own)),
+            (pair, "self", "gold-own", "a", g_own),
+        ]
+        for target in ("a", "b"):
+            g = float(rng.integers(3, 6))
+            rows += [
+                (pair, "control", "control", target, judge(g)),
+                (pair, "self", "other-paraphrased", target, judge(g)),
+                (pair, "self", "gold-other", target, g),
+            ]
+    return pd.DataFrame(rows, columns=["pair_id", "probe", "kind", "target", "score"])
+
+
+def test_graded_self_preference_is_not_fooled_by_a_compressed_scale() -> None:
+    from judgebias.stats.selfpref_single import single_self
+
+    res = single_self(graded_records(150, 0.0, seed=1))
+    # the former headline: (b - 1)(gold_own - gold_other) = -0.5 * 4 = -2 points (measured -2.0)
+    assert res["gold_difference_ci_high"] < -1.5 and res["gold_difference_p_value"] < 0.01
+    assert res["ci_low"] <= 0.0 <= res["ci_high"] and res["p_value"] > 0.05
+    planted = single_self(graded_records(150, 0.5, seed=2))
+    assert planted["ci_low"] <= 0.5 <= planted["ci_high"] and planted["ci_low"] > 0.2
