@@ -476,7 +476,7 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     n_pert = sum(1 for s in probes if s.kind == "perturbation") * len(pairs) * 4
     if cfg.rewriter:  # issue 16: 4 rewrites and 4 judge calls per pair and rewrite probe
         n_pert += sum(1 for s in probes if s.kind == "rewrite") * len(pairs) * 8
-    # self: 1 own answer, 3 paraphrases, 12 judge calls (4 more are the controls), 4 gold
+    # self: 1 own answer, 3 paraphrases, 12 judge calls (the placebo as written: controls), 4 gold
     n_self = (
         len(pairs) * (16 + (4 if cfg.gold_judge else 0))
         if any(s.kind == "self" for s in probes)

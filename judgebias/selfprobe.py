@@ -14,11 +14,11 @@ as response a and ``X`` as response b:
 - ``self``: ``O`` as written (also asked of the gold judge, as ``self-gold``, for the
   error asymmetry and DBG);
 - ``self-paraphrased``: the rewriter's paraphrase of ``O``;
-- ``self-placebo``: ``Y`` as written (the same prompt as the control of the pair, so
-  it is answered from the store);
+- ``Y`` as written: the same prompt as the pair's control in one of its orders, so it
+  is not asked again; its verdict is read from the control's record;
 - ``self-placebo-paraphrased``: the rewriter's paraphrase of ``Y``.
 
-The three controlled kinds are asked only when both paraphrases the unit needs were
+The two paraphrased kinds are asked only when both paraphrases the unit needs were
 kept. The figures are in :mod:`judgebias.stats.selfpref`.
 """
 
@@ -110,21 +110,17 @@ async def paraphrases(
 def controlled_variants(
     pairs: list[Pair], own: dict[str, str], para: dict[tuple[str, str], str]
 ) -> list[Variant]:
-    """The paraphrased own answer, the other response as written and paraphrased, each as
-    response a against the same response b (see the module docstring)."""
+    """The paraphrased own answer and the other response paraphrased, each as response a
+    against the same response b (see the module docstring)."""
     out: list[Variant] = []
     for p in pairs:
         if not own.get(p.id) or (p.id, "own") not in para:
             continue
-        for x, x_text, y, y_text in (
-            ("a", p.response_a, "b", p.response_b),
-            ("b", p.response_b, "a", p.response_a),
-        ):
+        for x, x_text, y in (("a", p.response_a, "b"), ("b", p.response_b, "a")):
             if (p.id, y) not in para:
                 continue
             for kind, shown in (
                 ("self-paraphrased", para[(p.id, "own")]),
-                ("self-placebo", y_text),
                 ("self-placebo-paraphrased", para[(p.id, y)]),
             ):
                 out.append(

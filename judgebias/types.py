@@ -63,7 +63,6 @@ class Variant:
         "self",
         "self-gold",
         "self-paraphrased",
-        "self-placebo",
         "self-placebo-paraphrased",
     ]
     instruction: str

@@ -324,13 +324,13 @@ def self_examples(run: Run, limit: int = 3) -> dict[str, Any]:
 def self_controlled_examples(run: Run, limit: int = 3) -> dict[str, Any]:
     """Units where the judge's own answer fared better in its own words than paraphrased,
     the two prompts side by side (units whose placebo did not move come first)."""
-    from ..stats.selfpref import CONTROLLED_KINDS, controlled_units
+    from ..stats.selfpref import CONTROLLED_COLUMNS, controlled_units
 
     rec = run.records
     empty: dict[str, Any] = {"items": [], "n_flipped": 0, "n": 0, "prompts_missing": False}
     if rec.empty or "kind" not in rec.columns:
         return empty
-    units = controlled_units(rec).dropna(subset=list(CONTROLLED_KINDS.values()))
+    units = controlled_units(rec).dropna(subset=list(CONTROLLED_COLUMNS))
     moved = units[units["own"] > units["own_para"]].copy()
     if moved.empty:
         return {**empty, "n": len(units)}

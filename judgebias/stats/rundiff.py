@@ -43,7 +43,7 @@ def pair_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFram
 def _ratio_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFrame:
     from .perturbation import perturbation_units
     from .position import classify_orders
-    from .selfpref import CONTROLLED_KINDS, controlled_units
+    from .selfpref import CONTROLLED_COLUMNS, controlled_units
 
     empty = pd.DataFrame(columns=["num", "den"], dtype=float)
     if records is None or records.empty or "kind" not in records.columns:
@@ -68,7 +68,7 @@ def _ratio_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFr
         g = v.assign(c=credit).groupby("pair_id")["c"]
         return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
     if figure == "self":  # the controlled figure: flip rate - placebo flip rate
-        u = controlled_units(records).dropna(subset=list(CONTROLLED_KINDS.values()))
+        u = controlled_units(records).dropna(subset=list(CONTROLLED_COLUMNS))
         if u.empty:
             return empty
         room = 1.0 - u["own_para"]

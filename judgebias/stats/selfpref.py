@@ -80,6 +80,7 @@ from ..errors import UsageError
 from .clusterboot import cluster_bootstrap, cluster_sums
 
 __all__ = [
+    "CONTROLLED_COLUMNS",
     "CONTROLLED_KINDS",
     "MIN_ITEMS",
     "controlled_self_preference",
@@ -95,12 +96,15 @@ MIN_ITEMS = 5
 CONTROLLED_KINDS = {
     "self": "own",
     "self-paraphrased": "own_para",
-    "self-placebo": "other",
     "self-placebo-paraphrased": "other_para",
 }
 """The self probe's record kinds of the controlled design and their unit columns: the
-judge's own answer in its own words and paraphrased, and the pair's other response in
-its own words and paraphrased, each shown as response a against the same response b."""
+judge's own answer in its own words and paraphrased, and the pair's other response
+paraphrased, each shown as response a against the same response b. The other response
+as written (``other``) is the pair's control: the same prompt, read from its record."""
+
+CONTROLLED_COLUMNS = ("own", "own_para", "other", "other_para")
+"""The credits of a controlled unit (see :func:`controlled_units`)."""
 
 _CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
@@ -219,7 +223,7 @@ def controlled_self_preference(
     ``n_invalid`` (units with any verdict unread), ``n_clusters``, ``cluster`` and
     ``note``.
     """
-    cols = list(CONTROLLED_KINDS.values())
+    cols = list(CONTROLLED_COLUMNS)
     _check(units, alpha, cluster_col=cluster_col)
     missing = [c for c in cols if c not in units.columns]
     if missing:
@@ -316,7 +320,7 @@ def controlled_units(records: pd.DataFrame, clusters: pd.Series | None = None) -
     paraphrased-own verdict planned, with the credits ``own, own_para, other,
     other_para`` of the answer shown as response a (NaN unreadable) and ``cluster``
     (``clusters`` maps pair ids to a cluster; by default the pair)."""
-    cols = ["pair_id", "variant", "order", *CONTROLLED_KINDS.values(), "cluster"]
+    cols = ["pair_id", "variant", "order", *CONTROLLED_COLUMNS, "cluster"]
     s = _credits(records)
     s = s[s["kind"].isin(list(CONTROLLED_KINDS))]
     if s.empty or not (s["kind"] == "self-paraphrased").any():
@@ -331,6 +335,16 @@ def controlled_units(records: pd.DataFrame, clusters: pd.Series | None = None) -
     wide = wide.reindex(columns=list(CONTROLLED_KINDS.values()))
     planned = s[s["kind"] == "self-paraphrased"].set_index(["pair_id", "variant", "order"]).index
     wide = wide.reindex(planned.unique()).reset_index()
+    # the other response Y as written against X: the control with Y shown where the unit
+    # shows it (first in order ab); Y is b for variant vs-a and a for vs-b
+    ctrl = records[records["kind"] == "control"].drop_duplicates(["pair_id", "order"])
+    verdict = ctrl.set_index(["pair_id", "order"])["verdict"]
+    y = wide["variant"].map({"vs-a": "b", "vs-b": "a"})
+    flip = {"ab": "ba", "ba": "ab"}
+    ctrl_order = np.where(y == "a", wide["order"], wide["order"].map(flip))
+    shown = verdict.reindex(pd.MultiIndex.from_arrays([wide["pair_id"], ctrl_order])).to_numpy()
+    credit = np.where(shown == y.to_numpy(), 1.0, np.where(shown == "tie", 0.5, 0.0))
+    wide["other"] = np.where(pd.isna(shown), np.nan, credit)
     wide["cluster"] = wide["pair_id"] if clusters is None else wide["pair_id"].map(clusters)
     return wide[cols]
 
