@@ -101,3 +101,17 @@ def test_the_judge_cannot_be_its_own_rewriter(tmp_path: Path) -> None:
         env={"OPENAI_API_KEY": "test"},
     )
     assert_one_line_error(p, "--rewriter", "is the judge itself")
+
+
+def test_pointwise_self_is_controlled_too(tmp_path: Path) -> None:
+    """--format single: the own answer's grade as written against its paraphrase, net of
+    the pair's answers', with only a rewriter; the sim plants one grade point per firing."""
+    p = run_cli(
+        *("audit", "--judge", "sim:self=0.4", "--rewriter", "sim", "--format", "single"),
+        *("--probes", "self", "--limit", "60", "--out", str(tmp_path / "s"), "--json"),
+    )
+    assert p.returncode == 0, p.stderr
+    f = json.loads(p.stdout)["probes"]["self"]
+    assert f["measure"] == "controlled" and f["unit"] == "points"
+    assert f["ci_low"] <= 0.4 <= f["ci_high"] and f["placebo_shift"] == 0.0
+    assert f["gold_difference"] is None  # no gold judge: the descriptive figure is absent
