@@ -13,10 +13,11 @@ Part ``self``: the self-preference probe against a gold judge (``sim:accuracy=1`
 for each judge accuracy (0.7, 0.85, 1.0) and planted ``self`` (0, 0.1, 0.3), on
 fresh pairs where the gold seldom prefers the sim's own answers (70 % checkable
 arithmetic, where the sim's own answer is wrong): the noisy null at several
-accuracies. It records the headline (errors toward the own answer minus errors
-away, whose planted value is ``self``) and DBG (whose value at ``self = 0`` is not 0
-for a noisy judge: the confound the headline removes), and prints the same figures
-for both, DBG's at ``self = 0`` only.
+accuracies. It records the headline (the controlled figure: the own answer as
+written against its paraphrase by the rewriter, net of the placebo, whose planted
+value is ``self``; the rewriter defaults to the gold spec) and DBG (whose value at
+``self = 0`` is not 0 for a noisy judge), and prints the same figures for both,
+DBG's at ``self = 0`` only.
 
 Then one JSON line.
 

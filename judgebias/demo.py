@@ -11,9 +11,11 @@ estimate equals it in expectation):
   of issue 16 (a famous model's name, "refined from a draft", irrelevant references,
   an author identity statement), defined like the other cues; identity is planted
   at zero so the report shows what "not detected" looks like;
-- self 0.30: the rate at which its own answer wins a comparison it would have lost.
+- self 0.30: the rate at which its own answer, in its own words, wins a comparison it
+  would have lost as a paraphrase.
 
-The gold judge of the self probe is a simulated judge with accuracy 1 and no bias.
+The gold judge of the self probe (also its rewriter, which paraphrases the judge's
+answers) is a simulated judge with accuracy 1 and no bias.
 """
 
 from __future__ import annotations

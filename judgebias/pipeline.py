@@ -48,8 +48,10 @@ from .prompts import (
     answer_reader,
     resolve_template,
 )
+from .rewrite import RewriteInfo
 from .runfolder import write_run_files
 from .runner import RunCounts, RunnerConfig, run_requests
+from .selfprobe import check_rewriter, paraphrases, self_requests
 from .stats.audit import probe_figures
 from .stats.audit import probe_figures as summarize  # the old name
 from .stats.reasoning import reasoning_summary
@@ -166,9 +168,15 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
     if cfg.shard:
         pairs = shard_pairs(pairs, cfg.shard)
-    wants_self = any(p.kind == "self" for p in probes)
-    if wants_self and not cfg.gold_judge:
-        raise UsageError("--probes self: needs --gold-judge SPEC to score the judge's own answers")
+    self_spec = next((p for p in probes if p.kind == "self"), None)
+    wants_self = self_spec is not None
+    # the self probe's paraphrases come from the rewriter, by default the gold judge's spec
+    rewriter_spec = cfg.rewriter or (cfg.gold_judge if wants_self else None)
+    if wants_self and not rewriter_spec:
+        raise UsageError(
+            "--probes self: needs --rewriter SPEC (the model that paraphrases the judge's "
+            "answers) or --gold-judge SPEC (used as the rewriter, and for DBG)"
+        )
     plan = plan_mitigations(
         cfg.mitigations, samples=cfg.samples, mode=cfg.mode, self_probe=wants_self
     )
@@ -184,8 +192,12 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     if gold_judge is not None:
         check_options(gold_judge.model, cfg.mode, who="the gold judge")
     rewrites = [s for s in probes if s.kind == "rewrite"]
-    rewriter = make_judge(cfg.rewriter, options) if rewrites and cfg.rewriter else None
-    rewrite_info = None
+    rewriter = (
+        make_judge(rewriter_spec, options) if (rewrites or wants_self) and rewriter_spec else None
+    )
+    if wants_self and rewriter is not None:
+        check_rewriter(judge.spec, judge.model, rewriter.spec, rewriter.model)
+    rewrite_info: RewriteInfo | None = None
     rewrite_counts = RunCounts()
     out = Path(cfg.out)
     try:
@@ -256,17 +268,19 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     ignore_index=True,
                 )
                 del more
-            # issue 16: rewritten cues, the rewriter's calls through the same runner and store
+
+            async def by_rewriter(reqs: list[ChatRequest], name: str) -> None:
+                """The rewriter's calls, through the same runner and store."""
+                nonlocal counts, rewrite_counts
+                assert rewriter is not None
+                done = await run_requests(reqs, rewriter, store, runner_cfg, label=name)
+                counts, rewrite_counts = counts.merged(done), rewrite_counts.merged(done)
+
+            # issue 16: rewritten cues
             if rewrites and rewriter is not None:
                 from .rewrite import rewrite_variants
 
                 rw = rewriter
-
-                async def by_rewriter(reqs: list[ChatRequest], name: str) -> None:
-                    nonlocal counts, rewrite_counts
-                    done = await run_requests(reqs, rw, store, runner_cfg, label=name)
-                    counts, rewrite_counts = counts.merged(done), rewrite_counts.merged(done)
-
                 rv, rewrite_info = await rewrite_variants(
                     pairs, rewrites, records, cfg.seed, rw.model, by_rewriter, store
                 )
@@ -276,8 +290,9 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
                 )
                 del rv, more
-            # the self probe: own answers, judged by the judge and by the gold judge
-            if wants_self and gold_judge is not None:
+            # the self probe: own answers as written and paraphrased, judged by the judge;
+            # as written also by the gold judge
+            if self_spec is not None and rewriter is not None:
                 if cfg.self_answers:
                     own = _own_answers_from_file(cfg.self_answers, pairs)
                 else:
@@ -296,17 +311,28 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                         if (s := got.get(r.key())) and s.completion is not None
                     }
                     del gen, got
-                sv = self_variants(pairs, own)
-                mine, c3 = await ask(sv, mit.judge.model, "self", by_judge, mit)
-                theirs, c4 = await ask(
-                    (replace(v, kind="self-gold") for v in sv),
-                    gold_judge.model,
-                    "self (gold)",
-                    by_gold,
-                    audited=False,
+                para, n_para, dropped = await paraphrases(
+                    pairs, own, self_spec, rewriter.model, by_rewriter, store
                 )
-                counts = counts.merged(c3).merged(c4)
-                del sv, own
+                rewrite_info = rewrite_info or RewriteInfo()
+                rewrite_info.requested += n_para
+                if dropped:
+                    rewrite_info.discarded[self_spec.name] = dropped
+                mine, c3 = await ask(
+                    self_requests(pairs, own, para), mit.judge.model, "self", by_judge, mit
+                )
+                theirs: list[JudgeCall] = []
+                if gold_judge is not None:
+                    theirs, c4 = await ask(
+                        (replace(v, kind="self-gold") for v in self_variants(pairs, own)),
+                        gold_judge.model,
+                        "self (gold)",
+                        by_gold,
+                        audited=False,
+                    )
+                    c3 = c3.merged(c4)
+                counts = counts.merged(c3)
+                del own, para
                 records = pd.concat(
                     [records, build_records(mine + theirs, store, pairs, cfg.mode, reader=reader)],
                     ignore_index=True,
@@ -454,7 +480,12 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     n_pert = sum(1 for s in probes if s.kind == "perturbation") * len(pairs) * 4
     if cfg.rewriter:  # issue 16: 4 rewrites and 4 judge calls per pair and rewrite probe
         n_pert += sum(1 for s in probes if s.kind == "rewrite") * len(pairs) * 8
-    n_self = len(pairs) * 9 if any(s.kind == "self" for s in probes) else 0
+    # self: 1 own answer, 3 paraphrases, 12 judge calls (the placebo as written: controls), 4 gold
+    n_self = (
+        len(pairs) * (16 + (4 if cfg.gold_judge else 0))
+        if any(s.kind == "self" for s in probes)
+        else 0
+    )
     cached = 0
     store_path = Path(cfg.out) / STORE_NAME
     if store_path.exists():

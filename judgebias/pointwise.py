@@ -12,8 +12,11 @@ Conditions, each a separate request for every answer:
 - ``score_labels``: a 5-point rubric with numbers 1-5, and the same with letters A-E;
 - ``anchor``: a note that another response was graded R (2 or 9, seeded per answer),
   and a neutral note of the same place (the anchor's placebo);
-- ``self`` (with ``--gold-judge``): the judge model's own answers, graded by the
-  judge and by the gold judge, and the pair's answers graded by the gold judge.
+- ``self`` (with ``--rewriter`` or ``--gold-judge``, which then also rewrites): the
+  judge model's own answers graded as written and as paraphrased by the rewriter, and
+  the pair's answers' paraphrases (their placebo; see
+  :mod:`judgebias.stats.selfpref_single`); with a gold judge also the own answers and
+  the pair's answers graded by the gold judge (descriptive only).
 
 The figures are in :mod:`judgebias.stats.pointwise`. Calls go through the same
 runner, store, cache, retries and cost cap as every audit.
@@ -201,7 +204,7 @@ def single_probes(cfg: AuditConfig) -> tuple[list[ProbeSpec], list[str], bool]:
         usable = rewrite_probes(usable, [w for w in wanted if w != "all"], None)
     names = [s.name for s in usable] + [*GRADING, "self"]
     if wanted in (["position"], ["all"], []):  # the default: everything gradable
-        return usable, list(GRADING), bool(cfg.gold_judge)
+        return usable, list(GRADING), bool(cfg.gold_judge)  # self: the gold also rewrites
     for w in wanted:
         if w not in names:
             raise UsageError(
@@ -210,8 +213,11 @@ def single_probes(cfg: AuditConfig) -> tuple[list[ProbeSpec], list[str], bool]:
             )
     specs = [s for s in usable if s.name in wanted]
     specs += [s for s in extra if s.name not in wanted and "single" in s.formats]
-    if "self" in wanted and not cfg.gold_judge:
-        raise UsageError("--probes self: needs --gold-judge SPEC to grade the judge's own answers")
+    if "self" in wanted and not (cfg.rewriter or cfg.gold_judge):
+        raise UsageError(
+            "--probes self: needs --rewriter SPEC (the model that paraphrases the judge's "
+            "answers) or --gold-judge SPEC (used as the rewriter, and to grade them)"
+        )
     return specs, [g for g in GRADING if g in wanted], "self" in wanted
 
 
@@ -338,7 +344,8 @@ def plan_pointwise(cfg: AuditConfig) -> dict[str, Any]:
     pairs = _pairs(cfg)
     t = single_template(cfg.template)
     reqs = [_request(t, g, "model") for g in gradings(pairs, specs, grading, cfg.seed)]
-    n_self = len(pairs) * (1 + 1 + 1 + 2) if wants_self else 0  # own, judge, gold own, gold others
+    # own answer, 3 paraphrases, 4 judge gradings (own, paraphrases); gold: own and others
+    n_self = len(pairs) * (8 + (3 if cfg.gold_judge else 0)) if wants_self else 0
     pt = sum(estimate_tokens(r)[0] for r in reqs)
     ct = sum(estimate_tokens(r)[1] for r in reqs)
     per = (pt + ct) / max(1, len(reqs))
@@ -406,11 +413,41 @@ async def _rewritten(
     return out, info
 
 
+def _paraphrased_gradings(
+    pairs: list[Pair], own: dict[str, str], para: dict[tuple[str, str], str]
+) -> list[Grading]:
+    """The self probe's paraphrases to grade: the own answer's (``own-paraphrased``) and,
+    for the placebo, the pair's answers' (``other-paraphrased``), where kept."""
+    out = []
+    for p in pairs:
+        if not own.get(p.id) or (p.id, "own") not in para:
+            continue
+        out.append(
+            Grading(p.id, "self", "own-paraphrased", "a", p.instruction, para[(p.id, "own")])
+        )
+        for target in ("a", "b"):
+            if (p.id, target) in para:
+                out.append(
+                    Grading(
+                        p.id,
+                        "self",
+                        "other-paraphrased",
+                        target,
+                        p.instruction,
+                        para[(p.id, target)],
+                    )
+                )
+    return out
+
+
 async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     """The pointwise audit: every condition of every answer, then the figures."""
     from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
     from .formats_run import FormatSession, write_run
     from .pipeline import PAIR_COLUMNS, _own_answers_from_file, generation_requests
+    from .probes import builtin_probes
+    from .rewrite import RewriteInfo
+    from .selfprobe import check_rewriter, paraphrases
     from .stats.pointwise import pointwise_summary
     from .stats.validity import run_invalid
 
@@ -421,12 +458,21 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     pairs = _pairs(cfg)
     gold = {p.id: p.gold for p in pairs}
     rewrites = [s for s in specs if s.kind == "rewrite"]
-    rewrite_info = None
+    rewrite_info: Any = None
+    # the self probe's paraphrases come from the rewriter, by default the gold judge's spec
+    rewriter_spec = cfg.rewriter or (cfg.gold_judge if wants_self else None)
     async with FormatSession(
         cfg,
         gold=cfg.gold_judge if wants_self else None,
-        rewriter=cfg.rewriter if rewrites else None,
+        rewriter=rewriter_spec if (rewrites or wants_self) else None,
     ) as session:
+        if wants_self and session.rewriter is not None:
+            check_rewriter(
+                session.judge.spec,
+                session.judge.model,
+                session.rewriter.spec,
+                session.rewriter.model,
+            )
         model = session.judge.model
         todo = gradings(pairs, specs, grading, cfg.seed)
         if rewrites:
@@ -438,7 +484,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         await session.ask([r for _, r in calls], "grading")
         reader = single_reader(template)
         records = grade_records(calls, session.store, gold, reader)
-        if wants_self and session.gold is not None:
+        if wants_self and session.rewriter is not None:
             if cfg.self_answers:
                 own = _own_answers_from_file(cfg.self_answers, pairs)
             else:
@@ -452,28 +498,42 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
                     for pid, r in gen.items()
                     if (s := got.get(r.key())) and s.completion is not None
                 }
+            para, n_para, dropped = await paraphrases(
+                pairs,
+                own,
+                builtin_probes()["self"],
+                session.rewriter.model,
+                session.rewrite,
+                session.store,
+            )
+            rewrite_info = rewrite_info or RewriteInfo()
+            rewrite_info.requested += n_para
+            if dropped:
+                rewrite_info.discarded["self"] = dropped
             mine = [
                 Grading(p.id, "self", "own", "a", p.instruction, own[p.id])
                 for p in pairs
                 if own.get(p.id)
             ]
-            others = [g for g, _ in calls if g.probe == "control"]
             judge_own = [
                 (g, _request(template, g, model, cfg.max_tokens, cfg.reasoning_effort))
-                for g in mine
+                for g in [*mine, *_paraphrased_gradings(pairs, own, para)]
             ]
-            gold_model = session.gold.model
-            gold_calls = [
-                (
-                    replace(
-                        g, kind=f"gold-{'own' if g.probe == 'self' else 'other'}", probe="self"
-                    ),
-                    _request(template, g, gold_model),
-                )
-                for g in [*mine, *others]
-            ]
+            gold_calls = []
+            if session.gold is not None:
+                others = [g for g, _ in calls if g.probe == "control"]
+                gold_calls = [
+                    (
+                        replace(
+                            g, kind=f"gold-{'own' if g.probe == 'self' else 'other'}", probe="self"
+                        ),
+                        _request(template, g, session.gold.model),
+                    )
+                    for g in [*mine, *others]
+                ]
             await session.ask([r for _, r in judge_own], "self")
-            await session.ask([r for _, r in gold_calls], "self (gold)", gold=True)
+            if gold_calls:
+                await session.ask([r for _, r in gold_calls], "self (gold)", gold=True)
             more = grade_records([*judge_own, *gold_calls], session.store, gold, reader)
             records = pd.concat([records, more], ignore_index=True)
     figures = pointwise_summary(

@@ -211,6 +211,10 @@ def parse_probe(raw: Any, source: str) -> ProbeSpec:
                 )
         spec = replace(spec, cues=cues, placebos=placebos)
         spec = _single_section(raw, spec, default, source)
+    elif kind == "self" and raw.get("placebos") is not None:
+        # the rewriter's paraphrase prompt (see judgebias.selfprobe)
+        placebos = _texts(raw["placebos"], "prefix", source, "placebos", allow_both=False)
+        spec = replace(spec, placebos=placebos)
     return spec
 
 

@@ -63,7 +63,7 @@ _RATES = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("flip_rate") : SUMMARY_COLUMNS.in
 
 _METRIC = {
     "position": "primacy - recency",
-    "self": "P(own | gold other) - P(other | gold own)",
+    "self": "own wording - paraphrase, net of placebo",
 }
 
 

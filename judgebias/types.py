@@ -50,12 +50,21 @@ class Variant:
     ``kind`` is ``control`` (the pair unchanged; shared by every probe of a run),
     ``cue`` (the bias cue attached to ``target``) or ``placebo`` (an edit of the
     same size and place that carries no cue). ``inserted`` is the exact text the
-    probe added, kept for the report's highlighting.
+    probe added, kept for the report's highlighting. The ``self`` probe's kinds are
+    described in :mod:`judgebias.selfprobe`.
     """
 
     pair_id: str
     probe: str
-    kind: Literal["control", "cue", "placebo", "self", "self-gold"]
+    kind: Literal[
+        "control",
+        "cue",
+        "placebo",
+        "self",
+        "self-gold",
+        "self-paraphrased",
+        "self-placebo-paraphrased",
+    ]
     instruction: str
     response_a: str
     response_b: str

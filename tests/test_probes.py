@@ -222,8 +222,8 @@ def test_self_preference_dbg(
         assert f["ci_low"] <= 0 <= f["ci_high"]
 
 
-def test_self_probe_needs_a_gold_judge(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(UsageError, match="--gold-judge"):
+def test_self_probe_needs_a_rewriter_or_a_gold_judge(pairs_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match=r"--rewriter SPEC .* or --gold-judge"):
         run_audit(
             AuditConfig(
                 judge="sim",

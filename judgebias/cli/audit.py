@@ -69,7 +69,9 @@ def audit(
     gold_judge: Annotated[
         str | None,
         typer.Option(
-            "--gold-judge", help="Judge spec whose verdicts are the gold for the self probe."
+            "--gold-judge",
+            help="Judge spec whose verdicts are the gold for the self probe's descriptive "
+            "figures (DBG, error asymmetry); also its rewriter when --rewriter is not given.",
         ),
     ] = None,
     self_answers: Annotated[
@@ -244,7 +246,8 @@ def audit(
         typer.Option(
             "--rewriter",
             help="Judge spec of the model that rewrites responses for the sentiment and fallacy "
-            "probes (sim: the simulated judge's deterministic rewriter).",
+            "probes and paraphrases the judge's own answers for the self probe (another model "
+            "than the judge; sim: the simulated judge's deterministic rewriter).",
         ),
     ] = None,
     format_: Annotated[

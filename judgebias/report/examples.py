@@ -24,7 +24,14 @@ from markupsafe import Markup, escape
 from ..stats.perturbation import perturbation_units
 from .runs import Run, stored_messages
 
-__all__ = ["diff_spans", "highlight", "position_examples", "probe_examples", "self_examples"]
+__all__ = [
+    "diff_spans",
+    "highlight",
+    "position_examples",
+    "probe_examples",
+    "self_controlled_examples",
+    "self_examples",
+]
 
 TEXT_LIMIT = 6000
 """Characters of one prompt, response or raw answer shown in an example."""
@@ -311,4 +318,62 @@ def self_examples(run: Run, limit: int = 3) -> dict[str, Any]:
         "n_flipped": len(favoured),
         "n": len(pref),
         "prompts_missing": any(i["user"] is None for i in items),
+    }
+
+
+def self_controlled_examples(run: Run, limit: int = 3) -> dict[str, Any]:
+    """Units where the judge's own answer fared better in its own words than paraphrased,
+    the two prompts side by side (units whose placebo did not move come first)."""
+    from ..stats.selfpref import CONTROLLED_COLUMNS, controlled_units
+
+    rec = run.records
+    empty: dict[str, Any] = {"items": [], "n_flipped": 0, "n": 0, "prompts_missing": False}
+    if rec.empty or "kind" not in rec.columns:
+        return empty
+    units = controlled_units(rec).dropna(subset=list(CONTROLLED_COLUMNS))
+    moved = units[units["own"] > units["own_para"]].copy()
+    if moved.empty:
+        return {**empty, "n": len(units)}
+    moved["placebo_moved"] = (moved["other"] > moved["other_para"]).astype(int)
+    moved = moved.sort_values(["placebo_moved", "pair_id", "variant", "order"], kind="stable")
+    chosen = _spread(moved, limit)
+    mine = rec[rec["probe"] == "self"].drop_duplicates(["pair_id", "variant", "kind", "order"])
+    rows: Any = mine.set_index(["pair_id", "variant", "kind", "order"])
+
+    def row(u: Any, kind: str) -> Any:
+        k = (u.pair_id, u.variant, kind, u.order)
+        return rows.loc[k] if k in rows.index else None
+
+    wanted = [
+        str(r["request_key"])
+        for u in chosen.itertuples(index=False)
+        for r in (row(u, "self"), row(u, "self-paraphrased"))
+        if r is not None
+    ]
+    msgs = stored_messages(run.store_path, wanted)
+    items = []
+    for u in chosen.itertuples(index=False):
+        own_r, para_r = row(u, "self"), row(u, "self-paraphrased")
+        own_m = msgs.get(str(own_r["request_key"])) if own_r is not None else None
+        para_m = msgs.get(str(para_r["request_key"])) if para_r is not None else None
+        pu, ou = _message(para_m, "user"), _message(own_m, "user")
+        items.append(
+            {
+                "id": str(u.pair_id),
+                "variant": str(u.variant),
+                "order": u.order,
+                "own": _letter(None if own_r is None else own_r["verdict"], u.order),
+                "paraphrased": _letter(None if para_r is None else para_r["verdict"], u.order),
+                "placebo_moved": bool(u.placebo_moved),
+                "user_para": None if pu is None else highlight(pu, []),
+                "user_own": None if ou is None or pu is None else highlight(ou, diff_spans(pu, ou)),
+                "raw_para": clip(None if para_r is None else para_r["raw"], RAW_LIMIT),
+                "raw_own": clip(None if own_r is None else own_r["raw"], RAW_LIMIT),
+            }
+        )
+    return {
+        "items": items,
+        "n_flipped": len(moved),
+        "n": len(units),
+        "prompts_missing": any(i["user_own"] is None for i in items),
     }

@@ -83,6 +83,27 @@ def _soft_words(f: dict[str, Any]) -> str:
     )
 
 
+def _self_words(f: dict[str, Any], effect: float, sev: str, span: str, k: int) -> str:
+    """The controlled self-preference figure in plain words (see :mod:`..stats.selfpref`)."""
+    fr, pr = _num(f.get("flip_rate")), _num(f.get("placebo_flip_rate"))
+    rates = (
+        f" Its own wording turned {100 * fr:.0f} % of the paraphrased own answer's losses into"
+        f" wins; another answer's own wording, {100 * pr:.0f} % (the placebo)."
+        if fr is not None and pr is not None
+        else ""
+    )
+    if sev == "not detected":
+        return (
+            "No clear self-preference: shown in its own words rather than paraphrased, the "
+            f"judge's own answer gains no more than another's does (the effect is {span}).{rates}"
+        )
+    way = "gains" if effect > 0 else "loses"
+    return (
+        f"The judge's own answer {way} about {k} points of its room to win when shown in its "
+        f"own words rather than paraphrased by another model, net of the placebo.{rates}"
+    )
+
+
 def _words(name: str, f: dict[str, Any], effect: float | None, sev: str) -> str:
     """What the row means, in plain words (with the soft shift of a cue probe)."""
     soft = _soft_words(f) if name != "position" else ""
@@ -142,7 +163,9 @@ def _figure_words(name: str, f: dict[str, Any], effect: float | None, sev: str) 
             f"About {k} pairs in 100 are won by the answer shown {side}, because it is shown "
             f"{side}.{kept}"
         )
-    if name == "self" or "dbg" in f:
+    if f.get("measure") == "controlled" and not f.get("unit"):  # pointwise: a grade shift
+        return _self_words(f, effect, sev, span, k)
+    if name == "self" or "dbg" in f:  # runs from before the controlled figure
         jw, gw = _num(f.get("judge_win_rate")), _num(f.get("gold_win_rate"))
         rates = (
             (
@@ -460,7 +483,12 @@ def _length_words(table: Any) -> str:
 
 def render_report(run: Run) -> str:
     """The report of one run as an HTML string."""
-    from .examples import position_examples, probe_examples, self_examples
+    from .examples import (
+        position_examples,
+        probe_examples,
+        self_controlled_examples,
+        self_examples,
+    )
     from .formats import is_format_run, render_format_report
     from .reasoning import reasoning_view
 
@@ -474,7 +502,9 @@ def render_report(run: Run) -> str:
         f = run.probes.get(name) or {}
         if name == "position":
             continue
-        if name == "self" or (isinstance(f, dict) and "dbg" in f and "effect" not in f):
+        if isinstance(f, dict) and f.get("measure") == "controlled":
+            ex, kind = self_controlled_examples(run), "self-controlled"
+        elif name == "self" or (isinstance(f, dict) and "dbg" in f and "effect" not in f):
             ex = self_examples(run)
             kind = "self"
         elif isinstance(f, dict) and "accuracy_drop" in f:  # issue 16: fallacy oversight

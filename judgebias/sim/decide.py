@@ -6,7 +6,8 @@ How it decides, for one pairwise request:
 
 1. It reads the instruction and the two answers (first- and second-shown) out of
    the prompt through the markers of the bundled template, and strips every cue or
-   placebo text the probe templates define (:func:`judgebias.probes.strip_edits`).
+   placebo text the probe templates define (:func:`judgebias.probes.strip_edits`),
+   and the sim's own signature (noting which answer carried it: the ``self`` cue).
 2. **Content verdict C** depends on the stripped pair alone, never on the order or
    on the edits: where the task is checkable (:mod:`.checkers`) the truly better
    answer, otherwise a stable hash of the pair picks one; then with probability
@@ -42,7 +43,7 @@ from . import checkers
 from .common import draw
 from .formats import rewrite_cues
 from .items import item_accuracy, item_favourite, item_strength
-from .params import SIM_SIGNATURE, SimParams
+from .params import SimParams, strip_signature
 from .reasoning import effort_scale
 
 __all__ = ["Decision", "decide", "leaning"]
@@ -72,9 +73,10 @@ def _cues(
     from ..probes import strip_edits  # local: probes imports prompts, not judges
 
     edits = strip_edits(system=system, first=first, second=second, note=note)
-    s1, s2 = edits.first, edits.second
     cues = list(edits.cues)
-    own1, own2 = SIM_SIGNATURE in s1, SIM_SIGNATURE in s2
+    # the sim's own answers are recognised by their signature, then judged without it
+    s1, own1 = strip_signature(edits.first)
+    s2, own2 = strip_signature(edits.second)
     if own1 != own2:
         cues.append(("self", "first" if own1 else "second"))
     scale = 1.0 - params.suppression if edits.bias_aware else 1.0

@@ -43,7 +43,9 @@ Rewriter (``--rewriter sim``; issue 16): a request holding a ``[Response to rewr
 block is answered with that response wrapped in a tone's fixed phrases
 (:data:`REWRITES`; the tone is read from the prompt: cheerful, angry, sad, fearful,
 a neutral paraphrase, or a fallacy), so the content is unchanged and the judge sim can
-recognise and strip the rewrite:
+recognise and strip the rewrite. The rewrite drops the sim's signature (a paraphrase
+of the sim's own answer by another model does not carry its author's marks: the self
+probe's controlled comparison rests on this):
 
 - ``sentiment`` (0..1): a cheerful rewrite is a cue toward its answer, an angry, sad
   or fearful one a cue toward the *other* answer, each firing with probability
@@ -61,7 +63,7 @@ from __future__ import annotations
 
 from .common import draw
 from .items import item_accuracy, item_favourite, item_strength
-from .params import SimParams
+from .params import SimParams, strip_signature
 
 __all__ = ["REWRITES", "decide_list", "decide_single", "rewrite_cues", "sim_rewrite"]
 
@@ -151,7 +153,8 @@ def sim_rewrite(prompt: str, answer: str) -> str:
         (t for t in ("fallacy", "cheerful", "angry", "sad", "fearful") if t in low), "neutral"
     )
     pre, post = REWRITES[tone]
-    return f"{pre}{answer}{post}"
+    # another model's rewrite does not carry the author's signature
+    return f"{pre}{strip_signature(answer)[0]}{post}"
 
 
 def _unwrap(text: str) -> tuple[str, str | None]:

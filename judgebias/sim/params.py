@@ -23,14 +23,20 @@ the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
   the cue moves the verdict to it; their placebos (neutral model names, a neutral
   statement or note, neutral padding) are stripped and move nothing, so each probe's
   placebo-net effect equals its parameter.
-- ``self`` (0..1): the answers the sim generates end with :data:`SIM_SIGNATURE`;
-  when exactly one of the two answers carries it, that answer is "cued" as above:
-  among pairs whose content verdict was against its own answer, the verdict moves
-  to its own answer with probability ``self``. The self probe's headline, P(own |
-  gold picks other) - P(other | gold picks own), is then ``self`` exactly, whatever
-  the accuracy (its errors are symmetric). The DBG score it produces is ``self``
-  times the share of comparisons whose content verdict went against the sim's own
-  answer, plus the drift of a noisy judge's win rate toward one half.
+- ``self`` (0..1): the answers the sim generates end with :data:`SIM_SIGNATURE`, the
+  mark by which it recognises them; a paraphrase by the sim rewriter (``--rewriter
+  sim``) drops it, as another model's paraphrase drops its author's style. The
+  signature is stripped (:func:`strip_signature`) before the content verdict and
+  every draw, like a probe's edit, so an own answer and its paraphrase differ only
+  through the cue. When exactly one of the two answers carries it, that answer is
+  "cued" as above: among requests whose verdict without the mark went against the
+  sim's own answer, the verdict moves to it with probability ``self``. The self
+  probe's controlled figure (own wording against the paraphrase, net of the same for
+  another's answer: :mod:`judgebias.stats.selfpref`) is then ``self`` exactly,
+  whatever the accuracy or the gold judge. The error asymmetry equals ``self`` only
+  when the judge's errors do not depend on which answer the gold prefers (a gold sim
+  with the judge's own seed); DBG is ``self`` times the share of comparisons the own
+  answer would have lost, plus the drift of a noisy judge's win rate toward one half.
 - ``cot`` (0..1; issue 16): when the prompt's instructions (the user text before
   ``[Instruction]``) ask for reasoning before the verdict (they contain
   :data:`COT_MARKER`, as ``--template cot`` does), every bias parameter, position
@@ -104,11 +110,21 @@ __all__ = [
     "SIM_SIGNATURE",
     "SimParams",
     "parse_sim_params",
+    "strip_signature",
 ]
 
 SIM_SIGNATURE = "(answered by the simulated judge)"
 """How the sim recognises its own answers: every answer it generates ends with this.
 It stands for the stylistic fingerprint by which real models recognise their own text."""
+
+
+def strip_signature(text: str) -> tuple[str, bool]:
+    """``text`` without :data:`SIM_SIGNATURE` (and the space around it), and whether it
+    carried it. Text without the signature comes back unchanged."""
+    if SIM_SIGNATURE not in text:
+        return text, False
+    return text.replace(SIM_SIGNATURE, "").strip(), True
+
 
 BIAS_KEYS = (
     "length",

@@ -17,7 +17,7 @@ from . import misbehaviour
 from .common import draw, reply, tokens
 from .decide import decide, leaning
 from .formats import decide_list, decide_single, rewrite_cues, sim_rewrite
-from .params import COT_MARKER, SIM_SIGNATURE, SimParams
+from .params import COT_MARKER, SIM_SIGNATURE, SimParams, strip_signature
 from .reasoning import with_reasoning
 
 __all__ = ["REWRITE_BLOCK", "simulate"]
@@ -143,12 +143,11 @@ def _single_reply(
     anchor = re.search(r"was graded (\w+) on this scale", note)
     edits = strip_edits(system=system, first=response, second="", note=note)
     cues = list(edits.cues)
-    if SIM_SIGNATURE in edits.first:
+    unsigned, own = strip_signature(edits.first)  # graded without it, as in pairs
+    if own:
         cues.append(("self", "first"))
     scale = _format_scale(params, edits.bias_aware, user)
-    stripped, _, rewritten, _ = rewrite_cues(
-        params, params.seed, instruction, edits.first, "", scale
-    )
+    stripped, _, rewritten, _ = rewrite_cues(params, params.seed, instruction, unsigned, "", scale)
     cues += rewritten
     grade = decide_single(
         params,

@@ -117,11 +117,9 @@ def probe_figures(
             fig.update(soft_figures(records, spec))
             out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]) + lost)
         elif spec.kind == "self":
-            # the noise-robust headline (effect ...) and DBG (dbg ...)
+            # the controlled headline (effect ...); the error asymmetry and DBG only describe
             fig = self_probe_stats(records)
-            mine = records[records["probe"] == "self"]
-            bad = int((~mine["valid"].astype(bool)).sum())
-            out[spec.name] = fail_closed(fig, int(fig.get("n") or 0), bad)
+            out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]))
         elif spec.kind == "rewrite":  # issue 16: sentiment, fallacy
             fig = rewrite_figures(records, spec)
             fig.update(soft_figures(records, spec))
@@ -139,7 +137,7 @@ def probe_figures(
         fig = out[n]
         fig["p_adjusted"] = q
         fig["severity"] = severity(
-            fig.get("effect", fig.get("dbg", math.nan)),
+            fig.get("effect", math.nan),
             q,
             status=fig["status"],
             invalid_share=fig["invalid_share"],

@@ -31,8 +31,11 @@ rows and ``N_j`` their number; DBG = 100 * sum S_j / sum N_j.
 DBG is the published figure, but it mixes noise with self-preference: a judge that
 errs at random moves its win rate toward 50 %, so DBG is positive for a noisy judge
 whose own answers the gold seldom picks. The table therefore also carries the
-noise-robust error asymmetry of :mod:`judgebias.stats.selfpref` on the same rows
-(``error_asymmetry, ea_ci_low, ea_ci_high, ea_p_value``, percentage points).
+error asymmetry of :mod:`judgebias.stats.selfpref` on the same rows
+(``error_asymmetry, ea_ci_low, ea_ci_high, ea_p_value``, percentage points), which
+cancels noise only when the judge errs as often whichever answer the gold prefers
+(not when the judge and the gold err on different items); the audit's controlled
+self-preference figure needs no gold.
 
 How a preference column is read (numbers or verdict labels) is decided once per
 column by :func:`read_preference` and returned as ``judge_reading`` /

@@ -17,8 +17,11 @@ answer and is clustered by pair (the two answers of a pair share an instruction)
 - ``anchor``: the pull toward a stated reference grade R, sum of the shifts toward R
   over sum of the distances to R (grades with the anchor against its placebo note):
   0 = no anchoring, 1 = the grade becomes R;
-- ``self`` (with a gold judge): mean over pairs of (judge − gold grade of the judge's
-  own answer) − (judge − gold grade of the pair's answers), in points.
+- ``self``: the judge's own answer graded as written and as paraphrased by the
+  rewriter, net of the same for the pair's answers, in points
+  (:mod:`judgebias.stats.selfpref_single`; no gold judge enters it). With a gold
+  judge, the judge-minus-gold difference is kept as ``gold_difference``, descriptive
+  only.
 
 Intervals: BCa bootstrap over pairs of the ratio estimator; p-values: the
 cluster-robust t-test (:func:`judgebias.stats.listwise.ratio_ci`); Benjamini-Hochberg
@@ -41,6 +44,7 @@ import pandas as pd
 from .informative import grades_informative, run_informative
 from .intervals import bh_adjust
 from .listwise import ratio_ci
+from .selfpref_single import single_self
 from .validity import DEFAULT_MAX_INVALID, fail_closed
 
 __all__ = ["pointwise_summary", "shift_stats"]
@@ -169,42 +173,6 @@ def _anchor(records: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _self(records: pd.DataFrame) -> dict[str, Any]:
-    own = pd.concat(
-        {"judge": _scores(records, "self", "own"), "gold": _scores(records, "self", "gold-own")},
-        axis=1,
-    ).dropna()
-    other = pd.concat(
-        {
-            "judge": _scores(records, "control", "control"),
-            "gold": _scores(records, "self", "gold-other"),
-        },
-        axis=1,
-    ).dropna()
-    n_planned = records.loc[
-        (records["probe"] == "self") & (records["kind"] == "gold-own"), "pair_id"
-    ].nunique()
-    d_own = (own["judge"] - own["gold"]).groupby(level="pair_id").mean()
-    d_other = (other["judge"] - other["gold"]).groupby(level="pair_id").mean()
-    per_pair = (d_own - d_other).dropna()
-    eff, lo, hi, p = (
-        ratio_ci(per_pair.to_numpy(dtype=float), np.ones(len(per_pair)))
-        if len(per_pair)
-        else (math.nan,) * 4
-    )
-    return {
-        "effect": eff,
-        "ci_low": lo,
-        "ci_high": hi,
-        "p_value": p,
-        "n": len(per_pair),
-        "n_invalid": max(0, int(n_planned) - len(per_pair)),
-        "unit": "points",
-        "judge_minus_gold_own": float(d_own.mean()) if len(d_own) else math.nan,
-        "judge_minus_gold_other": float(d_other.mean()) if len(d_other) else math.nan,
-    }
-
-
 def _accuracy(records: pd.DataFrame) -> dict[str, float]:
     """Share of gold-labelled pairs whose control grades rank the gold answer higher
     (a tie counts half)."""
@@ -269,7 +237,7 @@ def pointwise_summary(
     if "anchor" in grading:
         out["anchor"] = _anchor(records)
     if self_probe:
-        out["self"] = _self(records)
+        out["self"] = single_self(records)
     names = list(out)
     for n in names:
         fail_closed(out[n], int(out[n].get("n") or 0), int(out[n].get("n_invalid") or 0))

@@ -1,7 +1,8 @@
 """The difference of one figure between two audit runs (``judgebias compare``).
 
 Each figure is a function of per-pair sums, ``sum num / sum den - sum num2 / sum
-den2`` (:func:`pair_sums`; the second ratio is 0 except for ``self``), so a
+den2`` (:func:`pair_sums`; the second ratio is 0 except for ``self``, whose controlled
+figure is the flip rate minus the placebo flip rate over the same room), so a
 difference between runs on the same pairs can be bootstrapped and permuted over
 pairs (:func:`paired`); the tie share of runs on the same pairs is a difference of
 paired proportions (:func:`paired_ties`); runs on different pairs are compared from
@@ -42,7 +43,7 @@ def pair_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFram
 def _ratio_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFrame:
     from .perturbation import perturbation_units
     from .position import classify_orders
-    from .selfpref import self_units
+    from .selfpref import CONTROLLED_COLUMNS, controlled_units
 
     empty = pd.DataFrame(columns=["num", "den"], dtype=float)
     if records is None or records.empty or "kind" not in records.columns:
@@ -66,18 +67,18 @@ def _ratio_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFr
         credit = np.where(v["verdict"] == v["gold"], 1.0, np.where(v["verdict"] == "tie", 0.5, 0.0))
         g = v.assign(c=credit).groupby("pair_id")["c"]
         return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
-    if figure == "self":
-        u = self_units(records).dropna(subset=["judge", "gold"])
+    if figure == "self":  # the controlled figure: flip rate - placebo flip rate
+        u = controlled_units(records).dropna(subset=list(CONTROLLED_COLUMNS))
         if u.empty:
             return empty
-        other, own = 1.0 - u["gold"], u["gold"]
+        room = 1.0 - u["own_para"]
         parts = pd.DataFrame(
             {
                 "pair_id": u["pair_id"],
-                "num": other * u["judge"],
-                "den": other,
-                "num2": own * (1.0 - u["judge"]),
-                "den2": own,
+                "num": u["own"] - u["own_para"],
+                "den": room,
+                "num2": u["other"] - u["other_para"],
+                "den2": room,
             }
         )
         return parts.groupby("pair_id")[["num", "den", "num2", "den2"]].sum()
@@ -209,6 +210,10 @@ def summary_figure(summary: dict[str, Any], name: str) -> tuple[float, float, fl
     else:
         f = summary.get("probes", {}).get(name)
         if not isinstance(f, dict):
+            return nan, nan, nan, nan
+        if name == "self" and f.get("measure") != "controlled":
+            # a run from before the controlled figure: its headline (the error asymmetry
+            # or DBG) can flag a judge without self-preference, so it is not compared
             return nan, nan, nan, nan
         vals = (f.get("effect", f.get("dbg")), f.get("ci_low"), f.get("ci_high"), f.get("n"))
     return tuple(nan if v is None else float(v) for v in vals)  # type: ignore[return-value]

@@ -168,6 +168,9 @@ def _figure(summary: dict[str, Any], name: str) -> tuple[float, float, float, fl
         vals = (sh.get("share"), sh.get("ci_low"), sh.get("ci_high"), pos.get("n"))
     else:
         f = probes.get(name) or {}
+        if name == "self" and f.get("measure") != "controlled":
+            # a run from before the controlled figure (judge minus gold): not compared
+            f = {}
         vals = (f.get("effect"), f.get("ci_low"), f.get("ci_high"), f.get("n"))
     return tuple(math.nan if v is None else float(v) for v in vals)  # type: ignore[return-value]
 

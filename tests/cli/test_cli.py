@@ -233,8 +233,8 @@ def test_demo_recovers_its_documented_profile(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     s = json.loads((out / "summary.json").read_text())
     planted = dict(kv.split("=") for kv in DEMO_JUDGE.removeprefix("sim:").split(","))
-    # self: the headline (errors toward the sim's own answers minus errors away) is the
-    # planted value itself, like the other probes' effects
+    # self: the headline (the own wording's gain over a paraphrase, net of the placebo) is
+    # the planted value itself, like the other probes' effects
     for probe in (p for p in PROBE_ORDER if p in planted):
         f = s["probes"][probe]
         assert f["ci_low"] <= float(planted[probe]) <= f["ci_high"], probe

@@ -204,7 +204,8 @@ def test_self_probe_and_dbg_figure(tmp_path: Path) -> None:
     )
     html = (out / "report.html").read_text()
     assert 'id="dbg-plot"' in html and "<svg" in html.split('id="dbg-plot"')[1][:200]
-    assert 'id="examples-self"' in html and "gold judge, own answer first" in html
+    assert 'id="examples-self"' in html and "judge, as written" in html
+    assert 'id="self-headline"' in html and 'id="self-descriptive"' in html
     assert 'data-probe="self"' in html
 
 
