@@ -363,7 +363,8 @@ def test_constant_reason_counts_the_verdicts_that_could_move() -> None:
 
 def test_at_chance_needs_a_narrow_interval_around_chance() -> None:
     assert at_chance(0.5, 0.45, 0.55) is True
-    assert at_chance(0.5, 0.30, 0.70) is None  # too few gold labels to tell
+    assert at_chance(0.5, 0.36, 0.64) is True  # cannot be told from chance; 70 % ruled out
+    assert at_chance(0.5, 0.25, 0.75) is None  # too few gold labels to tell
     assert at_chance(0.7, 0.60, 0.80) is False
     assert at_chance(0.2, 0.10, 0.30) is False  # wrong, but the verdicts follow the answers
     assert at_chance(None, None, None) is None

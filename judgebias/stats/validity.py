@@ -28,7 +28,7 @@ A probe's ``status`` is ``measured``, ``not_measured`` or ``uninformative``:
      (a judge that answers tie).
   2. *The judge is at chance on gold.* When the pairs carry gold labels and the
      accuracy's 95 % interval contains chance (1/2 for pairs) and lies within
-     :data:`~judgebias.stats.informative.CHANCE_MARGIN` (10 points) of it, the data
+     :data:`~judgebias.stats.informative.CHANCE_MARGIN` (20 points) of it, the data
      show the verdicts do not follow quality, and every probe but position is
      uninformative: a judge that does not judge cannot be said to resist a cue. With
      fewer gold labels the interval is wider and nothing is said (a judge is never
