@@ -65,7 +65,8 @@ def test_statistics_on_a_known_table() -> None:
         common = {"variant": f"r{r}", "order": "".join("abcd"[i] for i in order), "gold": "a"}
         rows.append({"pair_id": "i1", "shown": 1, "verdict": "abcd"[order[0]], **common})
         rows.append({"pair_id": "i2", "shown": order.index(0) + 1, "verdict": "a", **common})
-    f = listwise_position_stats(pd.DataFrame(rows).astype({"shown": "Int64"}), 4)
+    rows_df = pd.DataFrame(rows).astype({"shown": "Int64"})
+    f = listwise_position_stats(rows_df, 4)
     assert [s["share"] for s in f["shares"]] == [5 / 8, 1 / 8, 1 / 8, 1 / 8]
     assert f["effect"] == pytest.approx(0.5)  # first share minus last share
     assert f["consistency"] == 0.5 and f["n"] == 2 and f["n_verdicts"] == 8

@@ -21,13 +21,13 @@ for a judge without any position bias. Hence:
   shares, the effect and the test, and counted in ``n_invalid`` (``invalid_share`` =
   ``n_invalid`` over the items planned; ``n_unreadable`` counts the unreadable
   verdicts). ``n`` is the items kept, ``n_verdicts`` the verdicts they contribute.
-- ``shares``: for each shown position j, the mean over the kept items of the item's
-  share of wins at j (over its complete rotations; items weigh equally), with a 95 %
-  interval clustered by item (:func:`ratio_ci`: BCa bootstrap over items);
-  ``expected_share`` = 1/k.
+- ``shares``: for each shown position j, the kept items' wins at j over their
+  verdicts, both over complete rotations (so for k = 3 an item with both squares read
+  weighs twice one with one), with a 95 % interval clustered by item
+  (:func:`ratio_ci`: BCa bootstrap over items); ``expected_share`` = 1/k.
 - ``chi2``, ``chi2_p``: the test that every share is 1/k, clustered by item: Pearson's
-  statistic of the mean shares with Rao & Scott's second-order correction, whose
-  design effects come from the cluster-robust covariance of the shares (items as
+  statistic of the shares with Rao & Scott's second-order correction, whose design
+  effects come from the cluster-robust covariance of the shares (items as
   clusters), referred to an F distribution with ``chi2_df`` and
   ``chi2_df_denominator`` degrees of freedom (:func:`uniform_shares_test`; ``chi2``
   is Pearson's statistic over the mean design effect ``design_effect``, ``chi2_f``
@@ -37,10 +37,10 @@ for a judge without any position bias. Hence:
   with items that each favour their own position, uniform overall, it rejects far
   more often than its level, and with a judge consistent across orders far less.
 - ``effect`` = share of the first position − share of the last (the pairwise
-  primacy − recency, signed the same way: + favours the first-shown response), per
-  item over its complete rotations, with the same clustered interval and a
-  cluster-robust t-test (G − 1 degrees of freedom); ``primacy`` and ``recency`` are
-  those two shares.
+  primacy − recency, signed the same way: + favours the first-shown response), over
+  the same complete rotations, with the same clustered interval and a cluster-robust
+  t-test (ratio-estimator variance, G − 1 degrees of freedom); ``primacy`` and
+  ``recency`` are those two shares.
 - ``consistency``: the share of items whose verdicts, valid in every order, chose the
   same response every time (CALM's consistency across rotations), Wilson interval;
   ``robustness_rate`` is the same figure.
@@ -167,54 +167,55 @@ def complete_rotation_wins(records: pd.DataFrame, k: int) -> pd.DataFrame:
     )
 
 
-def uniform_shares_test(
-    shares: np.ndarray, k: int, n_verdicts: float | None = None
-) -> dict[str, Any]:
-    """Do the items' mean shares differ from 1/k? ``shares``: one row per item (cluster),
-    the item's share of wins at each of the k positions (rows sum to 1).
+def uniform_shares_test(wins: np.ndarray, k: int) -> dict[str, Any]:
+    """Do the shares of wins by position differ from 1/k? ``wins``: one row per item
+    (cluster), its wins at each of the k positions (over its complete rotations).
 
     Rao & Scott's second-order correction of Pearson's statistic, in the F form of
-    Thomas & Rao (1987) (R ``survey::svychisq(statistic = "F")``): with ``d`` the mean
-    shares minus 1/k and ``P`` the multinomial covariance of one verdict under the null
-    (first k − 1 positions), ``V`` the cluster-robust covariance of the mean shares
-    (the items' sample covariance / items) and ``D = P⁻¹ V``, the statistic
-    ``F = d' P⁻¹ d / tr(D)`` is referred to F(ν, ν (G − 1)), ν = tr(D)² / tr(D²),
-    G items. It needs only the trace of the design effects, not an inverse of ``V``, so
-    it keeps its level with few items and with items whose shares hardly vary in
-    some direction: with 10 to 30 items that each favour their own position half the
-    time, a Wald test on the inverse of ``V`` (Hotelling's T²) rejected 7-10 % of the
-    time at the 5 % level, this test 2-5 %.
+    Thomas & Rao (1987) (R ``survey::svychisq(statistic = "F")``): with ``d`` the
+    shares (wins over verdicts, all items) minus 1/k and ``P`` the multinomial
+    covariance of one verdict under the null (first k − 1 positions), ``V`` the
+    cluster-robust covariance of the shares (the ratio estimator's sandwich over items,
+    with the G / (G − 1) correction) and ``D = n P⁻¹ V`` the design effects (n
+    verdicts), the statistic ``F = d' P⁻¹ d / tr(P⁻¹ V)`` is referred to F(ν, ν (G − 1)),
+    ν = tr(D)² / tr(D²), G items. It needs only the traces of the design effects, not
+    an inverse of ``V``, so it keeps its level with few items and with items whose
+    shares hardly vary in some direction: with 10 to 30 items that each favour their
+    own position half the time, a Wald test on the inverse of ``V`` (Hotelling's T²)
+    rejected 7-10 % of the time at the 5 % level, this test 2-5 %.
 
-    Returns ``chi2`` = (k − 1) F (Pearson's statistic divided by the mean design effect),
-    ``chi2_f``, ``chi2_df`` = ν, ``chi2_df_denominator``, ``chi2_p`` and, given the
-    number of verdicts, ``design_effect`` (the mean design effect: how many times the
-    variance of independent verdicts). All items alike: p = 1 when their shares are
-    1/k, else 0. NaN with fewer than 2 items.
+    Returns ``chi2`` = (k − 1) F (Pearson's statistic over the mean design effect),
+    ``chi2_f``, ``chi2_df`` = ν, ``chi2_df_denominator``, ``chi2_p`` and
+    ``design_effect`` (the mean design effect: the variance of the shares over that of
+    as many independent verdicts). All items alike: p = 1 when their shares are 1/k,
+    else 0. NaN with fewer than 2 items.
     """
-    x = np.asarray(shares, dtype=float)[:, : k - 1]
-    g, dims = x.shape
+    c = np.asarray(wins, dtype=float)
     keys = ("chi2", "chi2_f", "chi2_df", "chi2_df_denominator", "chi2_p", "design_effect")
     out: dict[str, Any] = dict.fromkeys(keys, math.nan)
-    if g < 2 or dims < 1:
+    g, n = len(c), float(c.sum())
+    if g < 2 or k < 2 or n <= 0:
         return out
-    d = x.mean(axis=0) - 1.0 / k
-    null_cov = np.eye(dims) / k - 1.0 / k**2  # one verdict's multinomial covariance
-    inv = np.linalg.inv(null_cov)
-    deff = inv @ np.atleast_2d(np.cov(x, rowvar=False, ddof=1)) / g
+    share = c.sum(axis=0) / n
+    resid = (c - np.outer(c.sum(axis=1), share))[:, : k - 1]
+    cov = g / (g - 1) * resid.T @ resid / n**2  # cluster-robust covariance of the shares
+    d = share[: k - 1] - 1.0 / k
+    inv = np.linalg.inv(np.eye(k - 1) / k - 1.0 / k**2)  # one verdict's covariance, inverted
+    deff = inv @ cov
     tr, tr2 = float(np.trace(deff)), float(np.trace(deff @ deff))
     pearson = float(d @ inv @ d)  # Pearson's statistic over the verdicts, per verdict
-    if tr <= 1e-15:  # every item has the same shares: 1/k, or certainly not
-        stat = 0.0 if pearson <= 1e-15 else math.inf
+    if tr * n <= 1e-9:  # no design effect at all: every item has the same shares
+        stat = 0.0 if pearson * n <= 1e-9 else math.inf  # 1/k, or certainly not
         return {**out, "chi2": stat, "chi2_f": stat, "chi2_p": 1.0 if stat == 0 else 0.0}
     f = pearson / tr
     nu = tr**2 / tr2
     return {
-        "chi2": f * dims,
+        "chi2": f * (k - 1),
         "chi2_f": f,
         "chi2_df": nu,
         "chi2_df_denominator": nu * (g - 1),
         "chi2_p": float(st.f.sf(f, nu, nu * (g - 1))),
-        "design_effect": tr * n_verdicts / dims if n_verdicts else math.nan,
+        "design_effect": tr * n / (k - 1),
     }
 
 
@@ -223,14 +224,13 @@ def listwise_position_stats(records: pd.DataFrame, k: int) -> dict[str, Any]:
     valid = records[records["shown"].notna()]
     n_items = int(records["pair_id"].astype(str).nunique())
     wins = complete_rotation_wins(records, k)
-    share = wins.div(wins.sum(axis=1), axis=0)
-    ones = np.ones(len(share))
+    n_i = wins.sum(axis=1).to_numpy()
     shares = []
     for j in range(1, k + 1):
-        est, lo, hi, _ = ratio_ci(share[j].to_numpy(), ones, null=1 / k)
+        est, lo, hi, _ = ratio_ci(wins[j].to_numpy(), n_i, null=1 / k)
         shares.append({"position": j, "share": est, "ci_low": lo, "ci_high": hi})
-    eff, lo, hi, p = ratio_ci((share[1] - share[k]).to_numpy(), ones)
-    test = uniform_shares_test(share.to_numpy(), k, float(wins.to_numpy().sum()))
+    eff, lo, hi, p = ratio_ci((wins[1] - wins[k]).to_numpy(), n_i)
+    test = uniform_shares_test(wins.to_numpy(), k)
     n_orders = records.groupby("pair_id")["variant"].nunique()
     n_valid = valid.groupby("pair_id")["variant"].nunique()
     complete_ids = n_valid[n_valid == n_orders.reindex(n_valid.index)].index  # every order valid
@@ -250,9 +250,9 @@ def listwise_position_stats(records: pd.DataFrame, k: int) -> dict[str, Any]:
         "ci_low": lo,
         "ci_high": hi,
         "p_value": p,
-        "n": len(share),
-        "n_verdicts": int(wins.to_numpy().sum()),
-        "n_invalid": n_items - len(share),
+        "n": len(wins),
+        "n_verdicts": int(n_i.sum()),
+        "n_invalid": n_items - len(wins),
         "n_unreadable": int(len(records) - len(valid)),
         "candidates": k,
         "expected_share": 1 / k,

@@ -11,14 +11,14 @@ Every figure of these formats is a ratio of per-cluster sums, as in
   anchor's pull is the sum of the shifts toward the stated grade over the sum of the
   distances to it; accuracy the credit of the gold answer's grade over the
   gold-labelled pairs. Differences are in grade points (steps, pull) like the figures.
-- listwise (``--candidates k``), one cluster per item: an item's share of wins at
-  shown position j over its complete rotations (:mod:`judgebias.stats.listwise`),
-  each item counting once (a sum of shares over a count of items); ``position``
-  (first − last) is the difference of two shares; accuracy the verdicts naming the
-  gold response. An item kept in one run and left out of the other (no complete
-  rotation there) counts in that one only. A run written before the shares were
-  computed on complete rotations does not reproduce its own figures from these sums,
-  so it is compared from the intervals.
+- listwise (``--candidates k``), one cluster per item: the share of wins of shown
+  position j is the wins there over the item's verdicts, both over its complete
+  rotations (:mod:`judgebias.stats.listwise`); ``position`` (first − last) is their
+  difference; accuracy the verdicts naming the gold response. An item kept in one
+  run and left out of the other (no complete rotation there) counts in that one
+  only. A run written before shares were computed on complete rotations (pooled over
+  every readable verdict) reproduces its figures from these sums only when every
+  answer was read; otherwise it is compared from its intervals.
 
 The sums are checked against the figure the run's summary holds; when they do not
 reproduce it (a rewrite probe whose units carry their tone's direction, ``self``, a
@@ -132,11 +132,10 @@ def _list_sums(records: pd.DataFrame, figure: str, k: int) -> pd.DataFrame:
         hit = (gold["verdict"] == gold["gold"]).astype(float).groupby(gold["pair_id"])
         return _sums(hit.sum(), hit.count().astype(float))
     wins = complete_rotation_wins(records, k)
-    share = wins.div(wins.sum(axis=1), axis=0)
-    ones = pd.Series(1.0, index=share.index)
+    n_i = wins.sum(axis=1)
     if figure == "position":
-        return _sums(share[1] - share[k], ones)
-    return _sums(share[int(figure.rsplit(" ", 1)[-1])], ones)
+        return _sums(wins[1] - wins[k], n_i)
+    return _sums(wins[int(figure.rsplit(" ", 1)[-1])], n_i)
 
 
 def format_sums(records: pd.DataFrame, summary: dict[str, Any], figure: str) -> pd.DataFrame | None:
