@@ -21,6 +21,9 @@ for a judge without any position bias. Hence:
   shares, the effect and the test, and counted in ``n_invalid`` (``invalid_share`` =
   ``n_invalid`` over the items planned; ``n_unreadable`` counts the unreadable
   verdicts). ``n`` is the items kept, ``n_verdicts`` the verdicts they contribute.
+  This removes the bias of answers whose readability depends on the item and the
+  order; an answer unreadable *because of* the choice it would have made (garbled
+  whenever the judge would pick the last response) cannot be told from avoiding it.
 - ``shares``: for each shown position j, the kept items' wins at j over their
   verdicts, both over complete rotations (so for k = 3 an item with both squares read
   weighs twice one with one), with a 95 % interval clustered by item
