@@ -350,12 +350,10 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
         await session.ask([c[3] for c in calls], "listwise")
         records = list_records(calls, session.store, k, list_reader(template, k))
     fig = listwise_position_stats(records, k)
-    n_invalid = int(fig.get("n_invalid") or 0)
-    fail_closed(fig, int(fig.get("n") or 0), n_invalid)
-    # the units are items (clusters), the unreadable answers are verdicts: the share is theirs
-    fig["invalid_share"] = n_invalid / len(records) if len(records) else math.nan
-    if fig["status"] == "not_measured":  # too few readable items: no figure at all
-        for key in ("primacy", "recency", "chi2", "chi2_p", "consistency"):
+    # the units are items: an item with no complete rotation read is an invalid unit
+    fail_closed(fig, int(fig.get("n") or 0), int(fig.get("n_invalid") or 0))
+    if fig["status"] == "not_measured":  # too few usable items: no figure at all
+        for key in ("primacy", "recency", "chi2", "chi2_f", "chi2_p", "consistency"):
             fig[key] = math.nan
         fig["shares"] = [
             {**sh, "share": math.nan, "ci_low": math.nan, "ci_high": math.nan}

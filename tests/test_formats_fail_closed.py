@@ -122,8 +122,10 @@ def test_listwise_misbehaviour_over_http_fails_closed(sim_server, tmp_path: Path
     s = json.loads((out / "summary.json").read_text())
     _check_invalid_block(s["invalid"], 400)
     pos = s["probes"]["position"]
-    assert pos["status"] == "measured" and pos["n_invalid"] == s["invalid"]["n_invalid"]
-    assert pos["invalid_share"] == pytest.approx(s["invalid"]["share"])
+    assert pos["status"] == "measured" and pos["n_unreadable"] == s["invalid"]["n_invalid"]
+    # the units are items: those without a complete rotation (all 4 orders read) are invalid
+    assert pos["n"] + pos["n_invalid"] == 100 and pos["invalid_share"] == pos["n_invalid"] / 100
+    assert pos["invalid_share"] > s["invalid"]["share"]  # 1 - 0.7^4 of the items, expected
     assert pos["severity"] == "strong" and pos["ci_low"] <= 0.3 <= pos["ci_high"]
     import pandas as pd
 

@@ -12,8 +12,13 @@ Every figure of these formats is a ratio of per-cluster sums, as in
   distances to it; accuracy the credit of the gold answer's grade over the
   gold-labelled pairs. Differences are in grade points (steps, pull) like the figures.
 - listwise (``--candidates k``), one cluster per item: the share of wins of shown
-  position j is the wins there over the item's valid verdicts; ``position`` (first −
-  last) is their difference; accuracy the verdicts naming the gold response.
+  position j is the wins there over the item's verdicts, both over its complete
+  rotations (:mod:`judgebias.stats.listwise`); ``position`` (first − last) is their
+  difference; accuracy the verdicts naming the gold response. An item kept in one
+  run and left out of the other (no complete rotation there) counts in that one
+  only. A run written before shares were computed on complete rotations (pooled over
+  every readable verdict) reproduces its figures from these sums only when every
+  answer was read; otherwise it is compared from its intervals.
 
 The sums are checked against the figure the run's summary holds; when they do not
 reproduce it (a rewrite probe whose units carry their tone's direction, ``self``, a
@@ -34,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from .listwise import complete_rotation_wins
 from .rundiff import adjusted_table, figure_row, independent, paired
 
 __all__ = [
@@ -120,18 +126,16 @@ def _single_sums(records: pd.DataFrame, figure: str, summary: dict[str, Any]) ->
 
 
 def _list_sums(records: pd.DataFrame, figure: str, k: int) -> pd.DataFrame:
-    valid = records[records["valid"].astype(bool) & records["shown"].notna()]
-    n_i = valid.groupby("pair_id").size().astype(float)
     if figure == "accuracy":
+        valid = records[records["valid"].astype(bool) & records["shown"].notna()]
         gold = valid[valid["gold"].notna()]
         hit = (gold["verdict"] == gold["gold"]).astype(float).groupby(gold["pair_id"])
         return _sums(hit.sum(), hit.count().astype(float))
-    shown = valid["shown"].astype(int)
-    wins = {j: (shown == j).astype(float).groupby(valid["pair_id"]).sum() for j in (1, k)}
+    wins = complete_rotation_wins(records, k)
+    n_i = wins.sum(axis=1)
     if figure == "position":
         return _sums(wins[1] - wins[k], n_i)
-    j = int(figure.rsplit(" ", 1)[-1])
-    return _sums((shown == j).astype(float).groupby(valid["pair_id"]).sum(), n_i)
+    return _sums(wins[int(figure.rsplit(" ", 1)[-1])], n_i)
 
 
 def format_sums(records: pd.DataFrame, summary: dict[str, Any], figure: str) -> pd.DataFrame | None:
