@@ -17,6 +17,7 @@ from ..stats.strategies import StrategyComparison, compare_strategies
 from ..verdicts import VerdictColumns
 from .columns import (
     DEFAULT_MIN_LENGTH_DIFF,
+    INSTRUCTION,
     SUMMARY_COLUMNS,
     UNPARSEABLE_RULE,
     _names,
@@ -71,6 +72,7 @@ def _group_json(row: Mapping[Any, Any], group: list[str]) -> dict[str, Any]:
         "primacy": _interval(row, "primacy", "n_valid"),
         "recency": _interval(row, "recency", "n_valid"),
         "preference_fairness": _interval(row, "preference_fairness", "n_valid"),
+        "n_clusters": row["n_clusters"],
         "position_effect": {
             **_interval(row, "position_effect", "n_valid"),
             "p_value": row["position_p_value"],
@@ -86,6 +88,32 @@ def _group_json(row: Mapping[Any, Any], group: list[str]) -> dict[str, Any]:
     }
 
 
+def cluster_column(frame: pd.DataFrame, cluster: str | None) -> tuple[str | None, dict[str, Any]]:
+    """The column whose equal values are one cluster (None: every pair its own) and
+    summary.json's ``cluster`` for ``--cluster`` (default: the instruction, when the table
+    or ``--items`` gives one)."""
+    given = (cluster or "instruction").strip()
+    col: str | None
+    if given.lower() in ("pair", "id"):
+        col, unit, note = None, "pair", ""
+    elif given == "instruction":
+        has = [c for c in (INSTRUCTION, "instruction") if c in frame.columns]
+        col = next((c for c in has if frame[c].notna().any()), None)
+        unit = "instruction" if col is not None else "pair"
+        note = "" if col is not None else "no instruction column: every pair is its own cluster"
+        if col is None and cluster is not None:
+            raise UsageError(f"--cluster: {_not_found(given, list(frame.columns))}")
+    else:
+        if given not in frame.columns:
+            raise UsageError(f"--cluster: {_not_found(given, list(frame.columns))}")
+        col, unit, note = given, given, ""
+    keys = frame[col].dropna() if col is not None else frame.index
+    info = {"column": given, "unit": unit, "n_clusters": int(pd.Series(keys).nunique())}
+    if note:
+        info["note"] = note
+    return col, info
+
+
 def _summary(
     prep: Prepared,
     table: pd.DataFrame,
@@ -94,6 +122,7 @@ def _summary(
     min_diff: float,
     alpha: float,
     meta: Mapping[str, Any],
+    cluster: Mapping[str, Any],
 ) -> dict[str, Any]:
     from .. import __version__
 
@@ -113,6 +142,7 @@ def _summary(
         "n_pairs": int(table["n"].sum()),
         "min_length_diff": min_diff,
         "confidence": 1 - alpha,
+        "cluster": dict(cluster),
         "rules": {"unparseable": UNPARSEABLE_RULE},
         "unrecognized_values": prep.unrecognized,
         "groups": [_group_json(r, prep.group) for r in table.to_dict("records")],
@@ -144,6 +174,7 @@ def analyze(
     source: str = "<frame>",
     items_source: str = "<items>",
     meta: Mapping[str, Any] | None = None,
+    cluster: str | None = None,
     **names: Any,
 ) -> AnalyzeResult:
     """Figures per group from recorded verdicts (rules and layouts: the module docstring).
@@ -156,6 +187,9 @@ def analyze(
     (or one of the values).
     ``compare_to`` turns on :func:`compare_strategies` against that value of
     ``compare_column``; ``compare_within`` defaults to ``judge`` when present.
+    ``cluster`` (``--cluster``) names the column whose equal values are one cluster for
+    the position and accuracy intervals: by default the instruction (when the table or
+    ``items`` has one), ``pair`` for none, or any column of the table (``question_id``).
     """
     if not 0.0 < alpha < 1.0:
         raise UsageError(f"alpha: {alpha} is not in (0, 1)")
@@ -168,8 +202,14 @@ def analyze(
         source=source,
         items_source=items_source,
     )
+    cluster_col, cluster_info = cluster_column(prep.frame, cluster)
     table = group_table(
-        prep.frame, prep.group, has_gold=prep.has_gold, min_diff=min_length_diff, alpha=alpha
+        prep.frame,
+        prep.group,
+        has_gold=prep.has_gold,
+        min_diff=min_length_diff,
+        alpha=alpha,
+        cluster=cluster_col,
     )
     comparison = None
     if compare_to is not None:
@@ -195,6 +235,7 @@ def analyze(
             match=[m for m in match if m not in within],
             alpha=alpha,
             min_length_diff=min_length_diff,
+            cluster=cluster_col,
         )
     summary = _summary(
         prep,
@@ -203,6 +244,7 @@ def analyze(
         min_diff=min_length_diff,
         alpha=alpha,
         meta={"file": source, **(meta or {})},
+        cluster=cluster_info,
     )
     return AnalyzeResult(
         table=table, summary=summary, pairs=prep.frame, prepared=prep, comparison=comparison

@@ -126,6 +126,14 @@ def analyze(
             help="Compare separately per value of these columns (default: judge, if present).",
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="The unit the intervals are clustered by: instruction (the default, when the "
+            "table or --items has one), pair, or a column (e.g. question_id).",
+        ),
+    ] = None,
     out: Annotated[
         str, typer.Option("--out", help="Output folder: summary.csv, summary.json, report.html.")
     ] = "judgebias-analyze",
@@ -162,6 +170,7 @@ def analyze(
         compare_to=compare_to,
         compare_column=compare_column,
         compare_within=compare_within,
+        cluster=cluster,
     )
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))

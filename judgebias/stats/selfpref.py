@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from .clustering import CLUSTER_COLUMN
 from .intervals import design_effect, newcombe_diff, newcombe_diff_p
 
 __all__ = ["MIN_ITEMS", "self_preference", "self_probe_stats", "self_units"]
@@ -177,11 +178,14 @@ def self_units(records: pd.DataFrame) -> pd.DataFrame:
     return units[cols].reset_index(drop=True)
 
 
-def self_probe_stats(records: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
+def self_probe_stats(
+    records: pd.DataFrame, alpha: float = 0.05, cluster_col: str = CLUSTER_COLUMN
+) -> dict[str, Any]:
     """The ``self`` probe's figures for summary.json, as fractions.
 
     ``effect, ci_low, ci_high, p_value, n`` are the headline error asymmetry
-    (:func:`self_preference` over the judge's verdicts, clustered by pair; ``n`` the
+    (:func:`self_preference` over the judge's verdicts, clustered by the records'
+    ``cluster_col``, by pair when they have none; ``n`` the
     comparisons of an own answer with another that both judges read); ``dbg,
     dbg_ci_low, dbg_ci_high, dbg_p_value`` keep DBG (the judge's two orders and the
     gold's averaged per comparison, bootstrap over pairs, sign-flip test), with
@@ -191,10 +195,17 @@ def self_probe_stats(records: pd.DataFrame, alpha: float = 0.05) -> dict[str, An
 
     units = self_units(records)
     both = units.dropna(subset=["judge", "gold"])
+    if cluster_col in records.columns:
+        keys = records.groupby("pair_id")[cluster_col].first()
+        both = both.assign(**{cluster_col: both["pair_id"].map(keys)})
+    else:
+        both = both.assign(**{cluster_col: both["pair_id"]})
     head = self_preference(
-        both, judge_col="judge", gold_col="gold", item_col="pair_id", alpha=alpha
+        both, judge_col="judge", gold_col="gold", item_col=cluster_col, alpha=alpha
     )
-    per_cmp = both.groupby(["pair_id", "variant"], as_index=False)[["judge", "gold"]].mean()
+    per_cmp = both.groupby([cluster_col, "pair_id", "variant"], as_index=False)[
+        ["judge", "gold"]
+    ].mean()
     nan = math.nan
     out = {
         **head,
@@ -208,7 +219,7 @@ def self_probe_stats(records: pd.DataFrame, alpha: float = 0.05) -> dict[str, An
         "gold_win_rate": nan,
     }
     if len(per_cmp):
-        res = dbg(per_cmp, judge_col="judge", gold_col="gold", item_col="pair_id", alpha=alpha)
+        res = dbg(per_cmp, judge_col="judge", gold_col="gold", item_col=cluster_col, alpha=alpha)
         r = res.iloc[0]
         out.update(
             dbg=r["dbg"] / 100.0,
