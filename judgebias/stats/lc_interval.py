@@ -112,7 +112,7 @@ def lc_bootstrap(
     n_boot: int,
     seed: int,
     alpha: float = 0.05,
-) -> tuple[float, float, float, str]:
+) -> tuple[float, float, float, float, str]:
     """Percentile interval of LC (fractions) from a bootstrap over instructions with refits.
 
     ``design`` has the columns of the fit (length term, difficulty, intercept, in
