@@ -95,8 +95,10 @@ COMPARE_COLUMNS: tuple[str, ...] = (
     "ratio",
     "method",
     "n_shared",
+    "n_clusters",
 )
-"""The columns of the comparison table (figures as fractions; ``difference`` = B - A)."""
+"""The columns of the comparison table (figures as fractions; ``difference`` = B - A;
+``n_clusters`` the clusters a paired difference was resampled over)."""
 
 UNIT_NOTES = {
     "pair": "percentage points",

@@ -21,6 +21,7 @@ import numpy as np
 __all__ = [
     "bh_adjust",
     "bootstrap_mean_ci",
+    "cluster_df",
     "clustered_paired_diff",
     "design_effect",
     "mcnemar_p",
@@ -29,6 +30,7 @@ __all__ = [
     "newcombe_diff_p",
     "newcombe_paired_diff",
     "newcombe_paired_p",
+    "t_alpha",
     "wilson",
 ]
 
@@ -44,6 +46,31 @@ def wilson(successes: float, n: float, alpha: float = 0.05) -> tuple[float, floa
         return (math.nan, math.nan)
     lo, hi = proportion_confint(successes, n, alpha=alpha, method="wilson")
     return float(lo), float(hi)
+
+
+def t_alpha(alpha: float, df: float | None) -> float:
+    """The normal-scale level whose quantile is Student's t quantile at ``alpha`` with ``df``
+    degrees of freedom: passing it to a score interval puts t in place of z (the usual
+    small-sample correction when a variance is estimated from ``df + 1`` clusters).
+    ``alpha`` itself when ``df`` is None."""
+    if df is None:
+        return alpha
+    from scipy.stats import norm
+    from scipy.stats import t as student
+
+    return float(2.0 * norm.sf(student.isf(alpha / 2.0, df)))
+
+
+def cluster_df(clusters: np.ndarray) -> float | None:
+    """Degrees of freedom of a variance estimated over ``clusters``: the number of clusters
+    less one, or None when every unit is its own cluster (nothing was estimated)."""
+    codes = np.unique(np.asarray(clusters), return_inverse=True)[1].ravel()
+    if len(codes) == 0:
+        return None
+    sizes = np.bincount(codes)
+    if sizes.max() <= 1 or len(sizes) < 2:
+        return None
+    return float(len(sizes) - 1)
 
 
 def _newcombe_paired_bounds(
@@ -73,23 +100,32 @@ def _newcombe_paired_bounds(
 
 @overload
 def newcombe_paired_diff(
-    a: float, b: float, c: float, d: float, alpha: float = 0.05
+    a: float, b: float, c: float, d: float, alpha: float = 0.05, df: float | None = None
 ) -> tuple[float, float, float]: ...
 
 
 @overload
 def newcombe_paired_diff(
-    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, alpha: float = 0.05
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+    d: np.ndarray,
+    alpha: float = 0.05,
+    df: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
 
 
-def newcombe_paired_diff(a: Any, b: Any, c: Any, d: Any, alpha: float = 0.05) -> tuple[Any, ...]:
+def newcombe_paired_diff(
+    a: Any, b: Any, c: Any, d: Any, alpha: float = 0.05, df: float | None = None
+) -> tuple[Any, ...]:
     """Difference of paired proportions (b - c) / n with Newcombe's method-10 interval.
 
     The 2x2 table counts pairs by (outcome 1, outcome 2): a = (1, 1), b = (1, 0),
-    c = (0, 1), d = (0, 0); counts may be fractional (effective counts). Returns
+    c = (0, 1), d = (0, 0); counts may be fractional (effective counts). With ``df``
+    the Wilson intervals take Student's t quantile (:func:`t_alpha`). Returns
     (estimate, low, high), NaN when n = 0; for arrays of tables, arrays.
     """
+    alpha = t_alpha(alpha, df)
     arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, d)))
     flat = [v.ravel() for v in arrays]
     n = flat[0] + flat[1] + flat[2] + flat[3]
@@ -105,7 +141,11 @@ def newcombe_paired_diff(a: Any, b: Any, c: Any, d: Any, alpha: float = 0.05) ->
 
 
 def newcombe_paired_p(
-    a: float | np.ndarray, b: float | np.ndarray, c: float | np.ndarray, d: float | np.ndarray
+    a: float | np.ndarray,
+    b: float | np.ndarray,
+    c: float | np.ndarray,
+    d: float | np.ndarray,
+    df: float | None = None,
 ) -> float | np.ndarray:
     """Two-sided p-value of (b - c) / n = 0 that agrees with :func:`newcombe_paired_diff`.
 
@@ -116,9 +156,12 @@ def newcombe_paired_p(
     grid, ``benchmarks/paired_agreement.py``). The exact McNemar test used before
     disagreed with the interval on 1.7 % of the 2x2 tables with n <= 150 (e.g. n = 20,
     a = d = 8, b = 0, c = 4: the interval ends at -0.0004, McNemar's p is 0.125; here p
-    = 0.0495). Takes scalars or arrays of tables (returns the same); NaN when n = 0.
+    = 0.0495). With ``df``, the interval of :func:`newcombe_paired_diff` with the same
+    ``df`` (t quantiles) is the one inverted. Takes scalars or arrays of tables (returns
+    the same); NaN when n = 0.
     """
     from scipy.stats import norm
+    from scipy.stats import t as student
 
     arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, d)))
     shape = arrays[0].shape
@@ -131,7 +174,8 @@ def newcombe_paired_p(
     todo = np.flatnonzero(ok & (np.abs(theta) >= 1e-15))
     if len(todo):
         z = _invert_paired(tuple(v[todo] for v in (a_, b_, c_, d_)), theta[todo])
-        out[todo] = np.minimum(1.0, 2.0 * norm.sf(z))
+        tail = norm.sf(z) if df is None else student.sf(z, df)
+        out[todo] = np.minimum(1.0, 2.0 * tail)
     res = out.reshape(shape)
     return float(res) if res.ndim == 0 else res
 
@@ -256,7 +300,7 @@ def design_effect(
 
 def clustered_paired_diff(
     x: np.ndarray, y: np.ndarray, clusters: np.ndarray, alpha: float = 0.05
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Mean of x - y for paired 0/1 outcomes whose units share clusters (the two orders
     of one pair; the pairs of one instruction), with Newcombe's paired interval at the
     effective sample size and the p-value that inverts it.
@@ -266,7 +310,11 @@ def clustered_paired_diff(
     (:func:`newcombe_paired_p`) are computed, the usual effective-sample-size
     correction; so ``p < alpha`` exactly when the interval excludes 0. It lies between
     1 and the largest cluster size; when every difference is the same (nothing to
-    estimate the correlation from) the clusters are taken as perfectly correlated.
+    estimate the correlation from) the clusters are taken as perfectly correlated. As
+    the design effect is estimated from k clusters, the interval takes Student's t
+    quantile with k - 1 degrees of freedom in place of z (:func:`cluster_df`; none when
+    every unit is its own cluster): on data whose bias varies from one instruction to
+    the next (20 to 80 instructions) this lifts coverage from 0.933-0.951 to 0.942-0.955.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -278,6 +326,7 @@ def clustered_paired_diff(
             "ci_high": math.nan,
             "p_value": math.nan,
             "deff": math.nan,
+            "n_clusters": 0,
         }
     a = float(np.sum((x == 1) & (y == 1)))
     b = float(np.sum((x == 1) & (y == 0)))
@@ -285,9 +334,18 @@ def clustered_paired_diff(
     d = n - a - b - c
     theta = (b - c) / n
     deff = design_effect(x - y - theta, clusters)
-    _, lo, hi = newcombe_paired_diff(a / deff, b / deff, c / deff, d / deff, alpha)
-    p = float(newcombe_paired_p(a / deff, b / deff, c / deff, d / deff))
-    return {"effect": theta, "ci_low": lo, "ci_high": hi, "p_value": p, "deff": deff}
+    df = cluster_df(clusters)
+    _, lo, hi = newcombe_paired_diff(a / deff, b / deff, c / deff, d / deff, alpha, df)
+    p = float(newcombe_paired_p(a / deff, b / deff, c / deff, d / deff, df))
+    k = len(np.unique(np.asarray(clusters)))
+    return {
+        "effect": theta,
+        "ci_low": lo,
+        "ci_high": hi,
+        "p_value": p,
+        "deff": deff,
+        "n_clusters": k,
+    }
 
 
 def newcombe_diff(

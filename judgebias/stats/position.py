@@ -21,8 +21,10 @@ leaves the other order's verdict usable for accuracy.
   are divided by the design effect of the pairs' scores (+1 primacy, -1 recency, 0
   consistent; :func:`~judgebias.stats.intervals.design_effect`, at least 1) before
   the interval and its p-value are taken, and the consistency interval is Wilson's
-  at ``n / deff`` of the consistent indicators. Without it (or when every pair is
-  its own cluster) the design effect is 1 and the figures are the unclustered ones.
+  at ``n / deff`` of the consistent indicators; both with Student's t quantile for
+  ``clusters - 1`` degrees of freedom in place of z, as the design effect is estimated
+  from them. Without it (or when every pair is its own cluster) the design effect is 1
+  and the figures are the unclustered ones.
 - ``preference_fairness`` = recency - primacy, in [-1, 1]; 0 is fair.
 - ``accuracy`` = mean credit over valid verdicts on pairs with gold a or b (1 for
   the gold answer, 0.5 for a tie, 0 otherwise), each valid verdict one unit. Its
@@ -44,7 +46,14 @@ import numpy as np
 import pandas as pd
 
 from .clustering import cluster_keys
-from .intervals import design_effect, newcombe_paired_diff, newcombe_paired_p, wilson
+from .intervals import (
+    cluster_df,
+    design_effect,
+    newcombe_paired_diff,
+    newcombe_paired_p,
+    t_alpha,
+    wilson,
+)
 
 __all__ = [
     "accuracy_stats",
@@ -142,18 +151,19 @@ def position_stats(
         scores = {"primacy": 1.0, "recency": -1.0, "consistent": 0.0}
         score = cls[valid].map(scores).to_numpy(dtype=float)
         deff = design_effect(score - score.mean(), clusters[valid])
+        df = cluster_df(clusters[valid])
         eff_counts = (a_cnt / deff, n_pri / deff, n_rec / deff, d_cnt / deff)
-        effect, lo, hi = newcombe_paired_diff(*eff_counts, alpha)
+        _, lo, hi = newcombe_paired_diff(*eff_counts, alpha, df)
         effect = (n_pri - n_rec) / n
         is_cons = cons[valid].to_numpy(dtype=float)
         c_deff = design_effect(is_cons - is_cons.mean(), clusters[valid])
-        c_lo, c_hi = wilson(n_cons / c_deff, n / c_deff, alpha)
+        c_lo, c_hi = wilson(n_cons / c_deff, n / c_deff, t_alpha(alpha, df))
         out.update(
             {
                 "effect": effect,
                 "ci_low": lo,
                 "ci_high": hi,
-                "p_value": float(newcombe_paired_p(*eff_counts)),
+                "p_value": float(newcombe_paired_p(*eff_counts, df=df)),
                 "deff": deff,
                 "consistency_deff": c_deff,
                 "n_clusters": len(pd.unique(clusters[valid])),
@@ -231,7 +241,7 @@ def accuracy_stats(
         keys,
         np.full(n_verdicts, acc * (1.0 - acc)),
     )
-    lo, hi = wilson(acc * n_verdicts / deff, n_verdicts / deff, alpha)
+    lo, hi = wilson(acc * n_verdicts / deff, n_verdicts / deff, t_alpha(alpha, cluster_df(keys)))
     # gold shown first: gold a in the ab order, gold b in the ba order
     gold_first = pd.concat([cf[g == "a"], cs[g == "b"]])
     gold_second = pd.concat([cf[g == "b"], cs[g == "a"]])

@@ -96,8 +96,9 @@ def _ratio_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFr
 def percentile_p(boot: np.ndarray) -> float:
     """The p-value that inverts the percentile interval of ``boot`` (``np.quantile``'s
     linear interpolation): ``p < alpha`` exactly when ``quantile(boot, [alpha/2, 1 -
-    alpha/2])`` excludes 0, for every alpha. It is twice the share of the bootstrap
-    distribution on the far side of 0, read off the same interpolated quantile function.
+    alpha/2])`` excludes 0, for every alpha from ``1 / len(boot)`` up. It is twice the share
+    of the bootstrap distribution on the far side of 0, read off the same interpolated
+    quantile function, and at least ``1 / len(boot)``: the draws resolve no smaller p.
     """
     s = np.sort(np.asarray(boot, dtype=float))
     m = len(s)
@@ -114,7 +115,7 @@ def percentile_p(boot: np.ndarray) -> float:
     q_le = 0.0 if not len(below) else 1.0 if below[-1] == m - 1 else position(int(below[-1]))
     above = np.flatnonzero(s >= 0.0)  # and >= 0 from q_ge on
     q_ge = 1.0 if not len(above) else 0.0 if above[0] == 0 else position(int(above[0]) - 1)
-    return float(min(1.0, 2.0 * q_le, 2.0 * (1.0 - q_ge)))
+    return float(max(1.0 / m, min(1.0, 2.0 * q_le, 2.0 * (1.0 - q_ge))))
 
 
 def _by_cluster(
@@ -210,6 +211,7 @@ def paired_ties(
         "p_value": res["p_value"],
         "method": "paired newcombe",
         "n_shared": len(ids),
+        "n_clusters": res["n_clusters"],
     }
 
 

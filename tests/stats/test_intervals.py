@@ -18,6 +18,7 @@ from judgebias.stats.intervals import (
     newcombe_diff_p,
     newcombe_paired_diff,
     newcombe_paired_p,
+    t_alpha,
 )
 from judgebias.stats.position import accuracy_stats
 
@@ -28,9 +29,11 @@ def test_identical_differences_count_each_cluster_once() -> None:
     x, y = np.ones(20), np.zeros(20)
     res = clustered_paired_diff(x, y, np.repeat(np.arange(10), 2))
     assert res["deff"] == pytest.approx(2.0)
-    # the interval and its p-value are those of the 10 pairs, not of the 20 units
-    assert (res["ci_low"], res["ci_high"]) == pytest.approx(newcombe_paired_diff(0, 10, 0, 0)[1:])
-    assert res["p_value"] == pytest.approx(newcombe_paired_p(0, 10, 0, 0))
+    # the interval and its p-value are those of the 10 pairs (t with 9 degrees of freedom,
+    # the design effect being estimated from 10 clusters), not of the 20 units
+    ten = newcombe_paired_diff(0, 10, 0, 0, df=9)
+    assert (res["ci_low"], res["ci_high"]) == pytest.approx(ten[1:])
+    assert res["p_value"] == pytest.approx(newcombe_paired_p(0, 10, 0, 0, df=9))
     assert res["p_value"] > 100 * newcombe_paired_p(0, 20, 0, 0)
 
 
@@ -126,7 +129,7 @@ def test_accuracy_interval_counts_the_verdicts_it_averages() -> None:
     assert deff > 1.7 and deff <= 2.0
     from statsmodels.stats.proportion import proportion_confint
 
-    ref = proportion_confint(0.6 * 200 / deff, 200 / deff, method="wilson")
+    ref = proportion_confint(0.6 * 200 / deff, 200 / deff, t_alpha(0.05, 119), method="wilson")
     assert (lo, hi) == pytest.approx(ref)
     # the old interval took 120 pairs around the 200-verdict mean; the pair-level mean
     # (0.667) is a different figure, and the interval now centres on the verdicts'
