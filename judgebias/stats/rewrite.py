@@ -4,7 +4,8 @@
   each follow their cue's direction (cheerful: toward the rewritten answer; angry, sad,
   fearful: away from it). The figures are those of
   :mod:`judgebias.stats.perturbation` over all units together (placebo-net effect,
-  Newcombe interval at the effective sample size, McNemar p-value), and per tone.
+  Newcombe interval at the effective sample size and the p-value that inverts it), and
+  per tone.
 - ``fallacy``: every answer's neutral paraphrase (sound reasoning) against its
   corrupted rewrite (same final answer), in both orders. ``accuracy`` is the share of
   verdicts naming the sound one (a tie counts half), with a BCa interval over the
