@@ -65,8 +65,10 @@ def _by_pair(
     pairs = d.index.get_level_values("pair_id")
     known = keys.to_dict() if keys is not None else {}
     groups = [known.get(i, i) for i in pairs]
-    num = d.groupby(groups).sum()
-    cnt = (den if den is not None else pd.Series(1.0, index=d.index)).groupby(groups).sum()
+    # clusters in the order of their first pair (the bootstrap's draws follow the order)
+    weights = den if den is not None else pd.Series(1.0, index=d.index)
+    num = d.groupby(groups, sort=False).sum()
+    cnt = weights.groupby(groups, sort=False).sum()
     return ratio_ci(num.to_numpy(dtype=float), cnt.to_numpy(dtype=float))
 
 
@@ -194,7 +196,8 @@ def _self(records: pd.DataFrame) -> dict[str, Any]:
     d_other = (other["judge"] - other["gold"]).groupby(level="pair_id").mean()
     per_pair = (d_own - d_other).dropna()
     known = pair_clusters(records).to_dict()
-    by_cluster = per_pair.groupby([known.get(i, i) for i in per_pair.index]).agg(["sum", "count"])
+    keys = [known.get(i, i) for i in per_pair.index]
+    by_cluster = per_pair.groupby(keys, sort=False).agg(["sum", "count"])
     eff, lo, hi, p = (
         ratio_ci(by_cluster["sum"].to_numpy(dtype=float), by_cluster["count"].to_numpy(float))
         if len(per_pair)
@@ -228,7 +231,8 @@ def _accuracy(records: pd.DataFrame) -> dict[str, float]:
     diff = np.where(w["gold"] == "a", w["a"] - w["b"], w["b"] - w["a"])
     credit = pd.Series(np.where(diff > 0, 1.0, np.where(diff == 0, 0.5, 0.0)), index=w.index)
     known = pair_clusters(records).to_dict()
-    by_cluster = credit.groupby([known.get(i, i) for i in w.index]).agg(["sum", "count"])
+    keys = [known.get(i, i) for i in w.index]
+    by_cluster = credit.groupby(keys, sort=False).agg(["sum", "count"])
     est, lo, hi, _ = ratio_ci(
         by_cluster["sum"].to_numpy(dtype=float), by_cluster["count"].to_numpy(dtype=float)
     )

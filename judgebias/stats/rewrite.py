@@ -55,9 +55,10 @@ def directed_perturbation_stats(
 def fallacy_stats(records: pd.DataFrame, probe: str = "fallacy") -> dict[str, Any]:
     r = records[(records["probe"] == probe) & (records["kind"] == "cue")]
     valid = r[r["verdict"].notna()]
+    valid = valid.sort_values("pair_id", kind="stable")  # clusters in their first pair's order
     credit = valid["verdict"].map({"a": 1.0, "b": 0.0, "tie": 0.5})
     clusters = with_clusters(valid[["pair_id"]], records)[CLUSTER_COLUMN]
-    per_pair = credit.groupby(clusters.to_numpy()).agg(["sum", "count"])
+    per_pair = credit.groupby(clusters.to_numpy(), sort=False).agg(["sum", "count"])
     nan = math.nan
     if per_pair.empty:
         acc = lo = hi = p = nan
