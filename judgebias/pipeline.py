@@ -381,7 +381,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         summary["tokens"] = usage["tokens"]
         summary["cost_usd"] = usage["cost_usd"]
     pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
-    summary["figures"] = run_figures(records, pairs_frame)  # what the report draws
+    summary["figures"] = run_figures(records, pairs_frame, clusters.unit)  # what the report draws
     summary = json_safe(summary)
     write_run_files(out, summary, records, pairs_frame)
     del calls
