@@ -190,6 +190,8 @@ def position_stats(
             "primacy",
             "recency",
             "preference_fairness",
+            "deff",
+            "consistency_deff",
         ):
             out[k] = math.nan
         out.update({"n_consistent": 0, "n_primacy": 0, "n_recency": 0, "n_clusters": 0})
