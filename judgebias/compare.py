@@ -19,16 +19,19 @@ credit over valid control verdicts; ties: tie verdicts over valid control verdic
 * **Paired** (``method = "paired bootstrap"``), when both runs have their records
   and judged the same pairs (at least half of each run's pairs share an id and the
   same texts): the difference is computed on the shared pairs. Its interval is the
-  percentile interval of a bootstrap over pairs (the same resampled pairs in both
-  runs, ``n_boot`` draws, seeded); its p-value is a paired randomisation test (each
-  shared pair's two runs are exchanged with probability one half; ``n_boot``
-  permutations; p = (1 + #|D*| >= |D|) / (1 + n_boot)). Pairing removes the
+  percentile interval of a bootstrap over the run's clusters (the pairs sharing an
+  instruction, or each pair, as run A was clustered: ``--cluster``; the same
+  resampled clusters in both runs, ``n_boot`` draws, seeded); its p-value is that
+  interval inverted (twice the bootstrap share on the far side of 0, read off the
+  same quantile function), so ``p < 0.05`` exactly when the 95 % interval excludes
+  0. (A randomisation test used before disagreed with the interval: planted 0.10
+  against 0.11, length +1.0 pp [+0.2, +2.0] with p = 0.07.) Pairing removes the
   pair-to-pair variation the two runs share, so a mitigation's effect is measured
   far more precisely than from two independent intervals. The ``ties`` row
   (``method = "paired newcombe"``) is a difference of paired proportions over the
-  (pair, order) verdicts valid in both runs: Newcombe's paired interval and the
-  exact McNemar test at the effective sample size (a bootstrap of a rare count is
-  [0, 0] when one run has none).
+  (pair, order) verdicts valid in both runs: Newcombe's paired interval at the
+  effective sample size and the p-value that inverts it (a bootstrap of a rare count
+  is [0, 0] when one run has none).
 * **Independent** (``method = "newcombe"``), otherwise. For ``accuracy`` and
   ``ties``, whose counts the records give, each run's share has a Wilson interval
   and the difference Newcombe's hybrid score interval for independent
@@ -42,7 +45,7 @@ credit over valid control verdicts; ties: tie verdicts over valid control verdic
 
 Benjamini-Hochberg adjusts the probe rows' p-values together (``p_adjusted``).
 
-Listwise and pointwise runs (issue 16) are compared the same way by
+Listwise and pointwise runs are compared the same way by
 :mod:`judgebias.stats.rundiff_formats` (shifts in grade points, shares of wins by
 shown position); runs of different formats cannot be compared (one line, exit 2).
 """
@@ -92,8 +95,10 @@ COMPARE_COLUMNS: tuple[str, ...] = (
     "ratio",
     "method",
     "n_shared",
+    "n_clusters",
 )
-"""The columns of the comparison table (figures as fractions; ``difference`` = B - A)."""
+"""The columns of the comparison table (figures as fractions; ``difference`` = B - A;
+``n_clusters`` the clusters a paired difference was resampled over)."""
 
 UNIT_NOTES = {
     "pair": "percentage points",

@@ -82,6 +82,10 @@ class AuditConfig:
     replay_items: str | None = None
     """``--first``/``--second``/``--items``: a ``replay:FILE`` judge's columns and pairs' texts
     (folded into the spec by :func:`judgebias.config.resolve_audit_config`)."""
+    cluster: str | None = None
+    """``--cluster COL``: the unit the intervals are clustered by (None: ``instruction``, the
+    pairs sharing an instruction; ``pair``: every pair its own; or a column of the pairs
+    file; see :mod:`judgebias.clusters`)."""
 
 
 # the replay judge's column options: (spec key, config field)
@@ -115,6 +119,12 @@ def check_audit_config(cfg: AuditConfig) -> None:
         raise UsageError(f"--candidates: {cfg.candidates} is not one of 3, 4")
     if cfg.format not in ("pair", "single"):
         raise UsageError(f"--format: '{cfg.format}' is not one of pair, single")
+    if cfg.cluster is not None and cfg.candidates is not None:
+        raise UsageError(
+            "--cluster: a listwise audit (--candidates) clusters its intervals by item"
+        )
+    if cfg.cluster is not None and not cfg.cluster.strip():
+        raise UsageError("--cluster: give a column name (e.g. --cluster instruction)")
     if cfg.format == "single" and cfg.candidates is not None:
         raise UsageError(
             "--format single: grades one answer at a time; it cannot be used with --candidates"

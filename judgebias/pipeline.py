@@ -35,6 +35,7 @@ from .calls import (
     shard_pairs,
 )
 from .calls import own_answers_from_file as _own_answers_from_file  # the old name
+from .clusters import resolve_clusters
 from .config import AuditConfig, resolve_audit_config, runner_config
 from .data import bundled_pairs_path, load_pairs
 from .errors import UsageError
@@ -54,6 +55,7 @@ from .runner import RunCounts, RunnerConfig, run_requests
 from .selfprobe import check_rewriter, paraphrases, self_requests
 from .stats.audit import probe_figures
 from .stats.audit import probe_figures as summarize  # the old name
+from .stats.clustering import CLUSTER_COLUMN
 from .stats.reasoning import reasoning_summary
 from .stats.run_figures import run_figures
 from .stats.validity import run_invalid
@@ -168,6 +170,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
     if cfg.shard:
         pairs = shard_pairs(pairs, cfg.shard)
+    clusters = resolve_clusters(pairs, cfg.cluster, data_path, cfg.mapping)
     self_spec = next((p for p in probes if p.kind == "self"), None)
     wants_self = self_spec is not None
     # the self probe's paraphrases come from the rewriter, by default the gold judge's spec
@@ -347,6 +350,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         if rewriter is not None:
             await rewriter.aclose()
 
+    records = records.assign(**{CLUSTER_COLUMN: records["pair_id"].map(clusters.keys)})
     probe_figs = probe_figures(records, probes, cfg.max_invalid)
     acc = probe_figs.pop("_accuracy")
     informative = probe_figs.pop("_informative")
@@ -359,6 +363,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         **call_totals(records, counts),
         "invalid": run_invalid(records, cfg.max_invalid),
         "informative": informative,
+        "cluster": clusters.summary(),
         "run": {
             "judgebias_version": __version__,
             "data": data_path,
@@ -374,6 +379,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "gold_judge": cfg.gold_judge,
             "self_answers": cfg.self_answers,
             "concurrency": cfg.concurrency,
+            "cluster": clusters.column,
             "command": cfg.command,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "seconds": round(time.time() - started, 3),
@@ -405,7 +411,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         summary["tokens"] = usage["tokens"]
         summary["cost_usd"] = usage["cost_usd"]
     pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
-    summary["figures"] = run_figures(records, pairs_frame)  # what the report draws
+    summary["figures"] = run_figures(records, pairs_frame, clusters.unit)  # what the report draws
     summary = json_safe(summary)
     write_run_files(out, summary, records, pairs_frame)
     del calls
@@ -463,11 +469,11 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
     template = resolve_template(cfg.template)
-    pairs = load_pairs(
-        cfg.data or str(bundled_pairs_path()), mapping=cfg.mapping or None, limit=cfg.limit
-    )
+    data_path = cfg.data or str(bundled_pairs_path())
+    pairs = load_pairs(data_path, mapping=cfg.mapping or None, limit=cfg.limit)
     if cfg.shard:
         pairs = shard_pairs(pairs, cfg.shard)
+    resolve_clusters(pairs, cfg.cluster, data_path, cfg.mapping)  # a bad --cluster fails now
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
     calls = build_calls(

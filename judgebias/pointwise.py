@@ -443,11 +443,14 @@ def _paraphrased_gradings(
 async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     """The pointwise audit: every condition of every answer, then the figures."""
     from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
+    from .clusters import resolve_clusters
+    from .data import bundled_pairs_path
     from .formats_run import FormatSession, write_run
     from .pipeline import PAIR_COLUMNS, _own_answers_from_file, generation_requests
     from .probes import builtin_probes
     from .rewrite import RewriteInfo
     from .selfprobe import check_rewriter, paraphrases
+    from .stats.clustering import CLUSTER_COLUMN
     from .stats.pointwise import pointwise_summary
     from .stats.validity import run_invalid
 
@@ -456,6 +459,9 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     specs, grading, wants_self = single_probes(cfg)
     template = single_template(cfg.template)
     pairs = _pairs(cfg)
+    clusters = resolve_clusters(
+        pairs, cfg.cluster, cfg.data or str(bundled_pairs_path()), cfg.mapping
+    )
     gold = {p.id: p.gold for p in pairs}
     rewrites = [s for s in specs if s.kind == "rewrite"]
     rewrite_info: Any = None
@@ -536,6 +542,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
                 await session.ask([r for _, r in gold_calls], "self (gold)", gold=True)
             more = grade_records([*judge_own, *gold_calls], session.store, gold, reader)
             records = pd.concat([records, more], ignore_index=True)
+    records = records.assign(**{CLUSTER_COLUMN: records["pair_id"].map(clusters.keys)})
     figures = pointwise_summary(
         records,
         [s.name for s in specs],
@@ -559,6 +566,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
             records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
         ),
         "informative": informative,
+        "cluster": clusters.summary(),
     }
     run_info = {
         "template": cfg.template or "bundled:" + template.name,
@@ -567,6 +575,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         "probes": list(figures),
         "gold_judge": cfg.gold_judge if wants_self else None,
         "self_answers": cfg.self_answers,
+        "cluster": clusters.column,
     }
     if rewrite_info is not None and session.rewriter is not None:
         rc = session.rewrite_counts

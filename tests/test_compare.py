@@ -154,3 +154,35 @@ def test_errors_are_one_line(runs: dict[str, Path], tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match=r"summary\.json"):
         read_run_folder(tmp_path / "empty")
+
+
+@pytest.mark.slow
+def test_paired_p_values_agree_with_their_intervals(tmp_path: Path) -> None:
+    # two seeded runs on the bundled pairs, every cue planted at 0.10 and at 0.11: the same
+    # draws, so B moves a few more verdicts than A and never fewer. Before, the interval
+    # (a bootstrap) and the p-value (a randomisation test) disagreed: length +1.0 pp
+    # [+0.2, +2.0] with p = 0.072, bandwagon +1.8 [+0.6, +3.1] with p = 0.003
+    runs = []
+    for strength in ("0.10", "0.11"):
+        out = tmp_path / strength
+        run_audit(
+            AuditConfig(
+                judge=f"sim:accuracy=0.9,bandwagon={strength},length={strength},"
+                f"authority={strength}",
+                out=str(out),
+                quiet=True,
+                write_report=False,
+                probes=["position", "bandwagon", "length", "authority"],
+            )
+        )
+        runs.append(out)
+    res = compare_runs(runs[0], runs[1])
+    assert res["paired"] and res["n_shared"] == 245
+    t = res["table"].set_index("figure")
+    for name, row in t.iterrows():
+        excludes = row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0
+        assert excludes == (row["p_value"] < 0.05), (name, row.to_dict())
+    for probe in ("bandwagon", "length", "authority"):
+        assert t.loc[probe, "difference"] >= 0 and t.loc[probe, "method"] == "paired bootstrap"
+    # the bundled pairs: two of them share an instruction, so 244 clusters
+    assert t.loc["length", "n_clusters"] == 244

@@ -60,8 +60,13 @@ tie, never a wrong answer and never agreement with the other order.
 Intervals: Wilson score intervals for shares (for figures pooled over both
 orders, with the number of pairs as the sample size, as for ``accuracy`` in
 :func:`~judgebias.stats.position.position_stats`); Newcombe's paired interval
-and the exact McNemar test for the position effect; Benjamini-Hochberg across
-groups.
+and the p-value that inverts it for the position effect; Benjamini-Hochberg across
+groups. Clusters (``cluster``, ``--cluster COL``): the pairs with the same value of a
+column (by default the instruction, when the table or ``items`` has one) are one
+cluster; the position, consistency and accuracy intervals and the strategy comparisons
+are taken at the effective sample size (the counts divided by the clusters' design
+effect, with Student's t for clusters - 1 degrees of freedom), and ``summary.json``'s
+``cluster`` names the unit and the number of clusters.
 
 Answer lengths
 --------------
@@ -86,11 +91,13 @@ keys, else the first of ``pair_id``, ``id``, ``idx``, ``question_id``,
 ``instruction_index``) and on every ``group`` column except ``compare_column``.
 
 * consistency: per pair consistent or not, under both strategies; the difference
-  with Newcombe's paired interval and the exact McNemar p-value;
+  with Newcombe's paired interval and the p-value that inverts it (below 0.05
+  exactly when the interval excludes 0);
 * accuracy: per pair the mean credit of its valid verdicts (0, 0.5 or 1); the
   difference with Newcombe's paired interval over the fractional 2x2 table
-  (a pair right in one order counts half), and the exact sign test of pairs
-  improved against pairs worsened (McNemar's test when credits are 0/1);
+  (a pair right in one order counts half) and the p-value that inverts it;
+  ``n_better``/``n_worse`` count the pairs improved and worsened;
+* both at the effective sample size when pairs share a cluster (``deff``);
 * p-values are Benjamini-Hochberg adjusted across every strategy and both
   figures of one ``compare_within`` value;
 * length: P(judge prefers the longer answer | the gold answer is the shorter

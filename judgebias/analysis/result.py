@@ -18,6 +18,7 @@ from ..stats.strategies import StrategyComparison, compare_strategies
 from ..verdicts import VerdictColumns
 from .columns import (
     DEFAULT_MIN_LENGTH_DIFF,
+    INSTRUCTION,
     SUMMARY_COLUMNS,
     UNPARSEABLE_RULE,
     _group_items,
@@ -73,6 +74,7 @@ def _group_json(row: Mapping[Any, Any], group: list[str]) -> dict[str, Any]:
         "primacy": _interval(row, "primacy", "n_valid"),
         "recency": _interval(row, "recency", "n_valid"),
         "preference_fairness": _interval(row, "preference_fairness", "n_valid"),
+        "n_clusters": row["n_clusters"],
         "position_effect": {
             **_interval(row, "position_effect", "n_valid"),
             "p_value": row["position_p_value"],
@@ -131,6 +133,32 @@ def _repeat_units_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     return out
 
 
+def cluster_column(frame: pd.DataFrame, cluster: str | None) -> tuple[str | None, dict[str, Any]]:
+    """The column whose equal values are one cluster (None: every pair its own) and
+    summary.json's ``cluster`` for ``--cluster`` (default: the instruction, when the table
+    or ``--items`` gives one)."""
+    given = (cluster or "instruction").strip()
+    col: str | None
+    if given.lower() in ("pair", "id"):
+        col, unit, note = None, "pair", ""
+    elif given == "instruction":
+        has = [c for c in (INSTRUCTION, "instruction") if c in frame.columns]
+        col = next((c for c in has if frame[c].notna().any()), None)
+        unit = "instruction" if col is not None else "pair"
+        note = "" if col is not None else "no instruction column: every pair is its own cluster"
+        if col is None and cluster is not None:
+            raise UsageError(f"--cluster: {_not_found(given, list(frame.columns))}")
+    else:
+        if given not in frame.columns:
+            raise UsageError(f"--cluster: {_not_found(given, list(frame.columns))}")
+        col, unit, note = given, given, ""
+    keys = frame[col].dropna() if col is not None else frame.index
+    info = {"column": given, "unit": unit, "n_clusters": int(pd.Series(keys).nunique())}
+    if note:
+        info["note"] = note
+    return col, info
+
+
 def _summary(
     prep: Prepared,
     table: pd.DataFrame,
@@ -140,6 +168,7 @@ def _summary(
     min_diff: float,
     alpha: float,
     meta: Mapping[str, Any],
+    cluster: Mapping[str, Any],
 ) -> dict[str, Any]:
     from .. import __version__
 
@@ -161,6 +190,7 @@ def _summary(
         "n_pairs": int(table["n"].sum()),
         "min_length_diff": min_diff,
         "confidence": 1 - alpha,
+        "cluster": dict(cluster),
         "rules": {"unparseable": UNPARSEABLE_RULE},
         "unrecognized_values": prep.unrecognized,
         "groups": [_group_json(r, prep.group) for r in table.to_dict("records")],
@@ -193,6 +223,7 @@ def analyze(
     source: str = "<frame>",
     items_source: str = "<items>",
     meta: Mapping[str, Any] | None = None,
+    cluster: str | None = None,
     **names: Any,
 ) -> AnalyzeResult:
     """Figures per group from recorded verdicts (rules and layouts: the module docstring).
@@ -209,6 +240,9 @@ def analyze(
     identified by ``pair``) adds ``repetition_stability`` per group; ``units`` (columns)
     adds ``position_consistency_units_mean`` and ``preference_fairness_units_mean``, the
     means over the units of each group (:mod:`judgebias.stats.repetition`).
+    ``cluster`` (``--cluster``) names the column whose equal values are one cluster for
+    the position and accuracy intervals: by default the instruction (when the table or
+    ``items`` has one), ``pair`` for none, or any column of the table (``question_id``).
     """
     if not 0.0 < alpha < 1.0:
         raise UsageError(f"alpha: {alpha} is not in (0, 1)")
@@ -221,8 +255,14 @@ def analyze(
         source=source,
         items_source=items_source,
     )
+    cluster_col, cluster_info = cluster_column(prep.frame, cluster)
     table = group_table(
-        prep.frame, prep.group, has_gold=prep.has_gold, min_diff=min_length_diff, alpha=alpha
+        prep.frame,
+        prep.group,
+        has_gold=prep.has_gold,
+        min_diff=min_length_diff,
+        alpha=alpha,
+        cluster=cluster_col,
     )
     unit_cols = _names(units)
     if unit_cols:
@@ -254,6 +294,7 @@ def analyze(
             match=[m for m in match if m not in within],
             alpha=alpha,
             min_length_diff=min_length_diff,
+            cluster=cluster_col,
         )
     summary = _summary(
         prep,
@@ -263,6 +304,7 @@ def analyze(
         min_diff=min_length_diff,
         alpha=alpha,
         meta={"file": source, **(meta or {})},
+        cluster=cluster_info,
     )
     return AnalyzeResult(
         table=table, summary=summary, pairs=prep.frame, prepared=prep, comparison=comparison

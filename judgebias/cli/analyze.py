@@ -142,6 +142,14 @@ def analyze(
         ),
     ] = None,
     # --- end of Shi et al.'s figures ---------------------------------------------------
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="The unit the intervals are clustered by: instruction (the default, when the "
+            "table or --items has one), pair, or a column (e.g. question_id).",
+        ),
+    ] = None,
     out: Annotated[
         str, typer.Option("--out", help="Output folder: summary.csv, summary.json, report.html.")
     ] = "judgebias-analyze",
@@ -180,6 +188,7 @@ def analyze(
         compare_column=compare_column,
         compare_within=compare_within,
         units=units,
+        cluster=cluster,
     )
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))

@@ -266,6 +266,15 @@ def audit(
             "response_d), every order of a balanced Latin square.",
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="The unit the intervals are clustered by: instruction (the default: pairs "
+            "sharing an instruction are one cluster), pair, or a column of the pairs file "
+            "(e.g. question_id).",
+        ),
+    ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
     from ..config import check_audit_config
@@ -310,6 +319,7 @@ def audit(
         replay_first=replay_first,
         replay_second=replay_second,
         replay_items=replay_items,
+        cluster=cluster,
     )
     check_audit_config(cfg)
     conditions = None

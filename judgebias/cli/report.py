@@ -31,7 +31,7 @@ COMPARE_EPILOG = """Examples:
   judgebias audit --judge "sim:position=0.3,suppression=0.5" --mitigation swap --out runs/swap
   judgebias compare runs/plain runs/swap --out swap.html
 
-  Differences are B - A. Runs on the same pairs are compared pair by pair (bootstrap interval, randomisation p-value); other runs by Newcombe's interval from each run's own interval.
+  Differences are B - A. Runs on the same pairs are compared pair by pair (bootstrap interval over clusters of pairs, and the p-value that inverts it); other runs by Newcombe's interval from each run's own interval.
 """
 
 
@@ -103,7 +103,7 @@ def compare_command(
         ),
     ] = None,
     n_boot: Annotated[
-        int, typer.Option("--n-boot", help="Bootstrap draws and permutations for paired runs.")
+        int, typer.Option("--n-boot", help="Bootstrap draws for paired runs.")
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,

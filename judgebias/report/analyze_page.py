@@ -157,4 +157,13 @@ def render_analyze_html(result: AnalyzeResult, *, title: str | None = None) -> s
         sections=sections,
         rule=UNPARSEABLE_RULE,
         generated=time.strftime("%Y-%m-%d"),
+        clusters=_cluster_words(result.summary.get("cluster")),
     )
+
+
+def _cluster_words(info: Mapping[str, Any] | None) -> str:
+    """``intervals clustered by question_id (80 clusters)`` for the page."""
+    if not info or info.get("unit") == "pair":
+        return "intervals clustered by pair (every pair its own cluster)"
+    k = info.get("n_clusters")
+    return f"intervals clustered by {info.get('unit')}" + (f" ({k:,} clusters)" if k else "")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..stats.clustering import describe_clusters
 from ..stats.validity import severity
 from .html import environment, to_svg
 from .html import num as _num
@@ -394,6 +395,12 @@ def _run_rows(run: Run) -> list[tuple[str, str]]:
         ("probes", ", ".join(str(p) for p in info.get("probes") or run.probes)),
         ("pairs", f"{n_pairs} from {info.get('data', '?')}"),
         (
+            "clusters",
+            "intervals clustered by item (every order of an item together)"
+            if s.get("format") == "list"
+            else describe_clusters(s.get("cluster")),
+        ),
+        (
             "calls",
             f"{calls.get('total', '?')} unique requests: {calls.get('sent', '?')} sent, "
             f"{calls.get('cached', '?')} answered from the store, {calls.get('failed', '?')} failed"
@@ -539,6 +546,7 @@ def render_report(run: Run) -> str:
             self_stats=run.probes.get("self") if isinstance(run.probes.get("self"), dict) else None,
             severity_words=SEVERITY_WORDS,
             reasoning=reasoning_view(run),
+            clusters=describe_clusters(run.summary.get("cluster")),
         )
     )
 

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .clustering import CLUSTER_COLUMN, pair_clusters
 from .informative import pairwise_informative, run_informative, verdict_positions
-from .intervals import bh_adjust
+from .intervals import bh_adjust, clustered_mean
 from .perturbation import perturbation_stats
 from .position import position_stats
 from .rewrite import rewrite_figures
@@ -36,25 +37,29 @@ def soft_position(ctrl: pd.DataFrame) -> dict[str, Any]:
 
     Per pair, P(first shown is better) in both orders; ``soft_effect`` is the mean over
     pairs of p_ab + p_ba - 1 (0 for a fair judge, positive toward the first position),
-    with a t interval over pairs.
+    with a t interval whose standard error is cluster-robust over the records' clusters
+    (the pairs of one instruction together; ``clusters - 1`` degrees of freedom). When
+    every pair is its own cluster this is the plain t interval over pairs.
     """
     if "p_first" not in ctrl.columns or ctrl["p_first"].notna().sum() == 0:
         return {}
-    from scipy import stats as st
-
     wide = ctrl.pivot_table(index="pair_id", columns="order", values="p_first", aggfunc="first")
     if not {"ab", "ba"} <= set(wide.columns):
         return {}
-    d = (wide["ab"] + wide["ba"] - 1.0).dropna().to_numpy(dtype=float)
+    diff = (wide["ab"] + wide["ba"] - 1.0).dropna()
+    d = diff.to_numpy(dtype=float)
     if len(d) < 2:
         return {}
-    mean, sem = float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
-    half = float(st.t.ppf(0.975, len(d) - 1)) * sem
+    groups = pair_clusters(ctrl).reindex(diff.index).to_numpy()
+    mean, lo, hi, _, k = clustered_mean(d, groups)
+    if k < 2:
+        return {}
     return {
         "soft_effect": mean,
-        "soft_ci_low": mean - half,
-        "soft_ci_high": mean + half,
+        "soft_ci_low": lo,
+        "soft_ci_high": hi,
         "soft_n": len(d),
+        "soft_n_clusters": k,
     }
 
 
@@ -77,9 +82,14 @@ def probe_figures(
     wide = wide.reindex(columns=["ab", "ba"])
     gold = ctrl.groupby("pair_id")["gold"].first()
     frame = pd.DataFrame(
-        {"verdict_ab": wide["ab"], "verdict_ba": wide["ba"], "gold": gold.reindex(wide.index)}
+        {
+            "verdict_ab": wide["ab"],
+            "verdict_ba": wide["ba"],
+            "gold": gold.reindex(wide.index),
+            CLUSTER_COLUMN: pair_clusters(ctrl).reindex(wide.index),
+        }
     )
-    pos = position_stats(frame)
+    pos = position_stats(frame, cluster=CLUSTER_COLUMN)
     names = [p.name for p in probes]
     if "position" in names:
         out["position"] = {
@@ -100,6 +110,8 @@ def probe_figures(
                 "n_primacy",
                 "n_recency",
                 "n_consistent",
+                "n_clusters",
+                "deff",
                 "accuracy",
                 "accuracy_first",
                 "accuracy_second",
@@ -118,7 +130,7 @@ def probe_figures(
             out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]) + lost)
         elif spec.kind == "self":
             # the controlled headline (effect ...); the error asymmetry and DBG only describe
-            fig = self_probe_stats(records)
+            fig = self_probe_stats(records, clusters=pair_clusters(records))
             out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]))
         elif spec.kind == "rewrite":  # issue 16: sentiment, fallacy
             fig = rewrite_figures(records, spec)

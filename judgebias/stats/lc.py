@@ -89,7 +89,7 @@ import statsmodels.api as sm
 from scipy.special import expit, log_expit
 
 from ..errors import UsageError
-from .lc_interval import identification_problem, lc_bootstrap, stable_seed
+from .lc_interval import identification_problem, lc_bootstrap, near_separation, stable_seed
 from .lc_table import LC_COLUMNS, check_lc_frame, load_lc_table
 
 __all__ = [
@@ -120,6 +120,7 @@ _OUTPUT_COLUMNS: tuple[str, ...] = (
     "not_baseline_coefficient",
     "length_sd",
     "avg_length",
+    "failed_refits",
     "flagged",
     "note",
 )
@@ -265,6 +266,8 @@ def _fit_one(
         "gamma": nan,
         "theta": nan,
         "note": "",
+        "failed": nan,
+        "flag": False,
     }
     n = len(y)
     has_diff = n > 1 and float(np.std(diff)) > 0  # a constant difficulty is the intercept
@@ -303,7 +306,7 @@ def _fit_one(
             f"every preference is {1.0 + float(y[0]):g}: no variation to estimate an interval from"
         )
     elif n_boot > 0:
-        lo, hi, _, note = lc_bootstrap(
+        lo, hi, _, failed, note = lc_bootstrap(
             y,
             design,
             len(cols) - 2 if has_diff else None,
@@ -312,7 +315,10 @@ def _fit_one(
             seed=seed,
             alpha=alpha,
         )
-        out.update(lo=lo, hi=hi, note=note)
+        out.update(lo=lo, hi=hi, note=note, failed=failed)
+    problem = near_separation(-out["phi"], out["failed"])  # the reported coefficient is -phi
+    if problem is not None:  # a near-separated fit: no interval, and flagged
+        out.update(flag=True, note=problem, lo=nan, hi=nan)
     return out
 
 
@@ -351,10 +357,14 @@ def lc_winrate(
       longer output; ``difficulty_coefficient`` (``gamma_m``) and
       ``not_baseline_coefficient`` (``theta_m``), ``length_sd`` (``sd_m``);
     - ``avg_length``: mean length of the model's outputs (characters);
-    - ``flagged``: the LC rate falls outside AlpacaEval's sanity band, or it could
-      not be estimated;
-    - ``note``: why an estimate or an interval is missing (too few rows, every
-      comparison won or lost, separation, no variation), else empty.
+    - ``failed_refits``: the share of bootstrap refits without a finite fit (percent;
+      NaN without a bootstrap);
+    - ``flagged``: the LC rate falls outside AlpacaEval's sanity band, it could not be
+      estimated, or the fit is nearly separated (more than 5 % of its refits failed, or
+      a length coefficient beyond ±10; :func:`~judgebias.stats.lc_interval.near_separation`:
+      the estimate is kept, its interval withheld);
+    - ``note``: why an estimate is flagged or an interval is missing (too few rows, every
+      comparison won or lost, separation, near separation, no variation), else empty.
 
     A model whose fit is not identified gets NaN for LC, its standard error, its
     interval and its coefficients, never a number from a diverged fit.
@@ -432,9 +442,13 @@ def lc_winrate(
                 difficulty_coefficient=fit["gamma"],
                 not_baseline_coefficient=fit["theta"],
                 note=fit["note"],
+                failed_refits=100.0 * fit["failed"],
+                _flag=fit["flag"],
             )
-        record["flagged"] = is_extreme_change(record["win_rate"], record["lc_win_rate"]) or bool(
-            math.isnan(record["lc_win_rate"])
+        record["flagged"] = (
+            is_extreme_change(record["win_rate"], record["lc_win_rate"])
+            or bool(math.isnan(record["lc_win_rate"]))
+            or bool(record.pop("_flag", False))
         )
         records.append(record)
     out = pd.DataFrame.from_records(records, columns=list(_OUTPUT_COLUMNS))

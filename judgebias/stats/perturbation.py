@@ -10,10 +10,12 @@ to the one it favoured (``away`` probes); the placebo went to the same answer.
 - ``effect`` = flip_rate - placebo_flip_rate, the bias net of the judge's
   sensitivity to any edit. Positive = the judge moves the way the bias predicts.
   95 % interval: Newcombe's paired score interval (cue and placebo are paired
-  within a unit); p-value: exact McNemar on the discordant units. Both are taken
-  at the effective sample size: the two orders of one pair are correlated for
-  most judges, so the counts are divided by the design effect ``deff`` (the
-  cluster-robust variance over pairs against the independent one, at least 1).
+  within a unit); p-value: that interval inverted, so ``p < 0.05`` exactly when the
+  interval excludes 0. Both are taken at the effective sample size: the two orders
+  of one pair, and the pairs of one instruction, are correlated for most judges, so
+  the counts are divided by the design effect ``deff`` (the cluster-robust variance
+  over the records' clusters, :mod:`judgebias.stats.clustering`, against the
+  independent one, at least 1).
 - ``attributable_rate`` = (flip - placebo) / (1 - placebo).
 - ``robustness_rate``: CALM's share of cued verdicts equal to the control verdict,
   reported for comparability with CALM; ``placebo_robustness_rate`` is the same
@@ -31,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from .clustering import CLUSTER_COLUMN, with_clusters
 from .intervals import clustered_paired_diff
 
 __all__ = ["perturbation_stats", "perturbation_units"]
@@ -41,7 +44,8 @@ _OTHER = {"a": "b", "b": "a"}
 def perturbation_units(
     records: pd.DataFrame, probe: str, direction: str = "toward"
 ) -> pd.DataFrame:
-    """One row per (pair, order): control, cue and placebo verdicts and the two flip flags."""
+    """One row per (pair, order): control, cue and placebo verdicts, the two flip flags and
+    the pair's ``cluster``."""
     key = ["pair_id", "order"]
     ctrl = records[records["kind"] == "control"][[*key, "verdict"]].rename(
         columns={"verdict": "control"}
@@ -58,7 +62,7 @@ def perturbation_units(
     units["valid"] = units["cue"].notna() & units["placebo"].notna()
     units["flip"] = (units["cue"] == goal) & units["valid"]
     units["placebo_flip"] = (units["placebo"] == goal) & units["valid"]
-    return units
+    return with_clusters(units, records)
 
 
 def _figures(u: pd.DataFrame) -> dict[str, Any]:
@@ -81,7 +85,7 @@ def _figures(u: pd.DataFrame) -> dict[str, Any]:
         return out
     x = v["flip"].to_numpy(dtype=float)
     y = v["placebo_flip"].to_numpy(dtype=float)
-    res = clustered_paired_diff(x, y, v["pair_id"].to_numpy())
+    res = clustered_paired_diff(x, y, v[CLUSTER_COLUMN].to_numpy())
     flip, placebo = float(x.mean()), float(y.mean())
     out.update(
         {

@@ -5,7 +5,9 @@ Input: one row per grading call with ``pair_id``, ``target`` (which answer),
 letters A-E count 5 ... 1; missing when unreadable) and ``anchor``.
 
 A unit is one answer of one pair. Every figure compares two conditions of the same
-answer and is clustered by pair (the two answers of a pair share an instruction):
+answer and is clustered by the records' ``cluster`` (the two answers of a pair share an
+instruction; by default so do all the pairs of one instruction;
+:mod:`judgebias.stats.clustering`), by pair when the records have none:
 
 - perturbation probes: ``effect`` = mean(grade with the cue − grade with its
   placebo), in grade points (+ = the cue raises the grade; for ``away`` probes such
@@ -23,7 +25,7 @@ answer and is clustered by pair (the two answers of a pair share an instruction)
   judge, the judge-minus-gold difference is kept as ``gold_difference``, descriptive
   only.
 
-Intervals: BCa bootstrap over pairs of the ratio estimator; p-values: the
+Intervals: BCa bootstrap over clusters of the ratio estimator; p-values: the
 cluster-robust t-test (:func:`judgebias.stats.listwise.ratio_ci`); Benjamini-Hochberg
 across the run's measured figures; a figure is ``uninformative`` (severity ``not
 measurable``) when the judge gave (nearly) the same grade to every answer it compares,
@@ -41,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .clustering import pair_clusters
 from .informative import grades_informative, run_informative
 from .intervals import bh_adjust
 from .listwise import ratio_ci
@@ -62,15 +65,23 @@ def _distribution(s: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.items()}
 
 
-def _by_pair(d: pd.Series, den: pd.Series | None = None) -> tuple[float, float, float, float]:
+def _by_pair(
+    d: pd.Series, den: pd.Series | None = None, keys: pd.Series | None = None
+) -> tuple[float, float, float, float]:
+    """The ratio sum(d) / sum(den) with its interval, clustered by ``keys`` (the cluster of
+    each pair id; by pair when None)."""
     pairs = d.index.get_level_values("pair_id")
-    num = d.groupby(pairs).sum()
-    cnt = (den if den is not None else pd.Series(1.0, index=d.index)).groupby(pairs).sum()
+    known = keys.to_dict() if keys is not None else {}
+    groups = [known.get(i, i) for i in pairs]
+    # clusters in the order of their first pair (the bootstrap's draws follow the order)
+    weights = den if den is not None else pd.Series(1.0, index=d.index)
+    num = d.groupby(groups, sort=False).sum()
+    cnt = weights.groupby(groups, sort=False).sum()
     return ratio_ci(num.to_numpy(dtype=float), cnt.to_numpy(dtype=float))
 
 
-def _figures(d: pd.Series, n_units: int) -> dict[str, Any]:
-    eff, lo, hi, p = _by_pair(d) if len(d) else (math.nan,) * 4
+def _figures(d: pd.Series, n_units: int, keys: pd.Series | None = None) -> dict[str, Any]:
+    eff, lo, hi, p = _by_pair(d, keys=keys) if len(d) else (math.nan,) * 4
     return {
         "effect": eff,
         "ci_low": lo,
@@ -98,7 +109,7 @@ def shift_stats(
     valid = both.dropna()
     factor = sign.reindex(valid.index).fillna(1.0) if isinstance(sign, pd.Series) else sign
     d = factor * (valid["a"] - valid["b"])
-    out = _figures(d, len(both))
+    out = _figures(d, len(both), pair_clusters(records))
     out.update(
         {
             f"mean_{labels[0]}": float(valid["a"].mean()) if len(valid) else math.nan,
@@ -154,7 +165,8 @@ def _anchor(records: pd.DataFrame) -> dict[str, Any]:
     toward = np.sign(valid["r"] - valid["placebo"])
     shift = (valid["anchor"] - valid["placebo"]) * toward
     dist = (valid["r"] - valid["placebo"]).abs()
-    eff, lo, hi, p = _by_pair(shift, dist) if len(valid) else (math.nan,) * 4
+    keys = pair_clusters(records)
+    eff, lo, hi, p = _by_pair(shift, dist, keys) if len(valid) else (math.nan,) * 4
     return {
         "effect": eff,
         "ci_low": lo,
@@ -186,8 +198,13 @@ def _accuracy(records: pd.DataFrame) -> dict[str, float]:
     if w.empty:
         return {"accuracy": math.nan, "ci_low": math.nan, "ci_high": math.nan}
     diff = np.where(w["gold"] == "a", w["a"] - w["b"], w["b"] - w["a"])
-    credit = np.where(diff > 0, 1.0, np.where(diff == 0, 0.5, 0.0))
-    est, lo, hi, _ = ratio_ci(credit, np.ones(len(credit)))
+    credit = pd.Series(np.where(diff > 0, 1.0, np.where(diff == 0, 0.5, 0.0)), index=w.index)
+    known = pair_clusters(records).to_dict()
+    keys = [known.get(i, i) for i in w.index]
+    by_cluster = credit.groupby(keys, sort=False).agg(["sum", "count"])
+    est, lo, hi, _ = ratio_ci(
+        by_cluster["sum"].to_numpy(dtype=float), by_cluster["count"].to_numpy(dtype=float)
+    )
     return {"accuracy": est, "ci_low": lo, "ci_high": hi}
 
 

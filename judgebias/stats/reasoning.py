@@ -16,9 +16,10 @@ calls a judge.
 - **Does the cue change the reasoning?** For each perturbation probe, over its units
   (a pair in one order with a control, a cue and a placebo call):
   ``length_effect`` = mean (cue length - placebo length) with a 95 % interval and
-  p-value from an intercept-only OLS with standard errors clustered by pair
-  (statsmodels); ``mention_cue``/``mention_placebo``/``mention_control`` = the share of
-  those calls whose reasoning mentions the cue, and ``mention_effect`` = cue - placebo
+  p-value from an intercept-only OLS with standard errors clustered by the run's
+  clusters (pairs, or the pairs of one instruction; statsmodels);
+  ``mention_cue``/``mention_placebo``/``mention_control`` = the share of those calls
+  whose reasoning mentions the cue, and ``mention_effect`` = cue - placebo
   (paired, clustered Newcombe interval as for flip rates); ``mention_flipped`` and
   ``mention_not_flipped`` split the cued calls by whether the verdict flipped; and,
   next to them, the verdict's ``flip_rate`` and ``placebo_flip_rate``.
@@ -267,7 +268,7 @@ def cue_reasoning(records: pd.DataFrame, spec: Any, direction: str = "toward") -
     }
     both = units.dropna(subset=["len_cue", "len_placebo"])
     lengths = _clustered_mean(
-        (both["len_cue"] - both["len_placebo"]).to_numpy(float), both["pair_id"].to_numpy()
+        (both["len_cue"] - both["len_placebo"]).to_numpy(float), both["cluster"].to_numpy()
     )
     out.update({f"length_{k}": v for k, v in lengths.items()})
     out["length_n"] = len(both)
@@ -290,7 +291,7 @@ def cue_reasoning(records: pd.DataFrame, spec: Any, direction: str = "toward") -
     diff = clustered_paired_diff(
         paired["mc"].astype(float).to_numpy(),
         paired["mp"].astype(float).to_numpy(),
-        paired["pair_id"].to_numpy(),
+        paired["cluster"].to_numpy(),
     )
     out["mention_effect"] = diff["effect"]
     out["mention_ci_low"] = diff["ci_low"]

@@ -1,6 +1,7 @@
 """The figures of recorded verdicts, per group of the one-row-per-pair frame of
 :func:`judgebias.analysis.prepare`: position, accuracy and length preference with Wilson
-intervals (see :mod:`judgebias.analysis` for the rules on unparseable verdicts)."""
+intervals, the position and accuracy ones at the effective sample size when pairs share a
+cluster (see :mod:`judgebias.analysis` for the rules on unparseable verdicts)."""
 
 from __future__ import annotations
 
@@ -77,9 +78,16 @@ def length_figures(g: pd.DataFrame, min_diff: float, alpha: float) -> dict[str, 
 
 
 def group_figures(
-    g: pd.DataFrame, *, has_gold: bool, min_diff: float, alpha: float
+    g: pd.DataFrame, *, has_gold: bool, min_diff: float, alpha: float, cluster: str | None = None
 ) -> dict[str, Any]:
-    ps = position_stats(g, first=FIRST, second=SECOND, gold=GOLD if has_gold else None, alpha=alpha)
+    ps = position_stats(
+        g,
+        first=FIRST,
+        second=SECOND,
+        gold=GOLD if has_gold else None,
+        alpha=alpha,
+        cluster=cluster,
+    )
     n_valid = int(ps["n_valid"])
     gold = g[GOLD]
     n_gold_first = int(
@@ -110,6 +118,7 @@ def group_figures(
         "position_effect_ci_low": ps["ci_low"],
         "position_effect_ci_high": ps["ci_high"],
         "position_p_value": ps["p_value"],
+        "n_clusters": int(ps["n_clusters"]),
         "preference_fairness_ci_low": -ps["ci_high"],
         "preference_fairness_ci_high": -ps["ci_low"],
         "accuracy_ci_low": ps["accuracy_ci_low"],
@@ -130,15 +139,21 @@ def group_figures(
 
 
 def group_table(
-    frame: pd.DataFrame, group: list[str], *, has_gold: bool, min_diff: float, alpha: float
+    frame: pd.DataFrame,
+    group: list[str],
+    *,
+    has_gold: bool,
+    min_diff: float,
+    alpha: float,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """One row of :func:`group_figures` per group of the prepared frame, the position
-    p-values BH-adjusted across groups (``position_p_adjusted``)."""
+    p-values BH-adjusted across groups (``position_p_adjusted``); ``cluster`` the column
+    whose equal values are one cluster for the position and accuracy intervals."""
     rows = []
     for values, g in _group_items(frame, group):
-        rows.append(
-            {**values, **group_figures(g, has_gold=has_gold, min_diff=min_diff, alpha=alpha)}
-        )
+        figs = group_figures(g, has_gold=has_gold, min_diff=min_diff, alpha=alpha, cluster=cluster)
+        rows.append({**values, **figs})
     table = pd.DataFrame(rows)
     table["position_p_adjusted"] = bh_adjust(table["position_p_value"].tolist())
     return table

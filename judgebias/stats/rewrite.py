@@ -4,10 +4,12 @@
   each follow their cue's direction (cheerful: toward the rewritten answer; angry, sad,
   fearful: away from it). The figures are those of
   :mod:`judgebias.stats.perturbation` over all units together (placebo-net effect,
-  Newcombe interval at the effective sample size, McNemar p-value), and per tone.
+  Newcombe interval at the effective sample size and the p-value that inverts it), and
+  per tone.
 - ``fallacy``: every answer's neutral paraphrase (sound reasoning) against its
   corrupted rewrite (same final answer), in both orders. ``accuracy`` is the share of
-  verdicts naming the sound one (a tie counts half), with a BCa interval over pairs;
+  verdicts naming the sound one (a tie counts half), with a BCa interval over the
+  run's clusters (pairs, or the pairs of one instruction);
   ``accuracy_drop`` = 1 − accuracy; ``effect`` = 2 × (1 − accuracy), the accuracy lost
   to the fallacy on a scale from a judge that always notices (0) to one that cannot
   tell the two apart (1, chance), with the interval mapped the same way; the p-value
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .clustering import CLUSTER_COLUMN, with_clusters
 from .listwise import ratio_ci
 from .perturbation import _figures, perturbation_units
 
@@ -52,8 +55,10 @@ def directed_perturbation_stats(
 def fallacy_stats(records: pd.DataFrame, probe: str = "fallacy") -> dict[str, Any]:
     r = records[(records["probe"] == probe) & (records["kind"] == "cue")]
     valid = r[r["verdict"].notna()]
+    valid = valid.sort_values("pair_id", kind="stable")  # clusters in their first pair's order
     credit = valid["verdict"].map({"a": 1.0, "b": 0.0, "tie": 0.5})
-    per_pair = credit.groupby(valid["pair_id"]).agg(["sum", "count"])
+    clusters = with_clusters(valid[["pair_id"]], records)[CLUSTER_COLUMN]
+    per_pair = credit.groupby(clusters.to_numpy(), sort=False).agg(["sum", "count"])
     nan = math.nan
     if per_pair.empty:
         acc = lo = hi = p = nan

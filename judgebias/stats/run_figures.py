@@ -14,8 +14,9 @@ report only draws them:
   to a point in bins where every verdict agreed.
 - ``length_overall``: the same shares over all binned pairs (``n``, ``judge``, ``gold``).
 - ``factors``: :func:`judgebias.stats.factors.factor_attribution` fitted on the per-pair
-  control preference (and on gold when at least ``MIN_FACTOR_PAIRS`` pairs have one), as
-  a list of rows, or ``None`` with a ``note`` saying why not.
+  control preference (and on gold when at least ``MIN_FACTOR_PAIRS`` pairs have one), its
+  standard errors clustered by the run's clusters (the records' ``cluster``, by default
+  the instruction), as a list of rows, or ``None`` with a ``note`` saying why not.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .clustering import CLUSTER_COLUMN, pair_clusters
 from .intervals import wilson
 
 __all__ = [
@@ -117,7 +119,9 @@ def length_overall(table: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def _factor_frame(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
+def _factor_frame(
+    records: pd.DataFrame, pairs: pd.DataFrame, unit: str
+) -> tuple[pd.DataFrame | None, str]:
     if records.empty or pairs.empty or "kind" not in records.columns:
         return None, "needs the run's records and pairs"
     if not {"id", "response_a", "response_b"} <= set(pairs.columns):
@@ -125,6 +129,9 @@ def _factor_frame(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFr
     pref = _pair_preference(records)
     df = pairs.assign(id=pairs["id"].astype(str))
     df = df.assign(pref=df["id"].map(pref.to_dict()))
+    if CLUSTER_COLUMN in records.columns:  # the run's clusters (--cluster), named by unit
+        keys = pair_clusters(records).to_dict()
+        df = df.assign(**{unit: df["id"].map(lambda i: keys.get(i, i))})
     df = df[df["pref"].notna()]
     if len(df) < MIN_FACTOR_PAIRS:
         return None, (
@@ -138,9 +145,15 @@ def _factor_frame(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFr
     return df, ""
 
 
-def factor_fit(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
-    """factor_attribution on the control verdicts (and gold when present), or a note why not."""
-    df, note = _factor_frame(records, pairs)
+def factor_fit(
+    records: pd.DataFrame, pairs: pd.DataFrame, unit: str = "instruction"
+) -> tuple[pd.DataFrame | None, str]:
+    """factor_attribution on the control verdicts (and gold when present), or a note why not;
+    the standard errors clustered by the records' clusters, ``unit`` naming them (by
+    instruction when the records carry none)."""
+    if unit in ("id", "pref", "response_a", "response_b", "gold"):  # columns the fit reads
+        unit = f"{unit} (cluster)"
+    df, note = _factor_frame(records, pairs, unit)
     if df is None:
         return None, note
     has_gold = "gold" in df.columns and bool(
@@ -158,6 +171,7 @@ def factor_fit(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFrame
                     text_b="response_b",
                     pref="pref",
                     gold="gold" if has_gold else None,
+                    item=unit if unit in df.columns else None,
                 )
     except Exception as exc:  # a failed fit must never stop the audit or its report
         return None, f"the factor model could not be fitted ({type(exc).__name__}: {exc})"
@@ -167,10 +181,13 @@ def factor_fit(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFrame
     return table, ""  # a sample (above MAX_FACTOR_PAIRS) is stated in the methods section
 
 
-def run_figures(records: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, Any]:
-    """summary.json's ``figures``: ``length_bins``, ``length_overall`` and ``factors``."""
+def run_figures(
+    records: pd.DataFrame, pairs: pd.DataFrame, unit: str = "instruction"
+) -> dict[str, Any]:
+    """summary.json's ``figures``: ``length_bins``, ``length_overall`` and ``factors``
+    (``unit``: what one of the records' clusters is, e.g. ``instruction``)."""
     bins = length_bins(records, pairs)
-    table, note = factor_fit(records, pairs)
+    table, note = factor_fit(records, pairs, unit)
     return {
         "length_bins": bins.to_dict("records"),
         "length_overall": length_overall(bins),

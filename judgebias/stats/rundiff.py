@@ -4,8 +4,9 @@ Each figure is a function of per-pair sums, ``sum num / sum den - sum num2 / sum
 den2`` (:func:`pair_sums`; the second ratio is 0 except for ``self``, whose controlled
 figure is the flip rate minus the placebo flip rate over the same room), so a
 difference between runs on the same pairs can be bootstrapped and permuted over
-pairs (:func:`paired`); the tie share of runs on the same pairs is a difference of
-paired proportions (:func:`paired_ties`); runs on different pairs are compared from
+pairs, or over the clusters of pairs that share an instruction (:func:`paired`: a
+percentile bootstrap and the p-value that inverts it); the tie share of runs on the same
+pairs is a difference of paired proportions (:func:`paired_ties`); runs on different pairs are compared from
 their counts (:func:`independent_counts`) or, for effects known only with their
 intervals, by square-and-add (:func:`independent`). See :mod:`judgebias.compare`.
 """
@@ -27,7 +28,9 @@ __all__ = [
     "pair_sums",
     "paired",
     "paired_ties",
+    "percentile_p",
     "run_differences",
+    "shared_clusters",
     "summary_figure",
 ]
 
@@ -91,6 +94,42 @@ def _ratio_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFr
     return pd.DataFrame({"num": g.sum(), "den": g.count().astype(float)})
 
 
+def percentile_p(boot: np.ndarray) -> float:
+    """The p-value that inverts the percentile interval of ``boot`` (``np.quantile``'s
+    linear interpolation): ``p < alpha`` exactly when ``quantile(boot, [alpha/2, 1 -
+    alpha/2])`` excludes 0, for every alpha from ``1 / len(boot)`` up. It is twice the share
+    of the bootstrap distribution on the far side of 0, read off the same interpolated
+    quantile function, and at least ``1 / len(boot)``: the draws resolve no smaller p.
+    """
+    s = np.sort(np.asarray(boot, dtype=float))
+    m = len(s)
+    if m == 0:
+        return math.nan
+    if m == 1:
+        return 1.0 if s[0] == 0 else 0.0
+
+    def position(i: int) -> float:
+        """Where between s[i] and s[i + 1] (as a quantile) the interpolation crosses 0."""
+        return (i + (0.0 - s[i]) / (s[i + 1] - s[i])) / (m - 1)
+
+    below = np.flatnonzero(s <= 0.0)  # the quantile function is <= 0 up to q_le
+    q_le = 0.0 if not len(below) else 1.0 if below[-1] == m - 1 else position(int(below[-1]))
+    above = np.flatnonzero(s >= 0.0)  # and >= 0 from q_ge on
+    q_ge = 1.0 if not len(above) else 0.0 if above[0] == 0 else position(int(above[0]) - 1)
+    return float(max(1.0 / m, min(1.0, 2.0 * q_le, 2.0 * (1.0 - q_ge))))
+
+
+def _by_cluster(
+    sums: pd.DataFrame, ids: list[str], codes: np.ndarray, k: int
+) -> dict[str, np.ndarray]:
+    """Each of ``num, den, num2, den2`` summed over the pairs ``ids`` of each cluster."""
+    out = {}
+    for c in ("num", "den", "num2", "den2"):
+        v = sums[c].reindex(ids).fillna(0.0).to_numpy(float)
+        out[c] = np.bincount(codes, weights=v, minlength=k)
+    return out
+
+
 def paired(
     sa: pd.DataFrame,
     sb: pd.DataFrame,
@@ -98,10 +137,17 @@ def paired(
     n_boot: int,
     rng: np.random.Generator,
     alpha: float,
+    clusters: pd.Series | None = None,
 ) -> dict[str, Any] | None:
-    cols = ("num", "den", "num2", "den2")
-    a = {c: sa[c].reindex(ids).fillna(0.0).to_numpy(float) for c in cols}
-    b = {c: sb[c].reindex(ids).fillna(0.0).to_numpy(float) for c in cols}
+    """B - A of a figure of per-pair sums over the shared pairs ``ids``: a percentile
+    bootstrap over clusters (``clusters``: pair id -> cluster; by pair when None) and the
+    p-value that inverts it (:func:`percentile_p`), so the two never disagree about 0."""
+    known = clusters.to_dict() if clusters is not None else {}
+    keys = np.asarray([known.get(i, i) for i in ids], dtype=object)
+    codes = pd.factorize(pd.Series(keys, dtype=object).astype(str))[0]
+    k = int(codes.max()) + 1 if len(codes) else 0
+    a = _by_cluster(sa, ids, codes, k)
+    b = _by_cluster(sb, ids, codes, k)
     if min(a["den"].sum(), a["den2"].sum(), b["den"].sum(), b["den2"].sum()) == 0:
         return None
 
@@ -114,31 +160,33 @@ def paired(
                 w @ x["num2"] + v @ y["num2"]
             ) / (w @ x["den2"] + v @ y["den2"])
 
-    n = len(ids)
-    one, none = np.ones(n), np.zeros(n)
+    one, none = np.ones(k), np.zeros(k)
     d_obs = float(value(one, b, none, a) - value(one, a, none, b))
-    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    w = rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot).astype(float)
     zero = np.zeros_like(w)
     boot = value(w, b, zero, a) - value(w, a, zero, b)
     boot = boot[np.isfinite(boot)]
     lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2]) if len(boot) else (math.nan, math.nan)
-    s = rng.integers(0, 2, size=(n_boot, n)).astype(float)
-    t = 1.0 - s
-    perm = value(s, b, t, a) - value(t, b, s, a)
-    perm = perm[np.isfinite(perm)]
-    p = (1.0 + float(np.sum(np.abs(perm) >= abs(d_obs) - 1e-12))) / (1.0 + len(perm))
     return {
         "difference": d_obs,
         "diff_ci_low": float(lo),
         "diff_ci_high": float(hi),
-        "p_value": min(1.0, p),
+        "p_value": percentile_p(boot),
         "method": "paired bootstrap",
-        "n_shared": n,
+        "n_shared": len(ids),
+        "n_clusters": k,
     }
 
 
-def paired_ties(ra: pd.DataFrame, rb: pd.DataFrame, ids: list[str], alpha: float) -> dict[str, Any]:
-    """B - A tie share over the (pair, order) control verdicts valid in both runs."""
+def paired_ties(
+    ra: pd.DataFrame,
+    rb: pd.DataFrame,
+    ids: list[str],
+    alpha: float,
+    clusters: pd.Series | None = None,
+) -> dict[str, Any]:
+    """B - A tie share over the (pair, order) control verdicts valid in both runs, clustered
+    by ``clusters`` (pair id -> cluster; by pair when None)."""
     from .intervals import clustered_paired_diff
 
     def ties(r: pd.DataFrame) -> pd.Series:
@@ -151,8 +199,11 @@ def paired_ties(ra: pd.DataFrame, rb: pd.DataFrame, ids: list[str], alpha: float
         )
 
     both = pd.concat({"a": ties(ra), "b": ties(rb)}, axis=1).dropna()
+    pair_ids = both.index.get_level_values(0)
+    known = clusters.to_dict() if clusters is not None else {}
+    groups = [known.get(i, i) for i in pair_ids]
     res = clustered_paired_diff(
-        both["b"].to_numpy(), both["a"].to_numpy(), both.index.get_level_values(0).to_numpy(), alpha
+        both["b"].to_numpy(), both["a"].to_numpy(), np.asarray(groups, dtype=object), alpha
     )
     return {
         "difference": res["effect"],
@@ -161,7 +212,21 @@ def paired_ties(ra: pd.DataFrame, rb: pd.DataFrame, ids: list[str], alpha: float
         "p_value": res["p_value"],
         "method": "paired newcombe",
         "n_shared": len(ids),
+        "n_clusters": res["n_clusters"],
     }
+
+
+def shared_clusters(rec_a: pd.DataFrame | None, rec_b: pd.DataFrame | None) -> pd.Series:
+    """Pair id -> cluster for a paired comparison: run A's clusters (B's when A's records
+    carry none; by pair when neither does)."""
+    from .clustering import CLUSTER_COLUMN, pair_clusters
+
+    for rec in (rec_a, rec_b):
+        if rec is not None and CLUSTER_COLUMN in rec.columns:
+            keys = pair_clusters(rec)
+            keys.index = keys.index.astype(str)
+            return keys
+    return pd.Series(dtype=object)
 
 
 def independent(
@@ -246,6 +311,7 @@ def run_differences(
                 return str(f["direction"])
         return "toward"
 
+    clusters = shared_clusters(rec_a, rec_b)
     for name in [*names, "accuracy", "ties"]:
         sa: pd.DataFrame | None = None
         sb: pd.DataFrame | None = None
@@ -265,9 +331,9 @@ def run_differences(
         if same_pairs and sa is not None and sb is not None and len(sa) and len(sb):
             if name == "ties":
                 assert rec_a is not None and rec_b is not None
-                diff = paired_ties(rec_a, rec_b, ids, alpha)
+                diff = paired_ties(rec_a, rec_b, ids, alpha, clusters)
             else:
-                diff = paired(sa, sb, ids, n_boot, rng, alpha)
+                diff = paired(sa, sb, ids, n_boot, rng, alpha, clusters)
         if diff is None and name in ("accuracy", "ties") and sa is not None and sb is not None:
             na, nb = float(sa["den"].sum()), float(sb["den"].sum())
             if na > 0 and nb > 0:

@@ -1,9 +1,10 @@
 """The difference of a figure between two listwise runs or two pointwise runs
-(``judgebias compare``, issue 16's formats).
+(``judgebias compare``).
 
 Every figure of these formats is a ratio of per-cluster sums, as in
-:mod:`judgebias.stats.rundiff`, so the same paired bootstrap and randomisation test
-(:func:`judgebias.stats.rundiff.paired`) apply when both runs judged the same items:
+:mod:`judgebias.stats.rundiff`, so the same paired bootstrap, with the p-value that inverts it
+(:func:`judgebias.stats.rundiff.paired`), applies when both runs judged the same items
+(over the run's clusters when its records carry them):
 
 - pointwise (``--format single``), one cluster per pair: a probe's shift is the sum
   of the grade differences (cue − placebo, descending − ascending rubric, letters −
@@ -40,7 +41,7 @@ import pandas as pd
 
 from ..errors import UsageError
 from .listwise import complete_rotation_wins
-from .rundiff import adjusted_table, figure_row, independent, paired
+from .rundiff import adjusted_table, figure_row, independent, paired, shared_clusters
 
 __all__ = [
     "check_comparable",
@@ -205,13 +206,14 @@ def format_differences(
     listwise runs, ``accuracy``): the columns of :func:`judgebias.stats.rundiff.run_differences`."""
     names = _names(sum_a, sum_b)
     rows: list[dict[str, Any]] = []
+    clusters = shared_clusters(rec_a, rec_b)
     for name in [*names, "accuracy"]:
         fa, fb = _figure(sum_a, name), _figure(sum_b, name)
         diff = None
         if same_pairs and rec_a is not None and rec_b is not None:
             sa, sb = format_sums(rec_a, sum_a, name), format_sums(rec_b, sum_b, name)
             if sa is not None and sb is not None:
-                diff = paired(sa, sb, ids, n_boot, rng, alpha)
+                diff = paired(sa, sb, ids, n_boot, rng, alpha, clusters)
         if diff is None:
             diff = independent(fa[0], fa[1], fa[2], fb[0], fb[1], fb[2], alpha)
         rows.append(figure_row(name, fa, fb, diff))

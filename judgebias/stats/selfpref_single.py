@@ -16,7 +16,8 @@ marks by which the judge recognises its own text and shifts the grade of its own
 others' answers alike. The simulated judge's ``self`` raises the grade of its own
 answer by one point with probability ``self``, so the effect equals ``self`` points.
 
-Interval and p-value: one cluster bootstrap over pairs (:mod:`.clusterboot`); with no
+Interval and p-value: one cluster bootstrap over the run's clusters (by default the
+instruction; :mod:`.clusterboot`); with no
 grade moved at all, the interval of one pair moved by a point either way.
 
 With a gold judge, descriptive only (no severity): ``gold_difference`` = mean over
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .clusterboot import cluster_bootstrap, cluster_sums
+from .clustering import pair_clusters
 
 __all__ = ["single_self"]
 
@@ -46,11 +48,15 @@ def _scores(records: pd.DataFrame, probe: str, kind: str) -> pd.Series:
     return r.groupby(_KEY)["score"].first()
 
 
-def _mean_ci(per_pair: pd.Series, floor_se: float) -> tuple[float, float, float, float]:
+def _mean_ci(
+    per_pair: pd.Series, floor_se: float, clusters: pd.Series
+) -> tuple[float, float, float, float]:
+    """Mean over pairs with a cluster bootstrap over ``clusters`` (pair id -> cluster)."""
     v = per_pair.to_numpy(dtype=float)
     if len(v) == 0:
         return (math.nan,) * 4
-    sums = cluster_sums(np.arange(len(v)), d=v, n=np.ones(len(v)))
+    keys = per_pair.index.to_series().map(clusters).fillna(per_pair.index.to_series())
+    sums = cluster_sums(keys.to_numpy(), d=v, n=np.ones(len(v)))
     res = cluster_bootstrap(sums, lambda t: t["d"] / t["n"], floor_se=floor_se)
     return (
         float(v.mean()),
@@ -70,7 +76,8 @@ def single_self(records: pd.DataFrame) -> dict[str, Any]:
     placebo = (other - other_para).dropna().groupby(level="pair_id").mean()
     per_pair = ((own - own_para) - placebo).reindex(planned).dropna()
     n = len(per_pair)
-    eff, lo, hi, p = _mean_ci(per_pair, math.sqrt(2.0) / max(n, 1))
+    clusters = pair_clusters(records)
+    eff, lo, hi, p = _mean_ci(per_pair, math.sqrt(2.0) / max(n, 1), clusters)
     out: dict[str, Any] = {
         "measure": "controlled",
         "effect": eff,
@@ -89,7 +96,7 @@ def single_self(records: pd.DataFrame) -> dict[str, Any]:
     d_own = (own - g_own).dropna()
     d_other = (other - g_other).dropna().groupby(level="pair_id").mean()
     diff = (d_own - d_other).dropna()
-    g_eff, g_lo, g_hi, g_p = _mean_ci(diff, math.sqrt(2.0) / max(len(diff), 1))
+    g_eff, g_lo, g_hi, g_p = _mean_ci(diff, math.sqrt(2.0) / max(len(diff), 1), clusters)
     out.update(
         gold_difference=g_eff,
         gold_difference_ci_low=g_lo,

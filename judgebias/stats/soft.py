@@ -14,8 +14,10 @@ was shown first and 1 - P(first) otherwise.
 - ``soft_effect``: mean over units of P(favoured | cue) - P(favoured | placebo), net of
   the placebo as the hard effect is, signed the same way (+ = the judge leans the way
   the bias predicts). 95 % interval (``soft_ci_low``, ``soft_ci_high``) and
-  ``soft_p_value``: a t interval and t-test over the pairs' mean shifts (the two orders
-  of a pair are one cluster). ``soft_n``: units, ``soft_n_pairs``: pairs.
+  ``soft_p_value``: a t interval and t-test with a cluster-robust standard error over
+  the run's clusters (the pairs of one instruction, both orders of a pair, together;
+  :func:`~judgebias.stats.intervals.clustered_mean`). ``soft_n``: units,
+  ``soft_n_pairs``: pairs, ``soft_n_clusters``: clusters.
 - ``soft_cue``, ``soft_placebo``, ``soft_control``: the mean P(favoured) in each
   condition; ``soft_vs_control``: the mean paired shift from the control to the cue
   (the raw "with and without the cue", not net of the placebo).
@@ -31,7 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
+
+from .clustering import pair_clusters
+from .intervals import clustered_mean
 
 if TYPE_CHECKING:
     from ..probes import ProbeSpec
@@ -43,6 +47,7 @@ _EMPTY: dict[str, Any] = {
     **dict.fromkeys(("soft_effect", "soft_ci_low", "soft_ci_high", "soft_p_value"), math.nan),
     "soft_n": 0,
     "soft_n_pairs": 0,
+    "soft_n_clusters": 0,
     **dict.fromkeys(("soft_cue", "soft_placebo", "soft_control", "soft_vs_control"), math.nan),
 }
 
@@ -51,20 +56,6 @@ def _p(records: pd.DataFrame, kind: str, name: str) -> pd.DataFrame:
     r = records[(records["kind"] == kind) & records["valid"].astype(bool)]
     r = r[r["p_first"].notna()]
     return r[[*_KEY, "p_first"]].rename(columns={"p_first": name}).drop_duplicates(_KEY)
-
-
-def _t(d: np.ndarray) -> tuple[float, float, float, float]:
-    """(mean, ci_low, ci_high, p) of per-cluster values by a t interval and t-test."""
-    n = len(d)
-    mean = float(d.mean()) if n else math.nan
-    if n < 2:
-        return mean, math.nan, math.nan, math.nan
-    sem = float(d.std(ddof=1)) / math.sqrt(n)
-    if sem == 0:
-        return mean, mean, mean, 1.0 if mean == 0 else 0.0
-    half = float(st.t.ppf(0.975, n - 1)) * sem
-    p = float(2 * st.t.sf(abs(mean) / sem, n - 1))
-    return mean, mean - half, mean + half, p
 
 
 def soft_shift(
@@ -103,9 +94,9 @@ def soft_shift(
         c: np.where(favoured_first, units[c], 1.0 - units[c]).astype(float)
         for c in ("cue", "placebo", "control")
     }
-    d = pd.Series(fav["cue"] - fav["placebo"], index=units["pair_id"])
-    per_pair = d.groupby(level=0).mean().to_numpy(dtype=float)
-    eff, lo, hi, p = _t(per_pair)
+    d = fav["cue"] - fav["placebo"]
+    groups = units["pair_id"].map(pair_clusters(records)).fillna(units["pair_id"]).to_numpy()
+    eff, lo, hi, p, k = clustered_mean(d, groups)
     has_ctrl = ~np.isnan(fav["control"])
     return {
         "soft_effect": eff,
@@ -113,7 +104,8 @@ def soft_shift(
         "soft_ci_high": hi,
         "soft_p_value": p,
         "soft_n": len(units),
-        "soft_n_pairs": len(per_pair),
+        "soft_n_pairs": int(units["pair_id"].nunique()),
+        "soft_n_clusters": k,
         "soft_cue": float(fav["cue"].mean()),
         "soft_placebo": float(fav["placebo"].mean()),
         "soft_control": float(fav["control"][has_ctrl].mean()) if has_ctrl.any() else math.nan,

@@ -1,6 +1,7 @@
 """Prompting strategies compared with a baseline on the same pairs: consistency and
-accuracy differences (Newcombe's paired interval, McNemar / sign test, BH) and the length
-bias net of accuracy (see :mod:`judgebias.analysis`, "Comparing prompting strategies")."""
+accuracy differences (Newcombe's paired interval and the p-value that inverts it, at the
+effective sample size when pairs share a cluster; BH) and the length bias net of accuracy
+(see :mod:`judgebias.analysis`, "Comparing prompting strategies")."""
 
 from __future__ import annotations
 
@@ -25,7 +26,14 @@ from ..verdicts import (
     _listing,
     _not_found,
 )
-from .intervals import bh_adjust, mcnemar_p, newcombe_diff, newcombe_paired_diff
+from .clustering import cluster_keys
+from .intervals import (
+    bh_adjust,
+    design_effect,
+    newcombe_diff,
+    newcombe_paired_diff,
+    newcombe_paired_p,
+)
 from .position import classify_orders
 from .recorded import length_figures, toward
 
@@ -63,15 +71,21 @@ def _pair_credit(g: pd.DataFrame) -> pd.Series:
     return pd.concat([cf, cs], axis=1).mean(axis=1, skipna=True)
 
 
-def _compare_one(base: pd.DataFrame, other: pd.DataFrame, alpha: float) -> list[dict[str, Any]]:
+def _compare_one(
+    base: pd.DataFrame, other: pd.DataFrame, alpha: float, cluster: str | None = None
+) -> list[dict[str, Any]]:
     m = base.merge(other, on="_jb_match", suffixes=("_b", "_s"))
+    keys = pd.Series(
+        cluster_keys(m, cluster + "_b") if cluster is not None else m["_jb_match"].to_numpy(),
+        index=m.index,
+    )
     rows: list[dict[str, Any]] = []
     cls_b = classify_orders(m[FIRST + "_b"], m[SECOND + "_b"])
     cls_s = classify_orders(m[FIRST + "_s"], m[SECOND + "_s"])
     ok = cls_b.notna() & cls_s.notna()
     x = (cls_s[ok] == "consistent").astype(float)
     y = (cls_b[ok] == "consistent").astype(float)
-    rows.append(_diff_row("position_consistency", x, y, alpha))
+    rows.append(_diff_row("position_consistency", x, y, alpha, keys[ok]))
     cb = _pair_credit(
         m.rename(columns={FIRST + "_b": FIRST, SECOND + "_b": SECOND, GOLD + "_b": GOLD})
     )
@@ -79,11 +93,13 @@ def _compare_one(base: pd.DataFrame, other: pd.DataFrame, alpha: float) -> list[
         m.rename(columns={FIRST + "_s": FIRST, SECOND + "_s": SECOND, GOLD + "_s": GOLD})
     )
     ok = cb.notna() & cs.notna()
-    rows.append(_diff_row("accuracy", cs[ok], cb[ok], alpha))
+    rows.append(_diff_row("accuracy", cs[ok], cb[ok], alpha, keys[ok]))
     return rows
 
 
-def _diff_row(figure: str, x: pd.Series, y: pd.Series, alpha: float) -> dict[str, Any]:
+def _diff_row(
+    figure: str, x: pd.Series, y: pd.Series, alpha: float, clusters: pd.Series
+) -> dict[str, Any]:
     n = len(x)
     if n == 0:
         return {
@@ -99,6 +115,9 @@ def _diff_row(figure: str, x: pd.Series, y: pd.Series, alpha: float) -> dict[str
             "n_worse": 0,
         }
     a, b, c, d = _credit_pairs(x, y)
+    delta = (x - y).to_numpy(dtype=float)
+    deff = design_effect(delta - delta.mean(), clusters.to_numpy())
+    a, b, c, d = a / deff, b / deff, c / deff, d / deff
     diff, lo, hi = newcombe_paired_diff(a, b, c, d, alpha)
     better, worse = int((x > y).sum()), int((x < y).sum())
     return {
@@ -109,9 +128,10 @@ def _diff_row(figure: str, x: pd.Series, y: pd.Series, alpha: float) -> dict[str
         "difference": diff,
         "ci_low": lo,
         "ci_high": hi,
-        "p_value": mcnemar_p(better, worse),
+        "p_value": float(newcombe_paired_p(a, b, c, d)),
         "n_better": better,
         "n_worse": worse,
+        "deff": deff,
     }
 
 
@@ -133,12 +153,14 @@ def compare_strategies(
     match: Sequence[str],
     alpha: float = 0.05,
     min_length_diff: float = DEFAULT_MIN_LENGTH_DIFF,
+    cluster: str | None = None,
 ) -> StrategyComparison:
     """Compare every value of ``column`` with ``baseline`` on the same pairs.
 
     ``pairs`` is :attr:`AnalyzeResult.pairs` (the prepared one-row-per-pair frame);
     ``match`` the columns that identify the same pair under two strategies;
-    ``within`` the columns whose values are compared separately (e.g. ``judge``).
+    ``within`` the columns whose values are compared separately (e.g. ``judge``);
+    ``cluster`` the column whose equal values are one cluster (None: each pair).
     """
     within = list(within or [])
     for col in [column, *within, *match]:
@@ -169,7 +191,7 @@ def compare_strategies(
             f"--pair: ({', '.join(match)}) does not identify one pair per {column} (e.g. {example} "
             f"appears {int(dup.sum())} times); add columns to --pair or --group"
         )
-    keep = [FIRST, SECOND, GOLD, "_jb_match"]
+    keep = [FIRST, SECOND, GOLD, "_jb_match", *([cluster] if cluster is not None else [])]
     diffs: list[dict[str, Any]] = []
     lengths: list[dict[str, Any]] = []
     for values, g in _group_items(frame, within):
@@ -210,7 +232,7 @@ def compare_strategies(
             )
             if _key(value) == base_key:
                 continue
-            for r in _compare_one(base[keep], sg[keep], alpha):
+            for r in _compare_one(base[keep], sg[keep], alpha, cluster):
                 rows_here.append({**values, column: value, **r})
         adjusted = bh_adjust([r["p_value"] for r in rows_here])
         for r, q in zip(rows_here, adjusted, strict=True):

@@ -10,7 +10,7 @@ import pytest
 from scipy.special import expit
 
 from judgebias.stats.lc import lc_winrate
-from judgebias.stats.lc_interval import MIN_ROWS
+from judgebias.stats.lc_interval import MAX_FAILED, MAX_LENGTH_COEFFICIENT, MIN_ROWS
 
 
 def one_model(
@@ -72,7 +72,59 @@ def test_separation_is_detected_not_fitted() -> None:
     table.loc[0, "preference"] = 1.5 if longer.iloc[0] else 1.7
     near = lc_winrate(table, difficulty=pd.Series(0.0, index=table.instruction_index)).iloc[0]
     assert not math.isnan(near["lc_win_rate"]) and math.isnan(near["lc_ci_low"])
-    assert "resamples have no finite fit" in near["note"]
+    assert "bootstrap refits had no finite fit" in near["note"] and bool(near["flagged"])
+
+
+def near_separated(n: int = 120, band: int = 12) -> pd.DataFrame:
+    """Verdicts that length decides, except for the ``band`` comparisons of nearly equal
+    length, won and lost in turn: the fit is finite, but only those few hold it up."""
+    table, _ = one_model(n, seed=1)
+    delta = (table["model_length"] - table["baseline_length"]).to_numpy()
+    pref = np.where(delta > 0, 2.0, 1.0)
+    closest = np.argsort(np.abs(delta))[:band]
+    pref[closest] = np.where(np.arange(band) % 2 == 0, 2.0, 1.0)
+    return table.assign(preference=pref)
+
+
+def test_a_near_separated_fit_is_flagged() -> None:
+    table = near_separated()
+    flat = pd.Series(0.0, index=table.instruction_index)
+    row = lc_winrate(table, difficulty=flat, n_boot=500).iloc[0]
+    # measured before: LC 51.4, length coefficient 26.1, 23 % of the refits without a
+    # finite fit; reported unflagged, the interval withheld with a note and nothing else
+    assert row["lc_win_rate"] == pytest.approx(51.4, abs=0.1)
+    assert row["length_coefficient"] == pytest.approx(26.1, abs=0.1)
+    assert row["failed_refits"] == pytest.approx(22.6, abs=0.1)
+    assert bool(row["flagged"]) and math.isnan(row["lc_ci_low"])
+    assert "23 % of bootstrap refits had no finite fit" in row["note"]
+    assert "near separation" in row["note"] and "length coefficient 26.1" in row["note"]
+    # without a bootstrap the coefficient alone says so
+    quick = lc_winrate(table, difficulty=flat, n_boot=0).iloc[0]
+    assert bool(quick["flagged"]) and "length coefficient 26.1" in quick["note"]
+    assert "refits" not in quick["note"]
+
+
+def test_failed_refits_flag_a_fit_with_a_moderate_coefficient() -> None:
+    # 16 comparisons with a strong length bias: a finite fit (coefficient 8.5, under the
+    # coefficient rule), but 18 % of the resamples separate: the refits say it
+    table, _ = one_model(16, seed=2, slope=2.5)
+    row = lc_winrate(table, difficulty=pd.Series(0.0, index=table.instruction_index)).iloc[0]
+    assert abs(row["length_coefficient"]) < MAX_LENGTH_COEFFICIENT
+    assert row["failed_refits"] > 100 * MAX_FAILED and bool(row["flagged"])
+    assert "18 % of bootstrap refits had no finite fit" in row["note"]
+    assert "length coefficient" not in row["note"]
+
+
+def test_few_failed_refits_do_not_flag() -> None:
+    ok = 0
+    for seed in range(8):
+        table, diff = one_model(250, seed)
+        row = lc_winrate(table, difficulty=diff, n_boot=200, seed=seed).iloc[0]
+        if row["failed_refits"] <= 100 * MAX_FAILED and abs(row["length_coefficient"]) <= 10:
+            assert not bool(row["flagged"])
+            assert row["note"] == "" or "were dropped" in row["note"]
+            ok += 1
+    assert ok == 8
 
 
 @pytest.mark.filterwarnings("ignore:instruction difficulty estimated from only")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import make_pairs
 from statsmodels.stats.proportion import proportion_confint
 
 from judgebias.compare import _independent, _independent_counts, compare_runs
 from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.stats.rundiff import percentile_p
 
 
 def wilson(x: int, n: int) -> tuple[float, float]:
@@ -98,3 +100,18 @@ def test_paired_self_difference_is_the_headline_difference(runs: dict[str, Path]
     row = res["table"].set_index("figure").loc["self"]
     assert row["difference"] == pytest.approx(row["effect_b"] - row["effect_a"])
     assert row["diff_ci_low"] <= 0.3 <= row["diff_ci_high"] and row["diff_ci_low"] > 0
+
+
+def test_percentile_p_inverts_the_percentile_interval() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        boot = rng.normal(rng.uniform(-0.05, 0.05), 0.02, size=int(rng.integers(20, 400)))
+        if rng.uniform() < 0.2:  # ties at zero, as a bootstrap of rare events has
+            boot[rng.uniform(size=len(boot)) < 0.5] = 0.0
+        p = percentile_p(boot)
+        for alpha in (0.01, 0.05, 0.1, 0.3):
+            lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+            if abs(p - alpha) > 1e-9 and alpha > 1 / len(boot):
+                assert ((lo > 0) or (hi < 0)) == (p < alpha), (alpha, lo, hi, p)
+    assert percentile_p(np.zeros(50)) == 1.0
+    assert percentile_p(np.full(50, 0.01)) == 1 / 50  # all draws above 0: the floor
