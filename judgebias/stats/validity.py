@@ -4,9 +4,11 @@ or when the judge's verdicts could not show a bias at all.
 A probe's ``status`` is ``measured``, ``not_measured`` or ``uninformative``:
 
 - A probe is ``measured`` when it has at least :data:`MIN_VALID_UNITS` valid units, and
-  ``not_measured`` otherwise: with fewer, even a unit that all moved one way could not
+  ``not_measured`` otherwise: with fewer, even units that all moved one way could not
   be significant under the exact McNemar test (two-sided p = 2 * 0.5^n >= 0.0625 for
-  n <= 5), so "not detected" would be a statement about nothing. A probe that is not
+  n <= 5), and the score intervals the figures use are too liberal there to stand in
+  for it, so neither "detected" nor "not detected" would be a statement about anything
+  (the interval and its inverted p-value are given from 6 units on). A probe that is not
   measured has no effect, interval or p-value, and its severity is ``not measured``.
 - A measured probe is ``uninformative`` when its verdicts could not have shown a bias,
   whatever the bias (rules applied by :mod:`judgebias.stats.informative`):
