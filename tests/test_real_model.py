@@ -88,6 +88,22 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if proc.poll() is not None or time.time() > deadline:
                 pytest.fail(f"llama.cpp server did not start: {log.read_text()[-2000:]}")
             time.sleep(0.5)
+        # one completion: a build the CPU cannot run (e.g. AMX listed but not granted) dies
+        # here with SIGILL, and every audit after it would wait on a dead endpoint
+        body = json.dumps(
+            {"model": ALIAS, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2}
+        ).encode()
+        req = urllib.request.Request(
+            url + "/chat/completions", body, {"Content-Type": "application/json"}
+        )
+        try:
+            urllib.request.urlopen(req, timeout=120).read()
+        except OSError as exc:
+            pytest.fail(
+                f"llama.cpp server cannot complete ({exc}; exit status {proc.poll()}; a "
+                "native build on a CPU whose AMX is not granted dies with SIGILL: build it "
+                f"with CMAKE_ARGS as .ci/run does): {log.read_text()[-1000:]}"
+            )
         yield url
     finally:
         proc.terminate()

@@ -186,6 +186,8 @@ def test_table_commands(tmp_path: Path) -> None:
         "gold",
         "--item-col",
         "item",
+        "--kind",
+        "probability",  # the gold column holds only 0 and 1
         "--out",
         str(tmp_path / "dbg.json"),
     )
