@@ -29,6 +29,7 @@ from .errors import InputError, UsageError
 from .formats_run import answer_columns
 from .judges.request_rules import default_max_tokens
 from .prompts import INSTRUCTION_MARKER, end_marker, response_marker
+from .stats.clustering import CLUSTER_COLUMN
 from .types import ChatRequest
 from .yamlfile import read_yaml
 
@@ -349,6 +350,11 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
         )
         await session.ask([c[3] for c in calls], "listwise")
         records = list_records(calls, session.store, k, list_reader(template, k))
+    # the lists of one instruction are one cluster (an instruction's lists share what
+    # favours a position as much as one list's rotations do)
+    records = records.assign(
+        **{CLUSTER_COLUMN: records["pair_id"].map({it.id: it.instruction for it in items})}
+    )
     fig = listwise_position_stats(records, k)
     # the units are items: an item with no complete rotation read is an invalid unit
     fail_closed(fig, int(fig.get("n") or 0), int(fig.get("n_invalid") or 0))

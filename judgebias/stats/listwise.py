@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from .clustering import CLUSTER_COLUMN
 from .intervals import wilson
 
 __all__ = [
@@ -227,6 +228,12 @@ def listwise_position_stats(records: pd.DataFrame, k: int) -> dict[str, Any]:
     valid = records[records["shown"].notna()]
     n_items = int(records["pair_id"].astype(str).nunique())
     wins = complete_rotation_wins(records, k)
+    n_lists = len(wins)
+    if CLUSTER_COLUMN in records.columns and len(wins):
+        # the items of one cluster (the lists of one instruction) are summed into one unit
+        of_item = records.groupby(records["pair_id"].astype(str))[CLUSTER_COLUMN].first()
+        keys = of_item.reindex(wins.index.astype(str))
+        wins = wins.groupby(keys.fillna(pd.Series(wins.index, index=wins.index)).to_numpy()).sum()
     n_i = wins.sum(axis=1).to_numpy()
     shares = []
     for j in range(1, k + 1):
@@ -245,7 +252,8 @@ def listwise_position_stats(records: pd.DataFrame, k: int) -> dict[str, Any]:
     gold = valid[valid["gold"].notna()]
     acc = (math.nan, math.nan, math.nan)
     if len(gold):
-        hit = (gold["verdict"] == gold["gold"]).groupby(gold["pair_id"]).agg(["sum", "count"])
+        unit = gold[CLUSTER_COLUMN] if CLUSTER_COLUMN in gold.columns else gold["pair_id"]
+        hit = (gold["verdict"] == gold["gold"]).groupby(unit).agg(["sum", "count"])
         a, a_lo, a_hi, _ = ratio_ci(hit["sum"].to_numpy(), hit["count"].to_numpy())
         acc = (a, a_lo, a_hi)
     return {
@@ -253,9 +261,10 @@ def listwise_position_stats(records: pd.DataFrame, k: int) -> dict[str, Any]:
         "ci_low": lo,
         "ci_high": hi,
         "p_value": p,
-        "n": len(wins),
+        "n": n_lists,
+        "n_clusters": len(wins),
         "n_verdicts": int(n_i.sum()),
-        "n_invalid": n_items - len(wins),
+        "n_invalid": n_items - n_lists,
         "n_unreadable": int(len(records) - len(valid)),
         "candidates": k,
         "expected_share": 1 / k,
