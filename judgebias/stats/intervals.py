@@ -90,15 +90,18 @@ def clustered_mean(
 
 
 def cluster_df(clusters: np.ndarray) -> float | None:
-    """Degrees of freedom of a variance estimated over ``clusters``: the number of clusters
-    less one, or None when every unit is its own cluster (nothing was estimated)."""
+    """Degrees of freedom of a variance estimated over ``clusters``: the effective number
+    of clusters less one, ``n^2 / sum m_c^2 - 1`` for clusters of ``m_c`` units (``k - 1``
+    when all are the same size; far fewer when one cluster holds much of the data, whose
+    single deviation then carries most of the variance estimate), or None when every
+    unit is its own cluster (nothing was estimated)."""
     codes = np.unique(np.asarray(clusters), return_inverse=True)[1].ravel()
     if len(codes) == 0:
         return None
-    sizes = np.bincount(codes)
+    sizes = np.bincount(codes).astype(float)
     if sizes.max() <= 1 or len(sizes) < 2:
         return None
-    return float(len(sizes) - 1)
+    return max(1.0, float(sizes.sum() ** 2 / np.sum(sizes**2)) - 1.0)
 
 
 def _newcombe_paired_bounds(
@@ -296,7 +299,8 @@ def design_effect(
 
     ``u`` holds each unit's centred contribution (its influence), ``clusters`` the
     cluster of each unit (e.g. the pair of the two orders). The cluster-robust
-    variance ``k/(k-1) * sum_c (sum_{i in c} u_i)^2`` over ``k`` clusters is divided by
+    variance ``sum_c (sum_{i in c} u_i)^2 / (1 - m_c / n)`` over clusters of ``m_c``
+    units (``k/(k-1)`` times the plain sum when the clusters are alike) is divided by
     the variance under independence, ``n/(n-1) * sum_i v_i``, where ``v_i`` is
     ``unit_variance`` (e.g. the binomial variance a Wilson interval assumes) or,
     by default, ``u_i^2``; the same small-sample factor on both sides, so units that
@@ -322,7 +326,10 @@ def design_effect(
     if k < 2 or not var_ind > 1e-300:
         return perfect
     s = np.bincount(codes, weights=u, minlength=k)
-    var_cl = k / (k - 1) * float(np.sum(s**2))
+    # each cluster's squared sum over 1 - its share of the units (the leverage of a mean):
+    # k / (k - 1) for clusters of equal size, more for a cluster that dominates, whose own
+    # deviation pulls the mean toward it and so hides part of itself (Bell & McCaffrey)
+    var_cl = float(np.sum(s**2 / (1.0 - sizes / n)))
     return float(min(max(1.0, var_cl / var_ind), sizes.max()))
 
 

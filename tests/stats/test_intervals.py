@@ -129,7 +129,10 @@ def test_accuracy_interval_counts_the_verdicts_it_averages() -> None:
     assert deff > 1.7 and deff <= 2.0
     from statsmodels.stats.proportion import proportion_confint
 
-    ref = proportion_confint(0.6 * 200 / deff, 200 / deff, t_alpha(0.05, 119), method="wilson")
+    # t on the effective number of clusters less one: 200^2 / (80 * 2^2 + 40 * 1^2) - 1
+    ref = proportion_confint(
+        0.6 * 200 / deff, 200 / deff, t_alpha(0.05, 200**2 / 360 - 1), method="wilson"
+    )
     assert (lo, hi) == pytest.approx(ref)
     # the old interval took 120 pairs around the 200-verdict mean; the pair-level mean
     # (0.667) is a different figure, and the interval now centres on the verdicts'

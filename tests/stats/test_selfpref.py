@@ -17,7 +17,7 @@ import pytest
 
 from judgebias.errors import UsageError
 from judgebias.stats.dbg import dbg
-from judgebias.stats.intervals import design_effect, newcombe_diff, newcombe_diff_p
+from judgebias.stats.intervals import newcombe_diff, newcombe_diff_p
 from judgebias.stats.selfpref import (
     MIN_ITEMS,
     controlled_self_preference,
@@ -175,7 +175,13 @@ def old_asymmetry_p(df: pd.DataFrame) -> float:
     u = other * (j - p1) / wo - own * ((1 - j) - p2) / wn
     share = np.divide(other, other + own, out=np.zeros(len(j)), where=(other + own) > 0)
     v_bin = share * p1 * (1 - p1) + (1 - share) * p2 * (1 - p2)
-    deff = design_effect(u, items, (other / wo + own / wn) ** 2 * v_bin)
+    # the old design effect: k / (k - 1) times the clusters' squared sums over the binomial
+    # variance (written out: the library's design effect has since changed)
+    codes = pd.factorize(items)[0]
+    k, n = codes.max() + 1, len(u)
+    var_cl = k / (k - 1) * float(np.sum(np.bincount(codes, weights=u) ** 2))
+    var_ind = n / (n - 1) * float(np.sum((other / wo + own / wn) ** 2 * v_bin))
+    deff = min(max(1.0, var_cl / var_ind), float(np.bincount(codes).max()))
     assert newcombe_diff(p1 * wo / deff, wo / deff, p2 * wn / deff, wn / deff)[1] > 0.25
     return newcombe_diff_p(p1 * wo / deff, wo / deff, p2 * wn / deff, wn / deff)
 
