@@ -1,4 +1,4 @@
-"""Strict parsers for the answers of the listwise and pointwise formats (issue 16).
+"""Strict parsers for the answers of the listwise and pointwise formats.
 
 Each returns ``None`` for anything ambiguous or absent: several different choices
 or ratings, a letter or score outside the scale, no recognisable verdict. ``None``

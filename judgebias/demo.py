@@ -8,7 +8,7 @@ estimate equals it in expectation):
 - length 0.20, bandwagon 0.30, authority 0.15, reflection 0.10, distraction 0.05:
   the rate at which each cue moves a verdict (net of its placebo);
 - compassion 0.10, refinement 0.15, citation 0.20, identity 0: the templated cues
-  of issue 16 (a famous model's name, "refined from a draft", irrelevant references,
+  (a famous model's name, "refined from a draft", irrelevant references,
   an author identity statement), defined like the other cues; identity is planted
   at zero so the report shows what "not detected" looks like;
 - self 0.30: the rate at which its own answer, in its own words, wins a comparison it

@@ -1,4 +1,4 @@
-"""What the listwise and pointwise audits (issue 16) share with every audit: the judge,
+"""What the listwise and pointwise audits share with every audit: the judge,
 the run store, the runner (cache, retries, rate limits, cost cap) and the run folder.
 
 :class:`FormatSession` opens the judge and the store and sends requests through

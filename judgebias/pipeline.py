@@ -145,11 +145,11 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
 async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
 
     cfg = resolve_audit_config(cfg)  # the same rules as the CLI's, in one place
-    if cfg.candidates is not None:  # issue 16: listwise
+    if cfg.candidates is not None:  # listwise
         from .listwise import run_listwise
 
         return await run_listwise(cfg)
-    if cfg.format != "pair":  # issue 16: pointwise
+    if cfg.format != "pair":  # pointwise
         from .pointwise import run_pointwise
 
         return await run_pointwise(cfg)
@@ -279,7 +279,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 done = await run_requests(reqs, rewriter, store, runner_cfg, label=name)
                 counts, rewrite_counts = counts.merged(done), rewrite_counts.merged(done)
 
-            # issue 16: rewritten cues
+            # rewritten cues
             if rewrites and rewriter is not None:
                 from .rewrite import rewrite_variants
 
@@ -388,7 +388,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         },
     }
     summary.update(_human_agreement(records, data_path, cfg))
-    if rewrite_info is not None and rewriter is not None:  # issue 16
+    if rewrite_info is not None and rewriter is not None:
         summary["rewriter"] = {
             "spec": rewriter.spec,
             **rewrite_info.as_dict(),
@@ -458,11 +458,11 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     check_options(rules_model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
     budget = cfg.max_tokens or default_max_tokens(rules_model, cfg.mode, cfg.reasoning_effort)
 
-    if cfg.candidates is not None:  # issue 16: listwise
+    if cfg.candidates is not None:  # listwise
         from .listwise import plan_listwise
 
         return plan_listwise(cfg)
-    if cfg.format == "single":  # issue 16: pointwise
+    if cfg.format == "single":  # pointwise
         from .pointwise import plan_pointwise
 
         return plan_pointwise(cfg)
@@ -484,7 +484,7 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     per_call_pt = pt / max(1, len(calls))
     per_call_ct = ct / max(1, len(calls))
     n_pert = sum(1 for s in probes if s.kind == "perturbation") * len(pairs) * 4
-    if cfg.rewriter:  # issue 16: 4 rewrites and 4 judge calls per pair and rewrite probe
+    if cfg.rewriter:  # 4 rewrites and 4 judge calls per pair and rewrite probe
         n_pert += sum(1 for s in probes if s.kind == "rewrite") * len(pairs) * 8
     # self: 1 own answer, 3 paraphrases, 12 judge calls (the placebo as written: controls), 4 gold
     n_self = (

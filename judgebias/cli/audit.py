@@ -326,7 +326,7 @@ def audit(
     if fail_on is not None:
         from ..gate import conditions_for_audit
 
-        if format_ == "single":  # the probes of one-answer grading (issue 16)
+        if format_ == "single":  # the probes of one-answer grading
             from ..gate import parse_fail_on, require_measured
             from ..pointwise import single_probes
 

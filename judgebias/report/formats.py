@@ -1,4 +1,4 @@
-"""The report of an audit in one of issue 16's formats: listwise (``--candidates``)
+"""The report of an audit in the listwise or pointwise format: listwise (``--candidates``)
 and pointwise (``--format single``).
 
 Everything drawn here was computed by :mod:`judgebias.stats.listwise` or

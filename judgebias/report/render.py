@@ -138,7 +138,7 @@ def _figure_words(name: str, f: dict[str, Any], effect: float | None, sev: str) 
         if lo is not None and hi is not None
         else ""
     )
-    if name == "position" and f.get("candidates"):  # listwise (issue 16)
+    if name == "position" and f.get("candidates"):  # listwise
         first, exp = _num(f.get("primacy")), _num(f.get("expected_share"))
         shares = (
             f" The response shown first won {100 * first:.0f} % of the verdicts (uniform: "
@@ -201,7 +201,7 @@ def _figure_words(name: str, f: dict[str, Any], effect: float | None, sev: str) 
             )
         way = "toward" if effect > 0 else "away from"
         return f"About {k} verdicts in 100 move {way} the judge's own answer.{errs}{dbg_words}"
-    if "accuracy_drop" in f:  # issue 16: fallacy oversight
+    if "accuracy_drop" in f:  # fallacy oversight
         acc = _num(f.get("accuracy"))
         picked = f" It chose the sound version {100 * acc:.0f} % of the time." if acc else ""
         if sev == "not detected":
@@ -210,7 +210,7 @@ def _figure_words(name: str, f: dict[str, Any], effect: float | None, sev: str) 
             f"The judge overlooked corrupted reasoning: it lost {k} % of the way from always "
             f"noticing it to chance.{picked}"
         )
-    if f.get("unit"):  # issue 16: --format single, a grade shift
+    if f.get("unit"):  # --format single, a grade shift
         unit = str(f["unit"])
         amount = f"{abs(effect):.2f} {unit}"
         if sev == "not detected":
@@ -349,7 +349,7 @@ def _mitigation_text(info: dict[str, Any]) -> str:
 
 
 def _rewriter_row(s: dict[str, Any]) -> tuple[str, str] | None:
-    """The rewriter of the rewrite probes (issue 16): its spec and the rewrites discarded."""
+    """The rewriter of the rewrite probes: its spec and the rewrites discarded."""
     rw = s.get("rewriter")
     if not isinstance(rw, dict):
         return None
@@ -499,7 +499,7 @@ def render_report(run: Run) -> str:
     from .formats import is_format_run, render_format_report
     from .reasoning import reasoning_view
 
-    if is_format_run(run):  # listwise or pointwise (issue 16): their own page
+    if is_format_run(run):  # listwise or pointwise: their own page
         return render_format_report(run, environment(), scorecard_rows(run), _run_rows(run))
     figs = _figures([run])
     rows = scorecard_rows(run)
@@ -514,7 +514,7 @@ def render_report(run: Run) -> str:
         elif name == "self" or (isinstance(f, dict) and "dbg" in f and "effect" not in f):
             ex = self_examples(run)
             kind = "self"
-        elif isinstance(f, dict) and "accuracy_drop" in f:  # issue 16: fallacy oversight
+        elif isinstance(f, dict) and "accuracy_drop" in f:  # fallacy oversight
             from .formats import fallacy_examples
 
             ex, kind = fallacy_examples(run, name), "fallacy"

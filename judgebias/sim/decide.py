@@ -22,7 +22,7 @@ How it decides, for one pairwise request:
    (``item_position``) and its draw fires; else C. With items that are not alike
    (:mod:`.items`), each parameter and the accuracy are the item's own.
 
-:func:`leaning` says which answer the request's first cue favours, for ``lean`` (a
+``Decision.lean`` says which answer the request's first cue favours, for ``lean`` (a
 soft bias that moves the verdict's probability in logprob mode, never the verdict).
 
 Samples: at ``temperature`` 0 the ``sample`` field of a request changes nothing. At
@@ -46,7 +46,7 @@ from .items import item_accuracy, item_favourite, item_strength
 from .params import SimParams, strip_signature
 from .reasoning import effort_scale
 
-__all__ = ["Decision", "decide", "leaning"]
+__all__ = ["Decision", "decide"]
 
 
 class Decision(NamedTuple):
@@ -56,6 +56,10 @@ class Decision(NamedTuple):
     winner: str
     reason: str
     content: str
+    lean: tuple[str, float] | None = None
+    """For ``lean`` (a soft bias, logprob mode): the shown position the request's first cue
+    favours (the cued answer; for a distraction cue, the other one) and ``lean`` times the
+    bias scale; None when ``lean`` is 0 or the request carries no cue."""
 
 
 def _cues(
@@ -85,7 +89,7 @@ def _cues(
         scale *= 1.0 - params.cot
     # a sample i >= 1 drawn at temperature > 0 redraws every chance event (not the truth)
     key: object = params.seed if sample == 0 else f"{params.seed}#sample{sample}"
-    # issue 16: the sim rewriter's tones (sentiment cues) and corrupted reasoning (fallacy)
+    # the sim rewriter's tones (sentiment cues) and corrupted reasoning (fallacy)
     s1, s2, rewritten, noticed = rewrite_cues(params, key, instruction, s1, s2, scale)
     return s1, s2, cues + rewritten, scale, key, noticed
 
@@ -107,6 +111,12 @@ def decide(
     )
     if noticed is not None:
         return Decision(noticed, "fallacy noticed", noticed)
+    lean = None
+    if params.lean > 0 and cues:
+        bias, where = cues[0]
+        if bias == "distraction":
+            where = "second" if where == "first" else "first"
+        lean = (where, params.lean * scale)
 
     # 2. content verdict on the unordered, stripped pair
     lo, hi = sorted((s1, s2))
@@ -125,41 +135,16 @@ def decide(
         strength = item_strength(params, bias, getattr(params, bias), instruction) * scale
         if draw(key, bias, instruction, s1, s2) < strength:
             if bias == "distraction":
-                return Decision(("second" if where == "first" else "first"), f"{bias} cue", content)
-            return Decision(where, f"{bias} cue", content)
+                return Decision(
+                    ("second" if where == "first" else "first"), f"{bias} cue", content, lean
+                )
+            return Decision(where, f"{bias} cue", content, lean)
     pos = item_strength(params, "position", params.position, instruction) * scale
     if draw(key, "position", instruction, s1, s2) < abs(pos):
-        return Decision(("first" if pos > 0 else "second"), "position", content)
+        return Decision(("first" if pos > 0 else "second"), "position", content, lean)
     favourite = item_favourite(params, instruction, 2)
     if favourite is not None and draw(key, "item-position", instruction, s1, s2) < (
         params.item_position * scale
     ):
-        return Decision(("first", "second")[favourite], "item position", content)
-    return Decision(content, "content", content)
-
-
-def leaning(
-    params: SimParams,
-    system: str,
-    instruction: str,
-    first: str,
-    second: str,
-    note: str,
-    sample: int = 0,
-    effort: str | None = None,
-    cot: bool = False,
-) -> tuple[str, float] | None:
-    """(shown position the request's first cue favours, ``lean`` x the bias scale), or
-    None when ``lean`` is 0 or the request carries no cue (see ``lean`` in :mod:`.params`).
-    The favoured answer is the cued one; for a distraction cue, the other one."""
-    if params.lean <= 0:
-        return None
-    _, _, cues, scale, _, noticed = _cues(
-        params, system, instruction, first, second, note, sample, effort, cot
-    )
-    if not cues or noticed is not None:
-        return None
-    bias, where = cues[0]
-    if bias == "distraction":
-        where = "second" if where == "first" else "first"
-    return where, params.lean * scale
+        return Decision(("first", "second")[favourite], "item position", content, lean)
+    return Decision(content, "content", content, lean)

@@ -1,4 +1,4 @@
-"""The simulated judge on issue 16's formats: several responses at once (listwise)
+"""The simulated judge on the listwise and pointwise formats: several responses at once (listwise)
 and one response graded alone (pointwise).
 
 Listwise (``--candidates 3|4``): the sim reads the responses in the order shown.
@@ -39,7 +39,7 @@ strips every probe text (as for pairs) and grades:
 - ``anchor`` (0..1): with a stated reference grade R, the grade becomes R with
   probability ``anchor``: **the pull (shift toward R over distance to R) equals it**.
 
-Rewriter (``--rewriter sim``; issue 16): a request holding a ``[Response to rewrite]``
+Rewriter (``--rewriter sim``): a request holding a ``[Response to rewrite]``
 block is answered with that response wrapped in a tone's fixed phrases
 (:data:`REWRITES`; the tone is read from the prompt: cheerful, angry, sad, fearful,
 a neutral paraphrase, or a fallacy), so the content is unchanged and the judge sim can

@@ -16,7 +16,7 @@ the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
   the placebo-net effect equals the parameter.
 - ``distraction`` (0..1): the same, toward the *other* answer (the distractor
   hurts the answer it is attached to).
-- ``compassion``, ``identity``, ``refinement``, ``citation`` (0..1; issue 16's
+- ``compassion``, ``identity``, ``refinement``, ``citation`` (0..1; the catalogue's
   templated cues: a famous model's name, an author identity statement, "refined from
   an earlier draft", irrelevant references): the same as ``length`` above. Among
   requests whose control verdict was against the cued answer, the probability that
@@ -37,7 +37,7 @@ the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
   when the judge's errors do not depend on which answer the gold prefers (a gold sim
   with the judge's own seed); DBG is ``self`` times the share of comparisons the own
   answer would have lost, plus the drift of a noisy judge's win rate toward one half.
-- ``cot`` (0..1; issue 16): when the prompt's instructions (the user text before
+- ``cot`` (0..1): when the prompt's instructions (the user text before
   ``[Instruction]``) ask for reasoning before the verdict (they contain
   :data:`COT_MARKER`, as ``--template cot`` does), every bias parameter, position
   included, is multiplied by ``1 - cot``, and the reply reasons before its verdict.
@@ -180,17 +180,17 @@ class SimParams:
     nolabel: float = 0.0
     onelabel: float = 0.0
     lowmass: float = 0.0
-    # issue 16: the templated cues of CALM and Search Arena (probes/<name>.yaml)
+    # the templated cues of CALM and Search Arena (probes/<name>.yaml)
     compassion: float = 0.0
     identity: float = 0.0
     refinement: float = 0.0
     citation: float = 0.0
     cot: float = 0.0
-    # issue 16: the grading biases of absolute scoring (--format single; see formats)
+    # the grading biases of absolute scoring (--format single; see formats)
     rubric_order: float = 0.0
     score_labels: float = 0.0
     anchor: float = 0.0
-    # issue 16: rewritten cues (--rewriter sim; see formats)
+    # rewritten cues (--rewriter sim; see formats)
     sentiment: float = 0.0
     fallacy: float = 0.0
     # items that differ from each other (see items) and order-dependent unreadable answers

@@ -15,7 +15,7 @@ from ..prompts import INSTRUCTION_MARKER, extract_note, extract_pair
 from ..types import ChatRequest, Completion
 from . import misbehaviour
 from .common import draw, reply, tokens
-from .decide import decide, leaning
+from .decide import decide
 from .formats import decide_list, decide_single, rewrite_cues, sim_rewrite
 from .params import COT_MARKER, SIM_SIGNATURE, SimParams, strip_signature
 from .reasoning import with_reasoning
@@ -34,7 +34,7 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")
     prompt_tokens = tokens(system + user)
-    # issue 16: a rewrite request, several responses in one prompt, or one graded alone
+    # a rewrite request, several responses in one prompt, or one graded alone
     rewrite = REWRITE_BLOCK.search(user)
     if rewrite is not None:
         return reply(sim_rewrite(user[: rewrite.start()], rewrite.group(1)), prompt_tokens)
@@ -54,9 +54,10 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     note = extract_note(user)
     sample = request.sample if request.temperature > 0 else 0
     cot = _asks_for_cot(user)
-    winner, reason, content = decide(
+    decision = decide(
         params, system, instruction, first, second, note, sample, request.reasoning_effort, cot
     )
+    winner, reason, content = decision.winner, decision.reason, decision.content
     label = "A" if winner == "first" else "B"
     mode = (
         "score"
@@ -77,9 +78,7 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     if mode == "logprob":
         other = "B" if label == "A" else "A"
         p_label = 0.999
-        lean = leaning(
-            params, system, instruction, first, second, note, sample, request.reasoning_effort, cot
-        )
+        lean = decision.lean
         if lean is not None and lean[0] != winner:  # a soft bias: the verdict stays
             p_label -= lean[1]
         alts = ((label, math.log(p_label)), (other, math.log(1.0 - p_label)))
@@ -99,7 +98,7 @@ def _asks_for_cot(user: str) -> bool:
 
 
 def _format_scale(params: SimParams, bias_aware: bool, user: str) -> float:
-    """How much of every bias acts (suppression, chain of thought) in issue 16's formats."""
+    """How much of every bias acts (suppression, chain of thought) in the listwise and pointwise formats."""
     scale = 1.0 - params.suppression if bias_aware else 1.0
     if _asks_for_cot(user):
         scale *= 1.0 - params.cot

@@ -132,7 +132,7 @@ def probe_figures(
             # the controlled headline (effect ...); the error asymmetry and DBG only describe
             fig = self_probe_stats(records, clusters=pair_clusters(records))
             out[spec.name] = fail_closed(fig, int(fig["n"]), int(fig["n_invalid"]))
-        elif spec.kind == "rewrite":  # issue 16: sentiment, fallacy
+        elif spec.kind == "rewrite":  # sentiment, fallacy
             fig = rewrite_figures(records, spec)
             fig.update(soft_figures(records, spec))
             out[spec.name] = fail_closed(
