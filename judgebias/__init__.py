@@ -98,22 +98,22 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .agree import agreement
-    from .analysis import analyze
-    from .api import audit
-    from .compare import compare_runs
-    from .corrections import debias
-    from .data import load_pairs, read_table
-    from .errors import JudgebiasError
-    from .judges.base import make_judge
-    from .pipeline import AuditConfig, AuditOutcome
-    from .result import AuditResult, load_run
-    from .stats.calibration import calibration
-    from .stats.correction import corrected_win_rate
-    from .stats.dbg import dbg, preference_from_orders
-    from .stats.factors import factor_attribution
-    from .stats.lc import lc_winrate, load_lc_table
-    from .stats.perturbation import perturbation_stats
-    from .stats.position import position_stats
-    from .stats.power import plan_sample_size
-    from .types import Pair
+    from judgebias.agree import agreement
+    from judgebias.analysis import analyze
+    from judgebias.api import audit
+    from judgebias.compare import compare_runs
+    from judgebias.corrections import debias
+    from judgebias.data import load_pairs, read_table
+    from judgebias.errors import JudgebiasError
+    from judgebias.judges.base import make_judge
+    from judgebias.pipeline import AuditConfig, AuditOutcome
+    from judgebias.result import AuditResult, load_run
+    from judgebias.stats.calibration import calibration
+    from judgebias.stats.correction import corrected_win_rate
+    from judgebias.stats.dbg import dbg, preference_from_orders
+    from judgebias.stats.factors import factor_attribution
+    from judgebias.stats.lc import lc_winrate, load_lc_table
+    from judgebias.stats.perturbation import perturbation_stats
+    from judgebias.stats.position import position_stats
+    from judgebias.stats.power import plan_sample_size
+    from judgebias.types import Pair

@@ -1,6 +1,6 @@
 """``python -m judgebias``: the same as the ``judgebias`` command."""
 
-from .cli import main
+from judgebias.cli import main
 
 if __name__ == "__main__":
     main()

@@ -28,13 +28,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .errors import JudgebiasError, UsageError
-from .human import HumanTable, read_votes
-from .jsonsafe import json_safe
-from .stats.agreement import Votes, agreement_figures, human_pairs, per_human
-from .stats.alt_test import alt_test
-from .stats.calibration import calibration
-from .stats.correction import corrected_win_rate
+from judgebias.errors import JudgebiasError, UsageError
+from judgebias.human import HumanTable, read_votes
+from judgebias.jsonsafe import json_safe
+from judgebias.stats.agreement import Votes, agreement_figures, human_pairs, per_human
+from judgebias.stats.alt_test import alt_test
+from judgebias.stats.calibration import calibration
+from judgebias.stats.correction import corrected_win_rate
 
 __all__ = [
     "HUMAN_COLUMN",
@@ -65,7 +65,7 @@ class AgreementResult:
         return pd.DataFrame(self.summary.get("per_human") or [])
 
     def to_html(self, title: str | None = None) -> str:
-        from .report.agreement import render_agreement_html
+        from judgebias.report.agreement import render_agreement_html
 
         return render_agreement_html(self.summary, title=title)
 
@@ -219,7 +219,7 @@ def agreement(
     summary["seed"] = seed
     summary["source"] = {**table.source, "layout": table.layout, "command": command}
     summary["unrecognized"] = table.unrecognized
-    from . import __version__
+    from judgebias import __version__
 
     summary["judgebias_version"] = __version__
     summary = json_safe(summary)
@@ -333,7 +333,7 @@ def audit_agreement(
     Human columns are those whose name matches :data:`HUMAN_COLUMN` (one per annotator,
     or one holding a list of labels per pair).
     """
-    from .data import read_table
+    from judgebias.data import read_table
 
     pairs = read_table(data, mapping=mapping or None)
     cols = [
@@ -343,7 +343,7 @@ def audit_agreement(
     ]
     if not cols or "id" not in pairs.columns or records.empty:
         return None
-    from .verdicts import _key
+    from judgebias.verdicts import _key
 
     judge = _judge_labels(records)
     judge.index = judge.index.map(_key)

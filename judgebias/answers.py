@@ -47,7 +47,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from .types import Completion
+from judgebias.types import Completion
 
 __all__ = [
     "ECHO_WORDS",

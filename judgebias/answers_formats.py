@@ -27,8 +27,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .answers import REASONS, AnswerReader
-from .types import Completion
+from judgebias.answers import REASONS, AnswerReader
+from judgebias.types import Completion
 
 __all__ = [
     "FORMAT_ADVICE",

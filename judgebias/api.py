@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .pipeline import AuditConfig, run_audit
+from judgebias.pipeline import AuditConfig, run_audit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .result import AuditResult
+    from judgebias.result import AuditResult
 
 __all__ = ["audit"]
 
@@ -42,15 +42,15 @@ def audit(
     For a ``replay:FILE`` judge, ``first``/``second`` name the recorded verdict columns and
     ``items`` the table of the pairs' texts (the CLI's ``--first``/``--second``/``--items``).
     """
-    from .config import check_audit_config
-    from .errors import UsageError
-    from .result import AuditResult
-    from .runfolder import Run
+    from judgebias.config import check_audit_config
+    from judgebias.errors import UsageError
+    from judgebias.result import AuditResult
+    from judgebias.runfolder import Run
 
     fields = {f.name for f in dataclasses.fields(AuditConfig)}
     unknown = sorted(set(options) - fields)
     if unknown:
-        from .registry import did_you_mean
+        from judgebias.registry import did_you_mean
 
         hint = did_you_mean(unknown[0], fields)
         raise UsageError(

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .answers import AnswerReader
-from .errors import InputError, UsageError
-from .judges.request_rules import default_max_tokens
-from .probes import ProbeSpec, perturb
-from .prompts import Template, answer_reader, default_template, position_to_label, render
-from .store import Store
-from .types import ChatRequest, JudgeCall, Order, Pair, Variant
+from judgebias.answers import AnswerReader
+from judgebias.errors import InputError, UsageError
+from judgebias.judges.request_rules import default_max_tokens
+from judgebias.probes import ProbeSpec, perturb
+from judgebias.prompts import Template, answer_reader, default_template, position_to_label, render
+from judgebias.store import Store
+from judgebias.types import ChatRequest, JudgeCall, Order, Pair, Variant
 
 if TYPE_CHECKING:
-    from .mitigations import Mitigations
+    from judgebias.mitigations import Mitigations
 
 __all__ = [
     "CHUNK",
@@ -207,7 +207,7 @@ def build_records(
 
 
 def own_answers_from_file(path: str, pairs: list[Pair]) -> dict[str, str]:
-    from .data import read_table
+    from judgebias.data import read_table
 
     df = read_table(path)
     missing = [c for c in ("id", "response") if c not in df.columns]

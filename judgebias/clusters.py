@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, UsageError
-from .registry import did_you_mean
-from .types import Pair
+from judgebias.errors import InputError, UsageError
+from judgebias.registry import did_you_mean
+from judgebias.types import Pair
 
 __all__ = ["DEFAULT_CLUSTER", "PAIR_CLUSTER", "Clusters", "resolve_clusters"]
 
@@ -112,7 +112,7 @@ def resolve_clusters(
                 )
             keys[p.id] = str(value)
         return Clusters(col, col, keys)
-    from .data import read_table
+    from judgebias.data import read_table
 
     table = read_table(data_path)
     columns = [str(c) for c in table.columns]

@@ -59,13 +59,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
-from .jsonsafe import json_safe
-from .runfolder import Run, read_run
-from .stats.rundiff import independent as _independent  # noqa: F401 (tests import it here)
-from .stats.rundiff import independent_counts as _independent_counts  # noqa: F401
-from .stats.rundiff import run_differences
-from .stats.rundiff_formats import check_comparable, format_differences
+from judgebias.errors import UsageError
+from judgebias.jsonsafe import json_safe
+from judgebias.runfolder import Run, read_run
+from judgebias.stats.rundiff import independent as _independent  # noqa: F401 (tests import it here)
+from judgebias.stats.rundiff import independent_counts as _independent_counts  # noqa: F401
+from judgebias.stats.rundiff import run_differences
+from judgebias.stats.rundiff_formats import check_comparable, format_differences
 
 __all__ = [
     "COMPARE_COLUMNS",
@@ -317,7 +317,7 @@ def _forest_svg(rows: list[dict[str, Any]]) -> str:
 
 def render_compare_html(result: dict[str, Any]) -> str:
     """One self-contained HTML page (``compare_runs.html.j2``; no external resources)."""
-    from .report.html import environment
+    from judgebias.report.html import environment
 
     env = environment(strict=True)
     rows = json_safe(result["table"].to_dict(orient="records"))

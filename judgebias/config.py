@@ -18,9 +18,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from .errors import UsageError
-from .runner import RunnerConfig
-from .stats.validity import DEFAULT_MAX_INVALID
+from judgebias.errors import UsageError
+from judgebias.runner import RunnerConfig
+from judgebias.stats.validity import DEFAULT_MAX_INVALID
 
 __all__ = [
     "REPLAY_OPTIONS",

@@ -82,11 +82,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, UsageError
-from .registry import did_you_mean
-from .runfolder import read_records
-from .stats.dbg import ambiguous_zero_one
-from .verdicts import VerdictColumns, _names
+from judgebias.errors import InputError, UsageError
+from judgebias.registry import did_you_mean
+from judgebias.runfolder import read_records
+from judgebias.stats.dbg import ambiguous_zero_one
+from judgebias.verdicts import VerdictColumns, _names
 
 __all__ = ["METHODS", "debias", "read_records", "write_table"]
 
@@ -116,7 +116,7 @@ def _gold_and_groups(
     """The normalised gold labels (or None) and the checked group columns."""
     g = None
     if gold is not None:
-        from .stats.position import normalize_label
+        from judgebias.stats.position import normalize_label
 
         _need(df, [gold], "--gold", source)
         g = df[gold].map(normalize_label)
@@ -347,7 +347,7 @@ def _swap(
     soft: bool | None,
     source: str,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from .verdicts import FIRST, GOLD, SECOND, prepare
+    from judgebias.verdicts import FIRST, GOLD, SECOND, prepare
 
     first, second, gold, group = columns.first, columns.second, columns.gold, columns.group
     long = any((columns.order, columns.verdict, columns.pair, columns.order_values, columns.where))
@@ -524,8 +524,8 @@ def _bpc(
 def _length(
     df: pd.DataFrame, *, first: Any, second: Any, baseline: str | None, source: str
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from .stats.lc import LC_COLUMNS, lc_winrate
-    from .stats.position import normalize_label
+    from judgebias.stats.lc import LC_COLUMNS, lc_winrate
+    from judgebias.stats.position import normalize_label
 
     table = df
     if first is not None or second is not None:
@@ -578,9 +578,9 @@ def _length(
 def _placebo(
     records: pd.DataFrame, *, directions: Mapping[str, str] | None, source: str
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from .probes import builtin_probes
-    from .stats.intervals import wilson
-    from .stats.perturbation import perturbation_stats
+    from judgebias.probes import builtin_probes
+    from judgebias.stats.intervals import wilson
+    from judgebias.stats.perturbation import perturbation_stats
 
     need = ["pair_id", "probe", "kind", "order", "verdict", "target", "variant"]
     missing = [c for c in need if c not in records.columns]

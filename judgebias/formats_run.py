@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import UsageError
-from .runfolder import write_run_files
-from .runner import RunCounts
-from .types import ChatRequest
+from judgebias.errors import UsageError
+from judgebias.runfolder import write_run_files
+from judgebias.runner import RunCounts
+from judgebias.types import ChatRequest
 
 if TYPE_CHECKING:
-    from .judges.base import Judge
-    from .pipeline import AuditConfig, AuditOutcome
-    from .store import Store
+    from judgebias.judges.base import Judge
+    from judgebias.pipeline import AuditConfig, AuditOutcome
+    from judgebias.store import Store
 
 __all__ = ["FormatSession", "answer_columns", "write_run"]
 
@@ -49,9 +49,9 @@ class FormatSession:
     """The judge (and an optional gold judge), the run store and the runner of one audit."""
 
     def __init__(self, cfg: AuditConfig, gold: str | None = None, rewriter: str | None = None):
-        from .config import runner_config
-        from .judges.base import JudgeOptions, make_judge
-        from .judges.request_rules import check_options
+        from judgebias.config import runner_config
+        from judgebias.judges.base import JudgeOptions, make_judge
+        from judgebias.judges.request_rules import check_options
 
         self.cfg = cfg
         options = JudgeOptions(
@@ -80,7 +80,7 @@ class FormatSession:
         return self._store
 
     async def __aenter__(self) -> FormatSession:
-        from .store import STORE_NAME, Store
+        from judgebias.store import STORE_NAME, Store
 
         self._store = Store(self.out / STORE_NAME).__enter__()
         self._store.set_meta("judge", self.judge.spec)
@@ -104,7 +104,7 @@ class FormatSession:
 
     async def ask(self, requests: list[ChatRequest], label: str, gold: bool = False) -> None:
         """Make sure every request has an answer in the store (the runner sends what is missing)."""
-        from .runner import run_requests
+        from judgebias.runner import run_requests
 
         judge = self.gold if gold and self.gold is not None else self.judge
         done = await run_requests(requests, judge, self.store, self.runner, label=label)
@@ -112,7 +112,7 @@ class FormatSession:
 
     async def rewrite(self, requests: list[ChatRequest], label: str) -> None:
         """The rewriter's requests (``--rewriter``), through the same runner and store."""
-        from .runner import run_requests
+        from judgebias.runner import run_requests
 
         assert self.rewriter is not None
         done = await run_requests(requests, self.rewriter, self.store, self.runner, label=label)
@@ -128,9 +128,9 @@ def write_run(
     pairs_frame: pd.DataFrame,
 ) -> AuditOutcome:
     """Assemble summary.json (``core`` + calls, tokens, cost + ``run``) and write the run folder."""
-    from . import __version__
-    from .jsonsafe import json_safe
-    from .pipeline import AuditOutcome, _planted, call_totals
+    from judgebias import __version__
+    from judgebias.jsonsafe import json_safe
+    from judgebias.pipeline import AuditOutcome, _planted, call_totals
 
     cfg = session.cfg
     summary: dict[str, Any] = {
@@ -154,8 +154,8 @@ def write_run(
     out = session.out
     write_run_files(out, summary, records, pairs_frame)
     if cfg.write_report:
-        from .report.render import render_report, write_html
-        from .runfolder import Run
+        from judgebias.report.render import render_report, write_html
+        from judgebias.runfolder import Run
 
         run = Run(path=out, summary=summary, records=records, pairs=pairs_frame, label=out.name)
         write_html(render_report(run), out / "report.html")

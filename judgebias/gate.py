@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .errors import UsageError
+from judgebias.errors import UsageError
 
 __all__ = [
     "AGREEMENT_CONDITIONS",
@@ -196,7 +196,7 @@ def require_measured(
                 flag,
                 example=False,
             )
-        from .registry import did_you_mean
+        from judgebias.registry import did_you_mean
 
         hint = did_you_mean(c.name, [*have, *known, "accuracy"])
         raise _fail(
@@ -248,7 +248,7 @@ def _finite(x: Any) -> float | None:
 
 def _closed_reason(summary: dict[str, Any], name: str) -> str | None:
     """Why a condition on ``name`` cannot pass this run, or None."""
-    from .stats.validity import DEFAULT_MAX_INVALID, MIN_VALID_UNITS
+    from judgebias.stats.validity import DEFAULT_MAX_INVALID, MIN_VALID_UNITS
 
     run_inv = summary.get("invalid") or {}
     limit = _finite(run_inv.get("max_invalid"))
@@ -328,7 +328,7 @@ def conditions_for_audit(
     Runs before any judge call, so a typo costs nothing.
     """
     conditions = parse_fail_on(expression)
-    from .probes import load_probe_file, probe_names, resolve_probes
+    from judgebias.probes import load_probe_file, probe_names, resolve_probes
 
     extra = [load_probe_file(f) for f in probe_files]
     names = [s.name for s in resolve_probes(probes.split(","), extra=extra)]

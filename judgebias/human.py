@@ -41,10 +41,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .data import read_table
-from .errors import InputError, UsageError
-from .stats.agreement import Scale, Votes, make_votes, pairwise_label
-from .verdicts import _did_you_mean, _is_empty, _key, _listing, _names, _not_found
+from judgebias.data import read_table
+from judgebias.errors import InputError, UsageError
+from judgebias.stats.agreement import Scale, Votes, make_votes, pairwise_label
+from judgebias.verdicts import _did_you_mean, _is_empty, _key, _listing, _names, _not_found
 
 __all__ = ["HumanTable", "read_votes"]
 

@@ -24,18 +24,18 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .answers_formats import LETTERS, format_reader, read_choice
-from .errors import InputError, UsageError
-from .formats_run import answer_columns
-from .judges.request_rules import default_max_tokens
-from .prompts import INSTRUCTION_MARKER, end_marker, response_marker
-from .stats.clustering import CLUSTER_COLUMN
-from .types import ChatRequest
-from .yamlfile import read_yaml
+from judgebias.answers_formats import LETTERS, format_reader, read_choice
+from judgebias.errors import InputError, UsageError
+from judgebias.formats_run import answer_columns
+from judgebias.judges.request_rules import default_max_tokens
+from judgebias.prompts import INSTRUCTION_MARKER, end_marker, response_marker
+from judgebias.stats.clustering import CLUSTER_COLUMN
+from judgebias.types import ChatRequest
+from judgebias.yamlfile import read_yaml
 
 if TYPE_CHECKING:
-    from .answers import AnswerReader
-    from .pipeline import AuditConfig, AuditOutcome
+    from judgebias.answers import AnswerReader
+    from judgebias.pipeline import AuditConfig, AuditOutcome
 
 __all__ = [
     "CANDIDATES",
@@ -97,7 +97,7 @@ def williams_orders(k: int) -> list[tuple[int, ...]]:
 
 def load_lists(path: str, k: int, mapping: dict[str, str] | None = None) -> list[ListItem]:
     """Items with ``k`` candidates from a JSONL/CSV/Parquet file (see the module docstring)."""
-    from .data import read_table
+    from judgebias.data import read_table
 
     df = read_table(path, mapping)
     fields = ["id", "instruction", *(f"response_{c}" for c in "abcd"[:k])]
@@ -304,7 +304,7 @@ def _check(cfg: AuditConfig) -> int:
 
 def plan_listwise(cfg: AuditConfig) -> dict[str, Any]:
     """``--dry-run`` of a listwise audit: the calls are known exactly."""
-    from .runner import RunnerConfig, estimate_tokens, price
+    from judgebias.runner import RunnerConfig, estimate_tokens, price
 
     k = _check(cfg)
     assert cfg.data is not None
@@ -334,11 +334,11 @@ _ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "
 
 async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     """The listwise audit: every item in every order of the Latin square, then the figures."""
-    from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
-    from .formats_run import FormatSession, write_run
-    from .stats.informative import listwise_position_informative, run_informative
-    from .stats.listwise import listwise_position_stats
-    from .stats.validity import fail_closed, run_invalid, severity
+    from judgebias.answers_formats import FORMAT_ADVICE, FORMAT_REASONS
+    from judgebias.formats_run import FormatSession, write_run
+    from judgebias.stats.informative import listwise_position_informative, run_informative
+    from judgebias.stats.listwise import listwise_position_stats
+    from judgebias.stats.validity import fail_closed, run_invalid, severity
 
     k = _check(cfg)
     assert cfg.data is not None

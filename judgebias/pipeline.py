@@ -24,8 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
-from .calls import (
+from judgebias import __version__
+from judgebias.calls import (
     build_calls,
     build_records,
     chunked,
@@ -34,33 +34,33 @@ from .calls import (
     self_variants,
     shard_pairs,
 )
-from .calls import own_answers_from_file as _own_answers_from_file  # the old name
-from .clusters import resolve_clusters
-from .config import AuditConfig, resolve_audit_config, runner_config
-from .data import bundled_pairs_path, load_pairs
-from .errors import UsageError
-from .jsonsafe import json_safe
-from .judges.base import JudgeOptions, make_judge, parse_spec
-from .judges.request_rules import check_options, default_max_tokens
-from .loop import run_async
-from .mitigations import Mitigations, plan_mitigations
-from .probes import control_variant, load_probe_file, resolve_probes
-from .prompts import (
+from judgebias.calls import own_answers_from_file as _own_answers_from_file  # the old name
+from judgebias.clusters import resolve_clusters
+from judgebias.config import AuditConfig, resolve_audit_config, runner_config
+from judgebias.data import bundled_pairs_path, load_pairs
+from judgebias.errors import UsageError
+from judgebias.jsonsafe import json_safe
+from judgebias.judges.base import JudgeOptions, make_judge, parse_spec
+from judgebias.judges.request_rules import check_options, default_max_tokens
+from judgebias.loop import run_async
+from judgebias.mitigations import Mitigations, plan_mitigations
+from judgebias.probes import control_variant, load_probe_file, resolve_probes
+from judgebias.prompts import (
     answer_reader,
     resolve_template,
 )
-from .rewrite import RewriteInfo
-from .runfolder import write_run_files
-from .runner import RunCounts, RunnerConfig, run_requests
-from .selfprobe import check_rewriter, paraphrases, self_requests
-from .stats.audit import probe_figures
-from .stats.audit import probe_figures as summarize  # the old name
-from .stats.clustering import CLUSTER_COLUMN
-from .stats.reasoning import reasoning_summary
-from .stats.run_figures import run_figures
-from .stats.validity import run_invalid
-from .store import STORE_NAME, Store
-from .types import ChatRequest, JudgeCall, Pair, Variant
+from judgebias.rewrite import RewriteInfo
+from judgebias.runfolder import write_run_files
+from judgebias.runner import RunCounts, RunnerConfig, run_requests
+from judgebias.selfprobe import check_rewriter, paraphrases, self_requests
+from judgebias.stats.audit import probe_figures
+from judgebias.stats.audit import probe_figures as summarize  # the old name
+from judgebias.stats.clustering import CLUSTER_COLUMN
+from judgebias.stats.reasoning import reasoning_summary
+from judgebias.stats.run_figures import run_figures
+from judgebias.stats.validity import run_invalid
+from judgebias.store import STORE_NAME, Store
+from judgebias.types import ChatRequest, JudgeCall, Pair, Variant
 
 __all__ = [
     "AuditConfig",
@@ -123,9 +123,9 @@ def _planted(judge_spec: str, reasoning_effort: str | None = None) -> dict[str, 
     kind, rest = parse_spec(judge_spec)
     if kind != "sim":
         return None
-    from .judges.simulated import BIAS_KEYS, parse_sim_params
-    from .sim.params import ITEM_KEYS
-    from .sim.reasoning import REASONING_DEFAULTS, effort_scale
+    from judgebias.judges.simulated import BIAS_KEYS, parse_sim_params
+    from judgebias.sim.params import ITEM_KEYS
+    from judgebias.sim.reasoning import REASONING_DEFAULTS, effort_scale
 
     params = parse_sim_params(rest)
     planted = {
@@ -146,11 +146,11 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
 
     cfg = resolve_audit_config(cfg)  # the same rules as the CLI's, in one place
     if cfg.candidates is not None:  # listwise
-        from .listwise import run_listwise
+        from judgebias.listwise import run_listwise
 
         return await run_listwise(cfg)
     if cfg.format != "pair":  # pointwise
-        from .pointwise import run_pointwise
+        from judgebias.pointwise import run_pointwise
 
         return await run_pointwise(cfg)
     if cfg.mode not in MODES:
@@ -161,7 +161,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
         raise UsageError("--limit: must be at least 1")
     extra = [load_probe_file(f) for f in cfg.probe_files]
     probes = resolve_probes(cfg.probes, extra=extra)
-    from .rewrite import rewrite_probes
+    from judgebias.rewrite import rewrite_probes
 
     probes = rewrite_probes(probes, [p.strip().lower() for p in cfg.probes], cfg.rewriter)
     template = resolve_template(cfg.template)
@@ -281,7 +281,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
 
             # rewritten cues
             if rewrites and rewriter is not None:
-                from .rewrite import rewrite_variants
+                from judgebias.rewrite import rewrite_variants
 
                 rw = rewriter
                 rv, rewrite_info = await rewrite_variants(
@@ -417,8 +417,8 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     del calls
     gc.collect()
     if cfg.write_report:
-        from .report.render import render_report, write_html
-        from .runfolder import Run
+        from judgebias.report.render import render_report, write_html
+        from judgebias.runfolder import Run
 
         # the tables in memory are the ones just written: the report need not read them again
         write_html(
@@ -432,7 +432,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
 
 def _human_agreement(records: pd.DataFrame, data_path: str, cfg: AuditConfig) -> dict[str, Any]:
     """``{"agreement": ...}`` when the pairs carry human label columns, else ``{}``."""
-    from .agree import audit_agreement
+    from judgebias.agree import audit_agreement
 
     figs = audit_agreement(records, data_path, cfg.mapping, seed=cfg.seed)
     return {} if figs is None else {"agreement": figs}
@@ -449,7 +449,7 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     reasoning judge the worst case is every call using all of it); the cost uses
     --price-in/--price-out when given.
     """
-    from .runner import estimate_tokens, price
+    from judgebias.runner import estimate_tokens, price
 
     cfg = resolve_audit_config(cfg)
     kind, rest = parse_spec(cfg.judge)
@@ -459,11 +459,11 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     budget = cfg.max_tokens or default_max_tokens(rules_model, cfg.mode, cfg.reasoning_effort)
 
     if cfg.candidates is not None:  # listwise
-        from .listwise import plan_listwise
+        from judgebias.listwise import plan_listwise
 
         return plan_listwise(cfg)
     if cfg.format == "single":  # pointwise
-        from .pointwise import plan_pointwise
+        from judgebias.pointwise import plan_pointwise
 
         return plan_pointwise(cfg)
     extra = [load_probe_file(f) for f in cfg.probe_files]

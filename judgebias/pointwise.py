@@ -33,17 +33,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from .answers_formats import format_reader, read_rating
-from .errors import InputError, UsageError
-from .formats_run import answer_columns
-from .judges.request_rules import default_max_tokens
-from .probes import ProbeSpec, _pick, resolve_probes, single_edit
-from .types import ChatRequest, Pair
-from .yamlfile import read_yaml
+from judgebias.answers_formats import format_reader, read_rating
+from judgebias.errors import InputError, UsageError
+from judgebias.formats_run import answer_columns
+from judgebias.judges.request_rules import default_max_tokens
+from judgebias.probes import ProbeSpec, _pick, resolve_probes, single_edit
+from judgebias.types import ChatRequest, Pair
+from judgebias.yamlfile import read_yaml
 
 if TYPE_CHECKING:
-    from .answers import AnswerReader
-    from .pipeline import AuditConfig, AuditOutcome
+    from judgebias.answers import AnswerReader
+    from judgebias.pipeline import AuditConfig, AuditOutcome
 
 __all__ = [
     "GRADING",
@@ -193,13 +193,13 @@ def extract_single(user: str) -> tuple[str, str, list[str], str] | None:
 
 def single_probes(cfg: AuditConfig) -> tuple[list[ProbeSpec], list[str], bool]:
     """(perturbation probes, grading biases, self?) measured in ``--format single``."""
-    from .probes import load_probe_file
+    from judgebias.probes import load_probe_file
 
     extra = [load_probe_file(f) for f in cfg.probe_files]
     wanted = [p.strip().lower() for p in cfg.probes if p.strip()]
     usable = [s for s in resolve_probes("all", extra=extra) if "single" in s.formats]
     if not cfg.rewriter:  # rewrite probes need --rewriter (named ones are an error)
-        from .rewrite import rewrite_probes
+        from judgebias.rewrite import rewrite_probes
 
         usable = rewrite_probes(usable, [w for w in wanted if w != "all"], None)
     names = [s.name for s in usable] + [*GRADING, "self"]
@@ -328,8 +328,8 @@ def grade_records(
 
 
 def _pairs(cfg: AuditConfig) -> list[Pair]:
-    from .data import bundled_pairs_path, load_pairs
-    from .pipeline import shard_pairs
+    from judgebias.data import bundled_pairs_path, load_pairs
+    from judgebias.pipeline import shard_pairs
 
     data = cfg.data or str(bundled_pairs_path())
     pairs = load_pairs(data, mapping=cfg.mapping or None, limit=cfg.limit)
@@ -338,7 +338,7 @@ def _pairs(cfg: AuditConfig) -> list[Pair]:
 
 def plan_pointwise(cfg: AuditConfig) -> dict[str, Any]:
     """``--dry-run`` of a pointwise audit (self's own answers counted as one call per pair)."""
-    from .runner import RunnerConfig, estimate_tokens, price
+    from judgebias.runner import RunnerConfig, estimate_tokens, price
 
     specs, grading, wants_self = single_probes(cfg)
     pairs = _pairs(cfg)
@@ -377,7 +377,7 @@ async def _rewritten(
     with the rewrites that changed the content left out and counted."""
     from collections import Counter
 
-    from .rewrite import RewriteInfo, check_rewrite, rewrite_request
+    from judgebias.rewrite import RewriteInfo, check_rewrite, rewrite_request
 
     info = RewriteInfo()
     jobs = []
@@ -442,17 +442,17 @@ def _paraphrased_gradings(
 
 async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
     """The pointwise audit: every condition of every answer, then the figures."""
-    from .answers_formats import FORMAT_ADVICE, FORMAT_REASONS
-    from .clusters import resolve_clusters
-    from .data import bundled_pairs_path
-    from .formats_run import FormatSession, write_run
-    from .pipeline import PAIR_COLUMNS, _own_answers_from_file, generation_requests
-    from .probes import builtin_probes
-    from .rewrite import RewriteInfo
-    from .selfprobe import check_rewriter, paraphrases
-    from .stats.clustering import CLUSTER_COLUMN
-    from .stats.pointwise import pointwise_summary
-    from .stats.validity import run_invalid
+    from judgebias.answers_formats import FORMAT_ADVICE, FORMAT_REASONS
+    from judgebias.clusters import resolve_clusters
+    from judgebias.data import bundled_pairs_path
+    from judgebias.formats_run import FormatSession, write_run
+    from judgebias.pipeline import PAIR_COLUMNS, _own_answers_from_file, generation_requests
+    from judgebias.probes import builtin_probes
+    from judgebias.rewrite import RewriteInfo
+    from judgebias.selfprobe import check_rewriter, paraphrases
+    from judgebias.stats.clustering import CLUSTER_COLUMN
+    from judgebias.stats.pointwise import pointwise_summary
+    from judgebias.stats.validity import run_invalid
 
     if cfg.mitigations or cfg.mode != "verdict":
         raise UsageError("--format single: works with --mode verdict and no --mitigation")

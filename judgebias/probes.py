@@ -37,10 +37,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from .errors import InputError, UsageError
-from .registry import did_you_mean
-from .types import Label, Order, Pair, Variant
-from .yamlfile import read_yaml
+from judgebias.errors import InputError, UsageError
+from judgebias.registry import did_you_mean
+from judgebias.types import Label, Order, Pair, Variant
+from judgebias.yamlfile import read_yaml
 
 __all__ = [
     "BIAS_AWARE_MARKER",

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .answers import AnswerReader, Position
-from .errors import InputError
-from .types import Label, Order, Variant
-from .yamlfile import read_yaml
+from judgebias.answers import AnswerReader, Position
+from judgebias.errors import InputError
+from judgebias.types import Label, Order, Variant
+from judgebias.yamlfile import read_yaml
 
 __all__ = [
     "BUNDLED_TEMPLATES",

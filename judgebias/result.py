@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .report.runs import ordered_probes
-from .runfolder import Run, read_run
+from judgebias.report.runs import ordered_probes
+from judgebias.runfolder import Run, read_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .gate import GateResult
+    from judgebias.gate import GateResult
 
 __all__ = ["SUMMARY_COLUMNS", "AuditResult", "load_run", "summary_frame"]
 
@@ -161,7 +161,7 @@ class AuditResult:
     # -- views ---------------------------------------------------------------------
     def plot(self, ax: Axes | None = None) -> Figure:
         """The forest plot of every effect with its 95 % interval (a matplotlib Figure)."""
-        from .report.plots import draw_forest
+        from judgebias.report.plots import draw_forest
 
         if ax is None:
             import matplotlib.pyplot as plt
@@ -176,7 +176,7 @@ class AuditResult:
 
     def to_html(self, path: str | Path | None = None) -> str:
         """The full self-contained HTML report; also written to ``path`` when given."""
-        from .report.render import render_report
+        from judgebias.report.render import render_report
 
         html = render_report(self._run)
         if path is not None:
@@ -185,14 +185,14 @@ class AuditResult:
 
     def check(self, fail_on: str) -> list[GateResult]:
         """Evaluate a ``--fail-on`` expression; a result with ``tripped`` True would fail CI."""
-        from .gate import check_gate, parse_fail_on, require_measured
+        from judgebias.gate import check_gate, parse_fail_on, require_measured
 
         conditions = parse_fail_on(fail_on, flag="fail_on")
         require_measured(conditions, self._run.probes, flag="fail_on")
         return check_gate(self._run.summary, conditions)
 
     def _repr_html_(self) -> str:
-        from .report.render import scorecard_html
+        from judgebias.report.render import scorecard_html
 
         return scorecard_html(self._run)
 

@@ -34,9 +34,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .probes import ProbeSpec, ProbeText, _pick
-from .stats.rewrite import rewrite_figures as rewrite_figures  # moved to stats/
-from .types import ChatRequest, Pair, Variant
+from judgebias.probes import ProbeSpec, ProbeText, _pick
+from judgebias.stats.rewrite import rewrite_figures as rewrite_figures  # moved to stats/
+from judgebias.types import ChatRequest, Pair, Variant
 
 __all__ = [
     "LENGTH_BOUNDS",
@@ -64,7 +64,7 @@ def rewrite_request(t: ProbeText, instruction: str, answer: str, model: str) -> 
 
 def check_rewrite(instruction: str, original: str, rewritten: str | None) -> str | None:
     """Why a rewrite is discarded (``None``: kept)."""
-    from .sim.checkers import check
+    from judgebias.sim.checkers import check
 
     if rewritten is None:
         return "rewriter call failed"
@@ -213,7 +213,7 @@ def rewrite_probes(
 ) -> list[ProbeSpec]:
     """The probes an audit keeps: rewrite probes only with ``--rewriter`` (those named in
     ``--probes`` without it are an error; ``all`` leaves them out)."""
-    from .errors import UsageError
+    from judgebias.errors import UsageError
 
     if rewriter:
         return probes

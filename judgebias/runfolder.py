@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import InputError
-from .store import STORE_NAME, Store, read_requests
+from judgebias.errors import InputError
+from judgebias.store import STORE_NAME, Store, read_requests
 
 __all__ = [
     "RECORD_FILES",
@@ -167,7 +167,7 @@ def read_run(run: str | Path, label: str | None = None, *, as_text: bool = True)
 
 def read_records(path: str | Path) -> pd.DataFrame:
     """An audit's records: the run folder (``records.parquet`` or ``.csv`` inside) or the file."""
-    from .data import read_table
+    from judgebias.data import read_table
 
     p = Path(path)
     if p.is_dir():

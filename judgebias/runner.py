@@ -26,11 +26,11 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .errors import AuthError, BackendError, BudgetExceeded, TimeoutError_
-from .judges.base import CombiningJudge, Judge
-from .judges.errors import map_exception
-from .store import Store
-from .types import ChatRequest, Completion
+from judgebias.errors import AuthError, BackendError, BudgetExceeded, TimeoutError_
+from judgebias.judges.base import CombiningJudge, Judge
+from judgebias.judges.errors import map_exception
+from judgebias.store import Store
+from judgebias.types import ChatRequest, Completion
 
 __all__ = [
     "RunCounts",
@@ -494,7 +494,7 @@ async def _run_batch(
     batch (:mod:`judgebias.judges.openai_batch`); answers and failures are stored here,
     as in the live mode. The batch id is kept in the store's metadata from submission
     until the answers are stored, so a re-run waits for the same batch."""
-    from .judges.openai_batch import batch_judge, run_openai_batch
+    from judgebias.judges.openai_batch import batch_judge, run_openai_batch
 
     batch_judge(judge)
     send: dict[str, ChatRequest] = {}

@@ -28,10 +28,10 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .calls import self_variants
-from .probes import ProbeSpec, ProbeText
-from .rewrite import check_rewrite, rewrite_request
-from .types import ChatRequest, Pair, Variant
+from judgebias.calls import self_variants
+from judgebias.probes import ProbeSpec, ProbeText
+from judgebias.rewrite import check_rewrite, rewrite_request
+from judgebias.types import ChatRequest, Pair, Variant
 
 __all__ = [
     "DEFAULT_PARAPHRASE",
@@ -60,8 +60,8 @@ def paraphrase_text(spec: ProbeSpec) -> ProbeText:
 def check_rewriter(judge_spec: str, judge_model: str, rewriter_spec: str, model: str) -> None:
     """Refuse a rewriter that is the judge itself: its paraphrase would keep the marks
     the probe removes (the simulated rewriter is a fixed procedure, not the judge)."""
-    from .errors import UsageError
-    from .judges.base import parse_spec
+    from judgebias.errors import UsageError
+    from judgebias.judges.base import parse_spec
 
     if parse_spec(rewriter_spec)[0] == "sim":
         return

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, StoreError
-from .types import ChatRequest, Completion
+from judgebias.errors import InputError, StoreError
+from judgebias.types import ChatRequest, Completion
 
 __all__ = ["STORE_NAME", "Store", "StoreError", "StoredResponse", "read_requests"]
 

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .registry import did_you_mean
-from .stats.position import normalize_label
+from judgebias.errors import InputError
+from judgebias.registry import did_you_mean
+from judgebias.stats.position import normalize_label
 
 DEFAULT_MIN_LENGTH_DIFF = 30
 

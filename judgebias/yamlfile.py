@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from judgebias.errors import InputError
 
 __all__ = ["read_yaml"]
 

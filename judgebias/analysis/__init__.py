@@ -108,10 +108,10 @@ keys, else the first of ``pair_id``, ``id``, ``idx``, ``question_id``,
 
 from __future__ import annotations
 
-from .columns import SUMMARY_COLUMNS
-from .outputs import run_analyze, write_outputs
-from .prepare import Prepared, items_to_pairs, prepare
-from .result import AnalyzeResult, analyze
+from judgebias.analysis.columns import SUMMARY_COLUMNS
+from judgebias.analysis.outputs import run_analyze, write_outputs
+from judgebias.analysis.prepare import Prepared, items_to_pairs, prepare
+from judgebias.analysis.result import AnalyzeResult, analyze
 
 __all__ = [
     "SUMMARY_COLUMNS",

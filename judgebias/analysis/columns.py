@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..verdicts import (  # noqa: F401 (re-exported for the analysis modules)
+from judgebias.verdicts import (  # noqa: F401 (re-exported for the analysis modules)
     _CANONICAL,
     _ORDER_TOKENS,
     _VERDICT_SPELLINGS,

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..data import read_table
-from ..errors import UsageError
-from ..report.analyze_page import render_analyze_html
-from ..verdicts import VerdictColumns
-from .result import AnalyzeResult, analyze
+from judgebias.analysis.result import AnalyzeResult, analyze
+from judgebias.data import read_table
+from judgebias.errors import UsageError
+from judgebias.report.analyze_page import render_analyze_html
+from judgebias.verdicts import VerdictColumns
 
 
 def write_outputs(result: AnalyzeResult, out: str | Path, *, title: str | None = None) -> Path:

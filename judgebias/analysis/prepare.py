@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..stats.position import normalize_label
-from ..verdicts import (
+from judgebias.stats.position import normalize_label
+from judgebias.verdicts import (
     INSTRUCTION_CANDIDATES,
     TEXT_CANDIDATES,
     Prepared,

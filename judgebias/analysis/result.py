@@ -10,13 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import UsageError
-from ..jsonsafe import json_safe
-from ..stats.recorded import group_table
-from ..stats.repetition import repetition_stability, unit_means
-from ..stats.strategies import StrategyComparison, compare_strategies
-from ..verdicts import VerdictColumns
-from .columns import (
+from judgebias.analysis.columns import (
     DEFAULT_MIN_LENGTH_DIFF,
     INSTRUCTION,
     SUMMARY_COLUMNS,
@@ -25,7 +19,13 @@ from .columns import (
     _names,
     _not_found,
 )
-from .prepare import Prepared, prepare
+from judgebias.analysis.prepare import Prepared, prepare
+from judgebias.errors import UsageError
+from judgebias.jsonsafe import json_safe
+from judgebias.stats.recorded import group_table
+from judgebias.stats.repetition import repetition_stability, unit_means
+from judgebias.stats.strategies import StrategyComparison, compare_strategies
+from judgebias.verdicts import VerdictColumns
 
 # --------------------------------------------------------------------------- the result
 
@@ -170,7 +170,7 @@ def _summary(
     meta: Mapping[str, Any],
     cluster: Mapping[str, Any],
 ) -> dict[str, Any]:
-    from .. import __version__
+    from judgebias import __version__
 
     out: dict[str, Any] = {
         "source": {

@@ -19,8 +19,8 @@ import sys
 
 import typer
 
-from ..errors import JudgebiasError
-from . import agree, analyze, audit, debias, report, serve, stats, store
+from judgebias.cli import agree, analyze, audit, debias, report, serve, stats, store
+from judgebias.errors import JudgebiasError
 
 __all__ = ["app", "main"]
 

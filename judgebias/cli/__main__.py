@@ -1,6 +1,6 @@
 """``python -m judgebias.cli``: the same as the ``judgebias`` command."""
 
-from . import main
+from judgebias.cli import main
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from .common import command_line
+from judgebias.cli.common import command_line
 
 __all__ = ["EPILOG", "agree_command"]
 
@@ -108,8 +108,8 @@ def agree_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Agreement of a judge with humans: with and without ties, kappa, the human ceiling, the alt-test."""
-    from ..agree import agreement, write_outputs
-    from ..stats.alt_test import MIN_HUMANS_TESTED
+    from judgebias.agree import agreement, write_outputs
+    from judgebias.stats.alt_test import MIN_HUMANS_TESTED
 
     result = agreement(
         files if len(files) > 1 else files[0],

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from .common import command_line, parse_where
+from judgebias.cli.common import command_line, parse_where
 
 __all__ = ["ANALYZE_EPILOG", "analyze"]
 
@@ -158,8 +158,8 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Audit verdicts a judge already gave (both orders): position consistency, accuracy, length preference per group."""
-    from ..analysis import SUMMARY_COLUMNS, run_analyze
-    from ..verdicts import VerdictColumns
+    from judgebias.analysis import SUMMARY_COLUMNS, run_analyze
+    from judgebias.verdicts import VerdictColumns
 
     columns = VerdictColumns(
         first=first,

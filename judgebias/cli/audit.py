@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from .common import command_line, echo_gate, parse_map
-from .outcome import fail_closed, print_outcome, report_failures
+from judgebias.cli.common import command_line, echo_gate, parse_map
+from judgebias.cli.outcome import fail_closed, print_outcome, report_failures
 
 __all__ = ["AUDIT_EPILOG", "DEMO_EPILOG", "audit", "demo"]
 
@@ -277,8 +277,8 @@ def audit(
     ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
-    from ..config import check_audit_config
-    from ..pipeline import AuditConfig, run_audit
+    from judgebias.config import check_audit_config
+    from judgebias.pipeline import AuditConfig, run_audit
 
     cfg = AuditConfig(
         judge=judge,
@@ -324,11 +324,11 @@ def audit(
     check_audit_config(cfg)
     conditions = None
     if fail_on is not None:
-        from ..gate import conditions_for_audit
+        from judgebias.gate import conditions_for_audit
 
         if format_ == "single":  # the probes of one-answer grading
-            from ..gate import parse_fail_on, require_measured
-            from ..pointwise import single_probes
+            from judgebias.gate import parse_fail_on, require_measured
+            from judgebias.pointwise import single_probes
 
             specs, grading, wants_self = single_probes(cfg)
             measured = [s.name for s in specs] + grading + (["self"] if wants_self else [])
@@ -337,7 +337,7 @@ def audit(
         else:
             conditions = conditions_for_audit(fail_on, probes, probe_file or [])
     if dry_run:
-        from ..pipeline import plan_audit
+        from judgebias.pipeline import plan_audit
 
         plan = plan_audit(cfg)
         if as_json:
@@ -362,7 +362,7 @@ def audit(
     report_failures(outcome)
     tripped = False
     if conditions is not None:
-        from ..gate import check_gate
+        from judgebias.gate import check_gate
 
         tripped = echo_gate(check_gate(outcome.summary, conditions), quiet=quiet or as_json)
     fail_closed(outcome.summary, outcome.out)
@@ -375,8 +375,8 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Audit the simulated judge (documented planted biases) on the bundled pairs, offline."""
-    from ..demo import DEMO_GOLD_JUDGE, DEMO_JUDGE, DEMO_PROBES
-    from ..pipeline import AuditConfig, run_audit
+    from judgebias.demo import DEMO_GOLD_JUDGE, DEMO_JUDGE, DEMO_PROBES
+    from judgebias.pipeline import AuditConfig, run_audit
 
     cfg = AuditConfig(
         judge=DEMO_JUDGE,

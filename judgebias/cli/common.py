@@ -24,7 +24,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def command_line(*, quoted: bool = False) -> str:
     """The command as the user typed it, for the run's records (a password in a URL,
     ``--base-url http://user:pw@host``, masked)."""
-    from ..judges.openai_compat import hide_url_credentials
+    from judgebias.judges.openai_compat import hide_url_credentials
 
     words = ["judgebias", *sys.argv[1:]]
     return hide_url_credentials(shlex.join(words) if quoted else " ".join(words))
@@ -34,7 +34,7 @@ def parse_map(text: str | None) -> dict[str, str]:
     """``--map new=old,...`` as a mapping (empty without the flag)."""
     if not text:
         return {}
-    from ..data import parse_mapping
+    from judgebias.data import parse_mapping
 
     return parse_mapping(text)
 
@@ -42,7 +42,7 @@ def parse_map(text: str | None) -> dict[str, str]:
 def parse_where(items: list[str] | None, *, example: str = "") -> dict[str, list[str]]:
     """``--where COL=VALUE`` (repeatable; several values of one column = any of them).
     ``example`` is appended to the message about a malformed item."""
-    from ..errors import UsageError
+    from judgebias.errors import UsageError
 
     out: dict[str, list[str]] = {}
     for item in items or []:
@@ -55,7 +55,7 @@ def parse_where(items: list[str] | None, *, example: str = "") -> dict[str, list
 
 def echo_gate(results: list[Any], *, quiet: bool, run: str | None = None) -> bool:
     """Print a --fail-on gate's outcome on stderr; True when it tripped (exit status 1)."""
-    from ..gate import result_lines
+    from judgebias.gate import result_lines
 
     for line in result_lines(results, quiet=quiet, run=run):
         typer.echo(line, err=True)

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import UsageError
-from .common import parse_map, parse_where
+from judgebias.cli.common import parse_map, parse_where
+from judgebias.errors import UsageError
 
 __all__ = ["DEBIAS_EPILOG", "debias_command"]
 
@@ -174,9 +174,9 @@ def debias_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the account as JSON.")] = False,
 ) -> None:
     """Correct recorded verdicts (swap, bpc), win rates (length) or probe effects (placebo)."""
-    from ..corrections import METHODS, debias, read_records, write_table
-    from ..data import read_table
-    from ..verdicts import VerdictColumns
+    from judgebias.corrections import METHODS, debias, read_records, write_table
+    from judgebias.data import read_table
+    from judgebias.verdicts import VerdictColumns
 
     m = method.strip().lower()
     mapping = parse_map(map_) or None
@@ -184,7 +184,7 @@ def debias_command(
     if m == "placebo":
         df = read_records(file)
     elif m == "length" and first is None and second is None:
-        from ..stats.lc import load_lc_table
+        from judgebias.stats.lc import load_lc_table
 
         df = load_lc_table(file, mapping=mapping)
     elif m in METHODS:
@@ -192,7 +192,7 @@ def debias_command(
     else:
         df = None
     if df is None:
-        from ..registry import did_you_mean
+        from judgebias.registry import did_you_mean
 
         hint = did_you_mean(m, METHODS)
         raise UsageError(f"--method: '{method}' is not one of {', '.join(METHODS)}{hint}")

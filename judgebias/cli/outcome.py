@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from .common import fail
+from judgebias.cli.common import fail
 
 __all__ = ["fail_closed", "print_outcome", "report_failures"]
 
@@ -64,6 +64,6 @@ def print_outcome(summary: dict[str, object], out: Path, *, quiet: bool, as_json
         return
     if quiet:
         return
-    from ..report.console import print_summary
+    from judgebias.report.console import print_summary
 
     print_summary(summary, out)

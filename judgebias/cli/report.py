@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from .common import echo_gate
+from judgebias.cli.common import echo_gate
 
 __all__ = ["COMPARE_EPILOG", "REPORT_EPILOG", "compare_command", "report"]
 
@@ -59,9 +59,9 @@ def report(
     ] = False,
 ) -> None:
     """Re-render the HTML report of stored runs (several: compare the judges), without calling any judge."""
-    from ..gate import check_gate, parse_fail_on, require_measured
-    from ..report.render import write_comparison, write_report
-    from ..report.runs import read_run
+    from judgebias.gate import check_gate, parse_fail_on, require_measured
+    from judgebias.report.render import write_comparison, write_report
+    from judgebias.report.runs import read_run
 
     conditions = parse_fail_on(fail_on) if fail_on is not None else None
     paths = [Path(r) for r in runs]
@@ -109,7 +109,7 @@ def compare_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
 ) -> None:
     """Two runs side by side: every probe's effect in both, the difference with its interval and p-value, accuracy and cost."""
-    from ..compare import compare_runs, comparison_json, write_compare
+    from judgebias.compare import compare_runs, comparison_json, write_compare
 
     result = compare_runs(run_a, run_b, n_boot=n_boot, seed=seed)
     if out:

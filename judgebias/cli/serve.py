@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import fail
+from judgebias.cli.common import fail
 
 __all__ = ["SERVE_SIM_EPILOG", "serve_sim"]
 
@@ -48,9 +48,9 @@ def serve_sim(
     ] = None,
 ) -> None:
     """Serve the simulated judge behind an OpenAI-compatible HTTP endpoint."""
-    from ..judges.base import parse_spec
-    from ..judges.simulated import parse_sim_params
-    from ..sim.server import ServerConfig, serve
+    from judgebias.judges.base import parse_spec
+    from judgebias.judges.simulated import parse_sim_params
+    from judgebias.sim.server import ServerConfig, serve
 
     kind, rest = parse_spec(judge)
     if kind != "sim":

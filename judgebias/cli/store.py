@@ -33,7 +33,7 @@ def merge(
     ] = "judgebias-merged",
 ) -> None:
     """Combine the stores of several runs or shards; answered requests are copied once."""
-    from ..runfolder import merge_stores
+    from judgebias.runfolder import merge_stores
 
     merged = merge_stores(stores, out)
     typer.echo(

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import SpecError
-from ..registry import did_you_mean
-from ..types import ChatRequest, Completion
-from .errors import map_exception
+from judgebias.errors import SpecError
+from judgebias.judges.errors import map_exception
+from judgebias.registry import did_you_mean
+from judgebias.types import ChatRequest, Completion
 
 __all__ = [
     "BACKENDS",

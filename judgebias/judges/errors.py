@@ -26,7 +26,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import (
+from judgebias.errors import (
     AuthError,
     BackendError,
     BadRequestError,

@@ -19,10 +19,10 @@ import itertools
 import os
 from typing import Any
 
-from ..errors import SpecError
-from ..types import ChatRequest, Completion
-from .base import JudgeOptions
-from .openai_compat import parse_chat_completion, request_body
+from judgebias.errors import SpecError
+from judgebias.judges.base import JudgeOptions
+from judgebias.judges.openai_compat import parse_chat_completion, request_body
+from judgebias.types import ChatRequest, Completion
 
 __all__ = ["LiteLLMJudge", "import_litellm"]
 

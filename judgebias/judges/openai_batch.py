@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BackendError, SpecError
-from ..types import ChatRequest, Completion
-from .base import Judge
-from .errors import map_exception
-from .openai_compat import OpenAIJudge, parse_chat_completion
-from .request_rules import request_body
+from judgebias.errors import BackendError, SpecError
+from judgebias.judges.base import Judge
+from judgebias.judges.errors import map_exception
+from judgebias.judges.openai_compat import OpenAIJudge, parse_chat_completion
+from judgebias.judges.request_rules import request_body
+from judgebias.types import ChatRequest, Completion
 
 __all__ = ["BatchResult", "batch_judge", "run_openai_batch"]
 

@@ -37,12 +37,12 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ..errors import BadResponseError, SpecError
-from ..types import ChatRequest, Completion, LogprobStep
-from .base import JudgeOptions
-from .errors import error_for_status, map_exception, message_of_body
-from .request_rules import request_body
-from .thinking import reasoning_of, reasoning_tokens_of
+from judgebias.errors import BadResponseError, SpecError
+from judgebias.judges.base import JudgeOptions
+from judgebias.judges.errors import error_for_status, map_exception, message_of_body
+from judgebias.judges.request_rules import request_body
+from judgebias.judges.thinking import reasoning_of, reasoning_tokens_of
+from judgebias.types import ChatRequest, Completion, LogprobStep
 
 __all__ = [
     "OpenAIJudge",

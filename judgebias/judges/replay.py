@@ -44,14 +44,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..answers import VERDICT_LABELS, VERDICT_TAGS, Position
-from ..data import read_table
-from ..errors import NoRecordError, SpecError
-from ..prompts import PAIR_MARKERS, extract_pair
-from ..registry import did_you_mean
-from ..types import ChatRequest, Completion, Label
-from ..verdicts import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, VerdictColumns, prepare
-from .base import JudgeOptions
+from judgebias.answers import VERDICT_LABELS, VERDICT_TAGS, Position
+from judgebias.data import read_table
+from judgebias.errors import NoRecordError, SpecError
+from judgebias.judges.base import JudgeOptions
+from judgebias.prompts import PAIR_MARKERS, extract_pair
+from judgebias.registry import did_you_mean
+from judgebias.types import ChatRequest, Completion, Label
+from judgebias.verdicts import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, VerdictColumns, prepare
 
 __all__ = ["NoRecordError", "ReplayJudge", "ReplaySpec", "parse_replay_spec"]
 

@@ -41,8 +41,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import UsageError
-from ..types import ChatRequest
+from judgebias.errors import UsageError
+from judgebias.types import ChatRequest
 
 __all__ = [
     "EFFORTS",

@@ -8,7 +8,8 @@ here for the code and scripts that import them from this module.
 
 from __future__ import annotations
 
-from ..sim.params import (
+from judgebias.judges.base import JudgeOptions
+from judgebias.sim.params import (
     BIAS_KEYS,
     COT_MARKER,
     MISBEHAVIOUR_KEYS,
@@ -16,9 +17,8 @@ from ..sim.params import (
     SimParams,
     parse_sim_params,
 )
-from ..sim.reply import simulate
-from ..types import ChatRequest, Completion
-from .base import JudgeOptions
+from judgebias.sim.reply import simulate
+from judgebias.types import ChatRequest, Completion
 
 __all__ = [
     "BIAS_KEYS",

@@ -66,13 +66,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..answers import AnswerReader
-from ..errors import UsageError
-from ..judges.base import Judge, JudgeOptions, make_judge
-from ..runner import RunCounts, RunnerConfig, run_requests
-from ..store import Store
-from ..types import ChatRequest
-from .plan import (
+from judgebias.answers import AnswerReader
+from judgebias.errors import UsageError
+from judgebias.judges.base import Judge, JudgeOptions, make_judge
+from judgebias.mitigations.plan import (
     DEFAULT_SAMPLES,
     DEFAULT_TEMPERATURE,
     FLAG,
@@ -82,7 +79,7 @@ from .plan import (
     plan_mitigations,
     split_mitigations,
 )
-from .prompts import (
+from judgebias.mitigations.prompts import (
     PROMPT_NAMES,
     Messages,
     PromptMitigation,
@@ -91,7 +88,16 @@ from .prompts import (
     load_prompt_mitigation,
     parse_prompt_mitigation,
 )
-from .wrappers import MitigatedJudge, Vote, aggregate, build_node, vote_to_verdict
+from judgebias.mitigations.wrappers import (
+    MitigatedJudge,
+    Vote,
+    aggregate,
+    build_node,
+    vote_to_verdict,
+)
+from judgebias.runner import RunCounts, RunnerConfig, run_requests
+from judgebias.store import Store
+from judgebias.types import ChatRequest
 
 __all__ = [
     "DEFAULT_SAMPLES",
@@ -156,7 +162,7 @@ class Mitigations:
         if not plan.wraps:
             return cls(plan=plan, base=base, judge=base, members=members, partners=partners)
         if reader is None:
-            from ..prompts import answer_reader, default_template
+            from judgebias.prompts import answer_reader, default_template
 
             reader = answer_reader(default_template(), mode)
         node = build_node(plan, base, members, reader, partners)

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import UsageError
-from ..registry import did_you_mean
-from .prompts import (
+from judgebias.errors import UsageError
+from judgebias.mitigations.prompts import (
     PROMPT_NAMES,
     PromptMitigation,
     builtin_prompt_mitigation,
     load_prompt_mitigation,
 )
+from judgebias.registry import did_you_mean
 
 __all__ = [
     "DEFAULT_SAMPLES",

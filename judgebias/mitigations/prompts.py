@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..prompts import PAIR_MARKERS
-from ..yamlfile import read_yaml
+from judgebias.errors import InputError
+from judgebias.prompts import PAIR_MARKERS
+from judgebias.yamlfile import read_yaml
 
 __all__ = [
     "PROMPT_NAMES",

@@ -9,12 +9,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..answers import AnswerReader, Position
-from ..errors import UsageError
-from ..judges.base import Judge
-from ..types import ChatRequest, Completion, Verdict
-from .plan import MitigationPlan
-from .prompts import Messages
+from judgebias.answers import AnswerReader, Position
+from judgebias.errors import UsageError
+from judgebias.judges.base import Judge
+from judgebias.mitigations.plan import MitigationPlan
+from judgebias.mitigations.prompts import Messages
+from judgebias.types import ChatRequest, Completion, Verdict
 
 __all__ = ["MitigatedJudge", "Vote", "aggregate", "build_node", "vote_to_verdict"]
 

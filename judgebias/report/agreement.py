@@ -17,8 +17,8 @@ def reliability_svg(calibration: dict[str, Any], prefix: str = "rel") -> str:
     """The reliability diagram of a calibration block as an inline SVG ("" when empty)."""
     from matplotlib.figure import Figure
 
-    from .html import to_svg
-    from .plots import COLORS
+    from judgebias.report.html import to_svg
+    from judgebias.report.plots import COLORS
 
     fig = Figure(figsize=(4.2, 3.6))
     ax = fig.add_subplot()
@@ -48,7 +48,7 @@ def reliability_svg(calibration: dict[str, Any], prefix: str = "rel") -> str:
 
 def render_agreement_html(summary: dict[str, Any], *, title: str | None = None) -> str:
     """The self-contained page of an agreement summary."""
-    from .html import environment
+    from judgebias.report.html import environment
 
     src = summary.get("source") or {}
     cal = summary.get("calibration")

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..stats.strategies import StrategyComparison
-from ..verdicts import UNPARSEABLE_RULE, _group_items, _key
-from .html import environment, to_svg
+from judgebias.report.html import environment, to_svg
+from judgebias.stats.strategies import StrategyComparison
+from judgebias.verdicts import UNPARSEABLE_RULE, _group_items, _key
 
 if TYPE_CHECKING:  # pragma: no cover  (an annotation only: the page draws what it is given)
-    from ..analysis.result import AnalyzeResult
+    from judgebias.analysis.result import AnalyzeResult
 
 _RC: Any = {"font.size": 8}
 """The plots' text size (SVG export: :func:`judgebias.report.html.to_svg`)."""

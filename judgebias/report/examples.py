@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from ..stats.perturbation import perturbation_units
-from .runs import Run, stored_messages
+from judgebias.report.runs import Run, stored_messages
+from judgebias.stats.perturbation import perturbation_units
 
 __all__ = [
     "diff_spans",
@@ -324,7 +324,7 @@ def self_examples(run: Run, limit: int = 3) -> dict[str, Any]:
 def self_controlled_examples(run: Run, limit: int = 3) -> dict[str, Any]:
     """Units where the judge's own answer fared better in its own words than paraphrased,
     the two prompts side by side (units whose placebo did not move come first)."""
-    from ..stats.selfpref import CONTROLLED_COLUMNS, controlled_units
+    from judgebias.stats.selfpref import CONTROLLED_COLUMNS, controlled_units
 
     rec = run.records
     empty: dict[str, Any] = {"items": [], "n_flipped": 0, "n": 0, "prompts_missing": False}

@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputError
-from .examples import clip
-from .html import num as _num
-from .html import to_svg
-from .plots import _new
-from .runs import Run
+from judgebias.errors import InputError
+from judgebias.report.examples import clip
+from judgebias.report.html import num as _num
+from judgebias.report.html import to_svg
+from judgebias.report.plots import _new
+from judgebias.report.runs import Run
 
 __all__ = [
     "common_format",
@@ -173,7 +173,7 @@ def single_examples(run: Run, limit: int = 2) -> list[dict[str, Any]]:
 def fallacy_examples(run: Run, probe: str = "fallacy", limit: int = 3) -> dict[str, Any]:
     """Fallacy verdicts that preferred the corrupted reasoning (Response B in the pair's own
     labels: the sound paraphrase is response_a), with the prompt read from the store."""
-    from .runs import stored_messages
+    from judgebias.report.runs import stored_messages
 
     r = run.records
     mine = r[(r["probe"] == probe) & (r["kind"] == "cue")] if "probe" in r.columns else r
@@ -200,7 +200,7 @@ def fallacy_examples(run: Run, probe: str = "fallacy", limit: int = 3) -> dict[s
 
 def render_format_report(run: Run, env: Any, scorecard: list[dict[str, Any]], run_rows: Any) -> str:
     """The page of a listwise or pointwise run."""
-    from .render import SEVERITY_WORDS
+    from judgebias.report.render import SEVERITY_WORDS
 
     fmt = run.summary.get("format")
     pos = run.probes.get("position") if isinstance(run.probes.get("position"), dict) else None
@@ -230,7 +230,7 @@ def render_format_report(run: Run, env: Any, scorecard: list[dict[str, Any]], ru
 def common_format(runs: list[Run]) -> str:
     """The format all runs share (``pair``, ``list`` or ``single``); runs of different
     formats (or listwise runs of different k) measure different things: one line, exit 2."""
-    from ..stats.rundiff_formats import format_name, run_format
+    from judgebias.stats.rundiff_formats import format_name, run_format
 
     first = runs[0]
     for r in runs[1:]:
@@ -251,7 +251,7 @@ def format_figures(runs: list[Run], fmt: str) -> dict[str, Any]:
     """The figures of a multi-run page of listwise or pointwise runs: the forest of
     effects for listwise runs (fractions, like pairs) and each run's shares by position;
     pointwise effects are in grade points, shown in the table only."""
-    from .plots import forest_figure
+    from judgebias.report.plots import forest_figure
 
     out: dict[str, Any] = {
         "forest": to_svg(forest_figure(runs), "forest") if fmt == "list" else None,

@@ -15,9 +15,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .html import num as _num
-from .html import to_svg as to_svg  # written once, in report/html.py
-from .runs import Run, ordered_probes
+from judgebias.report.html import num as _num
+from judgebias.report.html import to_svg as to_svg  # written once, in report/html.py
+from judgebias.report.runs import Run, ordered_probes
 
 __all__ = [
     "COLORS",
@@ -167,7 +167,7 @@ def position_figure(runs: list[Run]) -> Figure | None:
 def length_table(run: Run) -> pd.DataFrame:
     """The run's length bins (:func:`judgebias.stats.run_figures.length_bins`), as stored in
     summary.json's ``figures``; computed by stats/ for run folders written before it was."""
-    from ..stats.run_figures import bins_from_summary, length_bins
+    from judgebias.stats.run_figures import bins_from_summary, length_bins
 
     figures = run.summary.get("figures")
     if isinstance(figures, dict):
@@ -229,8 +229,8 @@ def factor_fit(run: Run) -> tuple[pd.DataFrame | None, str]:
     """The run's factor model (:func:`judgebias.stats.run_figures.factor_fit`) as stored in
     summary.json's ``figures``, or a note why there is none; computed by stats/ for run
     folders written before it was stored."""
-    from ..stats.run_figures import factor_fit as fit
-    from ..stats.run_figures import factors_from_summary
+    from judgebias.stats.run_figures import factor_fit as fit
+    from judgebias.stats.run_figures import factors_from_summary
 
     figures = run.summary.get("figures")
     if isinstance(figures, dict):

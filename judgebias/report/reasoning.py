@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..stats.reasoning import cue_examples, cue_reasoning, has_reasoning, length_table
-from .examples import RAW_LIMIT, _letter, clip, highlight
-from .runs import Run
+from judgebias.report.examples import RAW_LIMIT, _letter, clip, highlight
+from judgebias.report.runs import Run
+from judgebias.stats.reasoning import cue_examples, cue_reasoning, has_reasoning, length_table
 
 __all__ = ["reasoning_view"]
 
 
 def _specs(run: Run) -> dict[str, Any]:
     """The probe definitions of the run's perturbation probes (built-in or its own files)."""
-    from ..probes import builtin_probes, load_probe_file
+    from judgebias.probes import builtin_probes, load_probe_file
 
     specs: dict[str, Any] = dict(builtin_probes())
     for path in run.run_info.get("probe_files") or []:

@@ -18,12 +18,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..stats.clustering import describe_clusters
-from ..stats.validity import severity
-from .html import environment, to_svg
-from .html import num as _num
-from .runs import Run, ordered_probes, read_run, unique_labels
+from judgebias.errors import InputError
+from judgebias.report.html import environment, to_svg
+from judgebias.report.html import num as _num
+from judgebias.report.runs import Run, ordered_probes, read_run, unique_labels
+from judgebias.stats.clustering import describe_clusters
+from judgebias.stats.validity import severity
 
 __all__ = [
     "render_comparison",
@@ -60,7 +60,7 @@ def _pp(x: float | None, sign: bool = True) -> str:
 
 def _probe_description(name: str) -> str:
     try:
-        from ..probes import builtin_probes
+        from judgebias.probes import builtin_probes
 
         spec = builtin_probes().get(name)
     except Exception:  # the report must render even if the probe files cannot be read
@@ -428,7 +428,7 @@ def _run_rows(run: Run) -> list[tuple[str, str]]:
 
 
 def _figures(runs: list[Run]) -> dict[str, Any]:
-    from .plots import (
+    from judgebias.report.plots import (
         dbg_figure,
         factor_figure,
         forest_figure,
@@ -474,7 +474,7 @@ def _factor_rows(table: Any) -> list[dict[str, Any]]:
 
 
 def _length_words(table: Any) -> str:
-    from ..stats.run_figures import length_overall
+    from judgebias.stats.run_figures import length_overall
 
     overall = length_overall(table) if table is not None else {}
     if not overall:
@@ -490,14 +490,14 @@ def _length_words(table: Any) -> str:
 
 def render_report(run: Run) -> str:
     """The report of one run as an HTML string."""
-    from .examples import (
+    from judgebias.report.examples import (
         position_examples,
         probe_examples,
         self_controlled_examples,
         self_examples,
     )
-    from .formats import is_format_run, render_format_report
-    from .reasoning import reasoning_view
+    from judgebias.report.formats import is_format_run, render_format_report
+    from judgebias.report.reasoning import reasoning_view
 
     if is_format_run(run):  # listwise or pointwise: their own page
         return render_format_report(run, environment(), scorecard_rows(run), _run_rows(run))
@@ -515,7 +515,7 @@ def render_report(run: Run) -> str:
             ex = self_examples(run)
             kind = "self"
         elif isinstance(f, dict) and "accuracy_drop" in f:  # fallacy oversight
-            from .formats import fallacy_examples
+            from judgebias.report.formats import fallacy_examples
 
             ex, kind = fallacy_examples(run, name), "fallacy"
         else:
@@ -553,11 +553,11 @@ def render_report(run: Run) -> str:
 
 def render_comparison(runs: list[Run]) -> str:
     """Several runs on one page: scorecards side by side, one forest plot with every run."""
-    from .plots import COLORS
+    from judgebias.report.plots import COLORS
 
     if len(runs) < 2:
         raise InputError("report", "a comparison needs at least two runs")
-    from .formats import common_format, format_figures
+    from judgebias.report.formats import common_format, format_figures
 
     fmt = common_format(runs)
     scale = _nice_scale(_scale_values(runs))

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..probes import PROBE_ORDER  # the order in which the report lists the probes
-from ..runfolder import Run, read_run, stored_messages
+from judgebias.probes import PROBE_ORDER  # the order in which the report lists the probes
+from judgebias.runfolder import Run, read_run, stored_messages
 
 __all__ = ["PROBE_ORDER", "Run", "ordered_probes", "read_run", "stored_messages", "unique_labels"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 
-from ..types import Completion, LogprobStep
+from judgebias.types import Completion, LogprobStep
 
 __all__ = ["draw", "reply", "tokens"]
 

@@ -39,12 +39,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from . import checkers
-from .common import draw
-from .formats import rewrite_cues
-from .items import item_accuracy, item_favourite, item_strength
-from .params import SimParams, strip_signature
-from .reasoning import effort_scale
+from judgebias.sim import checkers
+from judgebias.sim.common import draw
+from judgebias.sim.formats import rewrite_cues
+from judgebias.sim.items import item_accuracy, item_favourite, item_strength
+from judgebias.sim.params import SimParams, strip_signature
+from judgebias.sim.reasoning import effort_scale
 
 __all__ = ["Decision", "decide"]
 
@@ -74,7 +74,7 @@ def _cues(
     cot: bool,
 ) -> tuple[str, str, list[tuple[str, str]], float, object, str | None]:
     """(stripped first, stripped second, cues, bias scale, draw key, fallacy noticed)."""
-    from ..probes import strip_edits  # local: probes imports prompts, not judges
+    from judgebias.probes import strip_edits  # local: probes imports prompts, not judges
 
     edits = strip_edits(system=system, first=first, second=second, note=note)
     cues = list(edits.cues)

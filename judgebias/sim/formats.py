@@ -61,9 +61,9 @@ probe's controlled comparison rests on this):
 
 from __future__ import annotations
 
-from .common import draw
-from .items import item_accuracy, item_favourite, item_strength
-from .params import SimParams, strip_signature
+from judgebias.sim.common import draw
+from judgebias.sim.items import item_accuracy, item_favourite, item_strength
+from judgebias.sim.params import SimParams, strip_signature
 
 __all__ = ["REWRITES", "decide_list", "decide_single", "rewrite_cues", "sim_rewrite"]
 

@@ -28,8 +28,8 @@ planted = estimated still holds for the mean over items, while the items are not
 
 from __future__ import annotations
 
-from .common import draw
-from .params import SimParams
+from judgebias.sim.common import draw
+from judgebias.sim.params import SimParams
 
 __all__ = ["item_accuracy", "item_favourite", "item_strength"]
 

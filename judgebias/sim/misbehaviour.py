@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import math
 
-from ..answers import VERDICT_TAGS, verdict_tag
-from ..types import ChatRequest, Completion, LogprobStep
-from .common import draw, reply
-from .params import SimParams
+from judgebias.answers import VERDICT_TAGS, verdict_tag
+from judgebias.sim.common import draw, reply
+from judgebias.sim.params import SimParams
+from judgebias.types import ChatRequest, Completion, LogprobStep
 
 __all__ = ["ACTS_IN", "answer", "format_answer", "pick"]
 

@@ -98,9 +98,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
-from ..errors import SpecError
-from ..registry import did_you_mean
-from .reasoning import REASONING_DEFAULTS, parse_reasoning_key, reasoning_spec
+from judgebias.errors import SpecError
+from judgebias.registry import did_you_mean
+from judgebias.sim.reasoning import REASONING_DEFAULTS, parse_reasoning_key, reasoning_spec
 
 __all__ = [
     "BIAS_KEYS",

@@ -39,13 +39,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..answers import verdict_tag
-from ..errors import SpecError
-from ..types import ChatRequest, Completion
-from .common import draw, tokens
+from judgebias.answers import verdict_tag
+from judgebias.errors import SpecError
+from judgebias.sim.common import draw, tokens
+from judgebias.types import ChatRequest, Completion
 
 if TYPE_CHECKING:
-    from .params import SimParams
+    from judgebias.sim.params import SimParams
 
 __all__ = [
     "EFFORT_BIAS_WEIGHT",
@@ -125,7 +125,7 @@ def effort_scale(params: SimParams, effort: str | None) -> float:
 
 def _cue_quotes(system: str, first: str, second: str, note: str) -> tuple[list[str], str, str]:
     """(the cue texts found in the request, first and second answers without probe text)."""
-    from ..probes import strip_edits
+    from judgebias.probes import strip_edits
 
     edits = strip_edits(system=system, first=first, second=second, note=note)
     quotes: list[str] = []
@@ -140,7 +140,7 @@ def _cue_quotes(system: str, first: str, second: str, note: str) -> tuple[list[s
 
 
 def _reason(request: ChatRequest, params: SimParams, completion: Completion) -> Completion:
-    from ..prompts import extract_note, extract_pair
+    from judgebias.prompts import extract_note, extract_pair
 
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")

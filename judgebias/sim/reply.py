@@ -10,15 +10,15 @@ from __future__ import annotations
 import math
 import re
 
-from ..answers import verdict_tag
-from ..prompts import INSTRUCTION_MARKER, extract_note, extract_pair
-from ..types import ChatRequest, Completion
-from . import misbehaviour
-from .common import draw, reply, tokens
-from .decide import decide
-from .formats import decide_list, decide_single, rewrite_cues, sim_rewrite
-from .params import COT_MARKER, SIM_SIGNATURE, SimParams, strip_signature
-from .reasoning import with_reasoning
+from judgebias.answers import verdict_tag
+from judgebias.prompts import INSTRUCTION_MARKER, extract_note, extract_pair
+from judgebias.sim import misbehaviour
+from judgebias.sim.common import draw, reply, tokens
+from judgebias.sim.decide import decide
+from judgebias.sim.formats import decide_list, decide_single, rewrite_cues, sim_rewrite
+from judgebias.sim.params import COT_MARKER, SIM_SIGNATURE, SimParams, strip_signature
+from judgebias.sim.reasoning import with_reasoning
+from judgebias.types import ChatRequest, Completion
 
 __all__ = ["REWRITE_BLOCK", "simulate"]
 
@@ -109,8 +109,8 @@ def _listwise_reply(
     request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
 ) -> Completion | None:
     """The answer to a listwise prompt (see :mod:`.formats`); None for other prompts."""
-    from ..listwise import extract_list
-    from ..probes import BIAS_AWARE_MARKER
+    from judgebias.listwise import extract_list
+    from judgebias.probes import BIAS_AWARE_MARKER
 
     found = extract_list(user)
     if found is None:
@@ -132,8 +132,8 @@ def _single_reply(
     request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
 ) -> Completion | None:
     """The answer to a pointwise prompt (see :mod:`.formats`); None for other prompts."""
-    from ..pointwise import extract_single
-    from ..probes import strip_edits
+    from judgebias.pointwise import extract_single
+    from judgebias.probes import strip_edits
 
     found = extract_single(user)
     if found is None:

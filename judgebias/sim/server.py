@@ -32,10 +32,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..types import ChatRequest, Completion
-from .params import SimParams
-from .reasoning import openai_rejection, wire_message
-from .reply import simulate
+from judgebias.sim.params import SimParams
+from judgebias.sim.reasoning import openai_rejection, wire_message
+from judgebias.sim.reply import simulate
+from judgebias.types import ChatRequest, Completion
 
 __all__ = ["FAULTS", "ServerConfig", "make_app", "serve"]
 
@@ -388,7 +388,7 @@ def serve(
         finally:
             await runner.cleanup()
 
-    from ..loop import run_async
+    from judgebias.loop import run_async
 
     with contextlib.suppress(KeyboardInterrupt):
         run_async(main())

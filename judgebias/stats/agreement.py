@@ -43,7 +43,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .position import normalize_label
+from judgebias.stats.position import normalize_label
 
 __all__ = [
     "PAIRWISE",

@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .agreement import Votes
+from judgebias.stats.agreement import Votes
 
 __all__ = ["MIN_HUMANS_TESTED", "RECOMMENDED_EPSILON", "STATUSES", "alt_test"]
 

@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .clustering import CLUSTER_COLUMN, pair_clusters
-from .informative import pairwise_informative, run_informative, verdict_positions
-from .intervals import bh_adjust, clustered_mean
-from .perturbation import perturbation_stats
-from .position import position_stats
-from .rewrite import rewrite_figures
-from .selfpref import self_probe_stats
-from .soft import soft_figures
-from .validity import DEFAULT_MAX_INVALID, fail_closed, severity
+from judgebias.stats.clustering import CLUSTER_COLUMN, pair_clusters
+from judgebias.stats.informative import pairwise_informative, run_informative, verdict_positions
+from judgebias.stats.intervals import bh_adjust, clustered_mean
+from judgebias.stats.perturbation import perturbation_stats
+from judgebias.stats.position import position_stats
+from judgebias.stats.rewrite import rewrite_figures
+from judgebias.stats.selfpref import self_probe_stats
+from judgebias.stats.soft import soft_figures
+from judgebias.stats.validity import DEFAULT_MAX_INVALID, fail_closed, severity
 
 if TYPE_CHECKING:
-    from ..probes import ProbeSpec
+    from judgebias.probes import ProbeSpec
 
 __all__ = ["invalid_controls", "probe_figures", "soft_position"]
 

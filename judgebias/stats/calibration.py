@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .intervals import wilson
+from judgebias.stats.intervals import wilson
 
 __all__ = ["calibration", "reliability"]
 

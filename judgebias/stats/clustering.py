@@ -36,7 +36,7 @@ def cluster_keys(frame: pd.DataFrame, cluster: str | None) -> np.ndarray:
     if cluster is None:
         return own
     if cluster not in frame.columns:
-        from ..errors import UsageError
+        from judgebias.errors import UsageError
 
         raise UsageError(f"--cluster: no column {cluster!r} to cluster by")
     missing = pd.isna(frame[cluster]).to_numpy()

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from .agreement import finite, percentile_ci
+from judgebias.stats.agreement import finite, percentile_ci
 
 __all__ = ["OUTCOMES", "corrected_win_rate", "solve_shares"]
 

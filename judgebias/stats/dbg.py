@@ -54,10 +54,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
-from .intervals import show_value as _show
-from .position import normalize_label
-from .selfpref import MIN_ITEMS, self_preference
+from judgebias.errors import UsageError
+from judgebias.stats.intervals import show_value as _show
+from judgebias.stats.position import normalize_label
+from judgebias.stats.selfpref import MIN_ITEMS, self_preference
 
 __all__ = [
     "KINDS",

@@ -66,8 +66,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sst
 
-from ..errors import UsageError
-from .dbg import read_preference, to_preference
+from judgebias.errors import UsageError
+from judgebias.stats.dbg import read_preference, to_preference
 
 __all__ = ["FACTORS", "extract_factors", "factor_attribution"]
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from .validity import MIN_VALID_UNITS
+from judgebias.stats.validity import MIN_VALID_UNITS
 
 __all__ = [
     "CHANCE_MARGIN",

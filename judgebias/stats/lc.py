@@ -88,9 +88,14 @@ import scipy.sparse as sp
 import statsmodels.api as sm
 from scipy.special import expit, log_expit
 
-from ..errors import UsageError
-from .lc_interval import identification_problem, lc_bootstrap, near_separation, stable_seed
-from .lc_table import LC_COLUMNS, check_lc_frame, load_lc_table
+from judgebias.errors import UsageError
+from judgebias.stats.lc_interval import (
+    identification_problem,
+    lc_bootstrap,
+    near_separation,
+    stable_seed,
+)
+from judgebias.stats.lc_table import LC_COLUMNS, check_lc_frame, load_lc_table
 
 __all__ = [
     "LC_COLUMNS",

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import read_table
-from ..errors import InputError, UsageError
-from ..tablefile import read_source
-from .intervals import show_value as _show
+from judgebias.data import read_table
+from judgebias.errors import InputError, UsageError
+from judgebias.stats.intervals import show_value as _show
+from judgebias.tablefile import read_source
 
 __all__ = ["LC_COLUMNS", "check_lc_frame", "load_lc_table"]
 

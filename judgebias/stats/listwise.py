@@ -61,8 +61,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from .clustering import CLUSTER_COLUMN
-from .intervals import wilson
+from judgebias.stats.clustering import CLUSTER_COLUMN
+from judgebias.stats.intervals import wilson
 
 __all__ = [
     "POSITION_TEST",

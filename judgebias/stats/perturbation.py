@@ -33,8 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from .clustering import CLUSTER_COLUMN, with_clusters
-from .intervals import clustered_paired_diff
+from judgebias.stats.clustering import CLUSTER_COLUMN, with_clusters
+from judgebias.stats.intervals import clustered_paired_diff
 
 __all__ = ["perturbation_stats", "perturbation_units"]
 

@@ -43,12 +43,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .clustering import pair_clusters
-from .informative import grades_informative, run_informative
-from .intervals import bh_adjust
-from .listwise import ratio_ci
-from .selfpref_single import single_self
-from .validity import DEFAULT_MAX_INVALID, fail_closed
+from judgebias.stats.clustering import pair_clusters
+from judgebias.stats.informative import grades_informative, run_informative
+from judgebias.stats.intervals import bh_adjust
+from judgebias.stats.listwise import ratio_ci
+from judgebias.stats.selfpref_single import single_self
+from judgebias.stats.validity import DEFAULT_MAX_INVALID, fail_closed
 
 __all__ = ["pointwise_summary", "shift_stats"]
 

@@ -45,8 +45,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .clustering import cluster_keys
-from .intervals import (
+from judgebias.stats.clustering import cluster_keys
+from judgebias.stats.intervals import (
     cluster_df,
     design_effect,
     newcombe_paired_diff,

@@ -49,7 +49,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats as st
 
-from ..errors import UsageError
+from judgebias.errors import UsageError
 
 __all__ = ["mcnemar_power", "minimum_detectable_effect", "plan_sample_size"]
 

@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .intervals import clustered_paired_diff
-from .perturbation import perturbation_units
+from judgebias.stats.intervals import clustered_paired_diff
+from judgebias.stats.perturbation import perturbation_units
 
 __all__ = [
     "COMMON_WORDS",

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..verdicts import FIRST, SECOND, _key_series
-from .position import classify_orders
+from judgebias.stats.position import classify_orders
+from judgebias.verdicts import FIRST, SECOND, _key_series
 
 __all__ = ["repetition_stability", "unit_means"]
 

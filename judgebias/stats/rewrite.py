@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .clustering import CLUSTER_COLUMN, with_clusters
-from .listwise import ratio_ci
-from .perturbation import _figures, perturbation_units
+from judgebias.stats.clustering import CLUSTER_COLUMN, with_clusters
+from judgebias.stats.listwise import ratio_ci
+from judgebias.stats.perturbation import _figures, perturbation_units
 
 if TYPE_CHECKING:
-    from ..probes import ProbeSpec
+    from judgebias.probes import ProbeSpec
 
 __all__ = ["directed_perturbation_stats", "fallacy_stats", "rewrite_figures"]
 

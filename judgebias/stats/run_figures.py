@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .clustering import CLUSTER_COLUMN, pair_clusters
-from .intervals import wilson
+from judgebias.stats.clustering import CLUSTER_COLUMN, pair_clusters
+from judgebias.stats.intervals import wilson
 
 __all__ = [
     "MAX_FACTOR_PAIRS",
@@ -160,7 +160,7 @@ def factor_fit(
         df["gold"].isin(["a", "b", "tie"]).sum() >= MIN_FACTOR_PAIRS
     )
     try:
-        from .factors import factor_attribution
+        from judgebias.stats.factors import factor_attribution
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -44,9 +44,9 @@ def pair_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFram
 
 
 def _ratio_sums(records: pd.DataFrame, figure: str, direction: str) -> pd.DataFrame:
-    from .perturbation import perturbation_units
-    from .position import classify_orders
-    from .selfpref import CONTROLLED_COLUMNS, controlled_units
+    from judgebias.stats.perturbation import perturbation_units
+    from judgebias.stats.position import classify_orders
+    from judgebias.stats.selfpref import CONTROLLED_COLUMNS, controlled_units
 
     empty = pd.DataFrame(columns=["num", "den"], dtype=float)
     if records is None or records.empty or "kind" not in records.columns:
@@ -187,7 +187,7 @@ def paired_ties(
 ) -> dict[str, Any]:
     """B - A tie share over the (pair, order) control verdicts valid in both runs, clustered
     by ``clusters`` (pair id -> cluster; by pair when None)."""
-    from .intervals import clustered_paired_diff
+    from judgebias.stats.intervals import clustered_paired_diff
 
     def ties(r: pd.DataFrame) -> pd.Series:
         c = r[(r["kind"] == "control") & r["verdict"].isin(["a", "b", "tie"])]
@@ -219,7 +219,7 @@ def paired_ties(
 def shared_clusters(rec_a: pd.DataFrame | None, rec_b: pd.DataFrame | None) -> pd.Series:
     """Pair id -> cluster for a paired comparison: run A's clusters (B's when A's records
     carry none; by pair when neither does)."""
-    from .clustering import CLUSTER_COLUMN, pair_clusters
+    from judgebias.stats.clustering import CLUSTER_COLUMN, pair_clusters
 
     for rec in (rec_a, rec_b):
         if rec is not None and CLUSTER_COLUMN in rec.columns:
@@ -233,14 +233,14 @@ def independent(
     ea: float, la: float, ua: float, eb: float, lb: float, ub: float, alpha: float
 ) -> dict[str, Any]:
     """Two runs' figures known only with their intervals: MOVER (see the module docstring)."""
-    from .intervals import mover_diff
+    from judgebias.stats.intervals import mover_diff
 
     return {**mover_diff(ea, la, ua, eb, lb, ub, alpha), "method": "newcombe", "n_shared": 0}
 
 
 def independent_counts(xa: float, na: float, xb: float, nb: float, alpha: float) -> dict[str, Any]:
     """Two runs' shares with known counts: Newcombe's interval and the p-value inverting it."""
-    from .intervals import newcombe_diff, newcombe_diff_p
+    from judgebias.stats.intervals import newcombe_diff, newcombe_diff_p
 
     d, lo, hi = newcombe_diff(xb, nb, xa, na, alpha)
     return {
@@ -255,7 +255,7 @@ def independent_counts(xa: float, na: float, xb: float, nb: float, alpha: float)
 
 def own_share(sums: pd.DataFrame, alpha: float) -> tuple[float, float, float, float]:
     """A share with its Wilson interval, from per-pair sums (ties row): estimate, low, high, n."""
-    from .intervals import wilson
+    from judgebias.stats.intervals import wilson
 
     x, n = float(sums["num"].sum()), float(sums["den"].sum())
     if n == 0:
@@ -370,7 +370,7 @@ def figure_row(
 
 def adjusted_table(rows: list[dict[str, Any]], probes: list[str]) -> pd.DataFrame:
     """The rows as a table, the p-values of the ``probes`` rows BH-adjusted together."""
-    from .intervals import bh_adjust
+    from judgebias.stats.intervals import bh_adjust
 
     table = pd.DataFrame(rows)
     probe_rows = table["figure"].isin(probes)

@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
-from .listwise import complete_rotation_wins
-from .rundiff import adjusted_table, figure_row, independent, paired, shared_clusters
+from judgebias.errors import UsageError
+from judgebias.stats.listwise import complete_rotation_wins
+from judgebias.stats.rundiff import adjusted_table, figure_row, independent, paired, shared_clusters
 
 __all__ = [
     "check_comparable",

@@ -76,8 +76,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
-from .clusterboot import cluster_bootstrap, cluster_sums
+from judgebias.errors import UsageError
+from judgebias.stats.clusterboot import cluster_bootstrap, cluster_sums
 
 __all__ = [
     "CONTROLLED_COLUMNS",
@@ -364,7 +364,7 @@ def self_probe_stats(
     ``error_asymmetry_note``; ``dbg, dbg_ci_low, dbg_ci_high, dbg_p_value`` with
     ``judge_win_rate, gold_win_rate, n_comparisons``.
     """
-    from .dbg import dbg
+    from judgebias.stats.dbg import dbg
 
     nan = math.nan
     cu = controlled_units(records, clusters)

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .clusterboot import cluster_bootstrap, cluster_sums
-from .clustering import pair_clusters
+from judgebias.stats.clusterboot import cluster_bootstrap, cluster_sums
+from judgebias.stats.clustering import pair_clusters
 
 __all__ = ["single_self"]
 

@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .clustering import pair_clusters
-from .intervals import clustered_mean
+from judgebias.stats.clustering import pair_clusters
+from judgebias.stats.intervals import clustered_mean
 
 if TYPE_CHECKING:
-    from ..probes import ProbeSpec
+    from judgebias.probes import ProbeSpec
 
 __all__ = ["soft_figures", "soft_shift"]
 

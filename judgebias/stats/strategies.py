@@ -13,8 +13,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
-from ..verdicts import (
+from judgebias.errors import UsageError
+from judgebias.stats.clustering import cluster_keys
+from judgebias.stats.intervals import (
+    bh_adjust,
+    design_effect,
+    newcombe_diff,
+    newcombe_paired_diff,
+    newcombe_paired_p,
+)
+from judgebias.stats.position import classify_orders
+from judgebias.stats.recorded import length_figures, toward
+from judgebias.verdicts import (
     DEFAULT_MIN_LENGTH_DIFF,
     FIRST,
     GOLD,
@@ -26,16 +36,6 @@ from ..verdicts import (
     _listing,
     _not_found,
 )
-from .clustering import cluster_keys
-from .intervals import (
-    bh_adjust,
-    design_effect,
-    newcombe_diff,
-    newcombe_paired_diff,
-    newcombe_paired_p,
-)
-from .position import classify_orders
-from .recorded import length_figures, toward
 
 __all__ = ["StrategyComparison", "compare_strategies"]
 

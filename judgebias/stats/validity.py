@@ -62,7 +62,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..answers import REASONS
+from judgebias.answers import REASONS
 
 __all__ = [
     "DEFAULT_MAX_INVALID",

@@ -36,14 +36,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .arithmetic import recognise_arithmetic
-from .base import Verifier
-from .code import recognise_code
-from .counting import recognise_counting
-from .dates import recognise_date
-from .passages import recognise_passage
-from .sorting import recognise_sorting
-from .units import recognise_units
+from judgebias.sim.checkers.arithmetic import recognise_arithmetic
+from judgebias.sim.checkers.base import Verifier
+from judgebias.sim.checkers.code import recognise_code
+from judgebias.sim.checkers.counting import recognise_counting
+from judgebias.sim.checkers.dates import recognise_date
+from judgebias.sim.checkers.passages import recognise_passage
+from judgebias.sim.checkers.sorting import recognise_sorting
+from judgebias.sim.checkers.units import recognise_units
 
 __all__ = ["KINDS", "MAX_INPUT_CHARS", "check", "task_kind"]
 

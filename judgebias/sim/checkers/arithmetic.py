@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 import re
 
-from .base import Verifier
-from .interpreter import eval_arithmetic
-from .numbers import final_number, is_close, matches_rounded
+from judgebias.sim.checkers.base import Verifier
+from judgebias.sim.checkers.interpreter import eval_arithmetic
+from judgebias.sim.checkers.numbers import final_number, is_close, matches_rounded
 
 __all__ = ["recognise_arithmetic"]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import ast
 import re
 
-from .base import Verifier
-from .interpreter import Interpreter, parse_code, plain
+from judgebias.sim.checkers.base import Verifier
+from judgebias.sim.checkers.interpreter import Interpreter, parse_code, plain
 
 __all__ = ["recognise_code"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .base import Verifier
-from .numbers import final_number
+from judgebias.sim.checkers.base import Verifier
+from judgebias.sim.checkers.numbers import final_number
 
 __all__ = ["recognise_counting"]
 

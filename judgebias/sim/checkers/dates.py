@@ -8,8 +8,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .base import Verifier
-from .numbers import ANSWER_MARKER_RE, final_number
+from judgebias.sim.checkers.base import Verifier
+from judgebias.sim.checkers.numbers import ANSWER_MARKER_RE, final_number
 
 __all__ = ["MONTHS", "WEEKDAYS", "DateMention", "find_dates", "recognise_date"]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Unsupported
+from judgebias.sim.checkers.base import Unsupported
 
 __all__ = ["Interpreter", "eval_arithmetic", "parse_code", "plain"]
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Verifier
-from .dates import MONTHS, WEEKDAYS, DateMention, find_dates
-from .numbers import final_number, find_numbers
+from judgebias.sim.checkers.base import Verifier
+from judgebias.sim.checkers.dates import MONTHS, WEEKDAYS, DateMention, find_dates
+from judgebias.sim.checkers.numbers import final_number, find_numbers
 
 __all__ = ["recognise_passage"]
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .base import Verifier
-from .numbers import ENUM_RE, parse_num
+from judgebias.sim.checkers.base import Verifier
+from judgebias.sim.checkers.numbers import ENUM_RE, parse_num
 
 __all__ = ["recognise_sorting"]
 

@@ -7,8 +7,15 @@ from __future__ import annotations
 import math
 import re
 
-from .base import Verifier
-from .numbers import ANSWER_MARKER_RE, NUM_PATTERN, Num, final_number, matches_rounded, parse_num
+from judgebias.sim.checkers.base import Verifier
+from judgebias.sim.checkers.numbers import (
+    ANSWER_MARKER_RE,
+    NUM_PATTERN,
+    Num,
+    final_number,
+    matches_rounded,
+    parse_num,
+)
 
 __all__ = ["recognise_units"]
 
