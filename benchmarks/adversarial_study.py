@@ -210,7 +210,7 @@ def _row(
 
 def one(job: tuple[str, float, int, int]) -> list[dict[str, Any]]:
     """Audit one configuration at one planted level and seed; one row per estimate."""
-    from judgebias.pipeline import AuditConfig, run_audit
+    from judgebias.audits.pipeline import AuditConfig, run_audit
 
     name, level, seed, n = job
     cfg = CONFIGS[name]

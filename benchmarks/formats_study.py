@@ -39,7 +39,7 @@ def make_lists(path: Path, n: int, k: int, seed: int) -> None:
 
 def one_list(job: tuple[float, int, int, int]) -> list[dict[str, Any]]:
     """A listwise audit (``--candidates k``) of the sim with listwise position planted."""
-    from judgebias.pipeline import AuditConfig, run_audit
+    from judgebias.audits.pipeline import AuditConfig, run_audit
 
     level, n, seed, k = job
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,7 +89,7 @@ SINGLE = [
 def one_single(job: tuple[float, int, int, str]) -> list[dict[str, Any]]:
     """A pointwise audit (``--format single``) with every grading bias planted at ``level``
     (shifts in grade points, 5-point steps, and the anchor's pull)."""
-    from judgebias.pipeline import AuditConfig, run_audit
+    from judgebias.audits.pipeline import AuditConfig, run_audit
 
     level, n, seed, _ = job
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,7 +3,7 @@
 Part 1 audits one simulated judge with planted biases (and a planted suppression S
 of its biases under a bias-aware system prompt) on freshly generated checkable
 pairs, once plainly and once per mitigation, and compares each mitigated run with
-the plain one pair by pair (``judgebias.compare``). It checks that
+the plain one pair by pair (``judgebias.report.compare``). It checks that
 
 * ``swap`` removes the position effect (its 95 % interval covers 0) at two backend
   calls per verdict;
@@ -41,9 +41,9 @@ from typing import Any
 
 import pandas as pd
 
-from judgebias.compare import compare_runs
-from judgebias.corrections import debias
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
+from judgebias.corrections.debias import debias
+from judgebias.report.compare import compare_runs
 
 PROBES = ["position", "length", "bandwagon", "authority", "reflection", "distraction"]
 PLANTED = {

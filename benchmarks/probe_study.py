@@ -135,7 +135,7 @@ def make_self_pairs(path: Path, n: int, seed: int) -> None:
 
 
 def one_self(job: tuple[float, float, int, int]) -> list[dict[str, Any]]:
-    from judgebias.pipeline import AuditConfig, run_audit
+    from judgebias.audits.pipeline import AuditConfig, run_audit
 
     accuracy, level, n, seed = job
     with tempfile.TemporaryDirectory() as tmp:
@@ -244,7 +244,7 @@ REWRITTEN = ("sentiment", "fallacy")
 
 
 def one(job: tuple[float, int, int, tuple[str, ...]]) -> list[dict[str, Any]]:
-    from judgebias.pipeline import AuditConfig, run_audit
+    from judgebias.audits.pipeline import AuditConfig, run_audit
 
     level, n, seed, probes = job
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
 
 PROBES = ["position", "length", "bandwagon", "authority", "reflection", "distraction"]
 PLANTED = {

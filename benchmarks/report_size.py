@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.report.render import render_html
 
 WORDS = [

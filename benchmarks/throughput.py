@@ -32,13 +32,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from judgebias.audits.pipeline import build_calls
+from judgebias.engine.loop import run_async
+from judgebias.engine.runner import RunnerConfig, run_requests
+from judgebias.engine.store import Store
 from judgebias.judges.base import JudgeOptions, make_judge
-from judgebias.loop import run_async
-from judgebias.pipeline import build_calls
-from judgebias.probes import control_variant
-from judgebias.prompts import default_template
-from judgebias.runner import RunnerConfig, run_requests
-from judgebias.store import Store
+from judgebias.probes.catalog import control_variant
+from judgebias.prompts.templates import default_template
 from judgebias.types import ChatRequest, Pair
 
 WORDS = [

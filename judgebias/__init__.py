@@ -29,12 +29,12 @@ __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
     "audit": "judgebias.api:audit",
-    "load_run": "judgebias.result:load_run",
-    "AuditResult": "judgebias.result:AuditResult",
-    "AuditConfig": "judgebias.pipeline:AuditConfig",
-    "AuditOutcome": "judgebias.pipeline:AuditOutcome",
-    "load_pairs": "judgebias.data:load_pairs",
-    "read_table": "judgebias.data:read_table",
+    "load_run": "judgebias.audits.result:load_run",
+    "AuditResult": "judgebias.audits.result:AuditResult",
+    "AuditConfig": "judgebias.audits.pipeline:AuditConfig",
+    "AuditOutcome": "judgebias.audits.pipeline:AuditOutcome",
+    "load_pairs": "judgebias.tables.pairs:load_pairs",
+    "read_table": "judgebias.tables.pairs:read_table",
     "Pair": "judgebias.types:Pair",
     "position_stats": "judgebias.stats.position:position_stats",
     "perturbation_stats": "judgebias.stats.perturbation:perturbation_stats",
@@ -45,11 +45,11 @@ _LAZY: dict[str, str] = {
     "factor_attribution": "judgebias.stats.factors:factor_attribution",
     "plan_sample_size": "judgebias.stats.power:plan_sample_size",
     "make_judge": "judgebias.judges.base:make_judge",
-    "debias": "judgebias.corrections:debias",
+    "debias": "judgebias.corrections.debias:debias",
     "analyze": "judgebias.analysis:analyze",
-    "compare_runs": "judgebias.compare:compare_runs",
+    "compare_runs": "judgebias.report.compare:compare_runs",
     "JudgebiasError": "judgebias.errors:JudgebiasError",
-    "agreement": "judgebias.agree:agreement",
+    "agreement": "judgebias.humans.agree:agreement",
     "corrected_win_rate": "judgebias.stats.correction:corrected_win_rate",
     "calibration": "judgebias.stats.calibration:calibration",
 }
@@ -98,16 +98,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from judgebias.agree import agreement
     from judgebias.analysis import analyze
     from judgebias.api import audit
-    from judgebias.compare import compare_runs
-    from judgebias.corrections import debias
-    from judgebias.data import load_pairs, read_table
+    from judgebias.audits.pipeline import AuditConfig, AuditOutcome
+    from judgebias.audits.result import AuditResult, load_run
+    from judgebias.corrections.debias import debias
     from judgebias.errors import JudgebiasError
+    from judgebias.humans.agree import agreement
     from judgebias.judges.base import make_judge
-    from judgebias.pipeline import AuditConfig, AuditOutcome
-    from judgebias.result import AuditResult, load_run
+    from judgebias.report.compare import compare_runs
     from judgebias.stats.calibration import calibration
     from judgebias.stats.correction import corrected_win_rate
     from judgebias.stats.dbg import dbg, preference_from_orders
@@ -116,4 +115,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from judgebias.stats.perturbation import perturbation_stats
     from judgebias.stats.position import position_stats
     from judgebias.stats.power import plan_sample_size
+    from judgebias.tables.pairs import load_pairs, read_table
     from judgebias.types import Pair

@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from judgebias.result import AuditResult
+    from judgebias.audits.result import AuditResult
 
 __all__ = ["audit"]
 
@@ -34,18 +34,18 @@ def audit(
     """Audit ``judge`` (a judge spec) on ``data`` (default: the bundled pairs).
 
     Works in plain scripts and inside a running event loop (Jupyter). Everything is
-    written to the run folder ``out``; the returned :class:`~judgebias.result.AuditResult`
+    written to the run folder ``out``; the returned :class:`~judgebias.audits.result.AuditResult`
     shows the scorecard in Jupyter and has ``.summary`` (one row per probe),
     ``.records``, ``.plot()``, ``.to_html()`` and ``.check("position>0.1")``.
-    Further keyword ``options`` are the fields of :class:`~judgebias.pipeline.AuditConfig`
+    Further keyword ``options`` are the fields of :class:`~judgebias.audits.pipeline.AuditConfig`
     (``template``, ``mode``, ``self_answers``, ``probe_files``, ``mapping``, ``timeout`` ...).
     For a ``replay:FILE`` judge, ``first``/``second`` name the recorded verdict columns and
     ``items`` the table of the pairs' texts (the CLI's ``--first``/``--second``/``--items``).
     """
-    from judgebias.config import check_audit_config
+    from judgebias.audits.config import check_audit_config
+    from judgebias.audits.result import AuditResult
     from judgebias.errors import UsageError
-    from judgebias.result import AuditResult
-    from judgebias.runfolder import Run
+    from judgebias.tables.runfolder import Run
 
     fields = {f.name for f in dataclasses.fields(AuditConfig)}
     unknown = sorted(set(options) - fields)

@@ -51,7 +51,7 @@ class Variant:
     ``cue`` (the bias cue attached to ``target``) or ``placebo`` (an edit of the
     same size and place that carries no cue). ``inserted`` is the exact text the
     probe added, kept for the report's highlighting. The ``self`` probe's kinds are
-    described in :mod:`judgebias.selfprobe`.
+    described in :mod:`judgebias.probes.selfprobe`.
     """
 
     pair_id: str
@@ -148,14 +148,14 @@ LogprobStep = tuple[str, float, tuple[tuple[str, float], ...]]
 @dataclass(frozen=True)
 class Verdict:
     """A verdict already read, in the positions of the request it answers: what a
-    combining judge (:mod:`judgebias.mitigations`) answers. The answer reader takes it
+    combining judge (:mod:`judgebias.corrections.mitigations`) answers. The answer reader takes it
     as it is instead of parsing the completion's text."""
 
     position: str | None
     """``first``, ``second``, ``tie``, or None when no verdict could be formed."""
     p_first: float | None = None
     reason: str | None = None
-    """Why there is no verdict (a reason of :mod:`judgebias.answers`), else None."""
+    """Why there is no verdict (a reason of :mod:`judgebias.prompts.answers`), else None."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"position": self.position, "p_first": self.p_first, "reason": self.reason}

@@ -21,7 +21,7 @@ import pytest
 from conftest import SHARED_DATA, run_cli
 
 import judgebias as jb
-from judgebias.agree import _majority
+from judgebias.humans.agree import _majority
 
 pytestmark = pytest.mark.external
 

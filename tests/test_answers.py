@@ -6,8 +6,14 @@ import math
 
 import pytest
 
-from judgebias.answers import MIN_LABEL_MASS, REASONS, read_logprobs, read_scores, read_verdict
-from judgebias.prompts import answer_reader, default_template
+from judgebias.prompts.answers import (
+    MIN_LABEL_MASS,
+    REASONS,
+    read_logprobs,
+    read_scores,
+    read_verdict,
+)
+from judgebias.prompts.templates import answer_reader, default_template
 from judgebias.types import Completion
 
 

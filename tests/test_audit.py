@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
 
 CONTRACT_POSITION_KEYS = {
     "effect",
@@ -109,8 +109,8 @@ def test_chunked_phases_give_the_same_audit(
     pairs_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     """Asking in chunks (to keep memory flat) changes nothing in the results."""
-    import judgebias.calls as calls
-    import judgebias.pipeline as pipeline
+    import judgebias.audits.calls as calls
+    import judgebias.audits.pipeline as pipeline
 
     data = str(pairs_file(60, seed=21))
     cfg = dict(

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from judgebias.data import bundled_pairs_path, load_pairs
-from judgebias.gate import check_gate, parse_fail_on
+from judgebias.audits.gate import check_gate, parse_fail_on
+from judgebias.tables.pairs import bundled_pairs_path, load_pairs
 
 
 def _pairs_with_humans(path: Path, n: int = 120) -> Path:

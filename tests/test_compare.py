@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from conftest import make_pairs, run_cli
 
-from judgebias.compare import COMPARE_COLUMNS, _independent, compare_runs, read_run_folder
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.errors import InputError
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.report.compare import COMPARE_COLUMNS, _independent, compare_runs, read_run_folder
 
 JUDGE = "sim:accuracy=0.9,position=0.3,bandwagon=0.3,suppression=0.5"
 

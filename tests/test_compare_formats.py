@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import lists_file, make_pairs, run_cli, stderr_lines
 
-from judgebias.compare import compare_runs
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
+from judgebias.report.compare import compare_runs
 
 
 def _audit(tmp_path: Path, name: str, judge: str, **kw) -> Path:  # type: ignore[no-untyped-def]

@@ -9,10 +9,10 @@ import pytest
 from conftest import run_cli, stderr_lines
 
 import judgebias as jb
-from judgebias.config import check_audit_config
+from judgebias.audits.config import check_audit_config
+from judgebias.audits.gate import check_gate, parse_fail_on, result_lines
+from judgebias.audits.pipeline import AuditConfig
 from judgebias.errors import UsageError
-from judgebias.gate import check_gate, parse_fail_on, result_lines
-from judgebias.pipeline import AuditConfig
 
 # (notebook options, the same as flags)
 BROKEN = [

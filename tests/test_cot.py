@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from judgebias.compare import compare_runs
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.judges.simulated import COT_MARKER
-from judgebias.pipeline import AuditConfig, run_audit
-from judgebias.prompts import extract_pair, render, resolve_template
+from judgebias.prompts.templates import extract_pair, render, resolve_template
+from judgebias.report.compare import compare_runs
 from judgebias.types import Variant
 
 

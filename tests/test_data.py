@@ -1,4 +1,4 @@
-"""Tests for judgebias.data: every bad input gives one clear InputError/UsageError."""
+"""Tests for judgebias.tables.pairs: every bad input gives one clear InputError/UsageError."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from judgebias.data import (
+from judgebias.errors import InputError, UsageError
+from judgebias.tables.pairs import (
     bundled_pairs_path,
     frame_to_pairs,
     load_pairs,
@@ -19,7 +20,6 @@ from judgebias.data import (
     parse_mapping,
     read_table,
 )
-from judgebias.errors import InputError, UsageError
 from judgebias.types import Pair
 
 
@@ -223,7 +223,7 @@ def test_read_table_formats_and_types(tmp_path: Path) -> None:
 def test_bundled_pairs_path() -> None:
     p = bundled_pairs_path()
     assert p.name == "pairs.jsonl"
-    assert p.parent.name == "assets"
+    assert p.name == "demo_pairs.jsonl"
     assert p.parent.parent.name == "judgebias"
 
 

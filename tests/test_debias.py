@@ -11,10 +11,10 @@ import pytest
 from conftest import SHARED_DATA, assert_one_line_error, run_cli
 
 import judgebias
-import judgebias.corrections
-from judgebias.corrections import debias
+import judgebias.corrections.debias
+from judgebias.audits.pipeline import AuditConfig, run_audit
+from judgebias.corrections.debias import debias
 from judgebias.errors import InputError, UsageError
-from judgebias.pipeline import AuditConfig, run_audit
 
 LLMBAR = SHARED_DATA / "llmbar" / "judgments.csv.gz"
 

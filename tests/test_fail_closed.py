@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli, stderr_lines
 
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
 
 
 def _audit(data: Path, out: Path, judge: str, **kw):  # type: ignore[no-untyped-def]

@@ -15,9 +15,14 @@ from pathlib import Path
 import pytest
 from conftest import lists_file, run_cli, stderr_lines
 
-from judgebias.answers_formats import FORMAT_REASONS, format_reader, read_choice, read_rating
-from judgebias.listwise import list_reader, list_template
-from judgebias.pointwise import SCALES, single_reader, single_template
+from judgebias.audits.listwise import list_reader, list_template
+from judgebias.audits.pointwise import SCALES, single_reader, single_template
+from judgebias.prompts.answers_formats import (
+    FORMAT_REASONS,
+    format_reader,
+    read_choice,
+    read_rating,
+)
 from judgebias.types import Completion
 
 PLANTED = {"echo": 0.1, "garble": 0.1, "truncate": 0.05, "ambiguous": 0.05}
@@ -195,7 +200,7 @@ def test_only_echoes_are_not_measured_and_fail_the_gate(
 def test_the_advice_fits_formats_with_one_mode() -> None:
     import pandas as pd
 
-    from judgebias.answers_formats import FORMAT_ADVICE
+    from judgebias.prompts.answers_formats import FORMAT_ADVICE
     from judgebias.stats.validity import run_invalid
 
     rows = [

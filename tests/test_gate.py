@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_one_line_error, run_cli
 
+from judgebias.audits.gate import Condition, check_gate, parse_fail_on
 from judgebias.errors import UsageError
-from judgebias.gate import Condition, check_gate, parse_fail_on
 
 # -- parsing --------------------------------------------------------------------------------
 

@@ -17,9 +17,9 @@ from conftest import lists_file, run_cli
 from fake_openai import FakeEndpoint, serve
 from scipy.stats import chisquare
 
-from judgebias.answers_formats import parse_choice
-from judgebias.listwise import extract_list, list_template, render_list, williams_orders
-from judgebias.pipeline import AuditConfig, run_audit, run_audit_async
+from judgebias.audits.listwise import extract_list, list_template, render_list, williams_orders
+from judgebias.audits.pipeline import AuditConfig, run_audit, run_audit_async
+from judgebias.prompts.answers_formats import parse_choice
 from judgebias.stats.listwise import listwise_position_stats
 
 
@@ -249,7 +249,7 @@ def test_compare_pairs_listwise_runs_by_item_on_complete_rotations(tmp_path: Pat
     """`judgebias compare` of two listwise runs, one with unreadable answers: the per-item
     sums reproduce each run's shares (computed on complete rotations), so the difference
     is paired by item, and it recovers the planted difference."""
-    from judgebias.compare import compare_runs
+    from judgebias.report.compare import compare_runs
 
     data = str(lists_file(tmp_path, 120, 3))
     runs = {}

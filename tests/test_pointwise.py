@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from judgebias.answers_formats import parse_rating
-from judgebias.pipeline import AuditConfig, run_audit
-from judgebias.pointwise import SCALES, Grading, extract_single, render_single, single_template
+from judgebias.audits.pipeline import AuditConfig, run_audit
+from judgebias.audits.pointwise import (
+    SCALES,
+    Grading,
+    extract_single,
+    render_single,
+    single_template,
+)
+from judgebias.prompts.answers_formats import parse_rating
 
 TEN = SCALES["10"]
 

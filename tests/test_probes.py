@@ -6,10 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.errors import InputError, UsageError
-from judgebias.pipeline import AuditConfig, run_audit
-from judgebias.probes import builtin_probes, load_probe_file, perturb, resolve_probes, strip_edits
-from judgebias.prompts import default_template, extract_pair, render
+from judgebias.probes.catalog import (
+    builtin_probes,
+    load_probe_file,
+    perturb,
+    resolve_probes,
+    strip_edits,
+)
+from judgebias.prompts.templates import default_template, extract_pair, render
 from judgebias.types import Pair
 
 PERTURBATION = [

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.errors import InputError
 from judgebias.judges.simulated import parse_sim_params
-from judgebias.pipeline import AuditConfig, run_audit
-from judgebias.probes import builtin_probes, load_probe_file, perturb
+from judgebias.probes.catalog import builtin_probes, load_probe_file, perturb
 from judgebias.types import Pair
 
 NEW = ["compassion", "identity", "refinement", "citation"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from judgebias.errors import InputError
-from judgebias.prompts import (
+from judgebias.prompts.templates import (
     default_template,
     extract_pair,
     load_template,

@@ -29,8 +29,8 @@ import pandas as pd
 import pytest
 from conftest import run_cli, stderr_lines
 
-from judgebias.answers import REASONS
-from judgebias.prompts import answer_reader, default_template
+from judgebias.prompts.answers import REASONS
+from judgebias.prompts.templates import answer_reader, default_template
 from judgebias.types import Completion
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_model]
@@ -116,7 +116,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def three_pairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three of the bundled checkable pairs (with gold)."""
-    from judgebias.data import bundled_pairs_path
+    from judgebias.tables.pairs import bundled_pairs_path
 
     lines = Path(bundled_pairs_path()).read_text(encoding="utf-8").splitlines()
     p = tmp_path_factory.mktemp("data") / "pairs.jsonl"
@@ -138,7 +138,7 @@ def _audit(url: str, data: Path, out: Path, mode: str) -> subprocess.CompletedPr
 
 def _stored(out: Path) -> dict[str, Completion]:
     """The raw completions the server returned, by request key, from the SQLite store."""
-    from judgebias.store import STORE_NAME, Store
+    from judgebias.engine.store import STORE_NAME, Store
 
     rec = pd.read_parquet(out / "records.parquet")
     with Store(out / STORE_NAME) as store:
@@ -235,9 +235,9 @@ def test_a_real_small_model_fails_closed_in_the_other_formats(
     answer it gives out of form is unreadable with a reason the raw answer bears out."""
     from conftest import lists_file
 
-    from judgebias.answers_formats import FORMAT_REASONS, read_choice, read_rating
-    from judgebias.listwise import list_reader, list_template
-    from judgebias.pointwise import SCALES, single_reader, single_template
+    from judgebias.audits.listwise import list_reader, list_template
+    from judgebias.audits.pointwise import SCALES, single_reader, single_template
+    from judgebias.prompts.answers_formats import FORMAT_REASONS, read_choice, read_rating
 
     out = tmp_path / fmt
     how = (

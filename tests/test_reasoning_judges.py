@@ -24,7 +24,7 @@ def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
 
 def _audit(judge: str, data: str, out: Path, **options: Any) -> dict[str, Any]:
     """An audit in this process (the judge is still asked over HTTP when it is served)."""
-    from judgebias.pipeline import AuditConfig, run_audit
+    from judgebias.audits.pipeline import AuditConfig, run_audit
 
     options.setdefault("probes", ["position"])
     cfg = AuditConfig(judge=judge, data=data, out=str(out), quiet=True, **options)

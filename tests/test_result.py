@@ -14,8 +14,8 @@ import pytest
 from conftest import make_pairs
 
 import judgebias
+from judgebias.audits.result import SUMMARY_COLUMNS, AuditResult, summary_frame
 from judgebias.errors import UsageError
-from judgebias.result import SUMMARY_COLUMNS, AuditResult, summary_frame
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.errors import UsageError
-from judgebias.pipeline import AuditConfig, run_audit
-from judgebias.probes import builtin_probes
-from judgebias.rewrite import check_rewrite
+from judgebias.probes.catalog import builtin_probes
+from judgebias.probes.rewrite import check_rewrite
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from judgebias.compare import read_run_folder
+from judgebias.engine.store import Store, read_requests
 from judgebias.errors import InputError
-from judgebias.runfolder import (
+from judgebias.report.compare import read_run_folder
+from judgebias.tables.runfolder import (
     merge_stores,
     read_records,
     read_run,
     stored_messages,
     write_run_files,
 )
-from judgebias.store import Store, read_requests
 from judgebias.types import ChatRequest, Completion
 
 

@@ -12,10 +12,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from fake_openai import FakeEndpoint, request, serve
 
+from judgebias.engine.runner import RunCounts, RunnerConfig, estimate_tokens, run_requests
+from judgebias.engine.store import Store
 from judgebias.errors import AuthError, BudgetExceeded, SpecError
 from judgebias.judges.base import JudgeOptions, make_judge
-from judgebias.runner import RunCounts, RunnerConfig, estimate_tokens, run_requests
-from judgebias.store import Store
 from judgebias.types import ChatRequest
 
 
@@ -247,7 +247,7 @@ def run_mitigated(
     endpoint: FakeEndpoint, messages: list[str], store: Store, items: str, samples: int = 2
 ) -> tuple[RunCounts, str]:
     """Run plain requests through a mitigation wrapper around ``openai:fake``."""
-    from judgebias.mitigations import Mitigations, plan_mitigations
+    from judgebias.corrections.mitigations import Mitigations, plan_mitigations
 
     async def main() -> tuple[RunCounts, str]:
         async with serve(endpoint) as url:
@@ -265,7 +265,7 @@ def run_mitigated(
 
 
 def test_a_combining_judge_is_expanded_into_its_leaves(store: Store) -> None:
-    from judgebias.answers import AnswerReader
+    from judgebias.prompts.answers import AnswerReader
 
     ep = FakeEndpoint(always={"down": (500, {})})
     counts, model = run_mitigated(ep, ["fine", "down", "fine"], store, "multi-sample", samples=3)

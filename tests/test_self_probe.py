@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_one_line_error, run_cli
 
-from judgebias.gate import check_gate, parse_fail_on
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.gate import check_gate, parse_fail_on
+from judgebias.audits.pipeline import AuditConfig, run_audit
 
 
 def audit(out: Path, judge: str, gold: str | None, **kw: object) -> dict:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from judgebias.engine.store import Store
 from judgebias.errors import InputError, StoreError
-from judgebias.store import Store
 from judgebias.types import ChatRequest, Completion
 
 

@@ -10,8 +10,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from judgebias.analysis import analyze
-from judgebias.corrections import debias
-from judgebias.verdicts import VerdictColumns, prepare
+from judgebias.corrections.debias import debias
+from judgebias.tables.verdicts import VerdictColumns, prepare
 
 
 def table() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Generate ``judgebias/assets/pairs.jsonl``, the bundled sample pairs.
+"""Generate ``probes/demo_pairs.jsonl``, the bundled sample pairs.
 
 Deterministic (seeded): running it twice writes the same file. Every item is a
 pairwise comparison whose better response is objectively checkable (arithmetic,
@@ -35,7 +35,7 @@ from judgebias.sim.checkers import check  # noqa: E402
 
 SEED = 20240611
 PER_KIND = 35
-OUT = ROOT / "judgebias" / "assets" / "pairs.jsonl"
+OUT = ROOT / "probes" / "demo_pairs.jsonl"
 
 MODELS = (
     "helper-small",

@@ -1,9 +1,9 @@
 """The column names and helpers of ``judgebias analyze``: those of recorded verdicts are
-:mod:`judgebias.verdicts`'s (re-exported here); the layout of ``summary.csv`` is analyze's own."""
+:mod:`judgebias.tables.verdicts`'s (re-exported here); the layout of ``summary.csv`` is analyze's own."""
 
 from __future__ import annotations
 
-from judgebias.verdicts import (  # noqa: F401 (re-exported for the analysis modules)
+from judgebias.tables.verdicts import (  # noqa: F401 (re-exported for the analysis modules)
     _CANONICAL,
     _ORDER_TOKENS,
     _VERDICT_SPELLINGS,

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from judgebias.analysis.result import AnalyzeResult, analyze
-from judgebias.data import read_table
 from judgebias.errors import UsageError
 from judgebias.report.analyze_page import render_analyze_html
-from judgebias.verdicts import VerdictColumns
+from judgebias.tables.pairs import read_table
+from judgebias.tables.verdicts import VerdictColumns
 
 
 def write_outputs(result: AnalyzeResult, out: str | Path, *, title: str | None = None) -> Path:
@@ -48,7 +48,7 @@ def run_analyze(
     """Read ``path`` (and ``items``), run :func:`analyze` and write its outputs into ``out``.
 
     ``columns`` (or ``first``, ``second``, ``gold``, ``group`` and the other
-    :class:`~judgebias.verdicts.VerdictColumns` fields in ``options``) say which
+    :class:`~judgebias.tables.verdicts.VerdictColumns` fields in ``options``) say which
     columns mean what; ``options`` are the other keyword arguments of :func:`analyze`.
     """
     table = read_table(path)

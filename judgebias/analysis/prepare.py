@@ -1,5 +1,5 @@
 """Turning an items table into a pairs table (:func:`items_to_pairs`); preparing recorded
-verdicts (:func:`prepare`, :class:`Prepared`) lives in :mod:`judgebias.verdicts` and is
+verdicts (:func:`prepare`, :class:`Prepared`) lives in :mod:`judgebias.tables.verdicts` and is
 re-exported here."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from judgebias.stats.position import normalize_label
-from judgebias.verdicts import (
+from judgebias.tables.verdicts import (
     INSTRUCTION_CANDIDATES,
     TEXT_CANDIDATES,
     Prepared,

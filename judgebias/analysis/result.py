@@ -25,7 +25,7 @@ from judgebias.jsonsafe import json_safe
 from judgebias.stats.recorded import group_table
 from judgebias.stats.repetition import repetition_stability, unit_means
 from judgebias.stats.strategies import StrategyComparison, compare_strategies
-from judgebias.verdicts import VerdictColumns
+from judgebias.tables.verdicts import VerdictColumns
 
 # --------------------------------------------------------------------------- the result
 
@@ -228,7 +228,7 @@ def analyze(
 ) -> AnalyzeResult:
     """Figures per group from recorded verdicts (rules and layouts: the module docstring).
 
-    The columns are ``columns`` (:class:`~judgebias.verdicts.VerdictColumns`) or its
+    The columns are ``columns`` (:class:`~judgebias.tables.verdicts.VerdictColumns`) or its
     fields as keywords: wide layout ``first``/``second`` (``"A|B"``: first non-empty),
     long layout ``order``, ``verdict``, ``pair`` and optionally ``order_values``;
     ``gold``, ``group``, ``on``, ``texts``, ``lengths``. Column lists are lists or

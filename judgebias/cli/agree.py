@@ -1,6 +1,6 @@
 """``judgebias agree``: agreement of a judge with humans.
 
-Only converts flags and prints; the work is :func:`judgebias.agree.agreement`.
+Only converts flags and prints; the work is :func:`judgebias.humans.agree.agreement`.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def agree_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Agreement of a judge with humans: with and without ties, kappa, the human ceiling, the alt-test."""
-    from judgebias.agree import agreement, write_outputs
+    from judgebias.humans.agree import agreement, write_outputs
     from judgebias.stats.alt_test import MIN_HUMANS_TESTED
 
     result = agreement(

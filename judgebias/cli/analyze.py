@@ -159,7 +159,7 @@ def analyze(
 ) -> None:
     """Audit verdicts a judge already gave (both orders): position consistency, accuracy, length preference per group."""
     from judgebias.analysis import SUMMARY_COLUMNS, run_analyze
-    from judgebias.verdicts import VerdictColumns
+    from judgebias.tables.verdicts import VerdictColumns
 
     columns = VerdictColumns(
         first=first,

@@ -1,6 +1,6 @@
 """``judgebias audit`` and ``judgebias demo``: flags in, an :class:`AuditConfig` out, the
-outcome printed. The rules the settings must meet are :mod:`judgebias.config`'s; the audit
-is :func:`judgebias.pipeline.run_audit`. Exit status 1 when a ``--fail-on`` gate trips,
+outcome printed. The rules the settings must meet are :mod:`judgebias.audits.config`'s; the audit
+is :func:`judgebias.audits.pipeline.run_audit`. Exit status 1 when a ``--fail-on`` gate trips,
 2 when every call failed, 3 when too many answers could not be read (fail closed).
 """
 
@@ -277,8 +277,8 @@ def audit(
     ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
-    from judgebias.config import check_audit_config
-    from judgebias.pipeline import AuditConfig, run_audit
+    from judgebias.audits.config import check_audit_config
+    from judgebias.audits.pipeline import AuditConfig, run_audit
 
     cfg = AuditConfig(
         judge=judge,
@@ -324,11 +324,11 @@ def audit(
     check_audit_config(cfg)
     conditions = None
     if fail_on is not None:
-        from judgebias.gate import conditions_for_audit
+        from judgebias.audits.gate import conditions_for_audit
 
         if format_ == "single":  # the probes of one-answer grading
-            from judgebias.gate import parse_fail_on, require_measured
-            from judgebias.pointwise import single_probes
+            from judgebias.audits.gate import parse_fail_on, require_measured
+            from judgebias.audits.pointwise import single_probes
 
             specs, grading, wants_self = single_probes(cfg)
             measured = [s.name for s in specs] + grading + (["self"] if wants_self else [])
@@ -337,7 +337,7 @@ def audit(
         else:
             conditions = conditions_for_audit(fail_on, probes, probe_file or [])
     if dry_run:
-        from judgebias.pipeline import plan_audit
+        from judgebias.audits.pipeline import plan_audit
 
         plan = plan_audit(cfg)
         if as_json:
@@ -362,7 +362,7 @@ def audit(
     report_failures(outcome)
     tripped = False
     if conditions is not None:
-        from judgebias.gate import check_gate
+        from judgebias.audits.gate import check_gate
 
         tripped = echo_gate(check_gate(outcome.summary, conditions), quiet=quiet or as_json)
     fail_closed(outcome.summary, outcome.out)
@@ -375,8 +375,8 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Audit the simulated judge (documented planted biases) on the bundled pairs, offline."""
+    from judgebias.audits.pipeline import AuditConfig, run_audit
     from judgebias.demo import DEMO_GOLD_JUDGE, DEMO_JUDGE, DEMO_PROBES
-    from judgebias.pipeline import AuditConfig, run_audit
 
     cfg = AuditConfig(
         judge=DEMO_JUDGE,

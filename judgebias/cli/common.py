@@ -34,7 +34,7 @@ def parse_map(text: str | None) -> dict[str, str]:
     """``--map new=old,...`` as a mapping (empty without the flag)."""
     if not text:
         return {}
-    from judgebias.data import parse_mapping
+    from judgebias.tables.pairs import parse_mapping
 
     return parse_mapping(text)
 
@@ -55,7 +55,7 @@ def parse_where(items: list[str] | None, *, example: str = "") -> dict[str, list
 
 def echo_gate(results: list[Any], *, quiet: bool, run: str | None = None) -> bool:
     """Print a --fail-on gate's outcome on stderr; True when it tripped (exit status 1)."""
-    from judgebias.gate import result_lines
+    from judgebias.audits.gate import result_lines
 
     for line in result_lines(results, quiet=quiet, run=run):
         typer.echo(line, err=True)

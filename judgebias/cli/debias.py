@@ -1,5 +1,5 @@
 """``judgebias debias``: correct recorded verdicts (swap, bpc), win rates (length) or probe
-effects (placebo) with :func:`judgebias.corrections.debias`, and print its account.
+effects (placebo) with :func:`judgebias.corrections.debias.debias`, and print its account.
 No judge is called. Heavy imports happen inside the command.
 """
 
@@ -174,9 +174,9 @@ def debias_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the account as JSON.")] = False,
 ) -> None:
     """Correct recorded verdicts (swap, bpc), win rates (length) or probe effects (placebo)."""
-    from judgebias.corrections import METHODS, debias, read_records, write_table
-    from judgebias.data import read_table
-    from judgebias.verdicts import VerdictColumns
+    from judgebias.corrections.debias import METHODS, debias, read_records, write_table
+    from judgebias.tables.pairs import read_table
+    from judgebias.tables.verdicts import VerdictColumns
 
     m = method.strip().lower()
     mapping = parse_map(map_) or None

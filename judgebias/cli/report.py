@@ -1,5 +1,5 @@
 """``judgebias report`` and ``judgebias compare``: read stored runs, write the HTML
-(:mod:`judgebias.report`) or the comparison (:mod:`judgebias.compare`), print a summary.
+(:mod:`judgebias.report`) or the comparison (:mod:`judgebias.report.compare`), print a summary.
 No judge is called."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def report(
     ] = False,
 ) -> None:
     """Re-render the HTML report of stored runs (several: compare the judges), without calling any judge."""
-    from judgebias.gate import check_gate, parse_fail_on, require_measured
+    from judgebias.audits.gate import check_gate, parse_fail_on, require_measured
     from judgebias.report.render import write_comparison, write_report
     from judgebias.report.runs import read_run
 
@@ -109,7 +109,7 @@ def compare_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
 ) -> None:
     """Two runs side by side: every probe's effect in both, the difference with its interval and p-value, accuracy and cost."""
-    from judgebias.compare import compare_runs, comparison_json, write_compare
+    from judgebias.report.compare import compare_runs, comparison_json, write_compare
 
     result = compare_runs(run_a, run_b, n_boot=n_boot, seed=seed)
     if out:

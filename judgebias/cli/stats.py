@@ -111,8 +111,8 @@ def lc_command(
     bootstrap interval over instructions and a note where a fit is not identified."""
     import pandas as pd
 
-    from judgebias.data import read_table
     from judgebias.stats.lc import fit_instruction_difficulty, lc_winrate, load_lc_table
+    from judgebias.tables.pairs import read_table
 
     table = load_lc_table(files if len(files) > 1 else files[0], mapping=parse_map(map_) or None)
     diff = None
@@ -176,8 +176,8 @@ def dbg_command(
 ) -> None:
     """DBG self-preference score (percentage points) with a bootstrap interval over items, and
     the noise-robust error asymmetry P(own | gold other) - P(other | gold own)."""
-    from judgebias.data import read_table
     from judgebias.stats.dbg import KINDS, dbg
+    from judgebias.tables.pairs import read_table
 
     if kind is not None and kind not in KINDS:
         raise UsageError(f"--kind: '{kind}' is not one of {', '.join(KINDS)}")
@@ -239,8 +239,8 @@ def factors_command(
     out: Annotated[str | None, typer.Option("--out")] = None,
 ) -> None:
     """PROFILE-style factor attribution: which response features move the judge (and gold)."""
-    from judgebias.data import read_table
     from judgebias.stats.factors import factor_attribution
+    from judgebias.tables.pairs import read_table
 
     df = read_table(file, mapping=parse_map(map_) or None)
     names = [f.strip() for f in factors.split(",")] if factors else None

@@ -1,5 +1,5 @@
 """``judgebias merge``: combine the stores of runs or shards
-(:func:`judgebias.runfolder.merge_stores`); this module only prints what was merged."""
+(:func:`judgebias.tables.runfolder.merge_stores`); this module only prints what was merged."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def merge(
     ] = "judgebias-merged",
 ) -> None:
     """Combine the stores of several runs or shards; answered requests are copied once."""
-    from judgebias.runfolder import merge_stores
+    from judgebias.tables.runfolder import merge_stores
 
     merged = merge_stores(stores, out)
     typer.echo(

@@ -3,7 +3,7 @@
 It lets ``judgebias audit`` run its position probe on verdicts a real judge
 already gave (``judgebias analyze`` tables), with no new call: for each request
 it reads (instruction, first-shown, second-shown) out of the prompt
-(:func:`judgebias.prompts.extract_pair`), finds the recorded pair by its texts in
+(:func:`judgebias.prompts.templates.extract_pair`), finds the recorded pair by its texts in
 either order, and answers ``[[A]]``, ``[[B]]`` or ``[[C]]`` (tie) for the verdict
 recorded *for that order*, mapped to positions. A recorded verdict that was
 unparseable is replayed as an unparseable answer. A request it has no record
@@ -44,14 +44,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from judgebias.answers import VERDICT_LABELS, VERDICT_TAGS, Position
-from judgebias.data import read_table
 from judgebias.errors import NoRecordError, SpecError
 from judgebias.judges.base import JudgeOptions
-from judgebias.prompts import PAIR_MARKERS, extract_pair
+from judgebias.prompts.answers import VERDICT_LABELS, VERDICT_TAGS, Position
+from judgebias.prompts.templates import PAIR_MARKERS, extract_pair
 from judgebias.registry import did_you_mean
+from judgebias.tables.pairs import read_table
+from judgebias.tables.verdicts import (
+    FIRST,
+    INSTRUCTION,
+    SECOND,
+    TEXT_A,
+    TEXT_B,
+    VerdictColumns,
+    prepare,
+)
 from judgebias.types import ChatRequest, Completion, Label
-from judgebias.verdicts import FIRST, INSTRUCTION, SECOND, TEXT_A, TEXT_B, VerdictColumns, prepare
 
 __all__ = ["NoRecordError", "ReplayJudge", "ReplaySpec", "parse_replay_spec"]
 

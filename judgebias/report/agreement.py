@@ -1,7 +1,7 @@
 """The HTML page of ``judgebias agree`` and the reliability diagram it draws.
 
 The page uses the report's jinja environment and base template; every figure on it
-comes from the summary computed in :mod:`judgebias.agree` (nothing is recomputed).
+comes from the summary computed in :mod:`judgebias.humans.agree` (nothing is recomputed).
 The audit report shows the same figures through ``_agreement.html.j2``.
 """
 

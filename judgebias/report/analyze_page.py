@@ -13,7 +13,7 @@ import pandas as pd
 
 from judgebias.report.html import environment, to_svg
 from judgebias.stats.strategies import StrategyComparison
-from judgebias.verdicts import UNPARSEABLE_RULE, _group_items, _key
+from judgebias.tables.verdicts import UNPARSEABLE_RULE, _group_items, _key
 
 if TYPE_CHECKING:  # pragma: no cover  (an annotation only: the page draws what it is given)
     from judgebias.analysis.result import AnalyzeResult

@@ -20,7 +20,7 @@ __all__ = ["reasoning_view"]
 
 def _specs(run: Run) -> dict[str, Any]:
     """The probe definitions of the run's perturbation probes (built-in or its own files)."""
-    from judgebias.probes import builtin_probes, load_probe_file
+    from judgebias.probes.catalog import builtin_probes, load_probe_file
 
     specs: dict[str, Any] = dict(builtin_probes())
     for path in run.run_info.get("probe_files") or []:

@@ -60,7 +60,7 @@ def _pp(x: float | None, sign: bool = True) -> str:
 
 def _probe_description(name: str) -> str:
     try:
-        from judgebias.probes import builtin_probes
+        from judgebias.probes.catalog import builtin_probes
 
         spec = builtin_probes().get(name)
     except Exception:  # the report must render even if the probe files cannot be read

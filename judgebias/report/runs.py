@@ -1,7 +1,7 @@
 """The run folders the report draws, and the order it lists probes in.
 
 Reading a run folder (summary, records, pairs, the stored prompts) is
-:mod:`judgebias.runfolder`'s job; its names are re-exported here. No judge is ever
+:mod:`judgebias.tables.runfolder`'s job; its names are re-exported here. No judge is ever
 called.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from judgebias.probes import PROBE_ORDER  # the order in which the report lists the probes
-from judgebias.runfolder import Run, read_run, stored_messages
+from judgebias.probes.catalog import PROBE_ORDER  # the order in which the report lists the probes
+from judgebias.tables.runfolder import Run, read_run, stored_messages
 
 __all__ = ["PROBE_ORDER", "Run", "ordered_probes", "read_run", "stored_messages", "unique_labels"]
 

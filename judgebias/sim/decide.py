@@ -6,7 +6,7 @@ How it decides, for one pairwise request:
 
 1. It reads the instruction and the two answers (first- and second-shown) out of
    the prompt through the markers of the bundled template, and strips every cue or
-   placebo text the probe templates define (:func:`judgebias.probes.strip_edits`),
+   placebo text the probe templates define (:func:`judgebias.probes.catalog.strip_edits`),
    and the sim's own signature (noting which answer carried it: the ``self`` cue).
 2. **Content verdict C** depends on the stripped pair alone, never on the order or
    on the edits: where the task is checkable (:mod:`.checkers`) the truly better
@@ -74,7 +74,7 @@ def _cues(
     cot: bool,
 ) -> tuple[str, str, list[tuple[str, str]], float, object, str | None]:
     """(stripped first, stripped second, cues, bias scale, draw key, fallacy noticed)."""
-    from judgebias.probes import strip_edits  # local: probes imports prompts, not judges
+    from judgebias.probes.catalog import strip_edits  # local: probes imports prompts, not judges
 
     edits = strip_edits(system=system, first=first, second=second, note=note)
     cues = list(edits.cues)

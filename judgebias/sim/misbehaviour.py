@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 
-from judgebias.answers import VERDICT_TAGS, verdict_tag
+from judgebias.prompts.answers import VERDICT_TAGS, verdict_tag
 from judgebias.sim.common import draw, reply
 from judgebias.sim.params import SimParams
 from judgebias.types import ChatRequest, Completion, LogprobStep

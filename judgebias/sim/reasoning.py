@@ -39,8 +39,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from judgebias.answers import verdict_tag
 from judgebias.errors import SpecError
+from judgebias.prompts.answers import verdict_tag
 from judgebias.sim.common import draw, tokens
 from judgebias.types import ChatRequest, Completion
 
@@ -125,7 +125,7 @@ def effort_scale(params: SimParams, effort: str | None) -> float:
 
 def _cue_quotes(system: str, first: str, second: str, note: str) -> tuple[list[str], str, str]:
     """(the cue texts found in the request, first and second answers without probe text)."""
-    from judgebias.probes import strip_edits
+    from judgebias.probes.catalog import strip_edits
 
     edits = strip_edits(system=system, first=first, second=second, note=note)
     quotes: list[str] = []
@@ -140,7 +140,7 @@ def _cue_quotes(system: str, first: str, second: str, note: str) -> tuple[list[s
 
 
 def _reason(request: ChatRequest, params: SimParams, completion: Completion) -> Completion:
-    from judgebias.prompts import extract_note, extract_pair
+    from judgebias.prompts.templates import extract_note, extract_pair
 
     system = "\n".join(c for r, c in request.messages if r == "system")
     user = "\n".join(c for r, c in request.messages if r == "user")

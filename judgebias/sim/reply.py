@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import re
 
-from judgebias.answers import verdict_tag
-from judgebias.prompts import INSTRUCTION_MARKER, extract_note, extract_pair
+from judgebias.prompts.answers import verdict_tag
+from judgebias.prompts.templates import INSTRUCTION_MARKER, extract_note, extract_pair
 from judgebias.sim import misbehaviour
 from judgebias.sim.common import draw, reply, tokens
 from judgebias.sim.decide import decide
@@ -109,8 +109,8 @@ def _listwise_reply(
     request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
 ) -> Completion | None:
     """The answer to a listwise prompt (see :mod:`.formats`); None for other prompts."""
-    from judgebias.listwise import extract_list
-    from judgebias.probes import BIAS_AWARE_MARKER
+    from judgebias.audits.listwise import extract_list
+    from judgebias.probes.catalog import BIAS_AWARE_MARKER
 
     found = extract_list(user)
     if found is None:
@@ -132,8 +132,8 @@ def _single_reply(
     request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
 ) -> Completion | None:
     """The answer to a pointwise prompt (see :mod:`.formats`); None for other prompts."""
-    from judgebias.pointwise import extract_single
-    from judgebias.probes import strip_edits
+    from judgebias.audits.pointwise import extract_single
+    from judgebias.probes.catalog import strip_edits
 
     found = extract_single(user)
     if found is None:

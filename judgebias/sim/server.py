@@ -388,7 +388,7 @@ def serve(
         finally:
             await runner.cleanup()
 
-    from judgebias.loop import run_async
+    from judgebias.engine.loop import run_async
 
     with contextlib.suppress(KeyboardInterrupt):
         run_async(main())

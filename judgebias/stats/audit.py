@@ -6,7 +6,7 @@ soft preferences), each perturbation probe (with its soft shift, :mod:`.soft`),
 self-preference and the rewrite probes, each failing closed (:mod:`.validity`) and
 marked ``uninformative`` when its verdicts cannot show a bias (:mod:`.informative`),
 BH-adjusted over the probes that were measured and given a severity.
-:mod:`judgebias.pipeline` only calls it.
+:mod:`judgebias.audits.pipeline` only calls it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from judgebias.stats.soft import soft_figures
 from judgebias.stats.validity import DEFAULT_MAX_INVALID, fail_closed, severity
 
 if TYPE_CHECKING:
-    from judgebias.probes import ProbeSpec
+    from judgebias.probes.catalog import ProbeSpec
 
 __all__ = ["invalid_controls", "probe_figures", "soft_position"]
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from judgebias.data import read_table
 from judgebias.errors import InputError, UsageError
 from judgebias.stats.intervals import show_value as _show
-from judgebias.tablefile import read_source
+from judgebias.tables.pairs import read_table
+from judgebias.tables.tablefile import read_source
 
 __all__ = ["LC_COLUMNS", "check_lc_frame", "load_lc_table"]
 
@@ -47,9 +47,9 @@ def _first(mask: pd.Series | np.ndarray) -> int | None:
 
 
 class _Source:
-    """One input file read with :func:`~judgebias.data.read_table`.
+    """One input file read with :func:`~judgebias.tables.pairs.read_table`.
 
-    ``error`` places a record of ``frame`` in the file the way ``judgebias.data``
+    ``error`` places a record of ``frame`` in the file the way ``judgebias.tables.pairs``
     does: ``line N`` (JSON, JSON Lines: the physical line), ``row N`` (CSV/TSV:
     header = row 1, first data row = row 2; Parquet: the N-th record).
     """
@@ -160,11 +160,11 @@ def load_lc_table(
     - a table (CSV, TSV, JSONL, JSON, Parquet) with columns ``model,
       instruction_index, baseline_length, model_length, preference``.
 
-    Files are read with :func:`judgebias.data.read_table`, so any may be gzipped.
+    Files are read with :func:`judgebias.tables.pairs.read_table`, so any may be gzipped.
     ``mapping`` renames columns before the check, as ``{expected_name:
     name_in_file}``. A missing preference (empty cell, ``null``) is kept as NaN and
     skipped by ``lc_winrate``; any other bad value raises :class:`InputError` naming
-    the file and where in it, as ``judgebias.data`` counts: ``line N`` for JSON and
+    the file and where in it, as ``judgebias.tables.pairs`` counts: ``line N`` for JSON and
     JSON Lines (the physical line), ``row N`` for CSV/TSV (the header is row 1, the
     first data row row 2) and Parquet (the N-th record).
     """

@@ -97,7 +97,7 @@ def _words(texts: Iterable[str], variables: dict[str, tuple[str, ...]]) -> set[s
 def cue_words(spec: Any) -> frozenset[str]:
     """The words whose presence in reasoning counts as mentioning ``spec``'s cue.
 
-    ``spec`` is a :class:`judgebias.probes.ProbeSpec` (anything with ``cues``,
+    ``spec`` is a :class:`judgebias.probes.catalog.ProbeSpec` (anything with ``cues``,
     ``placebos`` and ``vars``)."""
     variables = dict(getattr(spec, "vars", {}) or {})
     cue = _words((t.text for t in spec.cues), variables)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from judgebias.stats.intervals import bh_adjust, wilson
 from judgebias.stats.position import position_stats
-from judgebias.verdicts import FIRST, GOLD, LEN_A, LEN_B, SECOND, _group_items
+from judgebias.tables.verdicts import FIRST, GOLD, LEN_A, LEN_B, SECOND, _group_items
 
 __all__ = ["group_figures", "group_table", "length_figures", "pooled", "share_ci", "toward"]
 

@@ -1,6 +1,6 @@
 """Two figures of Shi et al., "Judging the Judges" (arXiv:2406.07791), on recorded verdicts.
 
-Both work on the one-row-per-pair frame of :func:`judgebias.verdicts.prepare`
+Both work on the one-row-per-pair frame of :func:`judgebias.tables.verdicts.prepare`
 (``jb_first``/``jb_second`` hold ``a``/``b``/``tie`` or ``None`` for an unreadable or
 missing verdict).
 
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from judgebias.stats.position import classify_orders
-from judgebias.verdicts import FIRST, SECOND, _key_series
+from judgebias.tables.verdicts import FIRST, SECOND, _key_series
 
 __all__ = ["repetition_stability", "unit_means"]
 

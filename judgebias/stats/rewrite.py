@@ -1,4 +1,4 @@
-"""Figures of the rewritten cues (``sentiment``, ``fallacy``; see :mod:`judgebias.rewrite`).
+"""Figures of the rewritten cues (``sentiment``, ``fallacy``; see :mod:`judgebias.probes.rewrite`).
 
 - ``sentiment`` (and any rewrite probe but fallacy): a perturbation probe whose units
   each follow their cue's direction (cheerful: toward the rewritten answer; angry, sad,
@@ -29,7 +29,7 @@ from judgebias.stats.listwise import ratio_ci
 from judgebias.stats.perturbation import _figures, perturbation_units
 
 if TYPE_CHECKING:
-    from judgebias.probes import ProbeSpec
+    from judgebias.probes.catalog import ProbeSpec
 
 __all__ = ["directed_perturbation_stats", "fallacy_stats", "rewrite_figures"]
 

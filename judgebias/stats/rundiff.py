@@ -8,7 +8,7 @@ pairs, or over the clusters of pairs that share an instruction (:func:`paired`: 
 percentile bootstrap and the p-value that inverts it); the tie share of runs on the same
 pairs is a difference of paired proportions (:func:`paired_ties`); runs on different pairs are compared from
 their counts (:func:`independent_counts`) or, for effects known only with their
-intervals, by square-and-add (:func:`independent`). See :mod:`judgebias.compare`.
+intervals, by square-and-add (:func:`independent`). See :mod:`judgebias.report.compare`.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ Assumptions, stated because the figure rests on them:
 
 1. The paraphrase removes the marks by which the judge recognises its own text and
    keeps the content (the rewriter is another model; a rewrite that changes a
-   checkable answer or the length too much is discarded, :mod:`judgebias.rewrite`).
+   checkable answer or the length too much is discarded, :mod:`judgebias.probes.rewrite`).
    Marks that survive paraphrase (the content itself, its choices) are not measured:
    the figure is a lower bound on recognition-driven preference.
 2. Paraphrasing changes the standing of the judge's own answer and of another's

@@ -38,7 +38,7 @@ from judgebias.stats.clustering import pair_clusters
 from judgebias.stats.intervals import clustered_mean
 
 if TYPE_CHECKING:
-    from judgebias.probes import ProbeSpec
+    from judgebias.probes.catalog import ProbeSpec
 
 __all__ = ["soft_figures", "soft_shift"]
 

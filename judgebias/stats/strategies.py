@@ -24,7 +24,7 @@ from judgebias.stats.intervals import (
 )
 from judgebias.stats.position import classify_orders
 from judgebias.stats.recorded import length_figures, toward
-from judgebias.verdicts import (
+from judgebias.tables.verdicts import (
     DEFAULT_MIN_LENGTH_DIFF,
     FIRST,
     GOLD,

@@ -62,7 +62,7 @@ from typing import Any
 
 import pandas as pd
 
-from judgebias.answers import REASONS
+from judgebias.prompts.answers import REASONS
 
 __all__ = [
     "DEFAULT_MAX_INVALID",
@@ -180,7 +180,7 @@ def run_invalid(
     advice_for: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The run's ``invalid`` block over every judge answer (one per unique request);
-    ``meanings`` words the reasons (default :data:`judgebias.answers.REASONS`) and
+    ``meanings`` words the reasons (default :data:`judgebias.prompts.answers.REASONS`) and
     ``advice_for`` the advice (default: the pairwise modes')."""
     uniq = records.drop_duplicates("request_key")
     bad = uniq[~uniq["valid"].astype(bool)]

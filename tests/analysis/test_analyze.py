@@ -569,7 +569,7 @@ def test_items_to_pairs_roundtrip(tmp_path: Path) -> None:
     pairs = items_to_pairs(items, id_columns="subset,idx", gold="label")
     assert list(pairs.columns) == ["id", "instruction", "response_a", "response_b", "gold"]
     assert pairs["id"].iloc[0] == "s/0" and set(pairs["gold"]) <= {"a", "b"}
-    from judgebias.data import frame_to_pairs
+    from judgebias.tables.pairs import frame_to_pairs
 
     assert len(frame_to_pairs(pairs)) == 5
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import SHARED_DATA, run_cli
 
 from judgebias.analysis import items_to_pairs, run_analyze
-from judgebias.data import read_table
+from judgebias.tables.pairs import read_table
 
 pytestmark = pytest.mark.external
 

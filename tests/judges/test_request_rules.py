@@ -9,6 +9,7 @@ import json
 import pandas as pd
 import pytest
 
+from judgebias.engine.runner import billed_completion_tokens
 from judgebias.errors import BadResponseError, SpecError, UsageError
 from judgebias.judges.openai_compat import parse_chat_completion
 from judgebias.judges.request_rules import (
@@ -19,8 +20,7 @@ from judgebias.judges.request_rules import (
     rules_for,
 )
 from judgebias.judges.simulated import SimParams, parse_sim_params, simulate
-from judgebias.probes import builtin_probes
-from judgebias.runner import billed_completion_tokens
+from judgebias.probes.catalog import builtin_probes
 from judgebias.stats.reasoning import cue_words, mentions
 from judgebias.types import ChatRequest, Completion
 
@@ -222,7 +222,7 @@ def test_sim_reasoning_keys_are_checked_and_default_specs_unchanged() -> None:
 
 
 def test_sim_reasoning_uses_the_budget_and_never_changes_the_verdict() -> None:
-    from judgebias.prompts import default_template, render
+    from judgebias.prompts.templates import default_template, render
     from judgebias.types import Variant
 
     v = Variant("p", "control", "control", "Name a colour.", "Blue.", "A car.")

@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 from conftest import REPO, run_cli
 
-from judgebias.errors import InputError, UsageError
-from judgebias.judges.base import JudgeOptions, make_judge
-from judgebias.mitigations import (
+from judgebias.audits.pipeline import AuditConfig, run_audit
+from judgebias.corrections.mitigations import (
     MITIGATION_NAMES,
     MitigatedJudge,
     Mitigations,
@@ -25,8 +24,9 @@ from judgebias.mitigations import (
     split_mitigations,
     vote_to_verdict,
 )
-from judgebias.pipeline import AuditConfig, run_audit
-from judgebias.probes import BIAS_AWARE_MARKER
+from judgebias.errors import InputError, UsageError
+from judgebias.judges.base import JudgeOptions, make_judge
+from judgebias.probes.catalog import BIAS_AWARE_MARKER
 from judgebias.types import ChatRequest, Completion, Verdict
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
 
 FLAGS = [
     "--headless",

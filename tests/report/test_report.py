@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import make_pairs, run_cli
 
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.report.examples import diff_spans, highlight
 from judgebias.report.render import render_html, write_comparison, write_report
 from judgebias.report.runs import read_run

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from judgebias.data import bundled_pairs_path
 from judgebias.sim import checkers
 from judgebias.sim.checkers import KINDS, MAX_INPUT_CHARS, check, task_kind
+from judgebias.tables.pairs import bundled_pairs_path
 
 PAIRS_FILE = bundled_pairs_path()
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import assert_one_line_error, make_pairs, run_cli
 from scipy import stats as st
 
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.sim.params import ITEM_KEYS, parse_sim_params
 
 PHRASES = ("{v}", "The answer is {v}.", "It comes to {v}.", "Result: {v}")

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import judgebias_cmd, run_cli
 
-from judgebias.prompts import default_template, render
+from judgebias.prompts.templates import default_template, render
 from judgebias.types import Variant
 
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import judgebias as jb
-from judgebias.data import bundled_pairs_path, load_pairs
 from judgebias.stats.correction import OUTCOMES, corrected_win_rate
+from judgebias.tables.pairs import bundled_pairs_path, load_pairs
 
 LABELS = np.array(OUTCOMES)
 

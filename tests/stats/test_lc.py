@@ -222,7 +222,7 @@ def test_load_errors_name_file_and_row(tmp_path: Path) -> None:
     bad["preference"] = bad["preference"].astype(object)
     bad.loc[4, "preference"] = 3.0
     bad.to_csv(tmp_path / "range.csv", index=False)
-    # positions as judgebias.data counts them: CSV rows with the header as row 1,
+    # positions as judgebias.tables.pairs counts them: CSV rows with the header as row 1,
     # JSON Lines by physical line, Parquet by record
     with pytest.raises(InputError, match=r"range\.csv, row 6: preference 3 is outside"):
         load_lc_table(tmp_path / "range.csv")

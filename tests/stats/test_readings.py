@@ -9,7 +9,7 @@ import pytest
 from conftest import assert_one_line_error, run_cli
 
 import judgebias as jb
-from judgebias.corrections import debias
+from judgebias.corrections.debias import debias
 from judgebias.errors import UsageError
 from judgebias.stats.dbg import dbg, read_preference, to_preference
 

@@ -10,8 +10,8 @@ import pytest
 from conftest import make_pairs
 from statsmodels.stats.proportion import proportion_confint
 
-from judgebias.compare import _independent, _independent_counts, compare_runs
-from judgebias.pipeline import AuditConfig, run_audit
+from judgebias.audits.pipeline import AuditConfig, run_audit
+from judgebias.report.compare import _independent, _independent_counts, compare_runs
 from judgebias.stats.rundiff import percentile_p
 
 

@@ -1,1 +1,0 @@
-"""Files shipped with judgebias: the bundled pairs and the default judge template."""

@@ -1,0 +1,1 @@
+"""Corrections: debiasing judgments already made, and mitigations for live judges."""

@@ -1,0 +1,1 @@
+"""The engine: the runner (concurrency, retries, cache) and the SQLite store."""

@@ -1,0 +1,1 @@
+"""Agreement of a judge with people: label tables and the agreement command."""

@@ -1,0 +1,1 @@
+"""Probes: which variants of each pair an audit asks the judge about."""

@@ -1,0 +1,1 @@
+"""Tables in and out: pairs and recorded verdicts from files, run folders, clusters."""
