@@ -1,8 +1,8 @@
 """The import graph of judgebias has no cycle, and data flows one way.
 
-Only imports executed when a module is imported count (module level, outside
-``if TYPE_CHECKING:``); imports inside functions are deferred on purpose (heavy
-packages, the CLI's commands) and run after every module involved is loaded.
+Every import counts, those inside functions too: a deferred import that closes a
+circle is still a circle (it only moves the failure from import time to call time).
+Imports under ``if TYPE_CHECKING:`` are left out: they never run.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def module_name(path):  # type: ignore[no-untyped-def]
     return ".".join(parts)
 
 
-def top_level_imports(path) -> set[str]:  # type: ignore[no-untyped-def]
-    """The judgebias modules imported when ``path`` is imported."""
+def module_imports(path) -> set[str]:  # type: ignore[no-untyped-def]
+    """The judgebias modules ``path`` imports, at module level or inside functions."""
     name = module_name(path)
     is_pkg = path.name == "__init__.py"
     base = name.split(".") if is_pkg else name.split(".")[:-1]
@@ -53,7 +53,7 @@ def top_level_imports(path) -> set[str]:  # type: ignore[no-untyped-def]
                         or (REPO / (sub.replace(".", "/") + ".py")).exists()
                         else target
                     )
-            elif isinstance(node, ast.If | ast.Try | ast.With):
+            else:
                 for block in ("body", "orelse", "finalbody", "handlers"):
                     inner = getattr(node, block, [])
                     for item in inner:
@@ -66,7 +66,7 @@ def top_level_imports(path) -> set[str]:  # type: ignore[no-untyped-def]
 
 def import_graph() -> dict[str, set[str]]:
     """module -> the judgebias modules it imports when imported."""
-    return {module_name(p): top_level_imports(p) for p in PACKAGE.rglob("*.py")}
+    return {module_name(p): module_imports(p) for p in PACKAGE.rglob("*.py")}
 
 
 def test_the_import_graph_has_no_cycle() -> None:

@@ -15,8 +15,8 @@ import pandas as pd
 
 from judgebias.errors import InputError
 from judgebias.report.examples import clip
+from judgebias.report.html import SEVERITY_WORDS, to_svg
 from judgebias.report.html import num as _num
-from judgebias.report.html import to_svg
 from judgebias.report.plots import _new
 from judgebias.report.runs import Run
 
@@ -200,7 +200,6 @@ def fallacy_examples(run: Run, probe: str = "fallacy", limit: int = 3) -> dict[s
 
 def render_format_report(run: Run, env: Any, scorecard: list[dict[str, Any]], run_rows: Any) -> str:
     """The page of a listwise or pointwise run."""
-    from judgebias.report.render import SEVERITY_WORDS
 
     fmt = run.summary.get("format")
     pos = run.probes.get("position") if isinstance(run.probes.get("position"), dict) else None

@@ -27,6 +27,7 @@ from importlib import resources
 from typing import Any
 
 __all__ = [
+    "SEVERITY_WORDS",
     "environment",
     "fmt_p",
     "fmt_pct",
@@ -91,6 +92,20 @@ def show(v: Any) -> str:
         return ", ".join(f"{k}={show(x)}" for k, x in v.items())
     return str(v)
 
+
+SEVERITY_WORDS = {
+    "strong": "strong: |effect| of 15 points or more",
+    "moderate": "moderate: 5 to 15 points",
+    "slight": "slight: under 5 points, but real",
+    "not detected": "not detected: not significant after adjustment",
+    "not measured": "not measured: too few readable answers to say anything",
+    "not measurable": (
+        "not measurable: the judge's verdicts did not vary, or were at chance on gold, so "
+        "they could not show this bias"
+    ),
+    "inconclusive": "inconclusive: not significant, but too many answers were unreadable to call it absent",
+}
+"""What each severity word means, in the legend of every page that shows severities."""
 
 FILTERS = {
     "pp": fmt_pp,

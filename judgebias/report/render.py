@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from judgebias.errors import InputError
-from judgebias.report.html import environment, to_svg
+from judgebias.report.html import SEVERITY_WORDS, environment, to_svg
 from judgebias.report.html import num as _num
 from judgebias.report.runs import Run, ordered_probes, read_run, unique_labels
 from judgebias.stats.clustering import describe_clusters
@@ -36,18 +36,6 @@ __all__ = [
     "write_report",
 ]
 
-SEVERITY_WORDS = {
-    "strong": "strong: |effect| of 15 points or more",
-    "moderate": "moderate: 5 to 15 points",
-    "slight": "slight: under 5 points, but real",
-    "not detected": "not detected: not significant after adjustment",
-    "not measured": "not measured: too few readable answers to say anything",
-    "not measurable": (
-        "not measurable: the judge's verdicts did not vary, or were at chance on gold, so "
-        "they could not show this bias"
-    ),
-    "inconclusive": "inconclusive: not significant, but too many answers were unreadable to call it absent",
-}
 _BAR_W = 180.0
 _BAR_PAD = 6.0
 

@@ -22,7 +22,7 @@ from judgebias.stats.intervals import bh_adjust, clustered_mean
 from judgebias.stats.perturbation import perturbation_stats
 from judgebias.stats.position import position_stats
 from judgebias.stats.rewrite import rewrite_figures
-from judgebias.stats.selfpref import self_probe_stats
+from judgebias.stats.self_figures import self_probe_stats
 from judgebias.stats.soft import soft_figures
 from judgebias.stats.validity import DEFAULT_MAX_INVALID, fail_closed, severity
 
