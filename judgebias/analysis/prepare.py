@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from judgebias.stats.position import normalize_label
 from judgebias.tables.verdicts import (
     INSTRUCTION_CANDIDATES,
     TEXT_CANDIDATES,
@@ -20,6 +19,7 @@ from judgebias.tables.verdicts import (
     _two,
     prepare,
 )
+from judgebias.vocabulary import normalize_label
 
 __all__ = ["Prepared", "items_to_pairs", "prepare"]
 

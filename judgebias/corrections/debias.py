@@ -87,6 +87,7 @@ from judgebias.registry import did_you_mean
 from judgebias.stats.dbg import ambiguous_zero_one
 from judgebias.tables.runfolder import read_records
 from judgebias.tables.verdicts import VerdictColumns, _names
+from judgebias.vocabulary import CREDIT, NUMBERED, normalize_label
 
 __all__ = ["METHODS", "debias", "read_records", "write_table"]
 
@@ -96,15 +97,11 @@ _READING = {
     "pref": "AlpacaEval preferences in [1, 2] (1 = answer 1, 2 = answer 2)",
     "labels": "verdict labels (1, 2; 0, 3 or tie = a tie)",
 }
-_LABEL_OUT = {"a": "1", "b": "2", "tie": "tie"}
 
 
 def _out_labels(v: pd.Series) -> np.ndarray:
     """a/b/tie -> "1"/"2"/"tie"; missing stays None (an empty cell in CSV)."""
-    return np.array([_LABEL_OUT.get(x) if isinstance(x, str) else None for x in v], dtype=object)
-
-
-_CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
+    return np.array([NUMBERED.get(x) if isinstance(x, str) else None for x in v], dtype=object)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -116,8 +113,6 @@ def _gold_and_groups(
     """The normalised gold labels (or None) and the checked group columns."""
     g = None
     if gold is not None:
-        from judgebias.stats.position import normalize_label
-
         _need(df, [gold], "--gold", source)
         g = df[gold].map(normalize_label)
     grp = _names(group)
@@ -195,7 +190,7 @@ def _figures(
     consistent = f == s
     ties_before = float(((f == "tie").sum() + (s == "tie").sum()) / (2 * n))
     new_ties = int(((a == "tie") & ~((f == "tie") & (s == "tie"))).sum())
-    wf, ws, wa = f.map(_CREDIT), s.map(_CREDIT), a.map(_CREDIT)
+    wf, ws, wa = f.map(CREDIT), s.map(CREDIT), a.map(CREDIT)
     out.update(
         {
             "n_consistent": int(consistent.sum()),
@@ -252,8 +247,8 @@ def _model_rates(
 ) -> list[dict[str, Any]]:
     both = first.notna() & second.notna()
     rows = []
-    c_before = (first[both].map(_CREDIT) + second[both].map(_CREDIT)) / 2.0
-    c_after = after[both].map(_CREDIT)
+    c_before = (first[both].map(CREDIT) + second[both].map(CREDIT)) / 2.0
+    c_after = after[both].map(CREDIT)
     long = pd.concat(
         [
             pd.DataFrame({"model": m1[both], "before": c_before, "after": c_after}),
@@ -525,7 +520,6 @@ def _length(
     df: pd.DataFrame, *, first: Any, second: Any, baseline: str | None, source: str
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     from judgebias.stats.lc import LC_COLUMNS, lc_winrate
-    from judgebias.stats.position import normalize_label
 
     table = df
     if first is not None or second is not None:

@@ -19,7 +19,7 @@ model sorts after the second is mirrored (``a`` <-> ``b``), so that ``a`` always
 means the model that sorts first.
 
 Labels: on the pairwise scale the spellings of
-:func:`~judgebias.stats.agreement.pairwise_label`; on the score scale numbers.
+:func:`~judgebias.vocabulary.pairwise_label`; on the score scale numbers.
 ``scale="auto"`` picks pairwise when most human labels read as ``a``/``b``/``tie``,
 else score when most are numbers. A label column whose non-empty values are mostly
 unreadable is refused (the wrong column); isolated unreadable values are missing
@@ -42,9 +42,10 @@ import numpy as np
 import pandas as pd
 
 from judgebias.errors import InputError, UsageError
-from judgebias.stats.agreement import Scale, Votes, make_votes, pairwise_label
+from judgebias.stats.agreement import Scale, Votes, make_votes
 from judgebias.tables.pairs import read_table
 from judgebias.tables.verdicts import _did_you_mean, _is_empty, _key, _listing, _names, _not_found
+from judgebias.vocabulary import pairwise_label
 
 __all__ = ["HumanTable", "read_votes"]
 

@@ -108,8 +108,6 @@ UNIT_NOTES = {
 }
 """What the differences of each format are measured in."""
 
-_CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
-
 
 RunData = Run
 """The old name of a run read for a comparison: :class:`judgebias.tables.runfolder.Run`."""

@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 
 from judgebias.report.runs import Run, stored_messages
 from judgebias.stats.perturbation import perturbation_units
+from judgebias.vocabulary import CREDIT
 
 __all__ = [
     "diff_spans",
@@ -272,7 +273,7 @@ def self_examples(run: Run, limit: int = 3) -> dict[str, Any]:
     mine = rec[rec["kind"].isin(["self", "self-gold"])].copy()
     if mine.empty:
         return empty
-    mine["own"] = mine["verdict"].map({"a": 1.0, "b": 0.0, "tie": 0.5})
+    mine["own"] = mine["verdict"].map(CREDIT)
     pref = mine.pivot_table(
         index=["pair_id", "variant"], columns="kind", values="own", aggfunc="mean"
     )

@@ -3,7 +3,7 @@
 Input is a :class:`Votes`: every human vote (item, annotator, label) and at most one
 judge label per item, on one label scale:
 
-* ``pairwise``: the labels ``a``, ``b``, ``tie`` (:func:`pairwise_label` reads the
+* ``pairwise``: the labels ``a``, ``b``, ``tie`` (:func:`judgebias.vocabulary.pairwise_label` reads the
   spellings ``analyze`` reads, plus ``model_a``/``model_b`` and any label containing
   "tie", e.g. MT-Bench's ``tie (inconsistent)``);
 * ``score``: numbers (e.g. 1-10 ratings); nothing is a tie.
@@ -43,41 +43,21 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from judgebias.stats.position import normalize_label
+from judgebias.vocabulary import PAIRWISE
 
 __all__ = [
-    "PAIRWISE",
     "Votes",
     "agreement_figures",
     "finite",
     "human_pairs",
     "make_votes",
-    "pairwise_label",
     "per_human",
     "percentile_ci",
 ]
 
-PAIRWISE: tuple[str, str, str] = ("a", "b", "tie")
-"""The pairwise labels, in the order of every table here."""
-
 Scale = Literal["pairwise", "score"]
 
-_EXTRA = {"model_a": "a", "model_b": "b"}
 _CHUNK_CELLS = 4_000_000  # bootstrap weights held in memory at once (replicates x items)
-
-
-def pairwise_label(value: Any) -> str | None:
-    """``a``, ``b`` or ``tie`` for the spellings ``analyze`` reads, ``model_a``/``model_b``
-    and any text containing "tie"; ``None`` for anything else (missing, unreadable)."""
-    lab = normalize_label(value)
-    if lab is not None or value is None:
-        return lab
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    text = str(value).strip().lower()
-    if text in _EXTRA:
-        return _EXTRA[text]
-    return "tie" if "tie" in text else None
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,8 @@ import pandas as pd
 
 from judgebias.errors import UsageError
 from judgebias.stats.intervals import show_value as _show
-from judgebias.stats.position import normalize_label
 from judgebias.stats.selfpref import MIN_ITEMS, self_preference
+from judgebias.vocabulary import CREDIT, normalize_label
 
 __all__ = [
     "KINDS",
@@ -68,7 +68,6 @@ __all__ = [
     "to_preference",
 ]
 
-_LABEL_VALUE = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
 KINDS = ("probability", "label")
 """The two readings of a preference column (see :func:`read_preference`)."""
@@ -166,9 +165,9 @@ def _as_labels(values: pd.Series, name: str) -> pd.Series:
     if bad.any():
         label = values.index[int(np.flatnonzero(bad.to_numpy())[0])]
         raise UsageError(f"{name}: cannot read verdict {_show(values.loc[label])} (row {label!r})")
-    return labels.map(
-        lambda v: _LABEL_VALUE.get(v, math.nan) if v is not None else math.nan
-    ).astype(float)
+    return labels.map(lambda v: CREDIT.get(v, math.nan) if v is not None else math.nan).astype(
+        float
+    )
 
 
 def preference_from_orders(

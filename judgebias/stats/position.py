@@ -54,45 +54,13 @@ from judgebias.stats.intervals import (
     t_alpha,
     wilson,
 )
+from judgebias.vocabulary import normalize_label
 
 __all__ = [
     "accuracy_stats",
     "classify_orders",
-    "normalize_label",
     "position_stats",
 ]
-
-_LABELS = {
-    "a": "a",
-    "1": "a",
-    "1.0": "a",
-    "output_1": "a",
-    "m1": "a",
-    "b": "b",
-    "2": "b",
-    "2.0": "b",
-    "output_2": "b",
-    "m2": "b",
-    "tie": "tie",
-    "c": "tie",
-    "0": "tie",
-    "0.0": "tie",
-    "3": "tie",
-    "3.0": "tie",
-    "1.5": "tie",
-    "draw": "tie",
-    "equal": "tie",
-}
-
-
-def normalize_label(value: Any) -> str | None:
-    """Map verdict spellings (1/2, 1.0/2.0, a/b, A/B, tie/0/3/C/1.5) to a/b/tie; else None."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    text = str(value).strip().lower()
-    return _LABELS.get(text)
 
 
 def classify_orders(first: pd.Series, second: pd.Series) -> pd.Series:

@@ -27,6 +27,7 @@ import pandas as pd
 from judgebias.stats.clustering import CLUSTER_COLUMN, with_clusters
 from judgebias.stats.listwise import ratio_ci
 from judgebias.stats.perturbation import _figures, perturbation_units
+from judgebias.vocabulary import CREDIT
 
 if TYPE_CHECKING:
     from judgebias.probes.catalog import ProbeSpec
@@ -56,7 +57,7 @@ def fallacy_stats(records: pd.DataFrame, probe: str = "fallacy") -> dict[str, An
     r = records[(records["probe"] == probe) & (records["kind"] == "cue")]
     valid = r[r["verdict"].notna()]
     valid = valid.sort_values("pair_id", kind="stable")  # clusters in their first pair's order
-    credit = valid["verdict"].map({"a": 1.0, "b": 0.0, "tie": 0.5})
+    credit = valid["verdict"].map(CREDIT)
     clusters = with_clusters(valid[["pair_id"]], records)[CLUSTER_COLUMN]
     per_pair = credit.groupby(clusters.to_numpy(), sort=False).agg(["sum", "count"])
     nan = math.nan

@@ -30,6 +30,7 @@ import pandas as pd
 
 from judgebias.stats.clustering import CLUSTER_COLUMN, pair_clusters
 from judgebias.stats.intervals import wilson
+from judgebias.vocabulary import CREDIT
 
 __all__ = [
     "MAX_FACTOR_PAIRS",
@@ -43,13 +44,12 @@ __all__ = [
 
 MIN_FACTOR_PAIRS = 40
 MAX_FACTOR_PAIRS = 10_000
-_CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
 
 def _pair_preference(records: pd.DataFrame) -> pd.Series:
     """Per pair, the mean credit of answer a over its valid control verdicts."""
     ctrl = records[records["kind"] == "control"]
-    return ctrl.assign(credit=ctrl["verdict"].map(_CREDIT)).groupby("pair_id")["credit"].mean()
+    return ctrl.assign(credit=ctrl["verdict"].map(CREDIT)).groupby("pair_id")["credit"].mean()
 
 
 def length_bins(
@@ -75,7 +75,7 @@ def length_bins(
     frame = pd.DataFrame(
         {"wa": wa, "wb": wb, "pref_a": pref.reindex(p.index).to_numpy()}, index=p.index
     )
-    frame["gold_a"] = p["gold"].map(_CREDIT) if "gold" in p.columns else np.nan
+    frame["gold_a"] = p["gold"].map(CREDIT) if "gold" in p.columns else np.nan
     frame = frame[frame["wa"] != frame["wb"]].dropna(subset=["pref_a"])
     if len(frame) < 10:
         return pd.DataFrame()

@@ -78,6 +78,7 @@ import pandas as pd
 
 from judgebias.errors import UsageError
 from judgebias.stats.clusterboot import cluster_bootstrap, cluster_sums
+from judgebias.vocabulary import CREDIT
 
 __all__ = [
     "CONTROLLED_COLUMNS",
@@ -104,8 +105,6 @@ as written (``other``) is the pair's control: the same prompt, read from its rec
 
 CONTROLLED_COLUMNS = ("own", "own_para", "other", "other_para")
 """The credits of a controlled unit (see :func:`controlled_units`)."""
-
-_CREDIT = {"a": 1.0, "b": 0.0, "tie": 0.5}
 
 
 def _check(df: pd.DataFrame, alpha: float, **cols: str | None) -> None:
@@ -290,7 +289,7 @@ def controlled_self_preference(
 
 def _credits(records: pd.DataFrame) -> pd.DataFrame:
     s = records[records["probe"] == "self"]
-    return s.assign(own=s["verdict"].map(_CREDIT))
+    return s.assign(own=s["verdict"].map(CREDIT))
 
 
 def self_units(records: pd.DataFrame) -> pd.DataFrame:

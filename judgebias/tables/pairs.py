@@ -42,6 +42,7 @@ from judgebias.tables.tablefile import (
     value_kind,
 )
 from judgebias.types import Label, Pair
+from judgebias.vocabulary import GOLD_ALLOWED, GOLD_SPELLINGS
 
 __all__ = [
     "PAIR_FIELDS",
@@ -61,9 +62,6 @@ REQUIRED_FIELDS: tuple[str, ...] = ("id", "instruction", "response_a", "response
 PAIR_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Pair))
 """All fields a pair can have: the required ones, then ``gold``, ``model_a``, ``model_b``."""
 
-
-_GOLD: dict[str, Label] = {"a": "a", "b": "b", "tie": "tie", "1": "a", "2": "b"}
-_GOLD_ALLOWED = "a, b or tie (any case; also 1 for a, 2 for b; empty for no gold)"
 
 _TEXT_FIELDS = ("instruction", "response_a", "response_b")
 
@@ -445,10 +443,10 @@ def _gold(v: Any) -> Label | None:
     key = str(n) if n is not None else v.strip().lower() if isinstance(v, str) else None
     if key == "":
         return None
-    if key is not None and key in _GOLD:
-        return _GOLD[key]
+    if key is not None and key in GOLD_SPELLINGS:
+        return GOLD_SPELLINGS[key]
     shown = repr(v) if isinstance(v, str) else value_kind(v)
-    raise BadValue(f"invalid gold value {clip(shown)}; allowed: {_GOLD_ALLOWED}")
+    raise BadValue(f"invalid gold value {clip(shown)}; allowed: {GOLD_ALLOWED}")
 
 
 def _model(name: str, v: Any) -> str | None:

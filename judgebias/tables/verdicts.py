@@ -21,7 +21,8 @@ import pandas as pd
 
 from judgebias.errors import InputError
 from judgebias.registry import did_you_mean
-from judgebias.stats.position import normalize_label
+from judgebias.vocabulary import VERDICT_SPELLINGS as _VERDICT_SPELLINGS
+from judgebias.vocabulary import normalize_label
 
 DEFAULT_MIN_LENGTH_DIFF = 30
 
@@ -48,7 +49,6 @@ LENGTH_CANDIDATES: tuple[tuple[str, str], ...] = (
 PAIR_CANDIDATES: tuple[str, ...] = ("pair_id", "id", "idx", "question_id", "instruction_index")
 _ORDER_TOKENS: dict[str, str] = {"ab": "first", "ba": "second", "noswap": "first", "swap": "second"}
 _INTEGRAL_TEXT = re.compile(r"([+-]?(?:0|[1-9][0-9]*))(?:\.0*)?")
-_VERDICT_SPELLINGS = "1/2, 1.0/2.0, a/b, A/B, or tie/0/3/C for a tie"
 
 UNPARSEABLE_RULE = (
     "An unparseable or missing verdict is missing data: never a tie, never wrong, never "

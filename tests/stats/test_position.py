@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from judgebias.stats.intervals import bh_adjust, mcnemar_p, newcombe_paired_diff
-from judgebias.stats.position import classify_orders, normalize_label, position_stats
+from judgebias.stats.position import classify_orders, position_stats
+from judgebias.vocabulary import normalize_label
 
 
 def test_classification_rules() -> None:
