@@ -36,7 +36,7 @@ import pandas as pd
 from judgebias.audits.formats_run import answer_columns
 from judgebias.errors import InputError, UsageError
 from judgebias.judges.request_rules import default_max_tokens
-from judgebias.probes.catalog import ProbeSpec, _pick, resolve_probes, single_edit
+from judgebias.probes.catalog import ProbeSpec, resolve_probes, seeded_pick, single_edit
 from judgebias.prompts.answers_formats import format_reader, read_rating
 from judgebias.types import ChatRequest, Pair
 from judgebias.yamlfile import read_yaml
@@ -253,7 +253,7 @@ def gradings(
                 out.append(replace(base, probe="score_labels", kind="control", scale="5"))
                 out.append(replace(base, probe="score_labels", kind="cue", scale="AE"))
             if "anchor" in grading:
-                r = ANCHORS[_pick(2, seed, "anchor", p.id, target)]
+                r = ANCHORS[seeded_pick(2, seed, "anchor", p.id, target)]
                 out.append(replace(base, probe="anchor", kind="cue", variant=f"R={r}", anchor=r))
                 out.append(replace(base, probe="anchor", kind="placebo", variant=f"R={r}"))
     return out
@@ -384,7 +384,7 @@ async def _rewritten(
     for spec in specs:
         for p in pairs:
             for target in ("a", "b"):
-                cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue1", p.id, target)]
+                cue = spec.cues[seeded_pick(len(spec.cues), seed, spec.name, "cue1", p.id, target)]
                 answer = p.response_a if target == "a" else p.response_b
                 reqs = [
                     rewrite_request(t, p.instruction, answer, session.rewriter.model)

@@ -54,6 +54,7 @@ __all__ = [
     "perturb",
     "probe_names",
     "resolve_probes",
+    "seeded_pick",
     "single_edit",
     "strip_edits",
 ]
@@ -307,7 +308,9 @@ def control_variant(pair: Pair) -> Variant:
     )
 
 
-def _pick(n: int, *parts: object) -> int:
+def seeded_pick(n: int, *parts: object) -> int:
+    """An index below ``n`` drawn from ``parts`` alone: the same parts pick the same index
+    on every machine and in every run (a hash, not a random state)."""
     blob = "\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "big") % n
 
@@ -326,7 +329,9 @@ def _apply(
     seed: int,
 ) -> Variant:
     answer = pair.response_a if target == "a" else pair.response_b
-    values = {k: v[_pick(len(v), seed, spec.name, k, pair.id, order)] for k, v in spec.vars.items()}
+    values = {
+        k: v[seeded_pick(len(v), seed, spec.name, k, pair.id, order)] for k, v in spec.vars.items()
+    }
     values.update(instruction=pair.instruction, answer=answer)
     text = _fill(t.text, values)  # {label} stays: it depends on the order shown
     ra, rb = pair.response_a, pair.response_b
@@ -365,11 +370,11 @@ def perturb(pair: Pair, spec: ProbeSpec, control: Label, order: Order, seed: int
     target: Literal["a", "b"] = (
         loser if spec.direction == "toward" else ("a" if loser == "b" else "b")
     )
-    cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue", pair.id, order)]
+    cue = spec.cues[seeded_pick(len(spec.cues), seed, spec.name, "cue", pair.id, order)]
     same_place = [p for p in spec.placebos if p.placement == cue.placement] or list(spec.placebos)
     if cue.placebo is not None:  # the cue's own matched placebo
         same_place = [p for p in spec.placebos if p.id == cue.placebo]
-    placebo = same_place[_pick(len(same_place), seed, spec.name, "placebo", pair.id, order)]
+    placebo = same_place[seeded_pick(len(same_place), seed, spec.name, "placebo", pair.id, order)]
     return [
         _apply(pair, spec, cue, "cue", target, order, seed),
         _apply(pair, spec, placebo, "placebo", target, order, seed),
@@ -386,12 +391,14 @@ def single_edit(pair: Pair, spec: ProbeSpec, target: Literal["a", "b"], seed: in
     if "single" not in spec.formats or not spec.single_cues:
         return []
     order: Order = "ab" if target == "a" else "ba"  # only varies the seeded choices
-    cue = spec.single_cues[_pick(len(spec.single_cues), seed, spec.name, "cue1", pair.id, order)]
+    cue = spec.single_cues[
+        seeded_pick(len(spec.single_cues), seed, spec.name, "cue1", pair.id, order)
+    ]
     pool = [p for p in spec.single_placebos if p.placement == cue.placement]
     if cue.placebo is not None:
         pool = [p for p in spec.single_placebos if p.id == cue.placebo]
     pool = pool or list(spec.single_placebos)
-    placebo = pool[_pick(len(pool), seed, spec.name, "placebo1", pair.id, order)]
+    placebo = pool[seeded_pick(len(pool), seed, spec.name, "placebo1", pair.id, order)]
     return [
         _apply(pair, spec, cue, "cue", target, order, seed),
         _apply(pair, spec, placebo, "placebo", target, order, seed),

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from judgebias.probes.catalog import ProbeSpec, ProbeText, _pick
+from judgebias.probes.catalog import ProbeSpec, ProbeText, seeded_pick
 from judgebias.stats.rewrite import rewrite_figures as rewrite_figures  # moved to stats/
 from judgebias.types import ChatRequest, Pair, Variant
 
@@ -120,14 +120,14 @@ def _jobs(
         for p in pairs:
             if spec.name == "fallacy" or spec.bias == "fallacy":
                 for side in ("a", "b"):
-                    cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue", p.id, side)]
+                    cue = spec.cues[seeded_pick(len(spec.cues), seed, spec.name, "cue", p.id, side)]
                     jobs.append(_Job(p, spec, cue, placebo, side, None))
                 continue
             for order in ("ab", "ba"):
                 v = verdicts.get((p.id, order))
                 if v is None:
                     continue
-                cue = spec.cues[_pick(len(spec.cues), seed, spec.name, "cue", p.id, order)]
+                cue = spec.cues[seeded_pick(len(spec.cues), seed, spec.name, "cue", p.id, order)]
                 toward = (cue.direction or spec.direction) == "toward"
                 loser: Literal["a", "b"] = "b" if v == "a" else "a"
                 target: Literal["a", "b"] = loser if toward else ("a" if v == "a" else "b")

@@ -32,6 +32,7 @@ __all__ = [
     "probe_examples",
     "self_controlled_examples",
     "self_examples",
+    "shown_letter",
 ]
 
 TEXT_LIMIT = 6000
@@ -111,7 +112,7 @@ def _preamble_end(control: str, cue: str, instruction: str | None) -> int:
     return cut + 2 if cut >= 0 else 0
 
 
-def _letter(label: Any, order: Any) -> str:
+def shown_letter(label: Any, order: Any) -> str:
     """A pair label (a/b/tie) as the judge saw it in this order: Response A, Response B or tie."""
     if label == "tie":
         return "tie"
@@ -234,10 +235,10 @@ def probe_examples(
             "order": u.order,
             "variant": str(u.variant),
             "placebo_variant": None if plc_r is None else str(plc_r["variant"]),
-            "target": _letter(u.target, u.order),
-            "control": _letter(u.control, u.order),
-            "cue": _letter(u.cue, u.order),
-            "placebo": _letter(u.placebo, u.order),
+            "target": shown_letter(u.target, u.order),
+            "control": shown_letter(u.control, u.order),
+            "cue": shown_letter(u.cue, u.order),
+            "placebo": shown_letter(u.placebo, u.order),
             "raw_control": clip(None if ctrl_r is None else ctrl_r["raw"], RAW_LIMIT),
             "raw_cue": clip(None if cue_r is None else cue_r["raw"], RAW_LIMIT),
             "user_control": None,
@@ -363,8 +364,8 @@ def self_controlled_examples(run: Run, limit: int = 3) -> dict[str, Any]:
                 "id": str(u.pair_id),
                 "variant": str(u.variant),
                 "order": u.order,
-                "own": _letter(None if own_r is None else own_r["verdict"], u.order),
-                "paraphrased": _letter(None if para_r is None else para_r["verdict"], u.order),
+                "own": shown_letter(None if own_r is None else own_r["verdict"], u.order),
+                "paraphrased": shown_letter(None if para_r is None else para_r["verdict"], u.order),
                 "placebo_moved": bool(u.placebo_moved),
                 "user_para": None if pu is None else highlight(pu, []),
                 "user_own": None if ou is None or pu is None else highlight(ou, diff_spans(pu, ou)),

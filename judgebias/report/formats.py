@@ -17,7 +17,7 @@ from judgebias.errors import InputError
 from judgebias.report.examples import clip
 from judgebias.report.html import SEVERITY_WORDS, to_svg
 from judgebias.report.html import num as _num
-from judgebias.report.plots import _new
+from judgebias.report.plots import new_figure
 from judgebias.report.runs import Run
 
 __all__ = [
@@ -41,7 +41,7 @@ def shares_figure(fig: dict[str, Any]) -> str | None:
     shares = [s for s in fig.get("shares") or [] if isinstance(s, dict)]
     if not shares:
         return None
-    f, ax = _new(5.5, 2.6)
+    f, ax = new_figure(5.5, 2.6)
     xs = [int(s["position"]) for s in shares]
     ys = [100 * (_num(s.get("share")) or 0.0) for s in shares]
     lo = [100 * (_num(s.get("ci_low")) or _num(s.get("share")) or 0.0) for s in shares]
@@ -120,7 +120,7 @@ def distribution_figure(name: str, fig: dict[str, Any]) -> str | None:
     if not labels:
         return None
     grades = sorted({int(g) for k in labels for g in dist[k]})
-    f, ax = _new(5.5, 2.2)
+    f, ax = new_figure(5.5, 2.2)
     width = 0.8 / len(labels)
     colors = ("#1f5fa8", "#d9731a", "#98a2b3")
     for i, k in enumerate(labels):

@@ -27,6 +27,7 @@ __all__ = [
     "forest_figure",
     "length_figure",
     "length_table",
+    "new_figure",
     "position_figure",
     "to_svg",
 ]
@@ -43,7 +44,7 @@ def _effect(fig: dict[str, Any]) -> Any:
     return fig.get("effect", fig.get("dbg"))
 
 
-def _new(width: float, height: float) -> tuple[Figure, Axes]:
+def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(width, height))
     return fig, fig.add_subplot()
 
@@ -113,7 +114,7 @@ def draw_forest(ax: Axes, runs: list[Run]) -> None:
 
 def forest_figure(runs: list[Run]) -> Figure:
     names = ordered_probes(n for r in runs for n in r.probes)
-    fig, ax = _new(7.0, 1.0 + 0.42 * max(1, len(names)) * (1 + 0.25 * (len(runs) - 1)))
+    fig, ax = new_figure(7.0, 1.0 + 0.42 * max(1, len(names)) * (1 + 0.25 * (len(runs) - 1)))
     draw_forest(ax, runs)
     fig.tight_layout()
     return fig
@@ -128,7 +129,7 @@ def position_figure(runs: list[Run]) -> Figure | None:
     ]
     if not rows:
         return None
-    fig, ax = _new(7.0, 0.9 + 0.45 * len(rows))
+    fig, ax = new_figure(7.0, 0.9 + 0.45 * len(rows))
     parts = (
         ("consistency", "#4a9a6a", "consistent"),
         ("primacy", "#d9731a", "first shown wins"),
@@ -180,7 +181,7 @@ def length_figure(runs: list[Run]) -> tuple[Figure | None, dict[str, pd.DataFram
     tables = {k: t for k, t in tables.items() if not t.empty}
     if not tables:
         return None, {}
-    fig, ax = _new(7.0, 3.0)
+    fig, ax = new_figure(7.0, 3.0)
     gold_done: set[tuple[str, ...]] = set()
     for j, run in enumerate(runs):
         t = tables.get(run.label)
@@ -257,7 +258,7 @@ def factor_figure(runs: list[Run]) -> tuple[Figure | None, dict[str, pd.DataFram
         for f in t[(t["factor"] != "(intercept)") & t["coef"].notna()]["factor"]:
             if f not in factors:
                 factors.append(f)
-    fig, ax = _new(7.0, 0.9 + 0.3 * len(factors))
+    fig, ax = new_figure(7.0, 0.9 + 0.3 * len(factors))
     series: list[tuple[str, pd.DataFrame, str, str]] = []
     for j, r in enumerate(runs):
         if r.label in tables:
@@ -317,7 +318,7 @@ def dbg_figure(runs: list[Run]) -> Figure | None:
     ]
     if not rows:
         return None
-    fig, ax = _new(7.0, 0.9 + 0.75 * len(rows))
+    fig, ax = new_figure(7.0, 0.9 + 0.75 * len(rows))
     for i, (_, s, j) in enumerate(rows):
         judge = 100 * (_num(s.get("judge_win_rate")) or 0.0)
         gold = 100 * (_num(s.get("gold_win_rate")) or 0.0)

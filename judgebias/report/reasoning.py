@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from judgebias.report.examples import RAW_LIMIT, _letter, clip, highlight
+from judgebias.report.examples import RAW_LIMIT, clip, highlight, shown_letter
 from judgebias.report.runs import Run
 from judgebias.stats.reasoning import cue_examples, cue_reasoning, has_reasoning, length_table
 
@@ -63,8 +63,8 @@ def reasoning_view(run: Run) -> dict[str, Any] | None:
                 {
                     **e,
                     "probe": name,
-                    "control": _letter(e["control"], e["order"]),
-                    "cue": _letter(e["cue"], e["order"]),
+                    "control": shown_letter(e["control"], e["order"]),
+                    "cue": shown_letter(e["cue"], e["order"]),
                     "reasoning_cue": _marked(str(e["reasoning_cue"]), e["words"]),
                     "reasoning_control": clip(e["reasoning_control"], RAW_LIMIT),
                 }
