@@ -69,7 +69,6 @@ from judgebias.tables.runfolder import Run, read_run
 
 __all__ = [
     "COMPARE_COLUMNS",
-    "RunData",
     "compare_runs",
     "comparison_json",
     "read_run_folder",
@@ -107,10 +106,6 @@ UNIT_NOTES = {
     "accuracy in percentage points",
 }
 """What the differences of each format are measured in."""
-
-
-RunData = Run
-"""The old name of a run read for a comparison: :class:`judgebias.tables.runfolder.Run`."""
 
 
 def read_run_folder(path: str | Path, label: str | None = None) -> Run:
