@@ -21,7 +21,7 @@ import pytest
 from conftest import SHARED_DATA, run_cli
 
 import judgebias as jb
-from judgebias.humans.agree import _majority
+from judgebias.humans.agree import majority_labels
 
 pytestmark = pytest.mark.external
 
@@ -102,7 +102,7 @@ def test_pandalm_annotators_kappa_and_majority_as_published() -> None:
     assert kappas[("annotator1", "annotator3")] == pytest.approx(0.88, abs=0.005)
     assert kappas[("annotator2", "annotator3")] == pytest.approx(0.86, abs=0.005)
     v = res.data.votes
-    major = _majority(v)
+    major = majority_labels(v)
     counts = {v.categories[k]: int((major == k).sum()) for k in range(3)}
     assert counts == {"tie": 105, "a": 422, "b": 472}
     # GPT-3.5's unreadable answers are missing labels, not votes

@@ -13,7 +13,8 @@ from conftest import make_pairs, run_cli
 
 from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.errors import InputError
-from judgebias.report.compare import COMPARE_COLUMNS, _independent, compare_runs, read_run_folder
+from judgebias.report.compare import COMPARE_COLUMNS, compare_runs, read_run_folder
+from judgebias.stats.rundiff import independent
 
 JUDGE = "sim:accuracy=0.9,position=0.3,bandwagon=0.3,suppression=0.5"
 
@@ -98,7 +99,7 @@ def test_independent_interval_is_newcombes_for_proportions() -> None:
     c1, n1, c2, n2 = 45, 120, 70, 130
     la, ua = proportion_confint(c1, n1, method="wilson")
     lb, ub = proportion_confint(c2, n2, method="wilson")
-    d = _independent(c1 / n1, la, ua, c2 / n2, lb, ub, 0.05)
+    d = independent(c1 / n1, la, ua, c2 / n2, lb, ub, 0.05)
     lo, hi = confint_proportions_2indep(c2, n2, c1, n1, method="newcomb", compare="diff")
     assert (d["diff_ci_low"], d["diff_ci_high"]) == pytest.approx((lo, hi))
     assert 0 < d["p_value"] < 0.05

@@ -40,6 +40,7 @@ __all__ = [
     "HUMAN_COLUMN",
     "AgreementResult",
     "agreement",
+    "majority_labels",
     "audit_agreement",
     "summary_table",
     "write_outputs",
@@ -77,7 +78,7 @@ def _labelled(v: Votes) -> Votes:
     return v.subset(np.bincount(v.item, minlength=v.n_items) > 0)
 
 
-def _majority(v: Votes) -> np.ndarray:
+def majority_labels(v: Votes) -> np.ndarray:
     """Per item the unique most frequent human label (index), else -1."""
     c = v.counts()
     top = c.max(axis=1)
@@ -91,7 +92,7 @@ def _win_rate(v: Votes, n_boot: int, seed: int) -> dict[str, Any] | None:
     (a 1-1-1 split) is in neither, and counted as ``n_no_majority``."""
     if v.scale != "pairwise":
         return None
-    major = _majority(v)
+    major = majority_labels(v)
     judged = v.judge >= 0
     labelled = judged & (major >= 0)
     unlabelled = judged & (np.bincount(v.item, minlength=v.n_items) == 0)
@@ -112,7 +113,7 @@ def _win_rate(v: Votes, n_boot: int, seed: int) -> dict[str, Any] | None:
 def _calibration(v: Votes, soft: pd.Series | None, seed: int) -> dict[str, Any] | None:
     if soft is None or v.scale != "pairwise":
         return None
-    major = _majority(v)
+    major = majority_labels(v)
     p = soft.reindex(v.items).to_numpy(dtype=float)
     names = np.array([*v.categories, None], dtype=object)
     return calibration(p, names[major], seed=seed)

@@ -61,8 +61,6 @@ import numpy as np
 
 from judgebias.errors import UsageError
 from judgebias.jsonsafe import json_safe
-from judgebias.stats.rundiff import independent as _independent  # noqa: F401 (tests import it here)
-from judgebias.stats.rundiff import independent_counts as _independent_counts  # noqa: F401
 from judgebias.stats.rundiff import run_differences
 from judgebias.stats.rundiff_formats import check_comparable, format_differences
 from judgebias.tables.runfolder import Run, read_run

@@ -11,8 +11,8 @@ from conftest import make_pairs
 from statsmodels.stats.proportion import proportion_confint
 
 from judgebias.audits.pipeline import AuditConfig, run_audit
-from judgebias.report.compare import _independent, _independent_counts, compare_runs
-from judgebias.stats.rundiff import percentile_p
+from judgebias.report.compare import compare_runs
+from judgebias.stats.rundiff import independent, independent_counts, percentile_p
 
 
 def wilson(x: int, n: int) -> tuple[float, float]:
@@ -25,11 +25,11 @@ def test_independent_p_value_agrees_with_the_interval(xa: int, na: int, xb: int,
     # from the two runs' intervals alone (probe effects) ...
     la, ua = wilson(xa, na)
     lb, ub = wilson(xb, nb)
-    d = _independent(xa / na, la, ua, xb / nb, lb, ub, 0.05)
+    d = independent(xa / na, la, ua, xb / nb, lb, ub, 0.05)
     excludes = d["diff_ci_low"] > 0 or d["diff_ci_high"] < 0
     assert excludes == (d["p_value"] < 0.05)
     # ... and from the counts (accuracy, ties): the same Newcombe interval, its own inverse
-    c = _independent_counts(xa, na, xb, nb, 0.05)
+    c = independent_counts(xa, na, xb, nb, 0.05)
     assert (c["diff_ci_low"], c["diff_ci_high"]) == pytest.approx(
         (d["diff_ci_low"], d["diff_ci_high"])
     )
@@ -41,7 +41,7 @@ def test_independent_p_value_agrees_with_the_interval(xa: int, na: int, xb: int,
 
 
 def test_ties_difference_is_newcombe_even_without_ties() -> None:
-    c = _independent_counts(0, 200, 3, 200, 0.05)
+    c = independent_counts(0, 200, 3, 200, 0.05)
     assert (c["diff_ci_low"], c["diff_ci_high"]) == pytest.approx((-0.0063, 0.0432), abs=1e-4)
     assert c["p_value"] > 0.05
 
