@@ -11,7 +11,8 @@ use it as "your pairs file"), the page's fenced blocks run in document order:
   ``--flag`` they use must appear in the script's ``--help``.
 - ``python`` blocks run with ``exec``, in one namespace per page.
 
-A block that cannot run offline (an API key, a model server, the shared data) has an
+A block right after ``<!-- file: NAME -->`` is written to NAME (a probe or template file
+that the next blocks use). A block that cannot run offline (an API key, a model server, the shared data) has an
 ``<!-- skip: REASON -->`` comment right before it; every skip must give its reason.
 """
 
@@ -32,7 +33,7 @@ from conftest import REPO
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 SHELL_LANGS = {"bash", "console", "shell", "sh"}
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+)(?P<lang>[\w+-]*)[^\n]*$")
-MARK = re.compile(r"^\s*<!--\s*(?P<kind>skip|exit)\s*:?\s*(?P<value>.*?)\s*-->\s*$")
+MARK = re.compile(r"^\s*<!--\s*(?P<kind>skip|exit|file)\s*:?\s*(?P<value>.*?)\s*-->\s*$")
 SCRIPT = re.compile(r"^python3? (?P<script>(?:benchmarks|tools)/[\w/]+\.py)(?P<args>.*)$")
 
 
@@ -44,6 +45,7 @@ class Block:
     code: str
     skip: str | None
     exit_code: int
+    file: str | None = None
 
 
 def blocks(page: Path) -> list[Block]:
@@ -63,7 +65,7 @@ def blocks(page: Path) -> list[Block]:
             body.append(lines[i][indent:])
             i += 1
         i += 1
-        skip, exit_code = None, 0
+        skip, exit_code, file = None, 0, None
         j = start - 1
         while j >= 0 and not lines[j].strip():
             j -= 1
@@ -72,7 +74,10 @@ def blocks(page: Path) -> list[Block]:
             skip = mark["value"]
         elif mark and mark["kind"] == "exit":
             exit_code = int(mark["value"])
-        out.append(Block(page, start + 1, m["lang"].lower(), "\n".join(body), skip, exit_code))
+        elif mark and mark["kind"] == "file":
+            file = mark["value"]
+        lang = m["lang"].lower()
+        out.append(Block(page, start + 1, lang, "\n".join(body), skip, exit_code, file))
     return out
 
 
@@ -174,7 +179,11 @@ def run_shell(block: Block, cwd: Path, env: dict[str, str]) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_page_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    todo = [b for b in blocks(page) if b.skip is None and (b.lang in SHELL_LANGS | {"python"})]
+    todo = [
+        b
+        for b in blocks(page)
+        if b.skip is None and (b.lang in SHELL_LANGS | {"python"} or b.file)
+    ]
     if not todo:
         pytest.skip(f"{page_id(page)} has no runnable block")
     shutil.copy(REPO / "judgebias" / "assets" / "pairs.jsonl", tmp_path / "pairs.jsonl")
@@ -185,7 +194,9 @@ def test_page_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for block in todo:
-        if block.lang == "python":
+        if block.file:
+            (tmp_path / block.file).write_text(block.code + "\n", encoding="utf-8")
+        elif block.lang == "python":
             code = compile(block.code, f"{page_id(page)}:{block.line}", "exec")
             exec(code, namespace)
         else:
