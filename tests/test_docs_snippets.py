@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
@@ -180,13 +179,11 @@ def run_shell(block: Block, cwd: Path, env: dict[str, str]) -> None:
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_page_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     todo = [
-        b
-        for b in blocks(page)
-        if b.skip is None and (b.lang in SHELL_LANGS | {"python"} or b.file)
+        b for b in blocks(page) if b.skip is None and (b.lang in SHELL_LANGS | {"python"} or b.file)
     ]
     if not todo:
         pytest.skip(f"{page_id(page)} has no runnable block")
-    shutil.copy(REPO / "judgebias" / "assets" / "pairs.jsonl", tmp_path / "pairs.jsonl")
+    shutil.copy(REPO / "probes" / "demo_pairs.jsonl", tmp_path / "pairs.jsonl")
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.pop("OPENAI_API_KEY", None)  # an offline block must not need a key
