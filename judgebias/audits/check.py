@@ -9,8 +9,8 @@ store and strict reader, and reports:
 
 - the share of answers the strict reader could read, and why the others could not;
 - latency (median and slowest) and tokens (mean prompt and completion per call);
-- whether the verdicts vary (a judge that always names the same letter cannot show a
-  bias or its absence);
+- whether the verdicts vary, in the positions shown (a judge that always names the same
+  letter cannot show a bias or its absence);
 - whether they follow the gold answer on these easy pairs (a one-sided binomial test
   against chance, :func:`scipy.stats.binomtest`).
 
@@ -166,7 +166,8 @@ def _summarise(result: SettingResult, records: pd.DataFrame) -> None:
         result.latency_max_s = float(latency.max())
     result.prompt_tokens = _mean(records["prompt_tokens"])
     result.completion_tokens = _mean(records["completion_tokens"])
-    result.verdicts = {str(k): int(v) for k, v in valid["verdict"].value_counts().items()}
+    # in positions shown: a judge that names the first answer every time does not vary
+    result.verdicts = {str(k): int(v) for k, v in valid["verdict_position"].value_counts().items()}
     result.verdicts_vary = len(result.verdicts) > 1
     graded = valid[valid["gold"].isin(["a", "b"])]
     result.gold_n = len(graded)

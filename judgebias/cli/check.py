@@ -73,6 +73,16 @@ def _print(report: Any) -> None:
     else:
         flags = " ".join(rec.flags) or "(the defaults: no flag needed)"
         console.print(f"Recommended: judgebias audit --judge {report.judge} {flags}".rstrip())
+        if not rec.verdicts_vary:
+            console.print(
+                "[yellow]Warning[/]: its verdicts name the same position every time; an audit "
+                "would read uninformative (not 'no bias')."
+            )
+        elif rec.gold_n and not rec.follows_gold:
+            console.print(
+                "[yellow]Warning[/]: its verdicts do not follow the known better answer on "
+                "these easy pairs; an audit may read uninformative."
+            )
 
 
 def check(
