@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from judgebias.audits.pipeline import AuditConfig, run_audit
@@ -15,12 +15,12 @@ __all__ = ["audit"]
 
 
 def audit(
-    judge: str,
+    judge: str | Callable[..., Any],
     data: str | None = None,
     *,
     probes: str | Sequence[str] = "position",
     out: str = "judgebias-run",
-    gold_judge: str | None = None,
+    gold_judge: str | Callable[..., Any] | None = None,
     concurrency: int = 8,
     limit: int | None = None,
     seed: int = 0,
@@ -31,7 +31,8 @@ def audit(
     items: str | None = None,
     **options: Any,
 ) -> AuditResult:
-    """Audit ``judge`` (a judge spec) on ``data`` (default: the bundled pairs).
+    """Audit ``judge`` (a judge spec, or a Python function: see
+    :mod:`judgebias.judges.python_fn`) on ``data`` (default: the bundled pairs).
 
     Works in plain scripts and inside a running event loop (Jupyter). Everything is
     written to the run folder ``out``; the returned :class:`~judgebias.audits.result.AuditResult`
@@ -45,6 +46,7 @@ def audit(
     from judgebias.audits.config import check_audit_config
     from judgebias.audits.result import AuditResult
     from judgebias.errors import UsageError
+    from judgebias.judges.python_fn import function_spec
     from judgebias.tables.runfolder import Run
 
     fields = {f.name for f in dataclasses.fields(AuditConfig)}
@@ -57,6 +59,10 @@ def audit(
             f"audit(): unknown option(s) {', '.join(unknown)}{hint}; "
             f"known: {', '.join(sorted(fields))}"
         )
+    if not isinstance(judge, str):
+        judge = function_spec(judge)
+    if gold_judge is not None and not isinstance(gold_judge, str):
+        gold_judge = function_spec(gold_judge)
     names = probes.split(",") if isinstance(probes, str) else list(probes)
     cfg = AuditConfig(
         judge=judge,

@@ -192,7 +192,9 @@ class Completion:
     """The provider's count of reasoning tokens (included in ``completion_tokens``)."""
     verdict: Verdict | None = None
     """Set by a combining judge only: the verdict it formed, taken as read (``text``
-    then explains how it was formed)."""
+    then explains how it was formed). A Python judge function's pairwise verdict too."""
+    returned: Any = field(default=None, hash=False)
+    """What a Python judge function returned (JSON-safe), kept as it was."""
 
     def as_dict(self) -> dict[str, Any]:
         # optional keys only when present: a store written before them reads the same
@@ -207,6 +209,8 @@ class Completion:
             extra["reasoning_tokens"] = self.reasoning_tokens
         if self.verdict is not None:
             extra["verdict"] = self.verdict.as_dict()
+        if self.returned is not None:
+            extra["returned"] = self.returned
         return {
             "text": self.text,
             "prompt_tokens": self.prompt_tokens,
@@ -239,6 +243,7 @@ class Completion:
             reasoning=d.get("reasoning"),
             reasoning_tokens=d.get("reasoning_tokens"),
             verdict=Verdict.from_dict(d["verdict"]) if d.get("verdict") else None,
+            returned=d.get("returned"),
         )
 
 

@@ -4,7 +4,7 @@ Each command group lives in a module of its own that only converts flags and for
 output (the rules and the work are the library's): :mod:`.audit` (``audit``, ``demo``),
 :mod:`.serve` (``serve-sim``), :mod:`.report` (``report``, ``compare``), :mod:`.analyze`,
 :mod:`.store` (``merge``), :mod:`.stats` (``lc``, ``dbg``, ``factors``, ``plan``),
-:mod:`.debias` and :mod:`.agree`. What they share (the one-line failure, flag parsing, the
+:mod:`.debias`, :mod:`.agree` and :mod:`.check` (``check``). What they share (the one-line failure, flag parsing, the
 gate's lines) is in :mod:`.common`, so no command module imports this package. Heavy
 imports happen inside the commands, so ``judgebias --help`` stays fast.
 
@@ -19,7 +19,7 @@ import sys
 
 import typer
 
-from judgebias.cli import agree, analyze, audit, debias, report, serve, stats, store
+from judgebias.cli import agree, analyze, audit, check, debias, report, serve, stats, store
 from judgebias.errors import JudgebiasError
 
 __all__ = ["app", "main"]
@@ -47,6 +47,7 @@ app = typer.Typer(
 _COMMANDS = (
     ("audit", audit.audit, audit.AUDIT_EPILOG),
     ("demo", audit.demo, audit.DEMO_EPILOG),
+    ("check", check.check, check.CHECK_EPILOG),
     ("serve-sim", serve.serve_sim, serve.SERVE_SIM_EPILOG),
     ("report", report.report, report.REPORT_EPILOG),
     ("analyze", analyze.analyze, analyze.ANALYZE_EPILOG),

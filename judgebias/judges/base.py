@@ -77,6 +77,7 @@ BACKENDS: dict[str, str] = {
     "openai": "judgebias.judges.openai_compat:OpenAIJudge",
     "litellm": "judgebias.judges.litellm_backend:LiteLLMJudge",
     "replay": "judgebias.judges.replay:ReplayJudge",
+    "python": "judgebias.judges.python_fn:PythonJudge",
 }
 
 
