@@ -40,8 +40,8 @@ __all__ = [
     "HUMAN_COLUMN",
     "AgreementResult",
     "agreement",
-    "majority_labels",
     "audit_agreement",
+    "majority_labels",
     "summary_table",
     "write_outputs",
 ]
