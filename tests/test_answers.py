@@ -147,4 +147,5 @@ def test_reasoning_that_ran_out_of_tokens_and_failed_calls() -> None:
 def test_every_reason_is_documented() -> None:
     reasons = {"empty", "echo", "no_verdict", "ambiguous", "truncated", "out_of_range"}
     reasons |= {"no_logprobs", "labels_missing", "low_label_mass", "reasoning_truncated"}
+    reasons |= {"unknown_label"}  # --answer-pattern caught a label naming no answer
     assert reasons | {"call_failed"} == set(REASONS)

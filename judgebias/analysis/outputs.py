@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from judgebias.analysis.raw import readings
 from judgebias.analysis.result import AnalyzeResult, analyze
 from judgebias.errors import UsageError
 from judgebias.report.analyze_page import render_analyze_html
@@ -15,7 +16,8 @@ from judgebias.tables.verdicts import VerdictColumns
 
 
 def write_outputs(result: AnalyzeResult, out: str | Path, *, title: str | None = None) -> Path:
-    """Write ``summary.csv``, ``summary.json`` and ``report.html`` into ``out``; return it."""
+    """Write ``summary.csv``, ``summary.json`` and ``report.html`` into ``out`` (and, for raw
+    answers, ``readings.csv``: what each answer was read as); return it."""
     path = Path(out)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -26,6 +28,12 @@ def write_outputs(result: AnalyzeResult, out: str | Path, *, title: str | None =
         (path / "report.html").write_text(
             render_analyze_html(result, title=title), encoding="utf-8"
         )
+        if result.prepared.raw:
+            src = result.summary["source"]
+            texts = [
+                c for k in ("first", "second", "verdict") for c in str(src.get(k) or "").split("|")
+            ]
+            readings(result.pairs, texts).to_csv(path / "readings.csv", index=False)
     except OSError as exc:
         raise UsageError(f"--out: cannot write to {path} ({exc.strerror or exc})") from None
     return path

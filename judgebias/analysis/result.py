@@ -20,14 +20,22 @@ from judgebias.analysis.columns import (
     _not_found,
 )
 from judgebias.analysis.prepare import Prepared, prepare
+from judgebias.analysis.raw import RawAnswers, invalid_columns, raw_invalid
 from judgebias.errors import UsageError
 from judgebias.jsonsafe import json_safe
 from judgebias.stats.recorded import group_table
 from judgebias.stats.repetition import repetition_stability, unit_means
 from judgebias.stats.strategies import StrategyComparison, compare_strategies
+from judgebias.stats.validity import DEFAULT_MAX_INVALID
 from judgebias.tables.verdicts import VerdictColumns
 
 # --------------------------------------------------------------------------- the result
+
+RAW_RULE = (
+    "Raw answers are read by the strict reader of live audits; an answer that cannot be read "
+    "is invalid with a reason, never a verdict: the position figures use the pairs read in "
+    "both orders (n_valid), and over --max-invalid no figure may be read as 'no bias'."
+)
 
 
 @dataclass
@@ -88,6 +96,26 @@ def _group_json(row: Mapping[Any, Any], group: list[str]) -> dict[str, Any]:
             row, "prefers_longer_when_gold_shorter", "n_gold_shorter"
         ),
         **_repeat_units_json(row),
+        **_raw_json(row),
+    }
+
+
+def _raw_json(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """With ``--raw``: the group's unreadable answers (two answers per pair)."""
+    if "n_invalid_answers" not in row:
+        return {}
+    reasons = {}
+    for part in str(row["invalid_reasons"] or "").split("; "):
+        if part:
+            name, _, count = part.rpartition(" ")
+            reasons[name] = int(count)
+    return {
+        "invalid_answers": {
+            "n": 2 * int(row["n"]),
+            "n_invalid": row["n_invalid_answers"],
+            "share": row["invalid_share"],
+            "reasons": reasons,
+        }
     }
 
 
@@ -169,6 +197,7 @@ def _summary(
     alpha: float,
     meta: Mapping[str, Any],
     cluster: Mapping[str, Any],
+    raw: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     from judgebias import __version__
 
@@ -196,6 +225,10 @@ def _summary(
         "groups": [_group_json(r, prep.group) for r in table.to_dict("records")],
         "judgebias_version": __version__,
     }
+    if raw is not None:
+        out["reader"] = dict(raw["reader"])
+        out["invalid"] = dict(raw["invalid"])
+        out["rules"]["raw"] = RAW_RULE
     if comparison is not None:
         out["comparison"] = {
             "column": comparison.column,
@@ -224,6 +257,10 @@ def analyze(
     items_source: str = "<items>",
     meta: Mapping[str, Any] | None = None,
     cluster: str | None = None,
+    raw: bool = False,
+    template: str | None = None,
+    answer_pattern: str | None = None,
+    max_invalid: float = DEFAULT_MAX_INVALID,
     **names: Any,
 ) -> AnalyzeResult:
     """Figures per group from recorded verdicts (rules and layouts: the module docstring).
@@ -243,17 +280,30 @@ def analyze(
     ``cluster`` (``--cluster``) names the column whose equal values are one cluster for
     the position and accuracy intervals: by default the instruction (when the table or
     ``items`` has one), ``pair`` for none, or any column of the table (``question_id``).
+    ``raw`` (``--raw``): the verdict columns hold the judge's raw answers in the order
+    shown, read by the strict reader of live audits: ``template``'s (a bundled name or a
+    file; default the pairwise ``[[A]]``/``[[B]]``/``[[C]]`` one) or ``answer_pattern``'s (a
+    regular expression with one capture group, the label: ``"Choice: ([AB])"``); unreadable
+    answers are counted with their reasons, and ``max_invalid`` is the share over which the
+    summary's ``invalid.exceeded`` is true (:mod:`judgebias.analysis.raw`).
     """
     if not 0.0 < alpha < 1.0:
         raise UsageError(f"alpha: {alpha} is not in (0, 1)")
     if min_length_diff < 0 or math.isnan(min_length_diff):
         raise UsageError(f"--min-length-diff: must not be negative, got {min_length_diff}")
+    if not raw and (template is not None or answer_pattern is not None):
+        flag = "--answer-pattern" if answer_pattern is not None else "--template"
+        raise UsageError(f"{flag}: only with --raw (the verdict columns hold raw answers)")
+    if not 0.0 <= max_invalid <= 1.0:
+        raise UsageError(f"--max-invalid: {max_invalid:g} is not a share between 0 and 1")
+    reader = RawAnswers(template, answer_pattern) if raw else None
     prep = prepare(
         df,
         VerdictColumns.of(columns, **names),
         items=items,
         source=source,
         items_source=items_source,
+        raw=reader,
     )
     cluster_col, cluster_info = cluster_column(prep.frame, cluster)
     table = group_table(
@@ -270,6 +320,14 @@ def analyze(
             if col not in prep.frame.columns:
                 raise UsageError(f"--units: {_not_found(col, list(prep.frame.columns))}")
     table = _repeat_units_table(prep, table, unit_cols)
+    raw_info = None
+    if reader is not None:
+        extra = invalid_columns(prep.frame, prep.group)
+        table = pd.concat([table.reset_index(drop=True), extra], axis=1)
+        raw_info = {
+            "reader": reader.describe(),
+            "invalid": raw_invalid(prep.frame, prep.pair, prep.group, max_invalid),
+        }
     comparison = None
     if compare_to is not None:
         if compare_column not in prep.frame.columns:
@@ -305,6 +363,7 @@ def analyze(
         alpha=alpha,
         meta={"file": source, **(meta or {})},
         cluster=cluster_info,
+        raw=raw_info,
     )
     return AnalyzeResult(
         table=table, summary=summary, pairs=prep.frame, prepared=prep, comparison=comparison

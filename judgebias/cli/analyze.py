@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from judgebias.cli.common import command_line, parse_where
 
-__all__ = ["ANALYZE_EPILOG", "analyze"]
+if TYPE_CHECKING:  # pragma: no cover
+    from judgebias.analysis import AnalyzeResult
+
+__all__ = ["ANALYZE_EPILOG", "analyze", "raw_answers_outcome"]
 
 ANALYZE_EPILOG = """Examples:
 
@@ -21,7 +24,13 @@ ANALYZE_EPILOG = """Examples:
 
   judgebias analyze runs/x/records.parquet --order order --verdict verdict --pair pair_id --where kind=control --gold gold --items runs/x/pairs.parquet --on pair_id=id
 
-  COL1|COL2 = the first non-empty of these columns. Long layout: one row per judge
+  judgebias analyze position_raw_devbench.csv.gz --raw --answer-pattern "Choice: ([AB])" --first raw_ref_first --second raw_model_first --group judge --out devbench
+
+  COL1|COL2 = the first non-empty of these columns. --raw: the columns hold the judge's
+  raw answers (the text it wrote with answer 1 shown first, and with answer 2 shown
+  first), read by the strict reader of live audits ([[A]]/[[B]]/[[C]] of the bundled
+  template, or --template NAME|FILE, or --answer-pattern REGEX with one group, the
+  label); unreadable answers are counted with their reasons, exit 3 over --max-invalid. Long layout: one row per judge
   call; --order-values FIRST,SECOND says which values of --order mean "answer 1
   shown first" and "swapped" (ab,ba and noswap,swap are recognised).
 """
@@ -150,6 +159,41 @@ def analyze(
             "table or --items has one), pair, or a column (e.g. question_id).",
         ),
     ] = None,
+    # --- recorded raw answers ---------------------------------------------------------
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="The verdict columns hold the judge's raw answers (the text it wrote in each "
+            "order), read by the strict reader of live audits; unreadable ones are counted "
+            "with their reasons.",
+        ),
+    ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="With --raw: the template the judge answered (bundled NAME or FILE; default: "
+            "the pairwise one asking for [[A]]/[[B]]/[[C]]); its echo check applies.",
+        ),
+    ] = None,
+    answer_pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--answer-pattern",
+            help="With --raw: a regular expression with one capture group, the label, for "
+            "prompts that ask for another form, e.g. 'Choice: ([AB])'.",
+        ),
+    ] = None,
+    max_invalid: Annotated[
+        float,
+        typer.Option(
+            "--max-invalid",
+            help="With --raw: exit 3 (after writing everything) when more than this share of "
+            "the answers cannot be read.",
+        ),
+    ] = 0.1,
+    # --- end of recorded raw answers ---------------------------------------------------
     out: Annotated[
         str, typer.Option("--out", help="Output folder: summary.csv, summary.json, report.html.")
     ] = "judgebias-analyze",
@@ -158,7 +202,7 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
 ) -> None:
     """Audit verdicts a judge already gave (both orders): position consistency, accuracy, length preference per group."""
-    from judgebias.analysis import SUMMARY_COLUMNS, run_analyze
+    from judgebias.analysis import run_analyze
     from judgebias.tables.verdicts import VerdictColumns
 
     columns = VerdictColumns(
@@ -189,7 +233,20 @@ def analyze(
         compare_within=compare_within,
         units=units,
         cluster=cluster,
+        raw=raw,
+        template=template,
+        answer_pattern=answer_pattern,
+        max_invalid=max_invalid,
     )
+    _show(result, out, quiet=quiet, as_json=as_json)
+    inv = result.summary.get("invalid")
+    if inv is not None:
+        raw_answers_outcome(inv, Path(out), quiet=quiet and not inv.get("exceeded"))
+
+
+def _show(result: AnalyzeResult, out: str, *, quiet: bool, as_json: bool) -> None:
+    from judgebias.analysis import SUMMARY_COLUMNS
+
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
         return
@@ -199,6 +256,7 @@ def analyze(
     extra = [
         c
         for c in (
+            "invalid_share",
             "repetition_stability",
             "position_consistency_units_mean",
             "preference_fairness_units_mean",
@@ -206,7 +264,7 @@ def analyze(
         if c in result.table.columns
     ]
     shown = result.table[cols + extra].head(40).copy()
-    percent = ("repetition_stability", "position_consistency_units_mean")
+    percent = ("invalid_share", "repetition_stability", "position_consistency_units_mean")
     for c in ("position_consistency", "accuracy", "prefers_longer", *percent):
         if c in shown.columns:
             shown[c] = shown[c].map(lambda x: "–" if x != x else f"{100 * x:.1f}%")
@@ -224,3 +282,23 @@ def analyze(
             err=True,
         )
     typer.echo(f"wrote {Path(out) / 'summary.csv'}, summary.json, report.html")
+
+
+def raw_answers_outcome(inv: dict[str, Any], out: Path, *, quiet: bool) -> None:
+    """With ``--raw``: one line on the unreadable answers (stderr), and exit 3 with the
+    fail-closed sentence when their share is over ``--max-invalid``."""
+    reasons = ", ".join(f"{k} {v}" for k, v in list((inv.get("reasons") or {}).items())[:4])
+    share = inv.get("share")
+    shown = "all" if share is None or share != share else f"{100 * share:.1f} %"
+    line = f"{inv.get('n_invalid')} of {inv.get('n')} raw answers could not be read ({shown}"
+    line += f"; {reasons})" if reasons else ")"
+    if not inv.get("exceeded"):
+        if not quiet:
+            typer.echo(f"judgebias: {line}; figures use the pairs read in both orders", err=True)
+        return
+    typer.echo(
+        f"judgebias: {line}, over --max-invalid {inv.get('max_invalid'):g}: no figure may be "
+        f"read as 'no bias'. {inv.get('advice') or ''} Details: {out / 'report.html'}",
+        err=True,
+    )
+    raise typer.Exit(3)

@@ -15,7 +15,10 @@ Verdict mode (``[[A]]``, ``[[B]]``, ``[[C]]`` for a tie, a JSON object with a
   judging; their "verdict" is the template's example tag. (A judge that restates the
   criteria in its reasoning and ends with its verdict line is not an echo.)
 - ``ambiguous``: several different verdicts, and the last non-empty line is not
-  exactly one verdict.
+  exactly one verdict, and they are not one comparative reading: "[[A]] is better than
+  [[B]]" (or "[[B]] is worse than [[A]]") names both tags but has one reading, A, and is
+  read (:mod:`judgebias.prompts.answers_comparative`: negations, "neither"/"both" and sentences
+  that name two verdicts stay ambiguous).
 - ``truncated``: the completion stopped at the token limit (``finish_reason`` is
   ``length``) and does not end with a complete verdict line.
 - ``no_verdict``: no verdict in any of the forms above. ``empty``: no text at all.
@@ -47,6 +50,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from judgebias.prompts.answers_comparative import comparative_verdict
 from judgebias.types import Completion
 
 __all__ = [
@@ -58,6 +62,7 @@ __all__ = [
     "AnswerReader",
     "Position",
     "Reading",
+    "label_position",
     "read_logprobs",
     "read_scores",
     "read_verdict",
@@ -99,6 +104,7 @@ REASONS: dict[str, str] = {
     "low_label_mass": f"the labels hold less than {MIN_LABEL_MASS:.0%} of the probability",
     "reasoning_truncated": "the reasoning used up the token limit; no answer followed",
     "call_failed": "the call failed after every retry",
+    "unknown_label": "the answer pattern captured a label that names no answer (A/B, 1/2, C/tie)",
 }
 """Every reason an answer can be invalid, with its meaning in plain words."""
 
@@ -138,7 +144,9 @@ _JSON_RE = re.compile(r"\{[^{}]*\}")
 _JSON_KEYS = ("verdict", "winner", "better", "choice", "preference", "answer")
 
 
-def _token_to_position(tok: str) -> Position | None:
+def label_position(tok: str) -> Position | None:
+    """The position a verdict label names: ``A``/``1``/``first`` (also ``Response A``),
+    ``B``/``2``/``second``, ``C``/``tie``/``draw``/``equal``/``both``; None otherwise."""
     t = tok.strip().strip("()[]\"'.").lower()
     t = re.sub(r"^(response|output|assistant|answer)\s*", "", t)
     if t in ("a", "1", "first"):
@@ -161,7 +169,7 @@ def _final_line_verdict(text: str) -> Position | None:
         return None
     last = lines[-1]
     m = _FINAL_TAG_LINE.match(last) or _BARE_LINE.match(last)
-    return _token_to_position(m.group(1)) if m else None
+    return label_position(m.group(1)) if m else None
 
 
 def _json_verdicts(text: str) -> list[Position]:
@@ -175,7 +183,7 @@ def _json_verdicts(text: str) -> list[Position]:
             continue
         for k in _JSON_KEYS:
             if k in obj and isinstance(obj[k], str | int):
-                pos = _token_to_position(str(obj[k]))
+                pos = label_position(str(obj[k]))
                 if pos is not None:
                     found.append(pos)
                     break
@@ -191,12 +199,18 @@ def read_verdict(text: str, finish_reason: str | None = None) -> Reading:
         return invalid("truncated")
     if final is not None:
         return Reading(position=final)
-    found = {_token_to_position(t) for t in _TAG_RE.findall(text)}
+    found = {label_position(t) for t in _TAG_RE.findall(text)}
     found |= set(_json_verdicts(text))
     found.discard(None)
     if len(found) == 1:
         return Reading(position=found.pop())
-    return invalid("ambiguous" if found else "no_verdict")
+    if found:
+        # one comparative reading ("[[A]] is better than [[B]]") that any JSON verdict shares
+        pos = label_position(comparative_verdict(text) or "")
+        if pos is not None and set(_json_verdicts(text)) <= {pos}:
+            return Reading(position=pos)
+        return invalid("ambiguous")
+    return invalid("no_verdict")
 
 
 # -- score mode --------------------------------------------------------------------

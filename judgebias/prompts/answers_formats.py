@@ -7,14 +7,16 @@ is recorded as an invalid verdict; nothing is ever guessed.
 - :func:`parse_choice`: a listwise verdict ``[[A]]`` ... ``[[D]]`` (or an answer that
   is one letter and nothing else), as the 0-based index of the chosen response.
 - :func:`parse_rating`: a pointwise grade ``Rating: [[7]]`` (MT-Bench single-answer
-  style; ``Rating: 7`` and ``[[7]]`` alone are read too), on a numeric scale or on
-  letter labels.
+  style; ``Rating: 7``, ``Score: 7``, ``Score: 7/10`` (when 10 is the top of the scale)
+  and ``[[7]]`` alone are read too), on a numeric scale or on letter labels.
 
 :func:`read_choice` and :func:`read_rating` read a whole completion the way
 :class:`judgebias.prompts.answers.AnswerReader` reads a pairwise one, and say why an answer is
 invalid (the reasons of :data:`judgebias.prompts.answers.REASONS`): ``call_failed``,
 ``reasoning_truncated``, ``empty``, ``echo`` (a prompt marker such as ``[Instruction]``,
-or a run of the template's own words without a final verdict line), ``truncated``
+or a run of the template's own words without a final verdict line; a pointwise answer
+whose first line is its grade, ``Rating: 5``, and that then quotes the rubric is not an
+echo: its grade is read), ``truncated``
 (cut at the token limit before a final verdict line: a tag written early in an
 unfinished answer is not its verdict), ``ambiguous`` (several different letters or
 grades), ``out_of_range`` (one letter or grade, not on the scale shown) and
@@ -69,7 +71,24 @@ LETTERS = "ABCDEFGHIJ"
 
 _TAG = re.compile(r"\[\[\s*([^\[\]]{1,12}?)\s*\]\]")
 _BARE_LETTER = re.compile(r"^\s*\(?\s*([A-Za-z])\s*\)?\s*\.?\s*$")
-_RATING = re.compile(r"\brating\s*[:=]\s*\[*\s*([A-Za-z]|\d+(?:\.\d+)?)\s*\]*", re.IGNORECASE)
+_GRADE = (
+    r"(?:rating|score)\s*[:=]\s*\[*\s*([A-Za-z](?![A-Za-z])|\d+(?:\.\d+)?)\s*\]*(?:\s*/\s*(\d+))?"
+)
+_RATING = re.compile(rf"\b{_GRADE}", re.IGNORECASE)
+_LEAD_GRADE = re.compile(rf"^[\s*#>_]*{_GRADE}[*_\s.]*$", re.IGNORECASE)
+"""A first line that is a grade and nothing else (``Rating: 5``, ``**Score: 7/10**``)."""
+
+
+def _ratings(text: str, scale: Sequence[str]) -> list[str]:
+    """Every grade written ``Rating: x`` or ``Score: x`` (``x/N`` is x when N is the top of a
+    numeric scale, else a grade not on the scale)."""
+    top = max((int(v) for v in scale if v.isdigit()), default=None)
+    out = []
+    for value, denominator in _RATING.findall(text):
+        if denominator and (top is None or int(denominator) != top):
+            value = f"{value}/{denominator}"
+        out.append(value)
+    return out
 
 
 def parse_choice(text: str | None, k: int) -> int | None:
@@ -99,7 +118,7 @@ def parse_rating(text: str | None, scale: Sequence[str]) -> int | None:
     if not text:
         return None
     found = [t.strip() for t in _TAG.findall(text)]
-    found += [t.strip() for t in _RATING.findall(text)]
+    found += [t.strip() for t in _ratings(text, scale)]
     values: set[str] = set()
     for raw in found:
         if re.fullmatch(r"\d+\.0+", raw):
@@ -125,7 +144,9 @@ class FormatReading:
 
 
 _ENDS = re.compile(
-    r"(?:\[\[\s*[^\[\]]{1,12}?\s*\]\]|\brating\s*[:=]\s*[A-Za-z0-9.]+)[*_\s.]*$", re.IGNORECASE
+    r"(?:\[\[\s*[^\[\]]{1,12}?\s*\]\]|\b(?:rating|score)\s*[:=]\s*[A-Za-z0-9.]+(?:\s*/\s*\d+)?)"
+    r"[*_\s.]*$",
+    re.IGNORECASE,
 )
 """A final verdict line ends with the tag (``[[B]]``, ``Rating: [[7]]``, ``Rating: 7``)."""
 _PLACEHOLDERS = re.compile(r"\{[a-z_]+\}")
@@ -145,7 +166,7 @@ def _values(text: str, scale: Sequence[str] | None) -> set[str]:
         if not tags and (m := _BARE_LETTER.match(text)):
             tags = [m.group(1).upper()]
         return set(tags)
-    found = [t.strip() for t in _TAG.findall(text)] + [t.strip() for t in _RATING.findall(text)]
+    found = [t.strip() for t in _TAG.findall(text)] + [t.strip() for t in _ratings(text, scale)]
     values: set[str] = set()
     for raw in found:
         if re.fullmatch(r"\d+\.0+", raw):
@@ -170,6 +191,9 @@ def _read(
         return FormatReading(reason="echo")
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     complete = bool(_ENDS.search(lines[-1])) or (scale is None and bool(_BARE_LETTER.match(text)))
+    # a grade given first, on a line of its own, is a complete verdict too: an answer that
+    # then quotes the rubric (or is cut while explaining) has said its grade
+    complete = complete or (scale is not None and bool(_LEAD_GRADE.match(lines[0])))
     values = _values(text, scale)
     if completion.finish_reason == "length" and not complete:
         reading = FormatReading(reason="truncated")

@@ -30,7 +30,17 @@ DEFAULT_MIN_LENGTH_DIFF = 30
 FIRST, SECOND, GOLD = "jb_first", "jb_second", "jb_gold"
 LEN_A, LEN_B = "jb_len_a", "jb_len_b"
 INSTRUCTION, TEXT_A, TEXT_B = "jb_instruction", "jb_text_a", "jb_text_b"
-_CANONICAL = (FIRST, SECOND, GOLD, LEN_A, LEN_B, INSTRUCTION, TEXT_A, TEXT_B)
+# with raw answers (analyze --raw): why each order's answer could not be read, and its text
+FIRST_REASON, SECOND_REASON = "jb_first_reason", "jb_second_reason"
+FIRST_RAW, SECOND_RAW = "jb_first_raw", "jb_second_raw"
+_CANONICAL: tuple[str, ...] = (FIRST, SECOND, GOLD, LEN_A, LEN_B, INSTRUCTION, TEXT_A, TEXT_B)
+_CANONICAL += (FIRST_REASON, SECOND_REASON, FIRST_RAW, SECOND_RAW)
+
+RawRead = Callable[[str], tuple[str | None, str | None]]
+"""Reads one raw answer: (the position it names, ``first``/``second``/``tie``, or None;
+the reason it could not be read, or None)."""
+_SWAP_BACK = {"first": "b", "second": "a", "tie": "tie"}
+_AS_SHOWN = {"first": "a", "second": "b", "tie": "tie"}
 
 TEXT_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("response_a", "response_b"),
@@ -209,6 +219,20 @@ class Prepared:
     columns: dict[str, Any] = field(default_factory=dict)
     repeat: str | None = None
     """The column telling which repetition of the same request a row is, or None."""
+    raw: bool = False
+    """The verdict columns held raw answers, read into labels (``jb_first_reason`` ... say
+    why an answer could not be read)."""
+
+
+def _read_raw(values: pd.Series, read: RawRead, swapped: bool) -> tuple[pd.Series, pd.Series]:
+    """Labels (``a``/``b``/``tie`` or None) and reasons of raw answers shown in one order:
+    a position is mapped back to the pair's labels (``swapped``: answer 2 was shown first)."""
+    mapping = _SWAP_BACK if swapped else _AS_SHOWN
+    texts = values.map(lambda v: "" if _is_empty(v) else str(v))
+    read_all = [read(t) for t in texts]
+    labels = pd.Series([mapping.get(p) if p else None for p, _ in read_all], index=values.index)
+    reasons = pd.Series([r for _, r in read_all], index=values.index, dtype=object)
+    return labels.astype(object), reasons
 
 
 @dataclass(frozen=True)
@@ -424,9 +448,15 @@ def prepare(
     items_source: str = "<items>",
     flag_style: Callable[[str], str] = _cli_flag,
     list_sep: str = ",",
+    raw: RawRead | None = None,
     **names: Any,
 ) -> Prepared:
     """Validate a verdict table and bring it to one row per pair (see the module docstring).
+
+    ``raw``: the verdict columns hold the judge's raw answers in the order shown, each
+    read by ``raw`` (``first``: answer 1 shown first; ``second``: answer 2 shown first),
+    its position mapped back to the pair's labels; ``jb_first_reason``/``jb_second_reason``
+    keep why an answer could not be read and ``jb_first_raw``/``jb_second_raw`` its text.
 
     Problems raise :class:`InputError` naming ``source`` (or ``items_source``) and the
     flag at fault. ``flag_style`` spells flag names in messages; ``list_sep``
@@ -495,6 +525,13 @@ def prepare(
         ("first" if not long else "verdict", FIRST),
         ("second" if not long else "verdict", SECOND),
     ):
+        if raw is not None:
+            swapped = col == SECOND
+            wide[FIRST_RAW if not swapped else SECOND_RAW] = wide[col].astype(object)
+            wide[col], wide[SECOND_REASON if swapped else FIRST_REASON] = _read_raw(
+                wide[col], raw, swapped
+            )
+            continue
         labels, bad = _labels(wide[col])
         raw_nonempty = int((~wide[col].map(_is_empty).astype(bool)).sum())
         if raw_nonempty and labels.notna().sum() * 2 < raw_nonempty:
@@ -581,6 +618,7 @@ def prepare(
         items_matched=matched,
         columns=named,
         repeat=repeat,
+        raw=raw is not None,
     )
 
 
