@@ -16,8 +16,8 @@ import pytest
 from conftest import assert_one_line_error, run_cli
 
 import judgebias as jb
+from judgebias.audits.pipeline import AuditConfig, run_audit
 from judgebias.errors import UsageError
-from judgebias.pipeline import AuditConfig, run_audit
 
 PLANTED = "echo=0.1,garble=0.05,ambiguous=0.05"
 
