@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["SCHEMA_EPILOG", "SCHEMAS", "schema_command"]
+__all__ = ["SCHEMAS", "SCHEMA_EPILOG", "schema_command"]
 
 SCHEMAS = ("summary",)
 

@@ -48,14 +48,17 @@ class Unit(str, Enum):
     """The share of the distance to a stated grade the grade moved (pointwise ``anchor``;
     0 = no anchoring, 1 = the grade becomes the anchor)."""
 
-    def show(self, x: float | None, signed: bool = True) -> str:
-        """``x`` in this unit: ``+30.0 pp`` for a share, ``+0.30 points`` for a grade shift."""
+    def show(self, x: float | None, signed: bool = True, bare: bool = False) -> str:
+        """``x`` in this unit: ``+30.0 pp`` for a share, ``+0.30 points`` for a grade shift
+        (``bare``: the number without the unit's name, as inside an interval)."""
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "–"
         sign = "+" if signed else ""
         if self is Unit.SHARE:
-            return f"{100 * x:{sign}.1f} pp"
-        return f"{x:{sign}.2f} {self.value.split()[0]}"
+            text, name = f"{100 * x:{sign}.1f}", "pp"
+        else:
+            text, name = f"{x:{sign}.2f}", self.value.split()[0]
+        return text if bare else f"{text} {name}"
 
 
 class _Open(BaseModel):
