@@ -72,6 +72,7 @@ def _unit(fig: dict[str, Any]) -> Unit:
     except ValueError:
         return Unit.SHARE
 
+
 _METRIC = {
     "position": "primacy - recency",
     "self": "own wording - paraphrase, net of placebo",
