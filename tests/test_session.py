@@ -75,3 +75,15 @@ def test_listwise_result_has_its_items(tmp_path: Path) -> None:
     assert res.typed.format == "list" and res.typed.candidates == 3
     eff = float(res.summary_json["probes"]["position"]["effect"])
     assert f"position {100 * eff:+.1f} pp" in repr(res)  # a share of verdicts, in points
+
+
+def test_the_sim_and_the_judges_do_not_import_the_audits() -> None:
+    from test_imports import import_graph
+
+    g = import_graph()
+    leaks = {
+        m: sorted(t for t in targets if t.startswith("judgebias.audits"))
+        for m, targets in g.items()
+        if m.startswith(("judgebias.sim", "judgebias.judges", "judgebias.prompts"))
+    }
+    assert not {m: t for m, t in leaks.items() if t}, leaks
