@@ -94,7 +94,12 @@ def audit(
             f"'no bias'. {inv.get('advice') or ''}",
             stacklevel=2,
         )
-    pairs = pd.DataFrame([dataclasses.asdict(p) for p in outcome.pairs])
+    # the table written as pairs.parquet: what load_run of the folder reads
+    pairs = (
+        outcome.pairs_frame
+        if outcome.pairs_frame is not None
+        else pd.DataFrame([dataclasses.asdict(p) for p in outcome.pairs])
+    )
     return AuditResult(
         Run(
             path=outcome.out,

@@ -110,7 +110,7 @@ def test_chunked_phases_give_the_same_audit(
 ) -> None:  # type: ignore[no-untyped-def]
     """Asking in chunks (to keep memory flat) changes nothing in the results."""
     import judgebias.audits.calls as calls
-    import judgebias.audits.pipeline as pipeline
+    import judgebias.audits.formats.pairwise as pairwise
 
     data = str(pairs_file(60, seed=21))
     cfg = dict(
@@ -129,7 +129,7 @@ def test_chunked_phases_give_the_same_audit(
             yield batch
 
     monkeypatch.setattr(calls, "CHUNK", 7)
-    monkeypatch.setattr(pipeline, "chunked", counted)
+    monkeypatch.setattr(pairwise, "chunked", counted)
     parts = run_audit(AuditConfig(out=str(tmp_path / "parts"), **cfg))  # type: ignore[arg-type]
     assert max(sizes) == 7 and len(sizes) > 10  # it was asked in chunks
     assert parts.summary["probes"] == whole.summary["probes"]

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from conftest import lists_file, run_cli, stderr_lines
 
-from judgebias.audits.listwise import list_reader, list_template
-from judgebias.audits.pointwise import SCALES, single_reader, single_template
 from judgebias.prompts.answers_formats import (
     FORMAT_REASONS,
     format_reader,
     read_choice,
     read_rating,
 )
+from judgebias.prompts.listwise import list_reader, list_template
+from judgebias.prompts.pointwise import SCALES, single_reader, single_template
 from judgebias.types import Completion
 
 PLANTED = {"echo": 0.1, "garble": 0.1, "truncate": 0.05, "ambiguous": 0.05}

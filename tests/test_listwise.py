@@ -17,9 +17,10 @@ from conftest import lists_file, run_cli
 from fake_openai import FakeEndpoint, serve
 from scipy.stats import chisquare
 
-from judgebias.audits.listwise import extract_list, list_template, render_list, williams_orders
+from judgebias.audits.formats.listwise import williams_orders
 from judgebias.audits.pipeline import AuditConfig, run_audit, run_audit_async
 from judgebias.prompts.answers_formats import parse_choice
+from judgebias.prompts.listwise import extract_list, list_template, render_list
 from judgebias.stats.listwise import listwise_position_stats
 
 

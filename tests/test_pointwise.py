@@ -10,14 +10,14 @@ import pytest
 from conftest import run_cli
 
 from judgebias.audits.pipeline import AuditConfig, run_audit
-from judgebias.audits.pointwise import (
+from judgebias.prompts.answers_formats import parse_rating
+from judgebias.prompts.pointwise import (
     SCALES,
     Grading,
     extract_single,
     render_single,
     single_template,
 )
-from judgebias.prompts.answers_formats import parse_rating
 
 TEN = SCALES["10"]
 

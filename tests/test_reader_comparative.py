@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from judgebias.audits.pointwise import SCALES, single_reader, single_template
 from judgebias.errors import UsageError
 from judgebias.prompts.answers import REASONS, read_verdict
 from judgebias.prompts.answers_formats import read_rating
 from judgebias.prompts.answers_pattern import PatternReader, compile_answer_pattern
+from judgebias.prompts.pointwise import SCALES, single_reader, single_template
 from judgebias.prompts.templates import answer_reader, default_template
 from judgebias.types import Completion
 

@@ -235,9 +235,9 @@ def test_a_real_small_model_fails_closed_in_the_other_formats(
     answer it gives out of form is unreadable with a reason the raw answer bears out."""
     from conftest import lists_file
 
-    from judgebias.audits.listwise import list_reader, list_template
-    from judgebias.audits.pointwise import SCALES, single_reader, single_template
     from judgebias.prompts.answers_formats import FORMAT_REASONS, read_choice, read_rating
+    from judgebias.prompts.listwise import list_reader, list_template
+    from judgebias.prompts.pointwise import SCALES, single_reader, single_template
 
     out = tmp_path / fmt
     how = (

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHUNK",
+    "answer_columns",
     "build_calls",
     "build_records",
     "chunked",
@@ -295,3 +296,20 @@ def shard_pairs(pairs: list[Pair], shard: str) -> list[Pair]:
         return int.from_bytes(hashlib.sha256(pid.encode("utf-8")).digest()[:8], "big") % n
 
     return [p for p in pairs if bucket(p.id) == i - 1]
+
+
+def answer_columns(stored: Any, key: str) -> dict[str, Any]:
+    """The record columns every format takes from one stored answer (or its absence)."""
+    s = stored
+    comp = s.completion if s is not None and s.status == "ok" else None
+    return {
+        "status": "missing" if s is None else s.status,
+        "raw": comp.text if comp is not None else None,
+        "error": s.error if s is not None else None,
+        "prompt_tokens": comp.prompt_tokens if comp is not None else None,
+        "completion_tokens": comp.completion_tokens if comp is not None else None,
+        "cost_usd": comp.cost_usd if comp is not None else None,
+        "latency_s": s.latency_s if s is not None else None,
+        "attempts": s.attempts if s is not None else 0,
+        "request_key": key,
+    }

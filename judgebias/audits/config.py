@@ -3,8 +3,9 @@ place for the CLI and the notebook.
 
 ``judgebias audit`` and :func:`judgebias.audit` both call :func:`check_audit_config` before
 anything is read or sent, so a setting refused on the command line is refused in a notebook
-too, with the same one-line message naming the flag. (Checks that need the data or the
-probes, such as ``--mode`` or ``--concurrency``, are made where the audit starts.)
+too, with the same one-line message naming the flag, whatever the format. (Checks that
+need the data or the probes are the format's: :meth:`judgebias.audits.formats.base.Format.check`,
+made right after these and before anything is read or sent.)
 
 A ``replay:FILE`` judge reads recorded verdicts; which columns hold them can be given as
 ``replay_first``/``replay_second``/``replay_items`` (``--first``/``--second``/``--items``;
@@ -23,6 +24,7 @@ from judgebias.errors import UsageError
 from judgebias.stats.validity import DEFAULT_MAX_INVALID
 
 __all__ = [
+    "MODES",
     "REPLAY_OPTIONS",
     "AuditConfig",
     "check_audit_config",
@@ -72,9 +74,9 @@ class AuditConfig:
     reasoning_effort: str | None = None
     """``--reasoning-effort``: low, medium or high, sent where the judge takes it."""
     candidates: int | None = None
-    """``--candidates 3|4``: listwise position audit (see :mod:`judgebias.audits.listwise`)."""
+    """``--candidates 3|4``: listwise position audit (see :mod:`judgebias.audits.formats.listwise`)."""
     format: str = "pair"
-    """``--format single``: one answer graded 1-10 at a time (see :mod:`judgebias.audits.pointwise`)."""
+    """``--format single``: one answer graded 1-10 at a time (see :mod:`judgebias.audits.formats.pointwise`)."""
     rewriter: str | None = None
     """``--rewriter SPEC``: the model that rewrites responses for the rewrite probes."""
     replay_first: str | None = None
@@ -87,6 +89,9 @@ class AuditConfig:
     pairs sharing an instruction; ``pair``: every pair its own; or a column of the pairs
     file; see :mod:`judgebias.tables.clusters`)."""
 
+
+MODES = ("verdict", "logprob", "score")
+"""``--mode``: how the judge's verdict is read."""
 
 # the replay judge's column options: (spec key, config field)
 REPLAY_OPTIONS = (
@@ -113,6 +118,12 @@ def check_audit_config(cfg: AuditConfig) -> None:
             f"--{next(iter(replay))}: only for a replay:FILE judge (it names columns of the"
             " recorded verdicts)"
         )
+    if cfg.mode not in MODES:
+        raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
+    if cfg.concurrency < 1:
+        raise UsageError("--concurrency: must be at least 1")
+    if cfg.limit is not None and cfg.limit < 1:
+        raise UsageError("--limit: must be at least 1")
     if cfg.max_attempts < 1:
         raise UsageError("--max-attempts: must be at least 1")
     if cfg.candidates is not None and cfg.candidates not in (3, 4):

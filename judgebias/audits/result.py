@@ -23,6 +23,7 @@ import pandas as pd
 
 from judgebias.report.runs import ordered_probes
 from judgebias.tables.runfolder import Run, read_run
+from judgebias.tables.summary import RunSummary, Unit, check_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -56,10 +57,21 @@ SUMMARY_COLUMNS = [
     "judge_win_rate",
     "gold_win_rate",
     "planted",
+    "unit",
 ]
-"""Columns of :attr:`AuditResult.summary`, in order (fractions, like ``summary.json``)."""
+"""Columns of :attr:`AuditResult.summary`, in order (as in ``summary.json``: each effect in
+its probe's ``unit``, a share unless it says otherwise)."""
 
 _RATES = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("flip_rate") : SUMMARY_COLUMNS.index("planted")]
+
+
+def _unit(fig: dict[str, Any]) -> Unit:
+    """The unit of a probe's effect (a share when the probe names none or an unknown one)."""
+    try:
+        return Unit(fig.get("unit") or Unit.SHARE)
+    except ValueError:
+        return Unit.SHARE
+
 
 _METRIC = {
     "position": "primacy - recency",
@@ -103,6 +115,7 @@ def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
                 "invalid_share": _float(f.get("invalid_share")),
                 **{k: _float(f.get(k)) for k in _RATES},
                 "planted": _float(planted.get(name)) if not is_dbg else math.nan,
+                "unit": _unit(f).value,
             }
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -132,6 +145,12 @@ class AuditResult:
     def summary_json(self) -> dict[str, Any]:
         """Everything in ``summary.json``: probes, calls, tokens, cost, the run's settings."""
         return self._run.summary
+
+    @property
+    def typed(self) -> RunSummary:
+        """``summary.json`` as the typed :class:`~judgebias.tables.summary.RunSummary`
+        (``judgebias schema summary`` prints its schema)."""
+        return check_summary(self._run.summary, where=str(self.path / "summary.json"))
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -200,12 +219,13 @@ class AuditResult:
         parts = []
         for r in self.summary.to_dict("records"):
             eff, lo, hi = _float(r["effect"]), _float(r["ci_low"]), _float(r["ci_high"])
+            unit = Unit(r["unit"])  # a share in pp, a grade shift in points
             if math.isnan(eff):
                 parts.append(f"{r['probe']} –")
             else:
                 parts.append(
-                    f"{r['probe']} {100 * eff:+.1f}pp [{100 * lo:+.1f}, "
-                    f"{100 * hi:+.1f}] {r['severity']}"
+                    f"{r['probe']} {unit.show(eff)} [{unit.show(lo, bare=True)}, "
+                    f"{unit.show(hi, bare=True)}] {r['severity']}"
                 )
         n = self._run.summary.get("n_pairs")
         return (

@@ -19,7 +19,7 @@ import sys
 
 import typer
 
-from judgebias.cli import agree, analyze, audit, check, debias, report, serve, stats, store
+from judgebias.cli import agree, analyze, audit, check, debias, report, schema, serve, stats, store
 from judgebias.errors import JudgebiasError
 
 __all__ = ["app", "main"]
@@ -59,6 +59,7 @@ _COMMANDS = (
     ("debias", debias.debias_command, debias.DEBIAS_EPILOG),
     ("compare", report.compare_command, report.COMPARE_EPILOG),
     ("agree", agree.agree_command, agree.EPILOG),
+    ("schema", schema.schema_command, schema.SCHEMA_EPILOG),
 )
 for _name, _command, _epilog in _COMMANDS:
     app.command(_name, epilog=_epilog)(_command)

@@ -327,8 +327,8 @@ def audit(
         from judgebias.audits.gate import conditions_for_audit
 
         if format_ == "single":  # the probes of one-answer grading
+            from judgebias.audits.formats.pointwise import single_probes
             from judgebias.audits.gate import parse_fail_on, require_measured
-            from judgebias.audits.pointwise import single_probes
 
             specs, grading, wants_self = single_probes(cfg)
             measured = [s.name for s in specs] + grading + (["self"] if wants_self else [])

@@ -14,8 +14,8 @@ import functools
 from dataclasses import dataclass
 from typing import Literal
 
-from judgebias.audits.listwise import extract_list, list_template
-from judgebias.audits.pointwise import SCALES, extract_single, single_template
+from judgebias.prompts.listwise import extract_list, list_template
+from judgebias.prompts.pointwise import SCALES, extract_single, single_template
 from judgebias.prompts.templates import (
     BUNDLED_TEMPLATES,
     bundled_template,

@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from judgebias.tables.summary import Unit
+
 __all__ = ["print_summary"]
 
 
 def _fmt(x: Any, pct: bool = True, unit: str | None = None) -> str:
     if x is None:
         return "-"
-    if unit:  # --format single: grade points, 5-point steps or the anchor's pull
-        return f"{x:+.2f} {unit.split()[0]}"
-    return f"{100 * x:+.1f} pp" if pct else f"{x:.3g}"
+    if unit or pct:  # a share in pp; --format single: grade points, 5-point steps, pull
+        return Unit(unit or Unit.SHARE).show(x)
+    return f"{x:.3g}"
 
 
 def _print_invalid(console: Any, inv: dict[str, Any]) -> None:

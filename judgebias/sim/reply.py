@@ -11,6 +11,8 @@ import math
 import re
 
 from judgebias.prompts.answers import verdict_tag
+from judgebias.prompts.listwise import extract_list
+from judgebias.prompts.pointwise import extract_single
 from judgebias.prompts.templates import INSTRUCTION_MARKER, extract_note, extract_pair
 from judgebias.sim import misbehaviour
 from judgebias.sim.common import draw, reply, tokens
@@ -109,7 +111,6 @@ def _listwise_reply(
     request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
 ) -> Completion | None:
     """The answer to a listwise prompt (see :mod:`.formats`); None for other prompts."""
-    from judgebias.audits.listwise import extract_list
     from judgebias.probes.catalog import BIAS_AWARE_MARKER
 
     found = extract_list(user)
@@ -132,7 +133,6 @@ def _single_reply(
     request: ChatRequest, params: SimParams, system: str, user: str, prompt_tokens: int
 ) -> Completion | None:
     """The answer to a pointwise prompt (see :mod:`.formats`); None for other prompts."""
-    from judgebias.audits.pointwise import extract_single
     from judgebias.probes.catalog import strip_edits
 
     found = extract_single(user)

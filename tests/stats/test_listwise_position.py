@@ -1,7 +1,7 @@
 """The listwise position test on data built to break a pooled chi-square's assumptions.
 
 Verdict tables are built directly (one row per item and order of Williams' design, as
-``judgebias.audits.listwise.list_records`` writes them) by :func:`simulate`, whose judge can
+``judgebias.audits.formats.listwise.list_records`` writes them) by :func:`simulate`, whose judge can
 
 - give each item its own favourite shown position, uniform over items (``favourite``):
   every item is position-biased, the judge overall is not;
@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chisquare
 
-from judgebias.audits.listwise import williams_orders
+from judgebias.audits.formats.listwise import williams_orders
 from judgebias.stats.listwise import (
     complete_rotation_wins,
     listwise_position_stats,

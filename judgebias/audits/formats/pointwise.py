@@ -18,174 +18,61 @@ Conditions, each a separate request for every answer:
   :mod:`judgebias.stats.selfpref_single`); with a gold judge also the own answers and
   the pair's answers graded by the gold judge (descriptive only).
 
-The figures are in :mod:`judgebias.stats.pointwise`. Calls go through the same
-runner, store, cache, retries and cost cap as every audit.
+The figures are in :mod:`judgebias.stats.pointwise`. Calls go through the audit's
+session (:mod:`judgebias.audits.session`): the same runner, store, cache, retries and
+cost cap as every audit. The prompt itself is :mod:`judgebias.prompts.pointwise`.
 """
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from judgebias.audits.formats_run import answer_columns
-from judgebias.errors import InputError, UsageError
+from judgebias.audits.calls import answer_columns, generation_requests, own_answers_from_file
+from judgebias.audits.formats.base import FormatRun, Roles
+from judgebias.audits.formats.pairwise import load_audit_pairs, pairs_table
+from judgebias.engine.runner import RunnerConfig, estimate_tokens, price
+from judgebias.errors import UsageError
 from judgebias.judges.request_rules import default_max_tokens
-from judgebias.probes.catalog import ProbeSpec, resolve_probes, seeded_pick, single_edit
-from judgebias.prompts.answers_formats import format_reader, read_rating
+from judgebias.probes.catalog import (
+    ProbeSpec,
+    builtin_probes,
+    load_probe_file,
+    resolve_probes,
+    seeded_pick,
+    single_edit,
+)
+from judgebias.probes.rewrite import RewriteInfo, check_rewrite, rewrite_probes, rewrite_request
+from judgebias.probes.selfprobe import check_rewriter, paraphrases
+from judgebias.prompts.answers import AnswerReader
+from judgebias.prompts.answers_formats import FORMAT_ADVICE, FORMAT_REASONS, read_rating
+from judgebias.prompts.pointwise import (
+    SCALES,
+    Grading,
+    SingleTemplate,
+    render_single,
+    single_reader,
+    single_template,
+)
+from judgebias.stats.clustering import CLUSTER_COLUMN
+from judgebias.stats.pointwise import pointwise_summary
+from judgebias.stats.validity import run_invalid
+from judgebias.tables.clusters import resolve_clusters
 from judgebias.types import ChatRequest, Pair
-from judgebias.yamlfile import read_yaml
 
 if TYPE_CHECKING:
-    from judgebias.audits.pipeline import AuditConfig, AuditOutcome
-    from judgebias.prompts.answers import AnswerReader
+    from judgebias.audits.config import AuditConfig
+    from judgebias.audits.session import AuditSession
 
-__all__ = [
-    "GRADING",
-    "SCALES",
-    "Grading",
-    "SingleTemplate",
-    "extract_single",
-    "plan_pointwise",
-    "render_single",
-    "run_pointwise",
-    "single_probes",
-    "single_reader",
-    "single_template",
-]
+__all__ = ["GRADING", "Pointwise", "grade_records", "gradings", "single_probes"]
 
-SCALES: dict[str, tuple[str, ...]] = {
-    "10": tuple(str(i) for i in range(1, 11)),
-    "5": tuple(str(i) for i in range(1, 6)),
-    "AE": ("E", "D", "C", "B", "A"),
-}
-"""Each scale's grades from worst to best."""
 GRADING = ("rubric_order", "score_labels", "anchor")
 """The grading biases of absolute scoring, measured in ``--format single`` only."""
 ANCHORS = (2, 9)
-
-
-@dataclass(frozen=True)
-class SingleTemplate:
-    name: str
-    system: str
-    user: str
-    levels_10: tuple[str, ...]
-    levels_5: tuple[str, ...]
-    anchor: str
-    anchor_placebo: str
-
-
-@dataclass(frozen=True)
-class Grading:
-    """One answer as one condition presents it to the judge."""
-
-    pair_id: str
-    probe: str
-    kind: str
-    target: Literal["a", "b"]
-    instruction: str
-    response: str
-    variant: str = ""
-    scale: str = "10"
-    descending: bool = False
-    note: str | None = None
-    system_note: str | None = None
-    anchor: int | None = None
-
-
-def single_template(path: str | None) -> SingleTemplate:
-    """The bundled pointwise prompt, or ``--template FILE`` with a ``user_single`` key."""
-    if path and Path(path).exists():
-        raw = read_yaml(path, "template")
-        source = path
-    else:
-        ref = resources.files("judgebias.probe_data").joinpath("templates", "single.yaml")
-        with resources.as_file(ref) as p:
-            raw = read_yaml(p, "template")
-        source = "templates/single.yaml"
-    if not isinstance(raw, dict) or not isinstance(raw.get("user_single"), str):
-        raise InputError(source, "--format single needs a template with a 'user_single' prompt")
-    bundled = single_template(None) if source == path else None
-    user = raw["user_single"]
-    for ph in ("{instruction}", "{response}", "{rubric}", "{scale}"):
-        if ph not in user:
-            raise InputError(source, f"template 'user_single' lacks the placeholder {ph}")
-
-    def levels(key: str, n: int) -> tuple[str, ...]:
-        got = raw.get(key)
-        if got is None and bundled is not None:
-            return bundled.levels_10 if n == 10 else bundled.levels_5
-        if not isinstance(got, list) or len(got) != n or not all(isinstance(x, str) for x in got):
-            raise InputError(source, f"template '{key}' must list {n} grade descriptions")
-        return tuple(got)
-
-    def text(key: str) -> str:
-        got = raw.get(key)
-        if got is None and bundled is not None:
-            return str(getattr(bundled, key))
-        if not isinstance(got, str):
-            raise InputError(source, f"template '{key}' must be a string")
-        return got
-
-    return SingleTemplate(
-        name=str(raw.get("name", Path(source).stem)),
-        system=str(raw.get("system") or ""),
-        user=user,
-        levels_10=levels("levels_10", 10),
-        levels_5=levels("levels_5", 5),
-        anchor=text("anchor"),
-        anchor_placebo=text("anchor_placebo"),
-    )
-
-
-_FILL = re.compile(r"\{(instruction|response|rubric|scale)\}")
-
-
-def render_single(t: SingleTemplate, g: Grading) -> tuple[tuple[str, str], ...]:
-    values = SCALES[g.scale]
-    levels = t.levels_10 if g.scale == "10" else t.levels_5
-    lines = [f"{v}: {d}" for v, d in zip(values, levels, strict=True)]
-    shown = list(values)
-    if g.descending:
-        lines, shown = lines[::-1], shown[::-1]
-    fill = {
-        "instruction": g.instruction,
-        "response": g.response,
-        "rubric": "\n".join(lines),
-        "scale": ", ".join(shown),
-    }
-    user = _FILL.sub(lambda m: fill[m.group(1)], t.user)
-    if g.note:
-        user = f"{user}\n\n{g.note}"
-    system = t.system
-    if g.system_note:
-        system = f"{system}\n\n{g.system_note}" if system else g.system_note
-    return ((("system", system),) if system else ()) + (("user", user),)
-
-
-_SINGLE = re.compile(
-    r"\[Instruction\]\n(?P<instruction>.*?)\n\n\[Response\]\n(?P<response>.*)\n\[End of Response\]",
-    re.DOTALL,
-)
-_LEVEL = re.compile(r"^(10|[1-9]|[A-E]): ", re.MULTILINE)
-
-
-def extract_single(user: str) -> tuple[str, str, list[str], str] | None:
-    """(instruction, response, the grades as the rubric lists them, the note after the
-    response) from a pointwise prompt; ``None`` for anything else."""
-    m = _SINGLE.search(user)
-    if not m:
-        return None
-    head = user[: m.start()]
-    listed = _LEVEL.findall(head)
-    note = user[m.end() :].strip()
-    return m.group("instruction"), m.group("response"), listed, note
 
 
 # -- which probes ------------------------------------------------------------------------
@@ -193,14 +80,10 @@ def extract_single(user: str) -> tuple[str, str, list[str], str] | None:
 
 def single_probes(cfg: AuditConfig) -> tuple[list[ProbeSpec], list[str], bool]:
     """(perturbation probes, grading biases, self?) measured in ``--format single``."""
-    from judgebias.probes.catalog import load_probe_file
-
     extra = [load_probe_file(f) for f in cfg.probe_files]
     wanted = [p.strip().lower() for p in cfg.probes if p.strip()]
     usable = [s for s in resolve_probes("all", extra=extra) if "single" in s.formats]
     if not cfg.rewriter:  # rewrite probes need --rewriter (named ones are an error)
-        from judgebias.probes.rewrite import rewrite_probes
-
         usable = rewrite_probes(usable, [w for w in wanted if w != "all"], None)
     names = [s.name for s in usable] + [*GRADING, "self"]
     if wanted in (["position"], ["all"], []):  # the default: everything gradable
@@ -282,13 +165,6 @@ def _request(
     )
 
 
-def single_reader(t: SingleTemplate) -> AnswerReader:
-    """The echo check of a pointwise template: its words (the rubrics and anchor notes
-    included, which the prompts show) and its prompts' markers."""
-    shown = "\n".join([t.user, *t.levels_10, *t.levels_5, t.anchor, t.anchor_placebo])
-    return format_reader(t.system, shown, ("[Instruction]", "[Response]", "[End of Response]"))
-
-
 def grade_records(
     calls: list[tuple[Grading, ChatRequest]],
     store: Any,
@@ -327,58 +203,12 @@ def grade_records(
     return pd.DataFrame(rows)
 
 
-def _pairs(cfg: AuditConfig) -> list[Pair]:
-    from judgebias.audits.pipeline import shard_pairs
-    from judgebias.tables.pairs import bundled_pairs_path, load_pairs
-
-    data = cfg.data or str(bundled_pairs_path())
-    pairs = load_pairs(data, mapping=cfg.mapping or None, limit=cfg.limit)
-    return shard_pairs(pairs, cfg.shard) if cfg.shard else pairs
-
-
-def plan_pointwise(cfg: AuditConfig) -> dict[str, Any]:
-    """``--dry-run`` of a pointwise audit (self's own answers counted as one call per pair)."""
-    from judgebias.engine.runner import RunnerConfig, estimate_tokens, price
-
-    specs, grading, wants_self = single_probes(cfg)
-    pairs = _pairs(cfg)
-    t = single_template(cfg.template)
-    reqs = [_request(t, g, "model") for g in gradings(pairs, specs, grading, cfg.seed)]
-    # own answer, 3 paraphrases, 4 judge gradings (own, paraphrases); gold: own and others
-    n_self = len(pairs) * (8 + (3 if cfg.gold_judge else 0)) if wants_self else 0
-    pt = sum(estimate_tokens(r)[0] for r in reqs)
-    ct = sum(estimate_tokens(r)[1] for r in reqs)
-    per = (pt + ct) / max(1, len(reqs))
-    cost = price(
-        RunnerConfig(price_in=cfg.price_in, price_out=cfg.price_out),
-        int(pt + per * n_self / 2),
-        int(ct + per * n_self / 2),
-    )
-    return {
-        "judge": cfg.judge,
-        "n_pairs": len(pairs),
-        "probes": [s.name for s in specs] + grading + (["self"] if wants_self else []),
-        "calls": {
-            "controls": 2 * len(pairs),
-            "probes_at_most": len(reqs) - 2 * len(pairs),
-            "self_at_most": n_self,
-            "total_at_most": len(reqs) + n_self,
-            "cached_controls": 0,
-        },
-        "tokens_estimate": {"prompt": pt, "completion_at_most": ct},
-        "cost_usd_at_most": cost,
-    }
-
-
 async def _rewritten(
-    session: Any, pairs: list[Pair], specs: list[ProbeSpec], seed: int
-) -> tuple[list[Grading], Any]:
+    session: AuditSession, pairs: list[Pair], specs: list[ProbeSpec], seed: int
+) -> tuple[list[Grading], RewriteInfo]:
     """Gradings of rewritten answers (a tone and the neutral paraphrase of every answer),
     with the rewrites that changed the content left out and counted."""
-    from collections import Counter
-
-    from judgebias.probes.rewrite import RewriteInfo, check_rewrite, rewrite_request
-
+    assert session.rewriter is not None
     info = RewriteInfo()
     jobs = []
     for spec in specs:
@@ -440,38 +270,69 @@ def _paraphrased_gradings(
     return out
 
 
-async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
-    """The pointwise audit: every condition of every answer, then the figures."""
-    from judgebias.audits.formats_run import FormatSession, write_run
-    from judgebias.audits.pipeline import PAIR_COLUMNS, _own_answers_from_file, generation_requests
-    from judgebias.probes.catalog import builtin_probes
-    from judgebias.probes.rewrite import RewriteInfo
-    from judgebias.probes.selfprobe import check_rewriter, paraphrases
-    from judgebias.prompts.answers_formats import FORMAT_ADVICE, FORMAT_REASONS
-    from judgebias.stats.clustering import CLUSTER_COLUMN
-    from judgebias.stats.pointwise import pointwise_summary
-    from judgebias.stats.validity import run_invalid
-    from judgebias.tables.clusters import resolve_clusters
-    from judgebias.tables.pairs import bundled_pairs_path
+class Pointwise:
+    """One answer per prompt, graded 1-10 (``--format single``)."""
 
-    if cfg.mitigations or cfg.mode != "verdict":
-        raise UsageError("--format single: works with --mode verdict and no --mitigation")
-    specs, grading, wants_self = single_probes(cfg)
-    template = single_template(cfg.template)
-    pairs = _pairs(cfg)
-    clusters = resolve_clusters(
-        pairs, cfg.cluster, cfg.data or str(bundled_pairs_path()), cfg.mapping
-    )
-    gold = {p.id: p.gold for p in pairs}
-    rewrites = [s for s in specs if s.kind == "rewrite"]
-    rewrite_info: Any = None
-    # the self probe's paraphrases come from the rewriter, by default the gold judge's spec
-    rewriter_spec = cfg.rewriter or (cfg.gold_judge if wants_self else None)
-    async with FormatSession(
-        cfg,
-        gold=cfg.gold_judge if wants_self else None,
-        rewriter=rewriter_spec if (rewrites or wants_self) else None,
-    ) as session:
+    name = "single"
+    report_section = "single"
+
+    def check(self, cfg: AuditConfig) -> None:
+        if cfg.mitigations or cfg.mode != "verdict":
+            raise UsageError("--format single: works with --mode verdict and no --mitigation")
+        single_probes(cfg)  # a probe not measured on one answer, or self without a rewriter
+
+    def roles(self, cfg: AuditConfig) -> Roles:
+        specs, _, wants_self = single_probes(cfg)
+        rewrites = any(s.kind == "rewrite" for s in specs)
+        # the self probe's paraphrases come from the rewriter, by default the gold judge's spec
+        rewriter = cfg.rewriter or (cfg.gold_judge if wants_self else None)
+        return Roles(
+            mode="verdict",
+            gold=cfg.gold_judge if wants_self else None,
+            rewriter=rewriter if (rewrites or wants_self) else None,
+        )
+
+    def plan(self, cfg: AuditConfig) -> dict[str, Any]:
+        """Every grading is counted exactly; self's own answers as one call per pair."""
+        specs, grading, wants_self = single_probes(cfg)
+        _, pairs = load_audit_pairs(cfg)
+        t = single_template(cfg.template)
+        reqs = [_request(t, g, "model") for g in gradings(pairs, specs, grading, cfg.seed)]
+        # own answer, 3 paraphrases, 4 judge gradings (own, paraphrases); gold: own and others
+        n_self = len(pairs) * (8 + (3 if cfg.gold_judge else 0)) if wants_self else 0
+        pt = sum(estimate_tokens(r)[0] for r in reqs)
+        ct = sum(estimate_tokens(r)[1] for r in reqs)
+        per = (pt + ct) / max(1, len(reqs))
+        cost = price(
+            RunnerConfig(price_in=cfg.price_in, price_out=cfg.price_out),
+            int(pt + per * n_self / 2),
+            int(ct + per * n_self / 2),
+        )
+        return {
+            "judge": cfg.judge,
+            "n_pairs": len(pairs),
+            "probes": [s.name for s in specs] + grading + (["self"] if wants_self else []),
+            "calls": {
+                "controls": 2 * len(pairs),
+                "probes_at_most": len(reqs) - 2 * len(pairs),
+                "self_at_most": n_self,
+                "total_at_most": len(reqs) + n_self,
+                "cached_controls": 0,
+            },
+            "tokens_estimate": {"prompt": pt, "completion_at_most": ct},
+            "cost_usd_at_most": cost,
+        }
+
+    async def run(self, session: AuditSession) -> FormatRun:
+        """Every condition of every answer, then the figures."""
+        cfg = session.cfg
+        specs, grading, wants_self = single_probes(cfg)
+        template = single_template(cfg.template)
+        data_path, pairs = load_audit_pairs(cfg)
+        clusters = resolve_clusters(pairs, cfg.cluster, data_path, cfg.mapping)
+        gold = {p.id: p.gold for p in pairs}
+        rewrites = [s for s in specs if s.kind == "rewrite"]
+        rewrite_info: RewriteInfo | None = None
         if wants_self and session.rewriter is not None:
             check_rewriter(
                 session.judge.spec,
@@ -492,11 +353,9 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         records = grade_records(calls, session.store, gold, reader)
         if wants_self and session.rewriter is not None:
             if cfg.self_answers:
-                own = _own_answers_from_file(cfg.self_answers, pairs)
+                own = own_answers_from_file(cfg.self_answers, pairs)
             else:
-                gen = generation_requests(
-                    pairs, session.judge.model, cfg.reasoning_effort, cfg.max_tokens
-                )
+                gen = generation_requests(pairs, model, cfg.reasoning_effort, cfg.max_tokens)
                 await session.ask(list(gen.values()), "own answers")
                 got = session.store.get_many(r.key() for r in gen.values())
                 own = {
@@ -542,48 +401,44 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
                 await session.ask([r for _, r in gold_calls], "self (gold)", gold=True)
             more = grade_records([*judge_own, *gold_calls], session.store, gold, reader)
             records = pd.concat([records, more], ignore_index=True)
-    records = records.assign(**{CLUSTER_COLUMN: records["pair_id"].map(clusters.keys)})
-    figures = pointwise_summary(
-        records,
-        [s.name for s in specs],
-        grading,
-        wants_self,
-        directions={s.name: s.direction for s in specs},
-        variant_directions={
-            s.name: {c.id: c.direction or s.direction for c in s.cues} for s in rewrites
-        },
-        max_invalid=cfg.max_invalid,
-    )
-    acc = figures.pop("_accuracy")
-    informative = figures.pop("_informative")
-    core = {
-        "n_pairs": len(pairs),
-        "format": "single",
-        "accuracy": acc["accuracy"],
-        "accuracy_ci": [acc["ci_low"], acc["ci_high"]],
-        "probes": figures,
-        "invalid": run_invalid(
-            records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
-        ),
-        "informative": informative,
-        "cluster": clusters.summary(),
-    }
-    run_info = {
-        "template": cfg.template or "bundled:" + template.name,
-        "mode": "verdict",
-        "format": "single",
-        "probes": list(figures),
-        "gold_judge": cfg.gold_judge if wants_self else None,
-        "self_answers": cfg.self_answers,
-        "cluster": clusters.column,
-    }
-    if rewrite_info is not None and session.rewriter is not None:
-        rc = session.rewrite_counts
-        core["rewriter"] = {
-            "spec": session.rewriter.spec,
-            **rewrite_info.as_dict(),
-            "calls": {"total": rc.total, "sent": rc.sent, "cached": rc.cached, "failed": rc.failed},
+        records = records.assign(**{CLUSTER_COLUMN: records["pair_id"].map(clusters.keys)})
+        figures = pointwise_summary(
+            records,
+            [s.name for s in specs],
+            grading,
+            wants_self,
+            directions={s.name: s.direction for s in specs},
+            variant_directions={
+                s.name: {c.id: c.direction or s.direction for c in s.cues} for s in rewrites
+            },
+            max_invalid=cfg.max_invalid,
+        )
+        acc = figures.pop("_accuracy")
+        informative = figures.pop("_informative")
+        summary: dict[str, Any] = {
+            "n_pairs": len(pairs),
+            "accuracy": acc["accuracy"],
+            "accuracy_ci": [acc["ci_low"], acc["ci_high"]],
+            "probes": figures,
+            "invalid": run_invalid(
+                records, cfg.max_invalid, meanings=FORMAT_REASONS, advice_for=FORMAT_ADVICE
+            ),
+            "informative": informative,
+            "cluster": clusters.summary(),
         }
-        run_info["rewriter"] = session.rewriter.spec
-    pairs_frame = pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
-    return write_run(session, core, run_info, records, pairs_frame)
+        run: dict[str, Any] = {
+            "data": data_path,
+            "template": cfg.template or "bundled:" + template.name,
+            "format": "single",
+            "probes": list(figures),
+            "gold_judge": cfg.gold_judge if wants_self else None,
+            "self_answers": cfg.self_answers,
+            "cluster": clusters.column,
+        }
+        block = session.rewriter_block(rewrite_info)
+        if block is not None:
+            summary["rewriter"] = block
+            run["rewriter"] = block["spec"]
+        return FormatRun(
+            records=records, pairs_frame=pairs_table(pairs), summary=summary, run=run, pairs=pairs
+        )
