@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from judgebias.audits.pipeline import AuditConfig, run_audit
-from judgebias.judges.simulated import COT_MARKER
-from judgebias.prompts.templates import extract_pair, render, resolve_template
+from judgebias.prompts.templates import COT_MARKER, extract_pair, render, resolve_template
 from judgebias.report.compare import compare_runs
 from judgebias.types import Variant
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from judgebias.judges.base import JudgeOptions
 from judgebias.sim.params import (
     BIAS_KEYS,
-    COT_MARKER,
     MISBEHAVIOUR_KEYS,
     SIM_SIGNATURE,
     SimParams,
@@ -22,7 +21,6 @@ from judgebias.types import ChatRequest, Completion
 
 __all__ = [
     "BIAS_KEYS",
-    "COT_MARKER",
     "MISBEHAVIOUR_KEYS",
     "SIM_SIGNATURE",
     "SimJudge",

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from judgebias.probes.catalog import ProbeSpec, ProbeText, seeded_pick
+from judgebias.prompts.rewrite import render_rewrite
 from judgebias.stats.rewrite import rewrite_figures as rewrite_figures  # moved to stats/
 from judgebias.types import ChatRequest, Pair, Variant
 
@@ -55,10 +56,7 @@ under 80 characters counts as 80 for the upper bound and has no lower one)."""
 
 def rewrite_request(t: ProbeText, instruction: str, answer: str, model: str) -> ChatRequest:
     """The rewriter's request: the probe text, the instruction, the response to rewrite."""
-    user = (
-        f"{t.text}\n\n[Instruction]\n{instruction}\n\n"
-        f"[Response to rewrite]\n{answer}\n[End of response to rewrite]"
-    )
+    user = render_rewrite(t.text, instruction, answer)
     return ChatRequest(model=model, messages=(("user", user),), temperature=0.0, max_tokens=2048)
 
 

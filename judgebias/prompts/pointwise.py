@@ -5,6 +5,7 @@ is read back (the simulated judge reads it) and the echo check of its answers.""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +21,7 @@ __all__ = [
     "SCALES",
     "Grading",
     "SingleTemplate",
+    "anchor_grade",
     "extract_single",
     "render_single",
     "single_reader",
@@ -106,6 +108,20 @@ def single_template(path: str | None) -> SingleTemplate:
         anchor=text("anchor"),
         anchor_placebo=text("anchor_placebo"),
     )
+
+
+@functools.cache
+def _bundled() -> SingleTemplate:
+    return single_template(None)
+
+
+def anchor_grade(note: str, t: SingleTemplate | None = None) -> str | None:
+    """The grade an anchoring note quotes (the ``anchor`` text of ``t``, the bundled
+    template by default, with ``{score}`` filled in); None when ``note`` holds no anchor."""
+    t = t or _bundled()
+    head, _, tail = t.anchor.partition("{score}")
+    m = re.search(re.escape(head) + r"(\S+?)" + re.escape(tail), note)
+    return m.group(1) if m else None
 
 
 _FILL = re.compile(r"\{(instruction|response|rubric|scale)\}")

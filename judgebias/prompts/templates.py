@@ -26,6 +26,7 @@ from judgebias.yamlfile import read_yaml
 
 __all__ = [
     "BUNDLED_TEMPLATES",
+    "COT_MARKER",
     "INSTRUCTION_MARKER",
     "PAIR_MARKERS",
     "Position",
@@ -84,6 +85,10 @@ def default_template() -> Template:
     """The bundled pairwise template (``probes/templates/pairwise.yaml``)."""
     return bundled_template("default")
 
+
+COT_MARKER = "reason step by step before"
+"""A template whose instructions contain this phrase asks for chain-of-thought: the
+bundled ``--template cot`` does, and the simulated judge then reasons before its verdict."""
 
 BUNDLED_TEMPLATES = {
     "default": "pairwise.yaml",

@@ -39,7 +39,7 @@ the content verdict and a cue a probe's edit, as :mod:`.decide` describes):
   answer would have lost, plus the drift of a noisy judge's win rate toward one half.
 - ``cot`` (0..1): when the prompt's instructions (the user text before
   ``[Instruction]``) ask for reasoning before the verdict (they contain
-  :data:`COT_MARKER`, as ``--template cot`` does), every bias parameter, position
+  :data:`judgebias.prompts.templates.COT_MARKER`, as ``--template cot`` does), every bias parameter, position
   included, is multiplied by ``1 - cot``, and the reply reasons before its verdict.
   Accuracy is unchanged. So ``judgebias compare`` of a ``--template direct`` run and
   a ``--template cot`` run finds each bias's difference = ``-cot`` x the bias.
@@ -104,7 +104,6 @@ from judgebias.sim.reasoning import REASONING_DEFAULTS, parse_reasoning_key, rea
 
 __all__ = [
     "BIAS_KEYS",
-    "COT_MARKER",
     "ITEM_KEYS",
     "MISBEHAVIOUR_KEYS",
     "SIM_SIGNATURE",
@@ -156,10 +155,6 @@ _LATER_KEYS = frozenset(
 
 _RANGES = {"position": (-1.0, 1.0), "lean": (0.0, 0.49)}
 """Parameters whose range is not 0..1."""
-
-COT_MARKER = "reason step by step before"
-"""A template whose instructions contain this phrase requests chain-of-thought
-(see ``cot``); the bundled ``--template cot`` does."""
 
 
 @dataclass(frozen=True)

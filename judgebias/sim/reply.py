@@ -8,25 +8,22 @@ reasoning when the sim is a reasoning judge (:mod:`.reasoning`).
 from __future__ import annotations
 
 import math
-import re
 
 from judgebias.prompts.answers import verdict_tag
 from judgebias.prompts.listwise import extract_list
-from judgebias.prompts.pointwise import extract_single
-from judgebias.prompts.templates import INSTRUCTION_MARKER, extract_note, extract_pair
+from judgebias.prompts.pointwise import anchor_grade, extract_single
+from judgebias.prompts.rewrite import extract_rewrite
+from judgebias.prompts.templates import COT_MARKER, INSTRUCTION_MARKER, extract_note, extract_pair
 from judgebias.sim import misbehaviour
 from judgebias.sim.common import draw, reply, tokens
 from judgebias.sim.decide import decide
 from judgebias.sim.formats import decide_list, decide_single, rewrite_cues, sim_rewrite
-from judgebias.sim.params import COT_MARKER, SIM_SIGNATURE, SimParams, strip_signature
+from judgebias.sim.params import SIM_SIGNATURE, SimParams, strip_signature
 from judgebias.sim.reasoning import with_reasoning
 from judgebias.types import ChatRequest, Completion
 
-__all__ = ["REWRITE_BLOCK", "simulate"]
+__all__ = ["simulate"]
 
-REWRITE_BLOCK = re.compile(
-    r"\[Response to rewrite\]\n(.*)\n\[End of response to rewrite\]", re.DOTALL
-)
 """How a rewrite request (``--rewriter``) shows the response to rewrite."""
 
 
@@ -37,9 +34,9 @@ def simulate(request: ChatRequest, params: SimParams) -> Completion:
     user = "\n".join(c for r, c in request.messages if r == "user")
     prompt_tokens = tokens(system + user)
     # a rewrite request, several responses in one prompt, or one graded alone
-    rewrite = REWRITE_BLOCK.search(user)
+    rewrite = extract_rewrite(user)
     if rewrite is not None:
-        return reply(sim_rewrite(user[: rewrite.start()], rewrite.group(1)), prompt_tokens)
+        return reply(sim_rewrite(*rewrite), prompt_tokens)
     formatted = _listwise_reply(request, params, system, user, prompt_tokens)
     formatted = formatted or _single_reply(request, params, system, user, prompt_tokens)
     if formatted is not None:
@@ -139,7 +136,7 @@ def _single_reply(
     if found is None:
         return None
     instruction, response, listed, note = found
-    anchor = re.search(r"was graded (\w+) on this scale", note)
+    anchor = anchor_grade(note)
     edits = strip_edits(system=system, first=response, second="", note=note)
     cues = list(edits.cues)
     unsigned, own = strip_signature(edits.first)  # graded without it, as in pairs
@@ -154,7 +151,7 @@ def _single_reply(
         stripped,
         cues,
         listed,
-        anchor.group(1) if anchor else None,
+        anchor,
         params.seed,
         scale,
     )
