@@ -12,12 +12,12 @@ from judgebias.tables.verdicts import (
     INSTRUCTION_CANDIDATES,
     TEXT_CANDIDATES,
     Prepared,
-    _Ctx,
-    _find_pair,
-    _names,
-    _need,
-    _two,
+    TableContext,
+    find_pair,
+    need_columns,
     prepare,
+    split_names,
+    two_columns,
 )
 from judgebias.vocabulary import normalize_label
 
@@ -43,16 +43,16 @@ def items_to_pairs(
     Write it with ``frame.to_json(path, orient="records", lines=True)`` and audit it
     with ``judgebias audit --data`` (e.g. against ``replay:``).
     """
-    ctx = _Ctx(source=source)
-    ids = _names(id_columns)
-    _need(items, ids, "id_columns", ctx)
-    pair = _two(texts, "texts", ctx) or _find_pair(items.columns, TEXT_CANDIDATES)
+    ctx = TableContext(source=source)
+    ids = split_names(id_columns)
+    need_columns(items, ids, "id_columns", ctx)
+    pair = two_columns(texts, "texts", ctx) or find_pair(items.columns, TEXT_CANDIDATES)
     if pair is None:
         raise ctx.error("texts", "no answer text columns found; name them with texts=A,B")
     instr = instruction or next((c for c in INSTRUCTION_CANDIDATES if c in items.columns), None)
     if instr is None:
         raise ctx.error("instruction", "no instruction column found; name it")
-    _need(items, [instr, *pair], "texts", ctx)
+    need_columns(items, [instr, *pair], "texts", ctx)
     out = pd.DataFrame(
         {
             "id": [
@@ -65,6 +65,6 @@ def items_to_pairs(
         }
     )
     if gold is not None:
-        _need(items, [gold], "gold", ctx)
+        need_columns(items, [gold], "gold", ctx)
         out["gold"] = items[gold].map(normalize_label).to_numpy()
     return out

@@ -15,9 +15,9 @@ from judgebias.analysis.columns import (
     INSTRUCTION,
     SUMMARY_COLUMNS,
     UNPARSEABLE_RULE,
-    _group_items,
-    _names,
-    _not_found,
+    column_not_found,
+    group_items,
+    split_names,
 )
 from judgebias.analysis.prepare import Prepared, prepare
 from judgebias.analysis.raw import RawAnswers, invalid_columns, raw_invalid
@@ -130,7 +130,7 @@ def _repeat_units_table(
     if prep.repeat is None and not units:
         return table
     extra = []
-    for _, g in _group_items(prep.frame, prep.group):
+    for _, g in group_items(prep.frame, prep.group):
         row: dict[str, Any] = {}
         if prep.repeat is not None:
             row.update(repetition_stability(g, pair=prep.pair))
@@ -175,10 +175,10 @@ def cluster_column(frame: pd.DataFrame, cluster: str | None) -> tuple[str | None
         unit = "instruction" if col is not None else "pair"
         note = "" if col is not None else "no instruction column: every pair is its own cluster"
         if col is None and cluster is not None:
-            raise UsageError(f"--cluster: {_not_found(given, list(frame.columns))}")
+            raise UsageError(f"--cluster: {column_not_found(given, list(frame.columns))}")
     else:
         if given not in frame.columns:
-            raise UsageError(f"--cluster: {_not_found(given, list(frame.columns))}")
+            raise UsageError(f"--cluster: {column_not_found(given, list(frame.columns))}")
         col, unit, note = given, given, ""
     keys = frame[col].dropna() if col is not None else frame.index
     info = {"column": given, "unit": unit, "n_clusters": int(pd.Series(keys).nunique())}
@@ -314,11 +314,11 @@ def analyze(
         alpha=alpha,
         cluster=cluster_col,
     )
-    unit_cols = _names(units)
+    unit_cols = split_names(units)
     if unit_cols:
         for col in unit_cols:
             if col not in prep.frame.columns:
-                raise UsageError(f"--units: {_not_found(col, list(prep.frame.columns))}")
+                raise UsageError(f"--units: {column_not_found(col, list(prep.frame.columns))}")
     table = _repeat_units_table(prep, table, unit_cols)
     raw_info = None
     if reader is not None:
@@ -332,10 +332,10 @@ def analyze(
     if compare_to is not None:
         if compare_column not in prep.frame.columns:
             raise UsageError(
-                f"--compare-column: {_not_found(compare_column, list(prep.frame.columns))}"
+                f"--compare-column: {column_not_found(compare_column, list(prep.frame.columns))}"
             )
         within = (
-            _names(compare_within)
+            split_names(compare_within)
             if compare_within is not None
             else (["judge"] if "judge" in prep.frame.columns and compare_column != "judge" else [])
         )

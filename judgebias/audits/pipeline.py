@@ -25,7 +25,6 @@ from judgebias.audits.session import AuditOutcome, call_totals, run_session
 from judgebias.engine.loop import run_async
 from judgebias.judges.base import parse_spec
 from judgebias.judges.request_rules import check_options
-from judgebias.stats.audit import probe_figures as summarize  # the old name
 
 __all__ = [
     "MODES",
@@ -39,7 +38,6 @@ __all__ = [
     "run_audit",
     "run_audit_async",
     "shard_pairs",
-    "summarize",
 ]
 
 

@@ -86,7 +86,7 @@ from judgebias.errors import InputError, UsageError
 from judgebias.registry import did_you_mean
 from judgebias.stats.dbg import ambiguous_zero_one
 from judgebias.tables.runfolder import read_records
-from judgebias.tables.verdicts import VerdictColumns, _names
+from judgebias.tables.verdicts import VerdictColumns, split_names
 from judgebias.vocabulary import CREDIT, NUMBERED, normalize_label
 
 __all__ = ["METHODS", "debias", "read_records", "write_table"]
@@ -113,14 +113,14 @@ def _gold_and_groups(
     """The normalised gold labels (or None) and the checked group columns."""
     g = None
     if gold is not None:
-        _need(df, [gold], "--gold", source)
+        need_columns(df, [gold], "--gold", source)
         g = df[gold].map(normalize_label)
-    grp = _names(group)
-    _need(df, grp, "--group", source)
+    grp = split_names(group)
+    need_columns(df, grp, "--group", source)
     return g, grp
 
 
-def _need(df: pd.DataFrame, cols: Sequence[str], flag: str, source: str) -> None:
+def need_columns(df: pd.DataFrame, cols: Sequence[str], flag: str, source: str) -> None:
     for c in cols:
         if c not in df.columns:
             names = [str(x) for x in df.columns]
@@ -314,7 +314,7 @@ def _account(
 def _models(
     df: pd.DataFrame, models: str | Sequence[str] | None, source: str
 ) -> tuple[str, str] | None:
-    names = _names(models)
+    names = split_names(models)
     if not names:
         for a, b in (
             ("model_a", "model_b"),
@@ -326,7 +326,7 @@ def _models(
         return None
     if len(names) != 2:
         raise UsageError(f"--models: give two columns, MODEL_1,MODEL_2 (got {len(names)})")
-    _need(df, names, "--models", source)
+    need_columns(df, names, "--models", source)
     return names[0], names[1]
 
 
@@ -347,11 +347,11 @@ def _swap(
     first, second, gold, group = columns.first, columns.second, columns.gold, columns.group
     long = any((columns.order, columns.verdict, columns.pair, columns.order_values, columns.where))
     col = column or "swap_verdict"
-    firsts, seconds = _names(first, "|"), _names(second, "|")
+    firsts, seconds = split_names(first, "|"), split_names(second, "|")
     scale: str | None = None
     if soft is not False and not long and len(firsts) == 1 and len(seconds) == 1:
-        _need(df, firsts, "--first", source)
-        _need(df, seconds, "--second", source)
+        need_columns(df, firsts, "--first", source)
+        need_columns(df, seconds, "--second", source)
         if soft is None and ambiguous_zero_one(pd.concat([df[firsts[0]], df[seconds[0]]])):
             raise UsageError(
                 f"--first/--second: columns '{firsts[0]}' and '{seconds[0]}' hold only 0 and 1, "
@@ -462,13 +462,13 @@ def _bpc(
     col = column or "bpc_verdict"
     pairs = []
     for flag, value in (("--first", first), ("--second", second)):
-        names = _names(value)
+        names = split_names(value)
         if len(names) != 2:
             raise UsageError(
                 f"{flag}: bpc needs two score columns, SCORE_1,SCORE_2 (the scores "
                 "of answers 1 and 2 in that order)"
             )
-        _need(df, names, flag, source)
+        need_columns(df, names, flag, source)
         pairs.append(names)
     scores = {}
     for names in pairs:
@@ -529,15 +529,15 @@ def _length(
                 "baseline, answer 2 = the model) or neither (a preference column)"
             )
         need = [c for c in LC_COLUMNS if c != "preference"]
-        _need(df, need, "--method length", source)
-        _need(df, [str(first)], "--first", source)
-        _need(df, [str(second)], "--second", source)
+        need_columns(df, need, "--method length", source)
+        need_columns(df, [str(first)], "--first", source)
+        need_columns(df, [str(second)], "--second", source)
         f, s = df[str(first)].map(normalize_label), df[str(second)].map(normalize_label)
         credit = {"a": 0.0, "b": 1.0, "tie": 0.5}
         pref = pd.concat([f.map(credit), s.map(credit)], axis=1).mean(axis=1, skipna=True)
         table = df[need].assign(preference=1.0 + pref)
     else:
-        _need(df, list(LC_COLUMNS), "--method length", source)
+        need_columns(df, list(LC_COLUMNS), "--method length", source)
     lc = lc_winrate(table, baseline=baseline)
     lc = lc.assign(moved=lc["lc_win_rate"] - lc["win_rate"])
     models: list[dict[str, Any]] = [

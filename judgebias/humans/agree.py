@@ -344,11 +344,11 @@ def audit_agreement(
     ]
     if not cols or "id" not in pairs.columns or records.empty:
         return None
-    from judgebias.tables.verdicts import _key
+    from judgebias.tables.verdicts import cell_key
 
     judge = _judge_labels(records)
-    judge.index = judge.index.map(_key)
-    frame = pairs[["id", *cols]].assign(id=pairs["id"].map(_key))
+    judge.index = judge.index.map(cell_key)
+    frame = pairs[["id", *cols]].assign(id=pairs["id"].map(cell_key))
     frame = frame[frame["id"].isin(judge.index)]
     frame = frame.merge(judge, left_on="id", right_index=True, how="left")
     soft = "p_a" if "p_a" in frame.columns else None

@@ -44,7 +44,14 @@ import pandas as pd
 from judgebias.errors import InputError, UsageError
 from judgebias.stats.agreement import Scale, Votes, make_votes
 from judgebias.tables.pairs import read_table
-from judgebias.tables.verdicts import _did_you_mean, _is_empty, _key, _listing, _names, _not_found
+from judgebias.tables.verdicts import (
+    cell_key,
+    column_did_you_mean,
+    column_listing,
+    column_not_found,
+    is_empty,
+    split_names,
+)
 from judgebias.vocabulary import pairwise_label
 
 __all__ = ["HumanTable", "read_votes"]
@@ -101,7 +108,7 @@ def _load(
     for df, src in frames:
         for c in item:
             if c not in df.columns:
-                raise InputError(src, f"--item: {_not_found(c, list(df.columns))}")
+                raise InputError(src, f"--item: {column_not_found(c, list(df.columns))}")
         df = df.assign(**{"\x00key": _keys(df, item)})
         if out is None:
             out = df
@@ -117,9 +124,9 @@ def _load(
 def _keys(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     if not cols:
         return pd.Series([f"row{i}" for i in df[_ROW]], index=df.index, dtype=object)
-    out = df[cols[0]].map(_key)
+    out = df[cols[0]].map(cell_key)
     for c in cols[1:]:
-        out = out + "\x1f" + df[c].map(_key)
+        out = out + "\x1f" + df[c].map(cell_key)
     return out.astype(object)
 
 
@@ -129,11 +136,11 @@ def _at(df: pd.DataFrame, idx: Any, flag: str, problem: str) -> InputError:
     return InputError(str(df.at[idx, _SRC]), f"{flag}: {problem}", row=row or None)
 
 
-def _need(df: pd.DataFrame, cols: list[str], flag: str, source: str) -> None:
+def need_columns(df: pd.DataFrame, cols: list[str], flag: str, source: str) -> None:
     shown = [c for c in df.columns if not c.startswith("\x00")]
     for c in cols:
         if c not in df.columns:
-            raise InputError(source, f"{flag}: {_not_found(c, shown)}")
+            raise InputError(source, f"{flag}: {column_not_found(c, shown)}")
 
 
 # --------------------------------------------------------------------------- labels
@@ -144,7 +151,7 @@ def _choose_scale(raw: pd.Series, scale: str) -> Scale:
         return scale  # type: ignore[return-value]
     if scale != "auto":
         raise UsageError(f"--scale: '{scale}' is not one of auto, pairwise, score")
-    values = raw[~raw.map(_is_empty).astype(bool)]
+    values = raw[~raw.map(is_empty).astype(bool)]
     if values.empty:
         return "pairwise"
     if values.map(pairwise_label).notna().mean() >= 0.5:
@@ -166,12 +173,12 @@ def _reader(scale: Scale) -> Any:
     return number
 
 
-def _labels(
+def label_codes(
     df: pd.DataFrame, col: str, values: pd.Series, scale: Scale, flag: str, bad: dict
 ) -> pd.Series:
     """Normalised labels of one column; refuse a column that is mostly unreadable."""
     read = values.map(_reader(scale))
-    filled = ~values.map(_is_empty).astype(bool)
+    filled = ~values.map(is_empty).astype(bool)
     unread = filled & read.isna()
     if filled.sum() and unread.sum() * 2 > filled.sum():
         first = unread.idxmax()
@@ -190,8 +197,8 @@ def _labels(
 
 def _orient(df: pd.DataFrame, models: list[str]) -> tuple[pd.Series, pd.Series]:
     """(sorted-pair key, whether the row's labels must be mirrored)."""
-    a = df[models[0]].map(_key)
-    b = df[models[1]].map(_key)
+    a = df[models[0]].map(cell_key)
+    b = df[models[1]].map(cell_key)
     flip = a > b
     pair = a.where(~flip, b) + "\x1f" + b.where(~flip, a)
     return pair, flip
@@ -236,20 +243,20 @@ def read_votes(
         )
     if long and (annotator is None or label is None):
         raise UsageError("the long layout needs both --annotator COL and --label COL")
-    items = _names(item)
+    items = split_names(item)
     if long and not items:
         raise UsageError("--item: the long layout needs the columns that identify an item")
-    groups, pair = _names(group), _names(models)
+    groups, pair = split_names(group), split_names(models)
     if pair and len(pair) != 2:
         raise UsageError(f"--models: expected two columns A,B, got {len(pair)}")
     df, source = _load(data, items, long)
     if df.empty:
         raise InputError(source, "no rows")
-    _need(df, items, "--item", source)
-    _need(df, groups, "--group", source)
-    _need(df, pair, "--models", source)
+    need_columns(df, items, "--item", source)
+    need_columns(df, groups, "--group", source)
+    need_columns(df, pair, "--models", source)
     if soft is not None:
-        _need(df, [soft], "--soft", source)
+        need_columns(df, [soft], "--soft", source)
     key = df["\x00key"] if "\x00key" in df.columns else _keys(df, items)
     flip = pd.Series(False, index=df.index)
     if pair:
@@ -262,16 +269,16 @@ def read_votes(
         assert annotator is not None and label is not None
         votes, judge_rows, info2 = _long(df, annotator, label, judge, human_match, source)
     else:
-        votes, judge_rows, info2 = _wide(df, _names(human), judge, soft, source)
+        votes, judge_rows, info2 = _wide(df, split_names(human), judge, soft, source)
     info.update(info2)
     sc = _choose_scale(votes["raw"], scale)
     column = votes["rater"].str.split("#").str[0] if not long else info["label_column"]
     votes["label"] = None
-    for col in [info["label_column"]] if long else _names(human):
+    for col in [info["label_column"]] if long else split_names(human):
         part = votes.index if long else votes.index[column == col]
         raw = votes.loc[part, "raw"].set_axis(votes.loc[part, "idx"])
-        votes.loc[part, "label"] = _labels(df, col, raw, sc, info["label_flag"], bad).to_numpy()
-    jl = _labels(
+        votes.loc[part, "label"] = label_codes(df, col, raw, sc, info["label_flag"], bad).to_numpy()
+    jl = label_codes(
         df, info["judge_column"], judge_rows[info["judge_column"]], sc, info["judge_flag"], bad
     )
     if sc == "pairwise":
@@ -334,8 +341,8 @@ def read_votes(
 def _wide(
     df: pd.DataFrame, cols: list[str], judge: str, soft: str | None, source: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    _need(df, cols, "--human", source)
-    _need(df, [judge], "--judge", source)
+    need_columns(df, cols, "--human", source)
+    need_columns(df, [judge], "--judge", source)
     dup = df["\x00item"].duplicated(keep=False)
     if dup.any():
         raise _at(df, dup.idxmax(), "--item", "the same item appears on more than one row")
@@ -360,15 +367,15 @@ def _long(
     human_match: str | None,
     source: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    _need(df, [annotator], "--annotator", source)
-    _need(df, [label], "--label", source)
-    who = df[annotator].map(lambda x: "" if _is_empty(x) else str(x).strip())
+    need_columns(df, [annotator], "--annotator", source)
+    need_columns(df, [label], "--label", source)
+    who = df[annotator].map(lambda x: "" if is_empty(x) else str(x).strip())
     names = sorted(set(who) - {""})
     if judge not in names:
         raise InputError(
             source,
-            f"--judge: no row has {annotator}={judge}{_did_you_mean(judge, names)} "
-            f"(annotators: {_listing(names)})",
+            f"--judge: no row has {annotator}={judge}{column_did_you_mean(judge, names)} "
+            f"(annotators: {column_listing(names)})",
         )
     is_human = (who != judge) & (who != "")
     if human_match:
@@ -382,7 +389,7 @@ def _long(
         if not is_human.any():
             raise InputError(
                 source,
-                f"--human-match: no annotator matches {human_match!r} (annotators: {_listing(names)})",
+                f"--human-match: no annotator matches {human_match!r} (annotators: {column_listing(names)})",
             )
     rows = df[is_human]
     votes = pd.DataFrame(

@@ -13,7 +13,7 @@ import pandas as pd
 
 from judgebias.report.html import environment, to_svg
 from judgebias.stats.strategies import StrategyComparison
-from judgebias.tables.verdicts import UNPARSEABLE_RULE, _group_items, _key
+from judgebias.tables.verdicts import UNPARSEABLE_RULE, cell_key, group_items
 
 if TYPE_CHECKING:  # pragma: no cover  (an annotation only: the page draws what it is given)
     from judgebias.analysis.result import AnalyzeResult
@@ -31,7 +31,7 @@ def _groups_plot(table: pd.DataFrame, group: list[str]) -> str:
     from matplotlib.figure import Figure
 
     rows = table.to_dict("records")
-    varying = [g for g in group if table[g].map(_key).nunique() > 1] or group
+    varying = [g for g in group if table[g].map(cell_key).nunique() > 1] or group
     labels = [_group_label(r, varying) for r in rows]
     height = 1.0 + 0.22 * len(rows)
     with matplotlib.rc_context(_RC):
@@ -111,7 +111,7 @@ def _comparison_plot(
 
 def _baseline_value(lengths: pd.DataFrame, comp: StrategyComparison) -> Any:
     """The baseline as spelled in the data (``Vanilla``, or 1 for a numeric column)."""
-    hit = lengths[lengths[comp.column].map(_key) == _key(comp.baseline)]
+    hit = lengths[lengths[comp.column].map(cell_key) == cell_key(comp.baseline)]
     return hit[comp.column].iloc[0] if len(hit) else comp.baseline
 
 
@@ -128,10 +128,10 @@ def render_analyze_html(result: AnalyzeResult, *, title: str | None = None) -> s
     sections = []
     comp = result.comparison
     if comp is not None and not comp.differences.empty:
-        for i, (values, part) in enumerate(_group_items(comp.differences, comp.within)):
+        for i, (values, part) in enumerate(group_items(comp.differences, comp.within)):
             lmask = pd.Series(True, index=comp.length.index)
             for k, v in values.items():
-                lmask &= comp.length[k].map(_key) == _key(v)
+                lmask &= comp.length[k].map(cell_key) == cell_key(v)
             lpart = comp.length[lmask]
             sections.append(
                 {

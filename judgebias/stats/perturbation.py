@@ -36,7 +36,7 @@ import pandas as pd
 from judgebias.stats.clustering import CLUSTER_COLUMN, with_clusters
 from judgebias.stats.intervals import clustered_paired_diff
 
-__all__ = ["perturbation_stats", "perturbation_units"]
+__all__ = ["perturbation_stats", "perturbation_units", "unit_figures"]
 
 _OTHER = {"a": "b", "b": "a"}
 
@@ -65,7 +65,9 @@ def perturbation_units(
     return with_clusters(units, records)
 
 
-def _figures(u: pd.DataFrame) -> dict[str, Any]:
+def unit_figures(u: pd.DataFrame) -> dict[str, Any]:
+    """The figures of a set of perturbation units (see :func:`perturbation_units`): the
+    cue-minus-placebo effect with its clustered interval and p-value, and the counts."""
     v = u[u["valid"]]
     n = len(v)
     out: dict[str, Any] = {"n": n, "n_invalid": int(len(u) - n)}
@@ -105,8 +107,8 @@ def perturbation_stats(
 ) -> dict[str, Any]:
     """Figures of one perturbation probe, overall and per template variant."""
     units = perturbation_units(records, probe, direction)
-    out = _figures(units)
+    out = unit_figures(units)
     out["variants"] = [
-        {"variant": str(name), **_figures(g)} for name, g in units.groupby("variant", sort=True)
+        {"variant": str(name), **unit_figures(g)} for name, g in units.groupby("variant", sort=True)
     ]
     return out

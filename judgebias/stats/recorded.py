@@ -13,7 +13,7 @@ import pandas as pd
 
 from judgebias.stats.intervals import bh_adjust, wilson
 from judgebias.stats.position import position_stats
-from judgebias.tables.verdicts import FIRST, GOLD, LEN_A, LEN_B, SECOND, _group_items
+from judgebias.tables.verdicts import FIRST, GOLD, LEN_A, LEN_B, SECOND, group_items
 
 __all__ = ["group_figures", "group_table", "length_figures", "pooled", "share_ci", "toward"]
 
@@ -151,7 +151,7 @@ def group_table(
     p-values BH-adjusted across groups (``position_p_adjusted``); ``cluster`` the column
     whose equal values are one cluster for the position and accuracy intervals."""
     rows = []
-    for values, g in _group_items(frame, group):
+    for values, g in group_items(frame, group):
         figs = group_figures(g, has_gold=has_gold, min_diff=min_diff, alpha=alpha, cluster=cluster)
         rows.append({**values, **figs})
     table = pd.DataFrame(rows)

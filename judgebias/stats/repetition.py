@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from judgebias.stats.position import classify_orders
-from judgebias.tables.verdicts import FIRST, SECOND, _key_series
+from judgebias.tables.verdicts import FIRST, SECOND, key_series
 
 __all__ = ["repetition_stability", "unit_means"]
 
@@ -47,7 +47,7 @@ def repetition_stability(frame: pd.DataFrame, *, pair: Sequence[str]) -> dict[st
     ``n_repeat_pairs``, ``repetitions`` (the largest number of repetitions of a pair)
     and ``n_repeat_unread`` (unreadable or missing answers among those calls).
     """
-    ids = _key_series(frame, list(pair)).to_numpy()
+    ids = key_series(frame, list(pair)).to_numpy()
     codes, _ = pd.factorize(pd.Series(ids), sort=False)
     n_pairs = int(codes.max()) + 1 if len(codes) else 0
     r = np.bincount(codes, minlength=n_pairs).astype(float)
@@ -89,7 +89,7 @@ def unit_means(frame: pd.DataFrame, *, units: Sequence[str]) -> dict[str, Any]:
     cls = classify_orders(frame[FIRST], frame[SECOND])
     per = pd.DataFrame(
         {
-            "unit": _key_series(frame, list(units)).to_numpy(),
+            "unit": key_series(frame, list(units)).to_numpy(),
             "read": cls.notna().to_numpy(),
             "consistent": (cls == "consistent").to_numpy(),
             "lean": (cls == "recency").to_numpy(dtype=float) - (cls == "primacy").to_numpy(),

@@ -26,7 +26,7 @@ import pandas as pd
 
 from judgebias.stats.clustering import CLUSTER_COLUMN, with_clusters
 from judgebias.stats.listwise import ratio_ci
-from judgebias.stats.perturbation import _figures, perturbation_units
+from judgebias.stats.perturbation import perturbation_units, unit_figures
 from judgebias.vocabulary import CREDIT
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ def directed_perturbation_stats(
         keep = units["variant"].map(lambda v: directions.get(str(v), default)) == direction
         parts.append(units[keep])
     units = pd.concat(parts, ignore_index=True)
-    out = _figures(units)
+    out = unit_figures(units)
     out["variants"] = [
-        {"variant": str(name), "direction": directions.get(str(name), default), **_figures(g)}
+        {"variant": str(name), "direction": directions.get(str(name), default), **unit_figures(g)}
         for name, g in units.groupby("variant", sort=True)
     ]
     return out

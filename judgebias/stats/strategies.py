@@ -29,12 +29,12 @@ from judgebias.tables.verdicts import (
     FIRST,
     GOLD,
     SECOND,
-    _did_you_mean,
-    _group_items,
-    _key,
-    _key_series,
-    _listing,
-    _not_found,
+    cell_key,
+    column_did_you_mean,
+    column_listing,
+    column_not_found,
+    group_items,
+    key_series,
 )
 
 __all__ = ["StrategyComparison", "compare_strategies"]
@@ -166,22 +166,22 @@ def compare_strategies(
     for col in [column, *within, *match]:
         if col not in pairs.columns:
             raise UsageError(
-                f"--compare-column/--compare-within/--pair: {_not_found(col, list(pairs.columns))}"
+                f"--compare-column/--compare-within/--pair: {column_not_found(col, list(pairs.columns))}"
             )
     if not match:
         raise UsageError(
             "--pair: comparing strategies needs the columns that identify a pair (e.g. --pair idx)"
         )
-    base_key = _key(baseline)
-    strat = pairs[column].map(_key)
+    base_key = cell_key(baseline)
+    strat = pairs[column].map(cell_key)
     if not (strat == base_key).any():
         present = sorted({str(v) for v in pairs[column].dropna().unique()})
-        hint = _did_you_mean(baseline, present)
+        hint = column_did_you_mean(baseline, present)
         raise UsageError(
-            f"--compare-to: no pair has {column}={baseline}{hint} (values: {_listing(present)})"
+            f"--compare-to: no pair has {column}={baseline}{hint} (values: {column_listing(present)})"
         )
     frame = pairs.assign(
-        _jb_match=_key_series(pairs, match).to_numpy(), _jb_strategy=strat.to_numpy()
+        _jb_match=key_series(pairs, match).to_numpy(), _jb_strategy=strat.to_numpy()
     )
     dup = frame.duplicated([*within, "_jb_strategy", "_jb_match"], keep=False)
     if dup.any():
@@ -194,12 +194,12 @@ def compare_strategies(
     keep = [FIRST, SECOND, GOLD, "_jb_match", *([cluster] if cluster is not None else [])]
     diffs: list[dict[str, Any]] = []
     lengths: list[dict[str, Any]] = []
-    for values, g in _group_items(frame, within):
+    for values, g in group_items(frame, within):
         base = g[g["_jb_strategy"] == base_key]
         order = list(dict.fromkeys(g[column].tolist()))
         rows_here: list[dict[str, Any]] = []
         for value in order:
-            sg = g[g["_jb_strategy"] == _key(value)]
+            sg = g[g["_jb_strategy"] == cell_key(value)]
             lf = length_figures(sg, min_length_diff, alpha)
             d, lo, hi = _newcombe_indep(
                 lf["prefers_longer_when_gold_shorter"],
@@ -230,7 +230,7 @@ def compare_strategies(
                     "length_bias_ci_high": hi,
                 }
             )
-            if _key(value) == base_key:
+            if cell_key(value) == base_key:
                 continue
             for r in _compare_one(base[keep], sg[keep], alpha, cluster):
                 rows_here.append({**values, column: value, **r})

@@ -21,8 +21,7 @@ import pandas as pd
 
 from judgebias.errors import InputError
 from judgebias.registry import did_you_mean
-from judgebias.vocabulary import VERDICT_SPELLINGS as _VERDICT_SPELLINGS
-from judgebias.vocabulary import normalize_label
+from judgebias.vocabulary import VERDICT_SPELLINGS, normalize_label
 
 DEFAULT_MIN_LENGTH_DIFF = 30
 
@@ -33,8 +32,17 @@ INSTRUCTION, TEXT_A, TEXT_B = "jb_instruction", "jb_text_a", "jb_text_b"
 # with raw answers (analyze --raw): why each order's answer could not be read, and its text
 FIRST_REASON, SECOND_REASON = "jb_first_reason", "jb_second_reason"
 FIRST_RAW, SECOND_RAW = "jb_first_raw", "jb_second_raw"
-_CANONICAL: tuple[str, ...] = (FIRST, SECOND, GOLD, LEN_A, LEN_B, INSTRUCTION, TEXT_A, TEXT_B)
-_CANONICAL += (FIRST_REASON, SECOND_REASON, FIRST_RAW, SECOND_RAW)
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    FIRST,
+    SECOND,
+    GOLD,
+    LEN_A,
+    LEN_B,
+    INSTRUCTION,
+    TEXT_A,
+    TEXT_B,
+)
+CANONICAL_COLUMNS += (FIRST_REASON, SECOND_REASON, FIRST_RAW, SECOND_RAW)
 
 RawRead = Callable[[str], tuple[str | None, str | None]]
 """Reads one raw answer: (the position it names, ``first``/``second``/``tie``, or None;
@@ -57,7 +65,7 @@ LENGTH_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("length_1", "length_2"),
 )
 PAIR_CANDIDATES: tuple[str, ...] = ("pair_id", "id", "idx", "question_id", "instruction_index")
-_ORDER_TOKENS: dict[str, str] = {"ab": "first", "ba": "second", "noswap": "first", "swap": "second"}
+ORDER_TOKENS: dict[str, str] = {"ab": "first", "ba": "second", "noswap": "first", "swap": "second"}
 _INTEGRAL_TEXT = re.compile(r"([+-]?(?:0|[1-9][0-9]*))(?:\.0*)?")
 
 UNPARSEABLE_RULE = (
@@ -70,59 +78,59 @@ UNPARSEABLE_RULE = (
 # --------------------------------------------------------------------------- errors
 
 
-def _cli_flag(name: str) -> str:
+def cli_flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
 @dataclass(frozen=True)
-class _Ctx:
+class TableContext:
     """Where errors point: the file (or frame) and how flags are spelled."""
 
     source: str
     items_source: str = "<items>"
-    flag: Callable[[str], str] = _cli_flag
+    flag: Callable[[str], str] = cli_flag
 
     def error(self, flag: str | None, problem: str, *, items: bool = False) -> InputError:
         prefix = f"{self.flag(flag)}: " if flag else ""
         return InputError(self.items_source if items else self.source, prefix + problem)
 
 
-def _listing(columns: Sequence[Any], limit: int = 15) -> str:
+def column_listing(columns: Sequence[Any], limit: int = 15) -> str:
     names = [str(c) for c in columns]
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
 
 
-def _did_you_mean(name: str, options: Sequence[str]) -> str:
+def column_did_you_mean(name: str, options: Sequence[str]) -> str:
     """``"; did you mean 'X'?"`` for the closest option (case-insensitive), or ``""``."""
     return did_you_mean(name, options, ignore_case=True, inline=True)
 
 
-def _not_found(name: str, columns: Sequence[Any]) -> str:
-    names = [str(c) for c in columns if str(c) not in _CANONICAL]
-    hint = _did_you_mean(name, names)
-    return f"column '{name}' not found{hint} (columns: {_listing(names)})"
+def column_not_found(name: str, columns: Sequence[Any]) -> str:
+    names = [str(c) for c in columns if str(c) not in CANONICAL_COLUMNS]
+    hint = column_did_you_mean(name, names)
+    return f"column '{name}' not found{hint} (columns: {column_listing(names)})"
 
 
-def _names(value: str | Sequence[str] | None, sep: str = ",") -> list[str]:
+def split_names(value: str | Sequence[str] | None, sep: str = ",") -> list[str]:
     if value is None:
         return []
     parts = value.split(sep) if isinstance(value, str) else [str(v) for v in value]
     return [p.strip() for p in parts if p and p.strip()]
 
 
-def _need(
-    df: pd.DataFrame, names: Sequence[str], flag: str, ctx: _Ctx, *, items: bool = False
+def need_columns(
+    df: pd.DataFrame, names: Sequence[str], flag: str, ctx: TableContext, *, items: bool = False
 ) -> None:
     for name in names:
         if name not in df.columns:
-            raise ctx.error(flag, _not_found(name, list(df.columns)), items=items)
+            raise ctx.error(flag, column_not_found(name, list(df.columns)), items=items)
 
 
 # --------------------------------------------------------------------------- values
 
 
-def _is_empty(v: Any) -> bool:
+def is_empty(v: Any) -> bool:
     if v is None:
         return True
     if isinstance(v, str):
@@ -133,9 +141,9 @@ def _is_empty(v: Any) -> bool:
         return False
 
 
-def _key(v: Any) -> str:
+def cell_key(v: Any) -> str:
     """A join-safe text form of a value: 3, 3.0 and "3" are the same key."""
-    if _is_empty(v):
+    if is_empty(v):
         return "\x00NA"
     if isinstance(v, bool | np.bool_):
         return "true" if v else "false"
@@ -149,47 +157,43 @@ def _key(v: Any) -> str:
     return str(int(m.group(1))) if m else text
 
 
-def _key_series(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
+def key_series(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
     if not cols:
         return pd.Series(["all"] * len(df), index=df.index, dtype=object)
-    parts = [df[c].map(_key) for c in cols]
+    parts = [df[c].map(cell_key) for c in cols]
     out = parts[0]
     for p in parts[1:]:
         out = out + "\x1f" + p
     return out.astype(object)
 
 
-def _coalesce(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
+def coalesce_columns(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
     out = df[cols[0]].astype(object)
     for c in cols[1:]:
-        empty = out.map(_is_empty).astype(bool)
+        empty = out.map(is_empty).astype(bool)
         out = out.where(~empty, df[c].astype(object))
     return out
 
 
-def _labels(raw: pd.Series) -> tuple[pd.Series, dict[str, int]]:
+def label_codes(raw: pd.Series) -> tuple[pd.Series, dict[str, int]]:
     """Normalised labels (a/b/tie/None) and the counts of non-empty values not understood."""
     labels = raw.map(normalize_label).astype(object)
-    bad = raw[labels.isna() & ~raw.map(_is_empty).astype(bool)]
+    bad = raw[labels.isna() & ~raw.map(is_empty).astype(bool)]
     counts = bad.map(lambda v: str(v)[:40]).value_counts().head(5)
     return labels.where(labels.notna(), None), {str(k): int(v) for k, v in counts.items()}
 
 
-def _order_token(v: Any) -> str:
-    return _key(v).lower()
+def order_token(v: Any) -> str:
+    return cell_key(v).lower()
 
 
-def _group_items(
-    frame: pd.DataFrame, group: list[str]
-) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+def group_items(frame: pd.DataFrame, group: list[str]) -> list[tuple[dict[str, Any], pd.DataFrame]]:
     if not group:
         return [({}, frame)]
     out = []
     for values, g in frame.groupby(group, dropna=False, sort=True):
         vals = values if isinstance(values, tuple) else (values,)
-        out.append(
-            ({k: (None if _is_empty(v) else v) for k, v in zip(group, vals, strict=True)}, g)
-        )
+        out.append(({k: (None if is_empty(v) else v) for k, v in zip(group, vals, strict=True)}, g))
     return out
 
 
@@ -228,7 +232,7 @@ def _read_raw(values: pd.Series, read: RawRead, swapped: bool) -> tuple[pd.Serie
     """Labels (``a``/``b``/``tie`` or None) and reasons of raw answers shown in one order:
     a position is mapped back to the pair's labels (``swapped``: answer 2 was shown first)."""
     mapping = _SWAP_BACK if swapped else _AS_SHOWN
-    texts = values.map(lambda v: "" if _is_empty(v) else str(v))
+    texts = values.map(lambda v: "" if is_empty(v) else str(v))
     read_all = [read(t) for t in texts]
     labels = pd.Series([mapping.get(p) if p else None for p, _ in read_all], index=values.index)
     reasons = pd.Series([r for _, r in read_all], index=values.index, dtype=object)
@@ -275,22 +279,26 @@ class VerdictColumns:
         return replace(columns or cls(), **given)
 
 
-def _apply_where(df: pd.DataFrame, where: Mapping[str, Any], ctx: _Ctx, flag: str) -> pd.DataFrame:
+def _apply_where(
+    df: pd.DataFrame, where: Mapping[str, Any], ctx: TableContext, flag: str
+) -> pd.DataFrame:
     for col, wanted in where.items():
         if col not in df.columns:
-            raise ctx.error(flag, _not_found(col, list(df.columns)))
+            raise ctx.error(flag, column_not_found(col, list(df.columns)))
         values = (
             [wanted]
             if isinstance(wanted, str) or not isinstance(wanted, Sequence)
             else list(wanted)
         )
-        keys = df[col].map(_key)
-        mask = keys.isin([_key(v) for v in values])
+        keys = df[col].map(cell_key)
+        mask = keys.isin([cell_key(v) for v in values])
         if not mask.any():
             present = sorted({str(v) for v in df[col].dropna().unique()})
-            hint = _did_you_mean(str(values[0]), present)
+            hint = column_did_you_mean(str(values[0]), present)
             shown = "|".join(str(v) for v in values)
-            raise ctx.error(flag, f"no row has {col}={shown}{hint} (values: {_listing(present)})")
+            raise ctx.error(
+                flag, f"no row has {col}={shown}{hint} (values: {column_listing(present)})"
+            )
         df = df[mask]
     return df
 
@@ -303,30 +311,30 @@ def _long_to_wide(
     pair: list[str],
     group: list[str],
     order_values: Sequence[str] | None,
-    ctx: _Ctx,
+    ctx: TableContext,
     repeat: str | None = None,
 ) -> pd.DataFrame:
-    _need(df, [order], "order", ctx)
-    _need(df, [verdict], "verdict", ctx)
+    need_columns(df, [order], "order", ctx)
+    need_columns(df, [verdict], "verdict", ctx)
     if not pair:
         raise ctx.error(
             "pair", "the long layout needs the columns that identify a pair (e.g. --pair pair_id)"
         )
-    _need(df, pair, "pair", ctx)
-    tokens = df[order].map(_order_token)
+    need_columns(df, pair, "pair", ctx)
+    tokens = df[order].map(order_token)
     if order_values is not None:
-        vals = [_order_token(v) for v in order_values]
+        vals = [order_token(v) for v in order_values]
         if len(vals) != 2 or vals[0] == vals[1]:
             raise ctx.error("order_values", "give two different values: FIRST,SECOND (e.g. ab,ba)")
         which = tokens.map({vals[0]: "first", vals[1]: "second"})
     else:
-        which = tokens.map(_ORDER_TOKENS)
+        which = tokens.map(ORDER_TOKENS)
     unknown = df[order][which.isna()]
     if len(unknown):
         found = sorted({str(v) for v in df[order].unique()})
         raise ctx.error(
             "order_values" if order_values is not None else "order",
-            f"column '{order}' holds {_listing(found, 6)}; say which value means answer 1 shown "
+            f"column '{order}' holds {column_listing(found, 6)}; say which value means answer 1 shown "
             f"first and which the swapped order with --order-values FIRST,SECOND",
         )
     keys = list(dict.fromkeys([*group, *pair, *([repeat] if repeat else [])]))
@@ -356,7 +364,7 @@ def _long_to_wide(
     return rest
 
 
-def _find_pair(
+def find_pair(
     columns: Iterable[Any], candidates: tuple[tuple[str, str], ...]
 ) -> tuple[str, str] | None:
     cols = {str(c) for c in columns}
@@ -366,10 +374,10 @@ def _find_pair(
     return None
 
 
-def _two(
-    value: str | Sequence[str] | None, flag: str, ctx: _Ctx, sep: str = ","
+def two_columns(
+    value: str | Sequence[str] | None, flag: str, ctx: TableContext, sep: str = ","
 ) -> tuple[str, str] | None:
-    names = _names(value, sep)
+    names = split_names(value, sep)
     if not names:
         return None
     if len(names) != 2:
@@ -381,12 +389,12 @@ def _join_items(
     wide: pd.DataFrame,
     items: pd.DataFrame,
     on: list[str],
-    ctx: _Ctx,
+    ctx: TableContext,
     *,
     texts: tuple[str, str] | None,
 ) -> tuple[pd.DataFrame, list[str], int]:
     if not on:
-        on = [str(c) for c in items.columns if c in wide.columns and c not in _CANONICAL]
+        on = [str(c) for c in items.columns if c in wide.columns and c not in CANONICAL_COLUMNS]
         if not on:
             raise ctx.error(
                 "items",
@@ -396,17 +404,17 @@ def _join_items(
             )
     left = [k.partition("=")[0].strip() for k in on]
     right = [(k.partition("=")[2] or k).strip() for k in on]
-    _need(items, right, "on", ctx, items=True)
-    _need(wide, left, "on", ctx)
-    pair = texts or _find_pair(items.columns, TEXT_CANDIDATES)
+    need_columns(items, right, "on", ctx, items=True)
+    need_columns(wide, left, "on", ctx)
+    pair = texts or find_pair(items.columns, TEXT_CANDIDATES)
     if pair is None:
         wanted = ", ".join(f"{a}/{b}" for a, b in TEXT_CANDIDATES)
         raise ctx.error(
             "items", f"no answer text columns ({wanted}); name them with --texts A,B", items=True
         )
-    _need(items, list(pair), "texts", ctx, items=True)
+    need_columns(items, list(pair), "texts", ctx, items=True)
     instr = next((c for c in INSTRUCTION_CANDIDATES if c in items.columns), None)
-    ikey = _key_series(items, right)
+    ikey = key_series(items, right)
     dup = ikey.duplicated(keep=False)
     if dup.any():
         row = items[dup].iloc[0]
@@ -426,7 +434,7 @@ def _join_items(
         }
     )
     wide = wide.drop(columns=[c for c in (TEXT_A, TEXT_B, INSTRUCTION) if c in wide.columns])
-    wide = wide.assign(_jb_key=_key_series(wide, left).to_numpy())
+    wide = wide.assign(_jb_key=key_series(wide, left).to_numpy())
     merged = wide.merge(sub, on="_jb_key", how="left").drop(columns="_jb_key")
     merged.index = wide.index
     matched = int(merged[TEXT_A].notna().sum())
@@ -446,7 +454,7 @@ def prepare(
     items: pd.DataFrame | None = None,
     source: str = "<frame>",
     items_source: str = "<items>",
-    flag_style: Callable[[str], str] = _cli_flag,
+    flag_style: Callable[[str], str] = cli_flag,
     list_sep: str = ",",
     raw: RawRead | None = None,
     **names: Any,
@@ -468,7 +476,7 @@ def prepare(
     on, texts, lengths, where = cols.on, cols.texts, cols.lengths, cols.where
     order, verdict, pair, order_values = cols.order, cols.verdict, cols.pair, cols.order_values
     repeat = cols.repeat
-    ctx = _Ctx(source=source, items_source=items_source, flag=flag_style)
+    ctx = TableContext(source=source, items_source=items_source, flag=flag_style)
     if not isinstance(df, pd.DataFrame):
         raise ctx.error(None, f"expected a pandas DataFrame, got {type(df).__name__}")
     if df.empty:
@@ -478,11 +486,11 @@ def prepare(
     n_input = len(df)
     if where:
         df = _apply_where(df, where, ctx, "where")
-    groups = _names(group, list_sep)
-    _need(df, groups, "group", ctx)
-    pair_cols = _names(pair, list_sep)
+    groups = split_names(group, list_sep)
+    need_columns(df, groups, "group", ctx)
+    pair_cols = split_names(pair, list_sep)
     if repeat is not None:
-        _need(df, [repeat], "repeat", ctx)
+        need_columns(df, [repeat], "repeat", ctx)
     long = order is not None or verdict is not None
     unrecognized: dict[str, dict[str, int]] = {}
     if long:
@@ -502,7 +510,7 @@ def prepare(
             verdict=verdict,
             pair=pair_cols,
             group=groups,
-            order_values=_names(order_values, list_sep) if order_values is not None else None,
+            order_values=split_names(order_values, list_sep) if order_values is not None else None,
             ctx=ctx,
             repeat=repeat,
         )
@@ -513,12 +521,15 @@ def prepare(
                 "first" if not first else "second",
                 "name the verdict column (or use --order/--verdict for the long layout)",
             )
-        firsts, seconds = _names(first, "|"), _names(second, "|")
-        _need(df, firsts, "first", ctx)
-        _need(df, seconds, "second", ctx)
-        _need(df, pair_cols, "pair", ctx)
+        firsts, seconds = split_names(first, "|"), split_names(second, "|")
+        need_columns(df, firsts, "first", ctx)
+        need_columns(df, seconds, "second", ctx)
+        need_columns(df, pair_cols, "pair", ctx)
         wide = df.assign(
-            **{FIRST: _coalesce(df, firsts).to_numpy(), SECOND: _coalesce(df, seconds).to_numpy()}
+            **{
+                FIRST: coalesce_columns(df, firsts).to_numpy(),
+                SECOND: coalesce_columns(df, seconds).to_numpy(),
+            }
         )
         named = {"first": "|".join(firsts), "second": "|".join(seconds)}
     for flag, col in (
@@ -532,25 +543,25 @@ def prepare(
                 wide[col], raw, swapped
             )
             continue
-        labels, bad = _labels(wide[col])
-        raw_nonempty = int((~wide[col].map(_is_empty).astype(bool)).sum())
+        labels, bad = label_codes(wide[col])
+        raw_nonempty = int((~wide[col].map(is_empty).astype(bool)).sum())
         if raw_nonempty and labels.notna().sum() * 2 < raw_nonempty:
             # most values are not verdicts: the wrong column, not a judge that failed
             shown = ", ".join(list(bad)[:4])
             raise ctx.error(
                 flag,
-                f"most values are not verdicts (e.g. {shown}); expected {_VERDICT_SPELLINGS}",
+                f"most values are not verdicts (e.g. {shown}); expected {VERDICT_SPELLINGS}",
             )
         wide[col] = labels
         if bad:
             unrecognized[flag] = bad
     has_gold = gold is not None
     if gold is not None:
-        _need(wide, [gold], "gold", ctx)
-        glabels, gbad = _labels(wide[gold])
+        need_columns(wide, [gold], "gold", ctx)
+        glabels, gbad = label_codes(wide[gold])
         if glabels.notna().sum() == 0:
             raise ctx.error(
-                "gold", f"column '{gold}' holds no gold labels; expected {_VERDICT_SPELLINGS}"
+                "gold", f"column '{gold}' holds no gold labels; expected {VERDICT_SPELLINGS}"
             )
         wide[GOLD] = glabels
         if gbad:
@@ -559,8 +570,8 @@ def prepare(
     else:
         wide[GOLD] = None
 
-    on_cols = _names(on, list_sep)
-    text_pair = _two(texts, "texts", ctx, list_sep)
+    on_cols = split_names(on, list_sep)
+    text_pair = two_columns(texts, "texts", ctx, list_sep)
     matched: int | None = None
     if items is not None:
         if not isinstance(items, pd.DataFrame) or items.empty:
@@ -571,24 +582,24 @@ def prepare(
     else:
         if on_cols:
             raise ctx.error("on", "only used with --items")
-        own = text_pair or _find_pair(wide.columns, TEXT_CANDIDATES)
+        own = text_pair or find_pair(wide.columns, TEXT_CANDIDATES)
         if own is not None:
-            _need(wide, list(own), "texts", ctx)
+            need_columns(wide, list(own), "texts", ctx)
             instr = next((c for c in INSTRUCTION_CANDIDATES if c in wide.columns), None)
             wide[TEXT_A] = wide[own[0]].astype(object)
             wide[TEXT_B] = wide[own[1]].astype(object)
             wide[INSTRUCTION] = wide[instr].astype(object) if instr else None
 
     length_source: str | None = None
-    len_pair = _two(lengths, "lengths", ctx, list_sep)
+    len_pair = two_columns(lengths, "lengths", ctx, list_sep)
     if len_pair is None and TEXT_A in wide.columns:
         wide[LEN_A] = wide[TEXT_A].map(lambda t: float(len(t)) if isinstance(t, str) else math.nan)
         wide[LEN_B] = wide[TEXT_B].map(lambda t: float(len(t)) if isinstance(t, str) else math.nan)
         length_source = "characters of the answer texts"
     else:
-        len_pair = len_pair or _find_pair(wide.columns, LENGTH_CANDIDATES)
+        len_pair = len_pair or find_pair(wide.columns, LENGTH_CANDIDATES)
         if len_pair is not None:
-            _need(wide, list(len_pair), "lengths", ctx)
+            need_columns(wide, list(len_pair), "lengths", ctx)
             wide[LEN_A] = pd.to_numeric(wide[len_pair[0]], errors="coerce").astype(float)
             wide[LEN_B] = pd.to_numeric(wide[len_pair[1]], errors="coerce").astype(float)
             length_source = f"columns {len_pair[0]}, {len_pair[1]}"
@@ -623,7 +634,7 @@ def prepare(
 
 
 def _check_repeats(
-    wide: pd.DataFrame, groups: list[str], pair: list[str], repeat: str, ctx: _Ctx
+    wide: pd.DataFrame, groups: list[str], pair: list[str], repeat: str, ctx: TableContext
 ) -> None:
     """Repetitions need pairs to repeat: a pair column, one row per (group, pair,
     repetition), and some pair asked more than once."""
@@ -634,8 +645,8 @@ def _check_repeats(
             "so that its repetitions can be found",
         )
     keys = list(dict.fromkeys([*groups, *pair]))
-    ids = _key_series(wide, keys)
-    reps = wide[repeat].map(_key)
+    ids = key_series(wide, keys)
+    reps = wide[repeat].map(cell_key)
     dup = pd.DataFrame({"k": ids, "r": reps}).duplicated(keep=False)
     if dup.any():
         row = wide[dup.to_numpy()].iloc[0]
