@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from judgebias.audits.formats_run import answer_columns
+from judgebias.audits.settings import audit_generation, plain_generation
 from judgebias.errors import InputError, UsageError
-from judgebias.judges.request_rules import default_max_tokens
+from judgebias.judges.generation import GenerationSettings
 from judgebias.prompts.answers_formats import LETTERS, format_reader, read_choice
 from judgebias.prompts.templates import INSTRUCTION_MARKER, end_marker, response_marker
 from judgebias.stats.clustering import CLUSTER_COLUMN
@@ -211,28 +212,15 @@ def extract_list(user: str) -> tuple[str, list[str]] | None:
 
 
 def _calls(
-    items: list[ListItem],
-    t: ListTemplate,
-    model: str,
-    k: int,
-    max_tokens: int | None = None,
-    reasoning_effort: str | None = None,
+    items: list[ListItem], t: ListTemplate, settings: GenerationSettings, k: int
 ) -> list[tuple[ListItem, int, tuple[int, ...], ChatRequest]]:
-    """Every order of every item as a request (``max_tokens``: ``--max-tokens``, else the
-    model's verdict budget)."""
-    budget = max_tokens or default_max_tokens(model, "verdict", reasoning_effort)
+    """Every order of every item as a request (``settings``: the judge's resolved budget,
+    effort and constraint, the answer one of the ``k`` letters)."""
     out = []
     for item in items:
         for r, order in enumerate(williams_orders(k)):
             msgs = render_list(t, item.instruction, [item.candidates[i] for i in order])
-            req = ChatRequest(
-                model=model,
-                messages=msgs,
-                temperature=0.0,
-                max_tokens=budget,
-                reasoning_effort=reasoning_effort,
-            )
-            out.append((item, r, order, req))
+            out.append((item, r, order, settings.request(msgs, tuple(LETTERS[:k]))))
     return out
 
 
@@ -309,7 +297,7 @@ def plan_listwise(cfg: AuditConfig) -> dict[str, Any]:
     k = _check(cfg)
     assert cfg.data is not None
     items = load_lists(cfg.data, k, cfg.mapping or None)[: cfg.limit or None]
-    calls = _calls(items, list_template(cfg.template), "model", k)
+    calls = _calls(items, list_template(cfg.template), plain_generation("model"), k)
     pt = sum(estimate_tokens(c[3])[0] for c in calls)
     ct = sum(estimate_tokens(c[3])[1] for c in calls)
     cost = price(RunnerConfig(price_in=cfg.price_in, price_out=cfg.price_out), pt, ct)
@@ -335,6 +323,7 @@ _ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "
 async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     """The listwise audit: every item in every order of the Latin square, then the figures."""
     from judgebias.audits.formats_run import FormatSession, write_run
+    from judgebias.audits.settings import constrain_summary
     from judgebias.prompts.answers_formats import FORMAT_ADVICE, FORMAT_REASONS
     from judgebias.stats.informative import listwise_position_informative, run_informative
     from judgebias.stats.listwise import listwise_position_stats
@@ -345,11 +334,11 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
     items = load_lists(cfg.data, k, cfg.mapping or None)[: cfg.limit or None]
     template = list_template(cfg.template)
     async with FormatSession(cfg) as session:
-        calls = _calls(
-            items, template, session.judge.model, k, cfg.max_tokens, cfg.reasoning_effort
-        )
+        settings = await audit_generation(cfg, session.judge, "verdict", tuple(LETTERS[:k]))
+        calls = _calls(items, template, settings, k)
         await session.ask([c[3] for c in calls], "listwise")
-        records = list_records(calls, session.store, k, list_reader(template, k))
+        reader = list_reader(template, k).with_constraint(settings.answer_form())
+        records = list_records(calls, session.store, k, reader)
     # the lists of one instruction are one cluster (an instruction's lists share what
     # favours a position as much as one list's rotations do)
     records = records.assign(
@@ -404,6 +393,7 @@ async def run_listwise(cfg: AuditConfig) -> AuditOutcome:
         "candidates": k,
         "orders": ["".join("abcd"[i] for i in o) for o in williams_orders(k)],
         "probes": ["position"],
+        **constrain_summary(settings),
     }
     pairs_frame = pd.DataFrame(
         {

@@ -36,6 +36,12 @@ from judgebias.audits.calls import (
 )
 from judgebias.audits.calls import own_answers_from_file as _own_answers_from_file  # the old name
 from judgebias.audits.config import AuditConfig, resolve_audit_config, runner_config
+from judgebias.audits.settings import (
+    audit_generation,
+    constrain_summary,
+    flag_generation,
+    plain_generation,
+)
 from judgebias.corrections.mitigations import Mitigations, plan_mitigations
 from judgebias.engine.loop import run_async
 from judgebias.engine.runner import RunCounts, RunnerConfig, run_requests
@@ -43,7 +49,7 @@ from judgebias.engine.store import STORE_NAME, Store
 from judgebias.errors import UsageError
 from judgebias.jsonsafe import json_safe
 from judgebias.judges.base import JudgeOptions, make_judge, parse_spec
-from judgebias.judges.request_rules import check_options, default_max_tokens
+from judgebias.judges.request_rules import check_options
 from judgebias.probes.catalog import control_variant, load_probe_file, resolve_probes
 from judgebias.probes.rewrite import RewriteInfo
 from judgebias.probes.selfprobe import check_rewriter, paraphrases, self_requests
@@ -190,6 +196,8 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     )
     judge = make_judge(cfg.judge, options)
     check_options(judge.model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
+    settings = await audit_generation(cfg, judge, reasoning_first=template.reasoning_first)
+    reader = reader.with_constraint(settings.answer_form())
     mit = Mitigations.create(plan, judge, options, cfg.mode, reader)
     gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None
     if gold_judge is not None:
@@ -226,15 +234,12 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 done: list[JudgeCall] = []
                 total = RunCounts()
                 for i, chunk in enumerate(chunked(variants)):
-                    part = build_calls(
-                        chunk,
-                        template,
-                        model,
-                        cfg.mode,
-                        mitigation,
-                        max_tokens=cfg.max_tokens if audited else None,
-                        reasoning_effort=cfg.reasoning_effort if audited else None,
+                    how = (
+                        replace(settings, model=model)
+                        if audited
+                        else plain_generation(model, cfg.mode)
                     )
+                    part = build_calls(chunk, template, how, mitigation)
                     name = label if i == 0 else f"{label} ({i + 1})"
                     total = total.merged(await send([c.request for c in part], name))
                     done.extend(c.light() for c in part)
@@ -290,7 +295,8 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 more, c5 = await ask(rv, mit.judge.model, "rewritten", by_judge, mit)
                 counts = counts.merged(c5)
                 records = pd.concat(
-                    [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
+                    [records, build_records(more, store, pairs, cfg.mode, reader=reader)],
+                    ignore_index=True,
                 )
                 del rv, more
             # the self probe: own answers as written and paraphrased, judged by the judge;
@@ -299,9 +305,7 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                 if cfg.self_answers:
                     own = _own_answers_from_file(cfg.self_answers, pairs)
                 else:
-                    gen = generation_requests(
-                        pairs, judge.model, cfg.reasoning_effort, cfg.max_tokens
-                    )
+                    gen = generation_requests(pairs, settings)
                     counts = counts.merged(
                         await run_requests(
                             list(gen.values()), judge, store, runner_cfg, label="own answers"
@@ -336,8 +340,13 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
                     c3 = c3.merged(c4)
                 counts = counts.merged(c3)
                 del own, para
+                plain = reader.with_constraint(None)  # the gold judge is not constrained
                 records = pd.concat(
-                    [records, build_records(mine + theirs, store, pairs, cfg.mode, reader=reader)],
+                    [
+                        records,
+                        build_records(mine, store, pairs, cfg.mode, reader=reader),
+                        build_records(theirs, store, pairs, cfg.mode, reader=plain),
+                    ],
                     ignore_index=True,
                 )
                 del mine, theirs
@@ -370,9 +379,9 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
             "template": cfg.template or "bundled:" + template.name,
             "mode": cfg.mode,
             "max_invalid": cfg.max_invalid,
-            "max_tokens": cfg.max_tokens
-            or default_max_tokens(judge.model, cfg.mode, cfg.reasoning_effort),
+            "max_tokens": settings.max_tokens,
             "reasoning_effort": cfg.reasoning_effort,
+            **constrain_summary(settings),
             "seed": cfg.seed,
             "probes": [p.name for p in probes],
             "probe_files": list(cfg.probe_files),
@@ -456,7 +465,7 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     # the model name the request rules read, without building the judge (no key needed)
     rules_model = rest.strip() if kind in ("openai", "litellm") else "model"
     check_options(rules_model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
-    budget = cfg.max_tokens or default_max_tokens(rules_model, cfg.mode, cfg.reasoning_effort)
+    budget = flag_generation(cfg, rules_model).max_tokens
 
     if cfg.candidates is not None:  # listwise
         from judgebias.audits.listwise import plan_listwise
@@ -477,7 +486,9 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
     if cfg.mode not in MODES:
         raise UsageError(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
     calls = build_calls(
-        [control_variant(p) for p in pairs], template, "model", cfg.mode, max_tokens=budget
+        [control_variant(p) for p in pairs],
+        template,
+        replace(flag_generation(cfg, "model"), max_tokens=budget),
     )
     pt = sum(estimate_tokens(c.request)[0] for c in calls)
     ct = sum(estimate_tokens(c.request)[1] for c in calls)
@@ -499,12 +510,7 @@ def plan_audit(cfg: AuditConfig) -> dict[str, Any]:
             have = store.ok_keys()
         judge_model = make_judge(cfg.judge, JudgeOptions(base_urls=cfg.base_urls)).model
         real = build_calls(
-            [control_variant(p) for p in pairs],
-            template,
-            judge_model,
-            cfg.mode,
-            max_tokens=cfg.max_tokens,
-            reasoning_effort=cfg.reasoning_effort,
+            [control_variant(p) for p in pairs], template, flag_generation(cfg, judge_model)
         )
         cached = sum(1 for c in real if c.request.key() in have)
     total = len(calls) + n_pert + n_self

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from judgebias.audits.formats_run import answer_columns
+from judgebias.audits.settings import audit_generation, constrain_summary, plain_generation
 from judgebias.errors import InputError, UsageError
-from judgebias.judges.request_rules import default_max_tokens
+from judgebias.judges.generation import GenerationSettings
 from judgebias.probes.catalog import ProbeSpec, resolve_probes, seeded_pick, single_edit
 from judgebias.prompts.answers_formats import format_reader, read_rating
 from judgebias.types import ChatRequest, Pair
@@ -259,27 +260,14 @@ def gradings(
     return out
 
 
-def _request(
-    t: SingleTemplate,
-    g: Grading,
-    model: str,
-    max_tokens: int | None = None,
-    reasoning_effort: str | None = None,
-) -> ChatRequest:
-    """The grading request (``max_tokens``/``reasoning_effort``: the audited judge's
-    ``--max-tokens`` and ``--reasoning-effort``; by default the model's verdict budget,
-    as a gold judge gets)."""
+def _request(t: SingleTemplate, g: Grading, settings: GenerationSettings) -> ChatRequest:
+    """The grading request (``settings``: the audited judge's resolved budget, effort and
+    constraint, the answer a grade of the request's scale; a gold judge's defaults)."""
     if g.anchor is not None:
         g = replace(g, note=t.anchor.replace("{score}", str(g.anchor)))
     elif g.probe == "anchor":
         g = replace(g, note=t.anchor_placebo)
-    return ChatRequest(
-        model=model,
-        messages=render_single(t, g),
-        temperature=0.0,
-        max_tokens=max_tokens or default_max_tokens(model, "verdict", reasoning_effort),
-        reasoning_effort=reasoning_effort,
-    )
+    return settings.request(render_single(t, g), SCALES[g.scale], key="rating")
 
 
 def single_reader(t: SingleTemplate) -> AnswerReader:
@@ -343,7 +331,8 @@ def plan_pointwise(cfg: AuditConfig) -> dict[str, Any]:
     specs, grading, wants_self = single_probes(cfg)
     pairs = _pairs(cfg)
     t = single_template(cfg.template)
-    reqs = [_request(t, g, "model") for g in gradings(pairs, specs, grading, cfg.seed)]
+    plain = plain_generation("model")
+    reqs = [_request(t, g, plain) for g in gradings(pairs, specs, grading, cfg.seed)]
     # own answer, 3 paraphrases, 4 judge gradings (own, paraphrases); gold: own and others
     n_self = len(pairs) * (8 + (3 if cfg.gold_judge else 0)) if wants_self else 0
     pt = sum(estimate_tokens(r)[0] for r in reqs)
@@ -479,24 +468,21 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
                 session.rewriter.spec,
                 session.rewriter.model,
             )
-        model = session.judge.model
+        grades = tuple(dict.fromkeys(x for scale in SCALES.values() for x in scale))
+        settings = await audit_generation(cfg, session.judge, "verdict", grades)
         todo = gradings(pairs, specs, grading, cfg.seed)
         if rewrites:
             more_gradings, rewrite_info = await _rewritten(session, pairs, rewrites, cfg.seed)
             todo += more_gradings
-        calls = [
-            (g, _request(template, g, model, cfg.max_tokens, cfg.reasoning_effort)) for g in todo
-        ]
+        calls = [(g, _request(template, g, settings)) for g in todo]
         await session.ask([r for _, r in calls], "grading")
-        reader = single_reader(template)
+        reader = single_reader(template).with_constraint(settings.answer_form("rating"))
         records = grade_records(calls, session.store, gold, reader)
         if wants_self and session.rewriter is not None:
             if cfg.self_answers:
                 own = _own_answers_from_file(cfg.self_answers, pairs)
             else:
-                gen = generation_requests(
-                    pairs, session.judge.model, cfg.reasoning_effort, cfg.max_tokens
-                )
+                gen = generation_requests(pairs, settings)
                 await session.ask(list(gen.values()), "own answers")
                 got = session.store.get_many(r.key() for r in gen.values())
                 own = {
@@ -522,7 +508,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
                 if own.get(p.id)
             ]
             judge_own = [
-                (g, _request(template, g, model, cfg.max_tokens, cfg.reasoning_effort))
+                (g, _request(template, g, settings))
                 for g in [*mine, *_paraphrased_gradings(pairs, own, para)]
             ]
             gold_calls = []
@@ -533,15 +519,17 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
                         replace(
                             g, kind=f"gold-{'own' if g.probe == 'self' else 'other'}", probe="self"
                         ),
-                        _request(template, g, session.gold.model),
+                        _request(template, g, plain_generation(session.gold.model)),
                     )
                     for g in [*mine, *others]
                 ]
             await session.ask([r for _, r in judge_own], "self")
             if gold_calls:
                 await session.ask([r for _, r in gold_calls], "self (gold)", gold=True)
-            more = grade_records([*judge_own, *gold_calls], session.store, gold, reader)
-            records = pd.concat([records, more], ignore_index=True)
+            more = grade_records(judge_own, session.store, gold, reader)
+            plain = reader.with_constraint(None)  # the gold judge is not constrained
+            theirs = grade_records(gold_calls, session.store, gold, plain)
+            records = pd.concat([records, more, theirs], ignore_index=True)
     records = records.assign(**{CLUSTER_COLUMN: records["pair_id"].map(clusters.keys)})
     figures = pointwise_summary(
         records,
@@ -576,6 +564,7 @@ async def run_pointwise(cfg: AuditConfig) -> AuditOutcome:
         "gold_judge": cfg.gold_judge if wants_self else None,
         "self_answers": cfg.self_answers,
         "cluster": clusters.column,
+        **constrain_summary(settings),
     }
     if rewrite_info is not None and session.rewriter is not None:
         rc = session.rewrite_counts
