@@ -196,7 +196,11 @@ async def run_audit_async(cfg: AuditConfig) -> AuditOutcome:
     )
     judge = make_judge(cfg.judge, options)
     check_options(judge.model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
-    settings = await audit_generation(cfg, judge, reasoning_first=template.reasoning_first)
+    try:
+        settings = await audit_generation(cfg, judge, reasoning_first=template.reasoning_first)
+    except BaseException:
+        await judge.aclose()
+        raise
     reader = reader.with_constraint(settings.answer_form())
     mit = Mitigations.create(plan, judge, options, cfg.mode, reader)
     gold_judge = make_judge(cfg.gold_judge, options) if wants_self and cfg.gold_judge else None

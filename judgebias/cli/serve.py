@@ -52,7 +52,7 @@ def serve_sim(
             "--constraints",
             help="Which server's constraint fields to honour: all, openai (response_format "
             "json_schema, logit_bias; refuses others), vllm (structured_outputs, guided_choice, "
-            "json_schema), llamacpp (json_object with schema, grammar; 422 for json_schema), "
+            "json_schema), llamacpp (json_object with schema, grammar; a 500 for json_schema), "
             "ollama (format, json_schema), plain (ignores them all).",
         ),
     ] = "all",

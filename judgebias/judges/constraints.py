@@ -16,7 +16,7 @@ Kinds and the request fields (*dialects*) that carry them:
   ``/tokenize`` or ``/extras/tokenize``) and a budget of one token: the bare label.
 
 A server may refuse a field (OpenAI: 400 "Unrecognized request argument"; llama-cpp-python:
-422 for a ``response_format`` type it does not know) or ignore it silently (vLLM and
+a 500 for a ``response_format`` type it does not know) or ignore it silently (vLLM and
 llama-cpp-python ignore fields they do not know). :func:`resolve_constraint` therefore tries
 each dialect with a probe request whose prompt asks for something else entirely (a sentence
 about the weather): only a server that enforces the constraint answers it with a verdict.
@@ -206,16 +206,26 @@ async def label_token_ids(base_url: str, model: str, labels: tuple[str, ...]) ->
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
         for url, name in _tokenize_urls(base_url):
+
+            async def tokens_of(text: str, url: str = url, name: str = name) -> list[int]:
+                body = {name: text, "content": text, "model": model, "add_special": False}
+                async with http.post(url, json=body) as resp:
+                    if resp.status != 200:
+                        raise LookupError(f"{url}: HTTP {resp.status}")
+                    tokens = (await resp.json()).get("tokens")
+                if not isinstance(tokens, list):
+                    raise LookupError(f"{url}: no tokens")
+                return [int(t) for t in tokens]
+
             ids: dict[str, int] = {}
             try:
+                prefix = await tokens_of("")  # a BOS token some servers always add
                 for label in labels:
-                    body = {name: label, "content": label, "model": model, "add_special": False}
-                    async with http.post(url, json=body) as resp:
-                        if resp.status != 200:
-                            raise LookupError(f"{url}: HTTP {resp.status}")
-                        tokens = (await resp.json()).get("tokens")
-                    if isinstance(tokens, list) and len(tokens) == 1:
-                        ids[label] = int(tokens[0])
+                    tokens = await tokens_of(label)
+                    if tokens[: len(prefix)] == prefix:
+                        tokens = tokens[len(prefix) :]
+                    if len(tokens) == 1:
+                        ids[label] = tokens[0]
             except (LookupError, aiohttp.ClientError, ValueError, TypeError):
                 continue
             return ids

@@ -8,8 +8,9 @@ its explanation first under ``reasoning`` when asked) or as the bare label.
 
 :func:`wire_constraint` reads a request body's constraint fields as a server of a given
 kind (:data:`SERVER_KINDS`) does: it honours the fields that server knows, refuses what it
-refuses (OpenAI: 400 "Unrecognized request argument supplied"; llama-cpp-python: 422 for a
-``response_format`` type other than ``text`` or ``json_object``) and ignores the rest, as
+refuses (OpenAI: 400 "Unrecognized request argument supplied"; llama-cpp-python 0.3: a 500
+whose message is its validation error for a ``response_format`` type other than ``text``
+or ``json_object``) and ignores the rest, as
 vLLM and llama-cpp-python do, unless ``reject_unknown`` (then 400, as OpenAI).
 """
 
@@ -126,19 +127,15 @@ def wire_constraint(
     if isinstance(rf, dict):
         kind = rf.get("type")
         if server == "llamacpp" and kind not in ("text", "json_object"):
-            raise WireRefusal(
-                422,
-                {
-                    "detail": [
-                        {
-                            "type": "literal_error",
-                            "loc": ["body", "response_format", "type"],
-                            "msg": "Input should be 'text' or 'json_object'",
-                            "input": kind,
-                        }
-                    ]
-                },
-            )
+            # llama-cpp-python 0.3 answers its own validation error with a 500
+            detail = {
+                "type": "literal_error",
+                "loc": ("body", "response_format", "type"),
+                "msg": "Input should be 'text' or 'json_object'",
+                "input": kind,
+            }
+            message = f"1 validation error:\n  {detail}\n"
+            raise WireRefusal(500, {"error": {"message": message, "type": "internal_server_error"}})
         if kind == "json_schema" and "json_schema" in honours:
             schema = (rf.get("json_schema") or {}).get("schema")
             found = _schema_constraint("json", "openai", schema)

@@ -19,7 +19,7 @@ OpenAI's own 400 body when it carries a parameter OpenAI refuses for them
 
 Constrained requests (``--constrain``) are answered as the server kind chosen by
 ``--constraints`` does (see :mod:`judgebias.sim.constrained`): the fields it honours give
-the constrained answer, the fields it refuses a 400 or 422, the others are ignored (or
+the constrained answer, the fields it refuses an error (400; 500 as llama-cpp-python), the others are ignored (or
 refused with ``--reject-unknown``); ``/tokenize`` and ``/extras/tokenize`` serve the
 ``logit-bias`` form.
 """
