@@ -303,5 +303,9 @@ def test_a_constraint_makes_a_real_small_model_readable(llama_server: str, tmp_p
             # what the constrained audit measures: a position figure from every pair
             pos = s["probes"]["position"]
             assert pos["n_invalid"] == 0 and pos["effect"] is not None
+            # measured: it answered "A" 16 times and the tie 4 times, never "B": primacy
+            # 0.8 [0.37, 0.92], accuracy 0.5; the constraint reads a judge that names the
+            # first-shown answer, and the audit says so instead of failing closed
+            assert pos["status"] == "measured" and pos["primacy"] >= 0.5
     assert shares["none"] <= UNCONSTRAINED_READABLE_AT_MOST
     assert shares["auto"] >= CONSTRAINED_READABLE_AT_LEAST
