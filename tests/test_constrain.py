@@ -229,7 +229,7 @@ def test_each_server_kind_gets_the_form_it_enforces(
     cases = [
         (("--constraints", "openai"), "auto", "json", "openai"),
         (("--constraints", "vllm", "--reject-unknown"), "choice", "choice", "vllm"),
-        (("--constraints", "ollama"), "json", "json", "ollama"),
+        (("--constraints", "ollama"), "json", "json", "openai"),  # Ollama takes both forms
         (("--constraints", "llamacpp"), "grammar", "grammar", "llamacpp"),
         (("--constraints", "llamacpp"), "logit-bias", "logit-bias", "openai"),
     ]
