@@ -37,6 +37,7 @@ from judgebias.engine.loop import run_async
 from judgebias.engine.runner import RunnerConfig, run_requests
 from judgebias.engine.store import Store
 from judgebias.judges.base import JudgeOptions, make_judge
+from judgebias.judges.generation import resolve_generation
 from judgebias.probes.catalog import control_variant
 from judgebias.prompts.templates import default_template
 from judgebias.types import ChatRequest, Pair
@@ -68,7 +69,9 @@ def requests(n: int) -> list[ChatRequest]:
         Pair(id=str(i), instruction="Explain " + s(6), response_a=s(40), response_b=s(30))
         for i in range(n // 2)
     ]
-    calls = build_calls([control_variant(p) for p in pairs], default_template(), "sim", "verdict")
+    calls = build_calls(
+        [control_variant(p) for p in pairs], default_template(), resolve_generation("sim")
+    )
     return [c.request for c in calls]
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 __all__ = [
     "ChatRequest",
     "Completion",
+    "Constraint",
     "JudgeCall",
     "Label",
     "LogprobStep",
@@ -78,6 +79,48 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """What a constrained request asks the server to restrict the answer to (``--constrain``).
+
+    ``kind`` is ``json``, ``choice``, ``grammar`` or ``logit-bias``; ``dialect`` the request
+    fields that carry it (see :mod:`judgebias.judges.constraints`); ``labels`` the answers
+    allowed; ``key`` the JSON key that holds the verdict (``verdict``, ``rating``);
+    ``reasoning`` asks for a ``reasoning`` string before it; ``token_ids`` are the labels'
+    token ids (``logit-bias`` only).
+    """
+
+    kind: str
+    dialect: str
+    labels: tuple[str, ...] = ()
+    key: str = "verdict"
+    reasoning: bool = False
+    token_ids: tuple[int, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "kind": self.kind,
+            "dialect": self.dialect,
+            "labels": list(self.labels),
+            "key": self.key,
+            "reasoning": self.reasoning,
+        }
+        if self.token_ids:
+            d["token_ids"] = list(self.token_ids)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Constraint:
+        return cls(
+            kind=str(d["kind"]),
+            dialect=str(d["dialect"]),
+            labels=tuple(str(x) for x in d.get("labels") or ()),
+            key=str(d.get("key") or "verdict"),
+            reasoning=bool(d.get("reasoning", False)),
+            token_ids=tuple(int(x) for x in d.get("token_ids") or ()),
+        )
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """Everything that changes a judge's answer. Its :meth:`key` identifies it in the store.
 
@@ -96,6 +139,9 @@ class ChatRequest:
     reasoning_effort: str | None = None
     """``low``/``medium``/``high`` for reasoning judges (``--reasoning-effort``); part of the
     key only when set, so the keys of requests without it are what they always were."""
+    constraint: Constraint | None = None
+    """The server-side restriction of the answer (``--constrain``); part of the key only
+    when set, like ``reasoning_effort``."""
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -110,6 +156,8 @@ class ChatRequest:
         }
         if self.reasoning_effort is not None:
             d["reasoning_effort"] = self.reasoning_effort
+        if self.constraint is not None:
+            d["constraint"] = self.constraint.as_dict()
         return d
 
     @property
@@ -138,6 +186,7 @@ class ChatRequest:
             seed=d.get("seed"),
             sample=d.get("sample", 0),
             reasoning_effort=d.get("reasoning_effort"),
+            constraint=Constraint.from_dict(d["constraint"]) if d.get("constraint") else None,
         )
 
 

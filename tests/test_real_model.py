@@ -271,3 +271,44 @@ def test_a_real_small_model_fails_closed_in_the_other_formats(
             assert comp.finish_reason == "length"
     for name, fig in s["probes"].items():
         assert fig["severity"] != "not detected" or fig["invalid_share"] <= 0.1, name
+
+
+# Gemma 3 270M on the first bundled pairs, position probe, 48 tokens (measured with
+# llama-cpp-python 0.3.36's server): unconstrained, 0 of 39 answers readable (every one an
+# echo of the prompt); under --constrain auto (json in llama-cpp-python's dialect), every one.
+UNCONSTRAINED_READABLE_AT_MOST = 0.1
+CONSTRAINED_READABLE_AT_LEAST = 0.95
+
+
+# two audits of 20 calls at concurrency 1 on a loaded 2-core machine: more than the suite's
+# default 300 s (each run_cli call is bounded at 900 s)
+@pytest.mark.timeout(2000)
+def test_a_constraint_makes_a_real_small_model_readable(llama_server: str, tmp_path: Path) -> None:
+    shares = {}
+    for constrain in ("none", "auto"):
+        out = tmp_path / constrain
+        p = run_cli(
+            "audit", "--judge", f"openai:{ALIAS}", "--base-url", llama_server, "--limit", "10",
+            "--out", str(out), "--max-tokens", "48", "--concurrency", "1", "--probes",
+            "position", "--constrain", constrain, "--max-invalid", "1", "--quiet",
+            timeout=900,
+        )  # fmt: skip
+        assert p.returncode in (0, 3), p.stderr[-2000:]
+        s = json.loads((out / "summary.json").read_text())
+        shares[constrain] = 1.0 - s["invalid"]["share"]
+        if constrain == "auto":
+            c = s["run"]["constraint"]
+            assert s["run"]["constrain"] == "json" and c["dialect"] == "llamacpp"
+            # llama-cpp-python refuses OpenAI's json_schema form: the fallback says so
+            assert "Input should be 'text' or 'json_object'" in c["tried"][0]["outcome"]
+            rec = pd.read_parquet(out / "records.parquet")
+            assert all(json.loads(r)["verdict"] in ("A", "B", "C") for r in rec["raw"])
+            # what the constrained audit measures: a position figure from every pair
+            pos = s["probes"]["position"]
+            assert pos["n_invalid"] == 0 and pos["effect"] is not None
+            # measured: it answered "A" 16 times and the tie 4 times, never "B": primacy
+            # 0.8 [0.37, 0.92], accuracy 0.5; the constraint reads a judge that names the
+            # first-shown answer, and the audit says so instead of failing closed
+            assert pos["status"] == "measured" and pos["primacy"] >= 0.5
+    assert shares["none"] <= UNCONSTRAINED_READABLE_AT_MOST
+    assert shares["auto"] >= CONSTRAINED_READABLE_AT_LEAST

@@ -17,9 +17,9 @@ import pandas as pd
 
 from judgebias.engine.store import Store
 from judgebias.errors import InputError, UsageError
-from judgebias.judges.request_rules import default_max_tokens
+from judgebias.judges.generation import GenerationSettings
 from judgebias.probes.catalog import ProbeSpec, perturb
-from judgebias.prompts.answers import AnswerReader
+from judgebias.prompts.answers import VERDICT_LABELS, AnswerReader
 from judgebias.prompts.templates import (
     Template,
     answer_reader,
@@ -49,20 +49,17 @@ __all__ = [
 def build_calls(
     variants: list[Variant],
     template: Template,
-    model: str,
-    mode: str,
+    settings: GenerationSettings,
     mitigation: Mitigations | None = None,
-    max_tokens: int | None = None,
-    reasoning_effort: str | None = None,
 ) -> list[JudgeCall]:
     """Every judge call for these variants: both orders, or the one order a variant targets.
 
     ``mitigation`` applies the prompt mitigations to the messages and, for ``swap``,
-    records each request's swapped-order twin. ``max_tokens`` defaults to the model's
-    budget for ``mode``: 512 in verdict mode, 32 in score mode, 5 in
-    logprob mode, 25,000 for reasoning judges (see :mod:`.judges.request_rules`).
+    records each request's swapped-order twin. ``settings`` are the judge's resolved
+    generation settings (budget, effort, constraint: :mod:`judgebias.judges.generation`).
     """
-    budget = max_tokens or default_max_tokens(model, mode, reasoning_effort)
+    mode = settings.mode
+    labels = tuple(VERDICT_LABELS.values()) if mode == "verdict" else ()
     calls: list[JudgeCall] = []
     for v in variants:
         orders: tuple[Order, ...] = (v.only_order,) if v.only_order else ("ab", "ba")
@@ -75,15 +72,7 @@ def build_calls(
                     mitigation.add_twin(
                         messages, mitigation.messages(render(template, v, other, mode))
                     )
-            req = ChatRequest(
-                model=model,
-                messages=messages,
-                temperature=0.0,
-                max_tokens=budget,
-                logprobs=mode == "logprob",
-                top_logprobs=5 if mode == "logprob" else None,
-                reasoning_effort=reasoning_effort,
-            )
+            req = settings.request(messages, labels, logprobs=mode == "logprob")
             calls.append(JudgeCall(variant=v, order=order, request=req))
     return calls
 
@@ -233,24 +222,9 @@ def own_answers_from_file(path: str, pairs: list[Pair]) -> dict[str, str]:
     return own
 
 
-def generation_requests(
-    pairs: list[Pair],
-    model: str,
-    reasoning_effort: str | None = None,
-    max_tokens: int | None = None,
-) -> dict[str, ChatRequest]:
+def generation_requests(pairs: list[Pair], settings: GenerationSettings) -> dict[str, ChatRequest]:
     """One request per pair asking the judge model to answer the instruction itself."""
-    budget = max_tokens or default_max_tokens(model, "generate", reasoning_effort)
-    return {
-        p.id: ChatRequest(
-            model=model,
-            messages=(("user", p.instruction),),
-            temperature=0.0,
-            max_tokens=budget,
-            reasoning_effort=reasoning_effort,
-        )
-        for p in pairs
-    }
+    return {p.id: settings.generation_request(p.instruction) for p in pairs}
 
 
 def self_variants(pairs: list[Pair], own: dict[str, str]) -> list[Variant]:

@@ -1,7 +1,9 @@
 """``judgebias check``: a few calls per setting before a paid audit.
 
-Each *setting* is a way to ask the judge (a ``--mode``, and, where the audit has them,
-the server-side constraints of its answers); each is one entry of :func:`check_settings`,
+Each *setting* is a way to ask the judge (a ``--mode``, and each server-side constraint
+of its answers, ``--constrain KIND``, resolved against the endpoint as the audit resolves
+it: a kind the endpoint does not enforce is reported as not tried, with every form tried
+and why); each is one entry of :func:`check_settings`,
 a set of :class:`~judgebias.audits.config.AuditConfig` fields and the flags that give
 them. Every setting asks the same few pairs (default 8, from the bundled pairs: easy
 arithmetic with a known better answer) in both orders, through the audit's own runner,
@@ -31,10 +33,12 @@ import pandas as pd
 
 from judgebias.audits.calls import build_calls, build_records
 from judgebias.audits.config import AuditConfig, runner_config
+from judgebias.audits.settings import audit_generation
 from judgebias.engine.runner import run_requests
 from judgebias.engine.store import Store
 from judgebias.errors import JudgebiasError
 from judgebias.judges.base import Judge, JudgeOptions, make_judge
+from judgebias.judges.constraints import constraint_kinds
 from judgebias.judges.request_rules import check_options
 from judgebias.probes.catalog import control_variant
 from judgebias.prompts.answers import REASONS
@@ -82,7 +86,7 @@ def check_settings() -> list[Setting]:
     ]
     known = {f.name for f in dataclasses.fields(AuditConfig)}
     if "constrain" in known:
-        for c in ("json", "choice", "grammar", "logit-bias"):
+        for c in (k for k in constraint_kinds() if k not in ("auto", "none")):
             settings.insert(
                 len(settings) - 2,
                 Setting(f"verdict, constrain {c}", {"constrain": c}, ("--constrain", c)),
@@ -112,7 +116,10 @@ class SettingResult:
     follows_gold: bool = False
     passed: bool = False
     note: str | None = None
-    """Why the setting could not be tried (it does not apply to this judge)."""
+    """Why the setting could not be tried (it does not apply to this judge, or the
+    endpoint enforces none of the constraint's forms)."""
+    dialect: str | None = None
+    """A constraint's request fields the endpoint enforced (``openai``, ``llamacpp``, ...)."""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -187,21 +194,20 @@ async def _try(
     try:
         check_options(judge.model, cfg.mode, cfg.reasoning_effort, cfg.max_tokens)
         template = resolve_template(cfg.template)
-        calls = build_calls(
-            [control_variant(p) for p in pairs],
-            template,
-            judge.model,
-            cfg.mode,
-            max_tokens=cfg.max_tokens,
-            reasoning_effort=cfg.reasoning_effort,
-        )
+        # the audit's own settings: a constraint is resolved against the endpoint (a probe
+        # request per form tried) and refused when none of its forms is enforced
+        settings = await audit_generation(cfg, judge, reasoning_first=template.reasoning_first)
     except JudgebiasError as exc:
         if base.template is not None and "template" in str(exc):
             raise
         result.note = str(exc)
         return result
+    if settings.constraint is not None:
+        result.dialect = settings.constraint.dialect
+    calls = build_calls([control_variant(p) for p in pairs], template, settings)
     await run_requests([c.request for c in calls], judge, store, runner_config(cfg), setting.name)
-    records = build_records(calls, store, pairs, cfg.mode, reader=answer_reader(template, cfg.mode))
+    reader = answer_reader(template, cfg.mode).with_constraint(settings.answer_form())
+    records = build_records(calls, store, pairs, cfg.mode, reader=reader)
     _summarise(result, records)
     return result
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from judgebias.audits.settings import check_constrain
 from judgebias.engine.runner import RunnerConfig
 from judgebias.errors import UsageError
 from judgebias.stats.validity import DEFAULT_MAX_INVALID
@@ -84,6 +85,9 @@ class AuditConfig:
     replay_items: str | None = None
     """``--first``/``--second``/``--items``: a ``replay:FILE`` judge's columns and pairs' texts
     (folded into the spec by :func:`judgebias.audits.config.resolve_audit_config`)."""
+    constrain: str = "none"
+    """``--constrain``: auto, json, choice, grammar, logit-bias or none (see
+    :mod:`judgebias.judges.constraints`)."""
     cluster: str | None = None
     """``--cluster COL``: the unit the intervals are clustered by (None: ``instruction``, the
     pairs sharing an instruction; ``pair``: every pair its own; or a column of the pairs
@@ -166,6 +170,7 @@ def check_audit_config(cfg: AuditConfig) -> None:
         raise UsageError(
             "--max-cost: needs --price-in/--price-out (the price of this judge is unknown)"
         )
+    check_constrain(cfg)
 
 
 def resolve_audit_config(cfg: AuditConfig) -> AuditConfig:

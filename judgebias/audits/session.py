@@ -7,7 +7,11 @@ format asks for), the run store, the runner and the run folder.
 (:mod:`judgebias.audits.formats`) sends its requests through the session and reads the
 answers back, and :meth:`AuditSession.write` assembles ``summary.json`` (in this one
 place, checked against :class:`judgebias.tables.summary.RunSummary`) and writes the run
-folder.
+folder. The audited judge's generation settings (budget, effort, transport and the
+``--constrain`` constraint, resolved against its endpoint for the answers the format's
+requests allow) are resolved once on entering the session, before the run folder is
+created: :attr:`AuditSession.settings` builds every request to the audited judge, and
+``summary.json``'s ``run`` block records them for every format.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from judgebias import __version__
 from judgebias.audits.config import AuditConfig, resolve_audit_config, runner_config
 from judgebias.audits.formats import format_for
 from judgebias.audits.formats.base import Format, FormatRun, Roles
+from judgebias.audits.settings import audit_generation, constrain_summary, flag_generation
 from judgebias.engine.runner import RunCounts, run_requests
 from judgebias.engine.store import STORE_NAME, Store
 from judgebias.errors import UsageError
 from judgebias.jsonsafe import json_safe
 from judgebias.judges.base import Judge, JudgeOptions, make_judge, parse_spec
-from judgebias.judges.request_rules import check_options, default_max_tokens
+from judgebias.judges.generation import GenerationSettings
+from judgebias.judges.request_rules import check_options
 from judgebias.tables.runfolder import write_run_files
 from judgebias.tables.summary import check_summary
 from judgebias.types import ChatRequest, Pair
@@ -138,6 +144,15 @@ class AuditSession:
         self.rewrite_counts = RunCounts()
         self.started = time.time()
         self._store: Store | None = None
+        self._settings: GenerationSettings | None = None
+
+    @property
+    def settings(self) -> GenerationSettings:
+        """The audited judge's generation settings (budget, effort, transport and the
+        ``--constrain`` constraint resolved against its endpoint), resolved once on
+        entering the session: every request to the audited judge is built from them."""
+        assert self._settings is not None, "use the session as an async context manager"
+        return self._settings
 
     @property
     def store(self) -> Store:
@@ -145,6 +160,17 @@ class AuditSession:
         return self._store
 
     async def __aenter__(self) -> AuditSession:
+        try:  # before the run folder: a constraint the endpoint refuses creates nothing
+            self._settings = await audit_generation(
+                self.cfg,
+                self.judge,
+                self.roles.mode,
+                self.roles.labels,
+                self.roles.reasoning_first,
+            )
+        except BaseException:
+            await self._close_judges()
+            raise
         try:
             self.out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -219,14 +245,15 @@ class AuditSession:
         }
         if fmt.name != "pair":
             summary["format"] = fmt.name
+        settings = self._settings or flag_generation(cfg, self.judge.model, self.roles.mode)
         summary["run"] = {
             "judgebias_version": __version__,
             "data": cfg.data,
             "mode": self.roles.mode,
             "max_invalid": cfg.max_invalid,
-            "max_tokens": cfg.max_tokens
-            or default_max_tokens(self.judge.model, self.roles.mode, cfg.reasoning_effort),
+            "max_tokens": settings.max_tokens,
             "reasoning_effort": cfg.reasoning_effort,
+            **constrain_summary(settings),
             "seed": cfg.seed,
             "concurrency": cfg.concurrency,
             "command": cfg.command,

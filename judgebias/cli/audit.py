@@ -7,14 +7,59 @@ is :func:`judgebias.audits.pipeline.run_audit`. Exit status 1 when a ``--fail-on
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import fields
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from judgebias.cli.common import command_line, echo_gate, parse_map
 from judgebias.cli.outcome import fail_closed, print_outcome, report_failures
 
-__all__ = ["AUDIT_EPILOG", "DEMO_EPILOG", "audit", "demo"]
+if TYPE_CHECKING:
+    from judgebias.audits.config import AuditConfig
+
+__all__ = ["AUDIT_EPILOG", "DEMO_EPILOG", "audit", "config_from_flags", "demo"]
+
+# audit's parameters whose AuditConfig field has another name
+_FIELD_OF = {
+    "probe_file": "probe_files",
+    "base_url": "base_urls",
+    "map_": "mapping",
+    "batch_poll": "batch_poll_s",
+    "format_": "format",
+    "mitigation": "mitigations",
+}
+# how a flag's value becomes its field's
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "probes": lambda v: v.split(","),
+    "probe_files": lambda v: list(v or []),
+    "base_urls": lambda v: list(v or []),
+    "mapping": parse_map,
+    "mitigations": lambda v: [v] if v else [],
+}
+# audit's parameters that steer the command, not the audit
+_COMMAND_ONLY = ("as_json", "fail_on", "dry_run")
+
+
+def config_from_flags(flags: dict[str, Any]) -> AuditConfig:
+    """The :class:`AuditConfig` of ``audit``'s flags, matched to its fields by name (a
+    flag with no field raises TypeError: each flag is declared once, in :func:`audit`)."""
+    from judgebias.audits.config import AuditConfig
+
+    names = {f.name for f in fields(AuditConfig)}
+    kwargs: dict[str, Any] = {}
+    for flag, value in flags.items():
+        if flag in _COMMAND_ONLY:
+            continue
+        name = _FIELD_OF.get(flag, flag)
+        if name not in names:
+            raise TypeError(f"audit: the flag parameter '{flag}' has no AuditConfig field")
+        kwargs[name] = _CONVERT[name](value) if name in _CONVERT else value
+    kwargs["quiet"] = bool(flags.get("quiet") or flags.get("as_json"))
+    kwargs["command"] = command_line()
+    return AuditConfig(**kwargs)
+
 
 AUDIT_EPILOG = """Examples:
 
@@ -266,6 +311,16 @@ def audit(
             "response_d), every order of a balanced Latin square.",
         ),
     ] = None,
+    constrain: Annotated[
+        str,
+        typer.Option(
+            "--constrain",
+            help="Ask the server to restrict the answer to a verdict: auto (the first form "
+            "the endpoint enforces, else none with the reason), json (response_format "
+            "json_schema, llama-cpp-python's json_object schema, Ollama's format), choice "
+            "(vLLM), grammar (GBNF), logit-bias, or none.",
+        ),
+    ] = "none",
     cluster: Annotated[
         str | None,
         typer.Option(
@@ -277,50 +332,10 @@ def audit(
     ] = None,
 ) -> None:
     """Audit a judge: ask it every probe's variants in both orders and measure its biases."""
+    cfg = config_from_flags(locals())  # first: locals() holds the flags only
     from judgebias.audits.config import check_audit_config
-    from judgebias.audits.pipeline import AuditConfig, run_audit
+    from judgebias.audits.pipeline import run_audit
 
-    cfg = AuditConfig(
-        judge=judge,
-        data=data,
-        probes=probes.split(","),
-        probe_files=list(probe_file or []),
-        gold_judge=gold_judge,
-        self_answers=self_answers,
-        out=out,
-        concurrency=concurrency,
-        limit=limit,
-        seed=seed,
-        base_urls=list(base_url or []),
-        template=template,
-        mapping=parse_map(map_),
-        mode=mode,
-        timeout=timeout,
-        quiet=quiet or as_json,
-        command=command_line(),
-        rpm=rpm,
-        tpm=tpm,
-        price_in=price_in,
-        price_out=price_out,
-        max_cost=max_cost,
-        shard=shard,
-        transport=transport,
-        batch=batch,
-        batch_poll_s=batch_poll,
-        mitigations=[mitigation] if mitigation else [],
-        samples=samples,
-        max_attempts=max_attempts,
-        max_invalid=max_invalid,
-        max_tokens=max_tokens,
-        reasoning_effort=reasoning_effort,
-        candidates=candidates,
-        format=format_,
-        rewriter=rewriter,
-        replay_first=replay_first,
-        replay_second=replay_second,
-        replay_items=replay_items,
-        cluster=cluster,
-    )
     check_audit_config(cfg)
     conditions = None
     if fail_on is not None:

@@ -46,10 +46,28 @@ def serve_sim(
             help="Require 'Authorization: Bearer $VAR' (the key is read from this environment variable).",
         ),
     ] = None,
+    constraints: Annotated[
+        str,
+        typer.Option(
+            "--constraints",
+            help="Which server's constraint fields to honour: all, openai (response_format "
+            "json_schema, logit_bias; refuses others), vllm (structured_outputs, guided_choice, "
+            "json_schema), llamacpp (json_object with schema, grammar; a 500 for json_schema), "
+            "ollama (format, json_schema), plain (ignores them all).",
+        ),
+    ] = "all",
+    reject_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--reject-unknown",
+            help="Refuse request fields the server does not know with 400 (as OpenAI does).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the simulated judge behind an OpenAI-compatible HTTP endpoint."""
     from judgebias.judges.base import parse_spec
     from judgebias.judges.simulated import parse_sim_params
+    from judgebias.sim.constrained import SERVER_KINDS
     from judgebias.sim.server import ServerConfig, serve
 
     kind, rest = parse_spec(judge)
@@ -59,6 +77,8 @@ def serve_sim(
         fail(f"--fault-rate: {fault_rate} is outside [0, 1]")
     if latency_ms < 0:
         fail("--latency-ms: must not be negative")
+    if constraints not in SERVER_KINDS:
+        fail(f"--constraints: '{constraints}' is not one of {', '.join(SERVER_KINDS)}")
     if not 0 <= port <= 65535:
         fail(f"--port: {port} is not a TCP port")
     api_key = None
@@ -76,6 +96,8 @@ def serve_sim(
         stall_s=stall_s,
         retry_after_s=retry_after,
         api_key=api_key,
+        constraints=constraints,
+        reject_unknown=reject_unknown,
     )
     try:
         serve(cfg, host=host, port=port, on_listening=lambda info: typer.echo(json.dumps(info)))

@@ -30,6 +30,7 @@ from judgebias.engine.store import Store
 from judgebias.errors import AuthError, BackendError, BudgetExceeded, TimeoutError_
 from judgebias.judges.base import CombiningJudge, Judge
 from judgebias.judges.errors import map_exception
+from judgebias.judges.request_rules import default_max_tokens
 from judgebias.types import ChatRequest, Completion
 
 __all__ = [
@@ -72,7 +73,9 @@ def estimate_tokens(request: ChatRequest) -> tuple[int, int]:
     judge the budget bounds reasoning and answer together, so the reserve under
     ``max_cost`` counts the reasoning tokens as completion tokens, as providers bill them."""
     chars = sum(len(c) for _, c in request.messages)
-    return max(1, chars // 4), int(request.max_tokens or 512)
+    return max(1, chars // 4), int(
+        request.max_tokens or default_max_tokens(request.model, "verdict")
+    )
 
 
 def billed_completion_tokens(completion: Completion) -> int:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judgebias.errors import UsageError
+from judgebias.judges.constraints import constraint_fields
 from judgebias.types import ChatRequest
 
 __all__ = [
@@ -180,4 +181,6 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
         body["top_logprobs"] = request.top_logprobs or 5
     if request.reasoning_effort is not None and rules.effort:
         body["reasoning_effort"] = request.reasoning_effort
+    if request.constraint is not None:
+        body.update(constraint_fields(request.constraint))
     return body

@@ -9,6 +9,7 @@ here for the code and scripts that import them from this module.
 from __future__ import annotations
 
 from judgebias.judges.base import JudgeOptions
+from judgebias.sim.constrained import constrained_answer
 from judgebias.sim.params import (
     BIAS_KEYS,
     MISBEHAVIOUR_KEYS,
@@ -41,7 +42,10 @@ class SimJudge:
         self.model = self.params.spec()
 
     async def complete(self, request: ChatRequest) -> Completion:
-        return simulate(request, self.params)
+        answer = simulate(request, self.params)
+        if request.constraint is not None:  # in process, every constraint is enforced
+            return constrained_answer(answer, request.constraint, self.params.seed)
+        return answer
 
     async def aclose(self) -> None:
         return None

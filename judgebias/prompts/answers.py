@@ -44,6 +44,7 @@ Reasoning models: an empty answer after reasoning that hit the token limit is
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -51,6 +52,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from judgebias.prompts.answers_comparative import comparative_verdict
+from judgebias.prompts.constrained import ConstrainedForm, read_constrained
 from judgebias.types import Completion
 
 __all__ = [
@@ -80,6 +82,8 @@ def verdict_tag(label: str) -> str:
     listwise and pointwise formats use the same brackets: ``[[D]]``, ``Rating: [[7]]``)."""
     return f"[[{label}]]"
 
+
+_LABEL_POSITION: dict[str, Position] = {x: pos for pos, x in VERDICT_LABELS.items()}
 
 VERDICT_TAGS: dict[Position, str] = {pos: verdict_tag(x) for pos, x in VERDICT_LABELS.items()}
 """The verdict tag of each position: ``[[A]]``, ``[[B]]``, ``[[C]]``."""
@@ -311,14 +315,28 @@ class AnswerReader:
     of the mode, without the placeholders.
     """
 
-    def __init__(self, mode: str = "verdict", fixed_texts: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        mode: str = "verdict",
+        fixed_texts: tuple[str, ...] = (),
+        constrained: ConstrainedForm | None = None,
+    ):
         self.mode = mode
+        self.constrained = constrained
+        """Set for answers a server constrained (``--constrain``): they are read by
+        :func:`judgebias.prompts.constrained.read_constrained` only."""
         self._shingles: set[tuple[str, ...]] = set()
         self._markers: set[str] = set()
         for text in fixed_texts:
             for part in _PLACEHOLDER.split(text):
                 self._shingles |= _shingles(_WORD.findall(part.lower()), ECHO_WORDS)
             self._markers |= set(_MARKER.findall(text))
+
+    def with_constraint(self, constrained: ConstrainedForm | None) -> AnswerReader:
+        """This reader for answers in a constrained form (None: as they come)."""
+        other = copy.copy(self)
+        other.constrained = constrained
+        return other
 
     def has_marker(self, text: str) -> bool:
         """The answer holds one of the prompt's bracketed markers (``[Instruction]`` ...)."""
@@ -342,6 +360,12 @@ class AnswerReader:
         text = completion.text or ""
         if not text.strip() and completion.finish_reason == "length" and completion.reasoning:
             return invalid("reasoning_truncated")
+        if self.constrained is not None:
+            value, reason = read_constrained(text, completion.finish_reason, self.constrained)
+            if value is None:
+                return invalid(reason or "no_verdict")
+            pos = _LABEL_POSITION.get(value.upper())
+            return Reading(position=pos) if pos is not None else invalid("no_verdict")
         if self.mode == "logprob":
             return read_logprobs(completion)
         if not text.strip():

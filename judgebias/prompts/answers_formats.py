@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from judgebias.prompts.answers import REASONS, AnswerReader
+from judgebias.prompts.constrained import read_constrained
 from judgebias.types import Completion
 
 __all__ = [
@@ -187,6 +188,17 @@ def _read(
     if not text.strip():
         cut = completion.finish_reason == "length" and completion.reasoning
         return FormatReading(reason="reasoning_truncated" if cut else "empty")
+    if reader is not None and reader.constrained is not None:
+        value, reason = read_constrained(text, completion.finish_reason, reader.constrained)
+        if value is None:
+            return FormatReading(reason=reason)
+        upper = [a.upper() for a in allowed]
+        value = value.upper()
+        return (
+            FormatReading(index=upper.index(value))
+            if value in upper
+            else FormatReading(reason="out_of_range")
+        )
     if reader is not None and reader.has_marker(text):
         return FormatReading(reason="echo")
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]

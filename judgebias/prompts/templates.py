@@ -1,7 +1,8 @@
 """Judge prompt templates and verdict parsers.
 
 A template is a YAML file with ``system`` and ``user`` strings (and optionally
-``user_logprob`` for ``--mode logprob``). In ``user``, ``{instruction}``,
+``user_logprob`` for ``--mode logprob``, and ``reasoning_first: true`` to keep the
+judge's reasoning before its verdict within a ``--constrain`` JSON object). In ``user``, ``{instruction}``,
 ``{response_a}`` and ``{response_b}`` are each replaced in one pass, so text
 inside a response can never be mistaken for a placeholder. ``response_a`` is the
 answer shown *first*, whichever original response that is.
@@ -53,6 +54,9 @@ class Template:
     user: str
     user_logprob: str | None = None
     user_score: str | None = None
+    reasoning_first: bool = False
+    """YAML ``reasoning_first: true``: under a JSON constraint (``--constrain``) the judge
+    writes a ``reasoning`` string before its verdict (``{"reasoning": ..., "verdict": ...}``)."""
 
 
 def _check_template(t: Template, source: str) -> None:
@@ -73,6 +77,7 @@ def load_template(path: str | Path) -> Template:
         user=raw["user"],
         user_logprob=raw.get("user_logprob"),
         user_score=raw.get("user_score"),
+        reasoning_first=bool(raw.get("reasoning_first", False)),
     )
     _check_template(t, str(p))
     for extra in (t.user_logprob, t.user_score):

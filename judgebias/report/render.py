@@ -365,6 +365,20 @@ def _rewriter_row(s: dict[str, Any]) -> tuple[str, str] | None:
     )
 
 
+def _constraint_row(info: dict[str, Any]) -> tuple[str, str] | None:
+    """The output constraint (``--constrain``), when one was asked for."""
+    c = info.get("constraint")
+    if not isinstance(c, dict):
+        return None
+    if c.get("kind") in (None, "none"):
+        text = f"none: --constrain {c.get('requested')} fell back ({c.get('reason')})"
+    else:
+        text = f"{c['kind']} ({c.get('dialect')} request fields; --constrain {c.get('requested')})"
+        if c.get("reasoning"):
+            text += ", reasoning kept before the verdict"
+    return ("output constraint", text)
+
+
 def _run_rows(run: Run) -> list[tuple[str, str]]:
     """The run's facts as (label, text) rows; every value is plain text, escaped by the template."""
     s, info = run.summary, run.run_info
@@ -379,6 +393,7 @@ def _run_rows(run: Run) -> list[tuple[str, str]]:
         ("gold judge (self probe)", str(info["gold_judge"])) if info.get("gold_judge") else None,
         ("template", f"{info.get('template', '?')} (mode {info.get('mode', 'verdict')})"),
         ("mitigations", mitigations),
+        _constraint_row(info),
         _rewriter_row(s),
         ("probes", ", ".join(str(p) for p in info.get("probes") or run.probes)),
         ("pairs", f"{n_pairs} from {info.get('data', '?')}"),

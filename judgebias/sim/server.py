@@ -16,6 +16,12 @@ request's ``max_completion_tokens`` or ``max_tokens``. Whatever the sim, a reque
 a model of OpenAI's reasoning families (``o3-mini``, ``gpt-5`` ...) is refused with
 OpenAI's own 400 body when it carries a parameter OpenAI refuses for them
 (``max_tokens``, a temperature other than 1, ...).
+
+Constrained requests (``--constrain``) are answered as the server kind chosen by
+``--constraints`` does (see :mod:`judgebias.sim.constrained`): the fields it honours give
+the constrained answer, the fields it refuses an error (400; 500 as llama-cpp-python), the others are ignored (or
+refused with ``--reject-unknown``); ``/tokenize`` and ``/extras/tokenize`` serve the
+``logit-bias`` form.
 """
 
 from __future__ import annotations
@@ -32,6 +38,13 @@ from typing import Any
 
 from aiohttp import web
 
+from judgebias.sim.constrained import (
+    SERVER_KINDS,
+    WireRefusal,
+    constrained_answer,
+    tokenize,
+    wire_constraint,
+)
 from judgebias.sim.params import SimParams
 from judgebias.sim.reasoning import openai_rejection, wire_message
 from judgebias.sim.reply import simulate
@@ -53,6 +66,12 @@ class ServerConfig:
     faults: tuple[str, ...] = FAULTS
     api_key: str | None = None
     """When set, requests must carry ``Authorization: Bearer <api_key>`` (else 401)."""
+    constraints: str = "all"
+    """Which server's constraint fields to honour (``--constraints``: a key of
+    :data:`judgebias.sim.constrained.SERVER_KINDS`; ``plain`` ignores them all)."""
+    reject_unknown: bool = False
+    """Refuse fields the server does not know with 400, as OpenAI does (``--reject-unknown``);
+    by default they are ignored, as vLLM and llama-cpp-python do."""
 
 
 @dataclass
@@ -135,6 +154,11 @@ def make_app(config: ServerConfig) -> web.Application:
         if refusal is not None:
             stats.bad_requests += 1
             return web.json_response(refusal, status=400)
+        try:
+            constraint = wire_constraint(body, config.constraints, config.reject_unknown)
+        except WireRefusal as exc:
+            stats.bad_requests += 1
+            return web.json_response(exc.body, status=exc.status)
 
         fault = rng.choice(config.faults) if rng.random() < config.fault_rate else None
         if config.latency_ms > 0:
@@ -163,6 +187,8 @@ def make_app(config: ServerConfig) -> web.Application:
             )
 
         completion = simulate(req, config.params)
+        if constraint is not None:
+            completion = constrained_answer(completion, constraint, config.params.seed)
         created = int(time.time())
         if fault == "empty_choices":
             return web.json_response(
@@ -220,6 +246,14 @@ def make_app(config: ServerConfig) -> web.Application:
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
+
+    async def tokenize_text(request: web.Request) -> web.Response:
+        """vLLM's and llama.cpp's ``/tokenize``, llama-cpp-python's ``/extras/tokenize``."""
+        body = await request.json()
+        text = body.get("input", body.get("prompt", body.get("content")))
+        if not isinstance(text, str):
+            return _error(400, "nothing to tokenize", "invalid_request_error")
+        return web.json_response({"tokens": tokenize(text)})
 
     # -- the batch API (files + batches), as OpenAI's: enough for `audit --batch` ----------
     files: dict[str, dict[str, Any]] = {}
@@ -355,6 +389,12 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/v1/models", models)
     app.router.add_get("/stats", get_stats)
     app.router.add_get("/health", health)
+    if config.constraints in ("all", "vllm"):
+        app.router.add_post("/tokenize", tokenize_text)
+    if config.constraints in ("all", "llamacpp"):
+        app.router.add_post("/extras/tokenize", tokenize_text)
+    if config.constraints not in SERVER_KINDS:
+        raise ValueError(f"constraints '{config.constraints}' is not one of {list(SERVER_KINDS)}")
     return app
 
 

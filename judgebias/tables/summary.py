@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = [
     "Calls",
+    "ConstraintInfo",
+    "ConstraintTry",
     "Invalid",
     "ProbeFigures",
     "RunInfo",
@@ -125,6 +127,40 @@ class Invalid(_Open):
     exceeded: bool | None = None
 
 
+ConstrainKind = Literal["json", "choice", "grammar", "logit-bias", "none"]
+
+
+class ConstraintTry(_Open):
+    """One form of the constraint tried on the endpoint before the audit."""
+
+    kind: str
+    dialect: str
+    outcome: str = Field(
+        description="'enforced', 'refused: ...', 'ignored (answered ...)' or why it was "
+        "not tried (no base URL, labels that are not single tokens)."
+    )
+
+
+class ConstraintInfo(_Open):
+    """The output constraint (``run.constraint``): what ``--constrain`` asked for, the form
+    used and every form tried."""
+
+    requested: Literal["auto", "json", "choice", "grammar", "logit-bias"] = Field(
+        description="The value of --constrain."
+    )
+    kind: ConstrainKind = Field(description="The kind used; 'none' after auto's fallback.")
+    dialect: str | None = Field(
+        default=None, description="The request fields that carried it (null: none used)."
+    )
+    tried: list[ConstraintTry] = Field(default_factory=list)
+    reason: str | None = Field(default=None, description="Why auto fell back to none.")
+    reasoning: bool | None = Field(
+        default=None,
+        description="The judge's reasoning kept before its verdict in the JSON object "
+        "(a template with reasoning_first).",
+    )
+
+
 class RunInfo(_Open):
     """The run's settings (``run``)."""
 
@@ -138,6 +174,14 @@ class RunInfo(_Open):
     max_invalid: float | None = None
     max_tokens: int | None = None
     reasoning_effort: str | None = None
+    constrain: ConstrainKind | None = Field(
+        default=None,
+        description="The output constraint used (--constrain): its kind, 'none' when the "
+        "answers were not constrained; absent in runs before --constrain.",
+    )
+    constraint: ConstraintInfo | None = Field(
+        default=None, description="Absent when --constrain was none."
+    )
     concurrency: int | None = None
     command: str | None = None
     started: str | None = None

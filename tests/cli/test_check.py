@@ -25,11 +25,15 @@ def _check(server: SimServer, *extra: str) -> tuple[int, dict]:  # type: ignore[
 
 
 def test_one_setting_fails_another_passes(sim_server: Callable[..., SimServer]) -> None:
-    # truncation acts in the verdict and score modes, never in logprob mode
-    server = sim_server("--judge", "sim:accuracy=0.95,truncate=0.5")
+    # truncation acts in the verdict and score modes, never in logprob mode; the server
+    # enforces no constraint (it ignores the fields), so only the modes are tried
+    server = sim_server("--judge", "sim:accuracy=0.95,truncate=0.5", "--constraints", "plain")
     code, out = _check(server)
     assert code == 0
     by = {s["setting"]: s for s in out["settings"]}
+    constrained = [s for name, s in by.items() if "constrain" in name]
+    assert len(constrained) == 4
+    assert all("enforces none of its forms" in s["note"] for s in constrained)
     assert by["verdict"]["readable"] < 0.9 and "truncated" in by["verdict"]["reasons"]
     assert by["score"]["passed"] is False
     logprob = by["logprob"]
@@ -41,11 +45,48 @@ def test_one_setting_fails_another_passes(sim_server: Callable[..., SimServer]) 
 
 
 def test_no_setting_reads_enough_exits_3(sim_server: Callable[..., SimServer]) -> None:
-    server = sim_server("--judge", "sim:garble=0.6")
+    # a server that ignores every constraint field: no constraint can rescue the answers
+    server = sim_server("--judge", "sim:garble=0.6", "--constraints", "plain")
     code, out = _check(server, "--pairs", "5")
     assert code == 3
     assert out["recommended"] is None and out["exit_code"] == 3
-    assert all(not s["passed"] and s["n"] == 10 for s in out["settings"])
+    assert all(not s["passed"] for s in out["settings"])
+    assert all(s["n"] == 10 for s in out["settings"] if s["note"] is None)
+
+
+def test_a_judge_that_writes_prose_is_readable_under_a_constraint(
+    sim_server: Callable[..., SimServer],
+) -> None:
+    # half of this judge's answers are fluent prose with no verdict, in every mode; the
+    # server is llama-cpp-python's kind: JSON with a schema, a grammar and logit_bias are
+    # enforced, vLLM's choice fields are ignored
+    server = sim_server("--judge", "sim:accuracy=0.95,garble=0.5", "--constraints", "llamacpp")
+    code, out = _check(server)
+    assert code == 0 and out["exit_code"] == 0
+    by = {s["setting"]: s for s in out["settings"]}
+    for mode in ("verdict", "logprob", "score"):
+        assert not by[mode]["passed"] and by[mode]["readable"] < 0.9, by[mode]
+    assert by["verdict"]["reasons"].get("no_verdict", 0) >= 4
+    json_setting = by["verdict, constrain json"]
+    assert json_setting["passed"] and json_setting["readable"] == 1.0 and json_setting["n"] == 16
+    assert json_setting["dialect"] == "llamacpp"  # the OpenAI json_schema form is refused
+    assert json_setting["verdicts_vary"]
+    choice = by["verdict, constrain choice"]
+    assert not choice["passed"] and "enforces none of its forms" in choice["note"]
+    assert choice["n"] == 0
+    assert out["recommended"]["flags"] == ["--constrain", "json"]
+    assert out["recommended"]["command_flags"] == "--constrain json"
+    # the console names the same flags
+    p = run_cli(
+        "check",
+        "--judge",
+        "openai:sim-judge",
+        "--base-url",
+        server.base_url,
+        env={"OPENAI_API_KEY": "sk-test", "COLUMNS": "200"},
+    )
+    assert p.returncode == 0, p.stderr
+    assert "Recommended: judgebias audit --judge openai:sim-judge --constrain json" in p.stdout
 
 
 def test_a_judge_whose_verdicts_never_vary_is_named(

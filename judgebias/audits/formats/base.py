@@ -29,14 +29,21 @@ __all__ = ["Format", "FormatRun", "Roles"]
 
 @dataclass(frozen=True)
 class Roles:
-    """The judges an audit of this format opens besides the audited one, and the mode
-    the audited judge's request options are checked for."""
+    """The judges an audit of this format opens besides the audited one, the mode the
+    audited judge's request options are checked for, and the answers its requests allow
+    (what a ``--constrain`` constraint is resolved for)."""
 
     mode: str = "verdict"
     gold: str | None = None
     rewriter: str | None = None
     check_gold: bool = False
     """Check the gold judge's request options too (pairwise: it answers the same prompts)."""
+    labels: tuple[str, ...] = ("A", "B", "C")
+    """Every answer a judging request of this format allows (``--constrain`` restricts the
+    judge's answer to them: verdict labels, candidate letters, grades)."""
+    reasoning_first: bool = False
+    """The template asks for its reasoning before the verdict (kept within a JSON
+    constraint)."""
 
 
 @dataclass

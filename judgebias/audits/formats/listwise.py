@@ -24,11 +24,12 @@ import pandas as pd
 
 from judgebias.audits.calls import answer_columns
 from judgebias.audits.formats.base import FormatRun, Roles
+from judgebias.audits.settings import plain_generation
 from judgebias.engine.runner import RunnerConfig, estimate_tokens, price
 from judgebias.errors import InputError, UsageError
-from judgebias.judges.request_rules import default_max_tokens
+from judgebias.judges.generation import GenerationSettings
 from judgebias.prompts.answers import AnswerReader
-from judgebias.prompts.answers_formats import FORMAT_ADVICE, FORMAT_REASONS, read_choice
+from judgebias.prompts.answers_formats import FORMAT_ADVICE, FORMAT_REASONS, LETTERS, read_choice
 from judgebias.prompts.listwise import ListTemplate, list_reader, list_template, render_list
 from judgebias.stats.clustering import CLUSTER_COLUMN
 from judgebias.stats.informative import listwise_position_informative, run_informative
@@ -130,28 +131,15 @@ def load_lists(path: str, k: int, mapping: dict[str, str] | None = None) -> list
 
 
 def list_requests(
-    items: list[ListItem],
-    t: ListTemplate,
-    model: str,
-    k: int,
-    max_tokens: int | None = None,
-    reasoning_effort: str | None = None,
+    items: list[ListItem], t: ListTemplate, settings: GenerationSettings, k: int
 ) -> list[tuple[ListItem, int, tuple[int, ...], ChatRequest]]:
-    """Every order of every item as a request (``max_tokens``: ``--max-tokens``, else the
-    model's verdict budget)."""
-    budget = max_tokens or default_max_tokens(model, "verdict", reasoning_effort)
+    """Every order of every item as a request (``settings``: the judge's resolved budget,
+    effort and constraint, the answer one of the ``k`` letters)."""
     out = []
     for item in items:
         for r, order in enumerate(williams_orders(k)):
             msgs = render_list(t, item.instruction, [item.candidates[i] for i in order])
-            req = ChatRequest(
-                model=model,
-                messages=msgs,
-                temperature=0.0,
-                max_tokens=budget,
-                reasoning_effort=reasoning_effort,
-            )
-            out.append((item, r, order, req))
+            out.append((item, r, order, settings.request(msgs, tuple(LETTERS[:k]))))
     return out
 
 
@@ -225,14 +213,14 @@ class Listwise:
             )
 
     def roles(self, cfg: AuditConfig) -> Roles:
-        return Roles(mode="verdict")
+        return Roles(mode="verdict", labels=tuple(LETTERS[: _candidates(cfg)]))
 
     def plan(self, cfg: AuditConfig) -> dict[str, Any]:
         """The calls of a listwise audit are known exactly."""
         k = _candidates(cfg)
         assert cfg.data is not None
         items = load_lists(cfg.data, k, cfg.mapping or None)[: cfg.limit or None]
-        calls = list_requests(items, list_template(cfg.template), "model", k)
+        calls = list_requests(items, list_template(cfg.template), plain_generation("model"), k)
         pt = sum(estimate_tokens(c[3])[0] for c in calls)
         ct = sum(estimate_tokens(c[3])[1] for c in calls)
         cost = price(RunnerConfig(price_in=cfg.price_in, price_out=cfg.price_out), pt, ct)
@@ -258,11 +246,11 @@ class Listwise:
         assert cfg.data is not None
         items = load_lists(cfg.data, k, cfg.mapping or None)[: cfg.limit or None]
         template = list_template(cfg.template)
-        calls = list_requests(
-            items, template, session.judge.model, k, cfg.max_tokens, cfg.reasoning_effort
-        )
+        settings = session.settings
+        calls = list_requests(items, template, settings, k)
         await session.ask([c[3] for c in calls], "listwise")
-        records = list_records(calls, session.store, k, list_reader(template, k))
+        reader = list_reader(template, k).with_constraint(settings.answer_form())
+        records = list_records(calls, session.store, k, reader)
         # the lists of one instruction are one cluster (an instruction's lists share what
         # favours a position as much as one list's rotations do)
         records = records.assign(

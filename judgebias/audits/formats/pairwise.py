@@ -29,12 +29,12 @@ from judgebias.audits.calls import (
     shard_pairs,
 )
 from judgebias.audits.formats.base import FormatRun, Roles
+from judgebias.audits.settings import flag_generation, plain_generation
 from judgebias.corrections.mitigations import Mitigations, plan_mitigations
 from judgebias.engine.runner import RunCounts, RunnerConfig, estimate_tokens, price, run_requests
 from judgebias.engine.store import STORE_NAME, Store
 from judgebias.errors import UsageError
 from judgebias.judges.base import JudgeOptions, make_judge, parse_spec
-from judgebias.judges.request_rules import default_max_tokens
 from judgebias.probes.catalog import ProbeSpec, control_variant, load_probe_file, resolve_probes
 from judgebias.probes.rewrite import RewriteInfo, rewrite_probes, rewrite_variants
 from judgebias.probes.selfprobe import check_rewriter, paraphrases, self_requests
@@ -102,13 +102,16 @@ class Pairwise:
             gold=cfg.gold_judge if wants_self else None,
             rewriter=rewriter if rewrites or wants_self else None,
             check_gold=True,
+            reasoning_first=resolve_template(cfg.template).reasoning_first,
         )
 
     async def run(self, session: AuditSession) -> FormatRun:
         cfg = session.cfg
         probes = _probes(cfg)
         template = resolve_template(cfg.template)
-        reader = answer_reader(template, cfg.mode)
+        settings = session.settings
+        # answers the server constrained are read in their form only
+        reader = answer_reader(template, cfg.mode).with_constraint(settings.answer_form())
         data_path, pairs = load_audit_pairs(cfg)
         clusters = resolve_clusters(pairs, cfg.cluster, data_path, cfg.mapping)
         self_spec = next((p for p in probes if p.kind == "self"), None)
@@ -132,18 +135,14 @@ class Pairwise:
                 audited: bool = True,
             ) -> list[JudgeCall]:
                 """Render, ask and make light one chunk of variants at a time. The judge's
-                budget and effort flags apply to the audited judge, not the gold judge."""
+                settings (budget, effort, constraint) apply to the audited judge; the gold
+                judge gets its own model's defaults."""
+                how = (
+                    replace(settings, model=model) if audited else plain_generation(model, cfg.mode)
+                )
                 done: list[JudgeCall] = []
                 for i, chunk in enumerate(chunked(variants)):
-                    part = build_calls(
-                        chunk,
-                        template,
-                        model,
-                        cfg.mode,
-                        mitigation,
-                        max_tokens=cfg.max_tokens if audited else None,
-                        reasoning_effort=cfg.reasoning_effort if audited else None,
-                    )
+                    part = build_calls(chunk, template, how, mitigation)
                     name = label if i == 0 else f"{label} ({i + 1})"
                     session.count(await send([c.request for c in part], name))
                     done.extend(c.light() for c in part)
@@ -188,7 +187,8 @@ class Pairwise:
                 )
                 more = await ask(rv, mit.judge.model, "rewritten", by_judge, mit)
                 records = pd.concat(
-                    [records, build_records(more, store, pairs, cfg.mode)], ignore_index=True
+                    [records, build_records(more, store, pairs, cfg.mode, reader=reader)],
+                    ignore_index=True,
                 )
                 del rv, more
             # the self probe: own answers as written and paraphrased, judged by the judge;
@@ -197,9 +197,7 @@ class Pairwise:
                 if cfg.self_answers:
                     own = own_answers_from_file(cfg.self_answers, pairs)
                 else:
-                    gen = generation_requests(
-                        pairs, judge.model, cfg.reasoning_effort, cfg.max_tokens
-                    )
+                    gen = generation_requests(pairs, settings)
                     await session.ask(list(gen.values()), "own answers")
                     got = store.get_many(r.key() for r in gen.values())
                     own = {
@@ -228,8 +226,13 @@ class Pairwise:
                         audited=False,
                     )
                 del own, para
+                plain = reader.with_constraint(None)  # the gold judge is not constrained
                 records = pd.concat(
-                    [records, build_records(mine + theirs, store, pairs, cfg.mode, reader=reader)],
+                    [
+                        records,
+                        build_records(mine, store, pairs, cfg.mode, reader=reader),
+                        build_records(theirs, store, pairs, cfg.mode, reader=plain),
+                    ],
                     ignore_index=True,
                 )
                 del mine, theirs
@@ -290,14 +293,16 @@ class Pairwise:
         kind, rest = parse_spec(cfg.judge)
         # the model name the request rules read, without building the judge (no key needed)
         rules_model = rest.strip() if kind in ("openai", "litellm") else "model"
-        budget = cfg.max_tokens or default_max_tokens(rules_model, cfg.mode, cfg.reasoning_effort)
+        budget = flag_generation(cfg, rules_model).max_tokens
         extra = [load_probe_file(f) for f in cfg.probe_files]
         probes = resolve_probes(cfg.probes, extra=extra)
         template = resolve_template(cfg.template)
         data_path, pairs = load_audit_pairs(cfg)
         resolve_clusters(pairs, cfg.cluster, data_path, cfg.mapping)  # a bad --cluster fails now
         calls = build_calls(
-            [control_variant(p) for p in pairs], template, "model", cfg.mode, max_tokens=budget
+            [control_variant(p) for p in pairs],
+            template,
+            replace(flag_generation(cfg, "model"), max_tokens=budget),
         )
         pt = sum(estimate_tokens(c.request)[0] for c in calls)
         ct = sum(estimate_tokens(c.request)[1] for c in calls)
@@ -320,12 +325,7 @@ class Pairwise:
                 have = store.ok_keys()
             judge_model = make_judge(cfg.judge, JudgeOptions(base_urls=cfg.base_urls)).model
             real = build_calls(
-                [control_variant(p) for p in pairs],
-                template,
-                judge_model,
-                cfg.mode,
-                max_tokens=cfg.max_tokens,
-                reasoning_effort=cfg.reasoning_effort,
+                [control_variant(p) for p in pairs], template, flag_generation(cfg, judge_model)
             )
             cached = sum(1 for c in real if c.request.key() in have)
         total = len(calls) + n_pert + n_self

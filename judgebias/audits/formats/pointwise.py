@@ -35,9 +35,10 @@ import pandas as pd
 from judgebias.audits.calls import answer_columns, generation_requests, own_answers_from_file
 from judgebias.audits.formats.base import FormatRun, Roles
 from judgebias.audits.formats.pairwise import load_audit_pairs, pairs_table
+from judgebias.audits.settings import plain_generation
 from judgebias.engine.runner import RunnerConfig, estimate_tokens, price
 from judgebias.errors import UsageError
-from judgebias.judges.request_rules import default_max_tokens
+from judgebias.judges.generation import GenerationSettings
 from judgebias.probes.catalog import (
     ProbeSpec,
     builtin_probes,
@@ -142,27 +143,18 @@ def gradings(
     return out
 
 
-def _request(
-    t: SingleTemplate,
-    g: Grading,
-    model: str,
-    max_tokens: int | None = None,
-    reasoning_effort: str | None = None,
-) -> ChatRequest:
-    """The grading request (``max_tokens``/``reasoning_effort``: the audited judge's
-    ``--max-tokens`` and ``--reasoning-effort``; by default the model's verdict budget,
-    as a gold judge gets)."""
+GRADES = tuple(dict.fromkeys(x for scale in SCALES.values() for x in scale))
+"""Every grade of every scale (what a ``--constrain`` constraint is resolved for)."""
+
+
+def _request(t: SingleTemplate, g: Grading, settings: GenerationSettings) -> ChatRequest:
+    """The grading request (``settings``: the audited judge's resolved budget, effort and
+    constraint, the answer a grade of the request's scale; a gold judge's defaults)."""
     if g.anchor is not None:
         g = replace(g, note=t.anchor.replace("{score}", str(g.anchor)))
     elif g.probe == "anchor":
         g = replace(g, note=t.anchor_placebo)
-    return ChatRequest(
-        model=model,
-        messages=render_single(t, g),
-        temperature=0.0,
-        max_tokens=max_tokens or default_max_tokens(model, "verdict", reasoning_effort),
-        reasoning_effort=reasoning_effort,
-    )
+    return settings.request(render_single(t, g), SCALES[g.scale], key="rating")
 
 
 def grade_records(
@@ -290,6 +282,7 @@ class Pointwise:
             mode="verdict",
             gold=cfg.gold_judge if wants_self else None,
             rewriter=rewriter if (rewrites or wants_self) else None,
+            labels=GRADES,
         )
 
     def plan(self, cfg: AuditConfig) -> dict[str, Any]:
@@ -297,7 +290,8 @@ class Pointwise:
         specs, grading, wants_self = single_probes(cfg)
         _, pairs = load_audit_pairs(cfg)
         t = single_template(cfg.template)
-        reqs = [_request(t, g, "model") for g in gradings(pairs, specs, grading, cfg.seed)]
+        plain = plain_generation("model")
+        reqs = [_request(t, g, plain) for g in gradings(pairs, specs, grading, cfg.seed)]
         # own answer, 3 paraphrases, 4 judge gradings (own, paraphrases); gold: own and others
         n_self = len(pairs) * (8 + (3 if cfg.gold_judge else 0)) if wants_self else 0
         pt = sum(estimate_tokens(r)[0] for r in reqs)
@@ -340,22 +334,20 @@ class Pointwise:
                 session.rewriter.spec,
                 session.rewriter.model,
             )
-        model = session.judge.model
+        settings = session.settings
         todo = gradings(pairs, specs, grading, cfg.seed)
         if rewrites:
             more_gradings, rewrite_info = await _rewritten(session, pairs, rewrites, cfg.seed)
             todo += more_gradings
-        calls = [
-            (g, _request(template, g, model, cfg.max_tokens, cfg.reasoning_effort)) for g in todo
-        ]
+        calls = [(g, _request(template, g, settings)) for g in todo]
         await session.ask([r for _, r in calls], "grading")
-        reader = single_reader(template)
+        reader = single_reader(template).with_constraint(settings.answer_form("rating"))
         records = grade_records(calls, session.store, gold, reader)
         if wants_self and session.rewriter is not None:
             if cfg.self_answers:
                 own = own_answers_from_file(cfg.self_answers, pairs)
             else:
-                gen = generation_requests(pairs, model, cfg.reasoning_effort, cfg.max_tokens)
+                gen = generation_requests(pairs, settings)
                 await session.ask(list(gen.values()), "own answers")
                 got = session.store.get_many(r.key() for r in gen.values())
                 own = {
@@ -381,7 +373,7 @@ class Pointwise:
                 if own.get(p.id)
             ]
             judge_own = [
-                (g, _request(template, g, model, cfg.max_tokens, cfg.reasoning_effort))
+                (g, _request(template, g, settings))
                 for g in [*mine, *_paraphrased_gradings(pairs, own, para)]
             ]
             gold_calls = []
@@ -392,15 +384,17 @@ class Pointwise:
                         replace(
                             g, kind=f"gold-{'own' if g.probe == 'self' else 'other'}", probe="self"
                         ),
-                        _request(template, g, session.gold.model),
+                        _request(template, g, plain_generation(session.gold.model)),
                     )
                     for g in [*mine, *others]
                 ]
             await session.ask([r for _, r in judge_own], "self")
             if gold_calls:
                 await session.ask([r for _, r in gold_calls], "self (gold)", gold=True)
-            more = grade_records([*judge_own, *gold_calls], session.store, gold, reader)
-            records = pd.concat([records, more], ignore_index=True)
+            more = grade_records(judge_own, session.store, gold, reader)
+            plain = reader.with_constraint(None)  # the gold judge is not constrained
+            theirs = grade_records(gold_calls, session.store, gold, plain)
+            records = pd.concat([records, more, theirs], ignore_index=True)
         records = records.assign(**{CLUSTER_COLUMN: records["pair_id"].map(clusters.keys)})
         figures = pointwise_summary(
             records,
