@@ -10,7 +10,7 @@ import pytest
 
 from judgebias.stats.intervals import wilson
 from judgebias.stats.repetition import repetition_stability
-from judgebias.verdicts import FIRST, SECOND
+from judgebias.tables.verdicts import FIRST, SECOND
 
 R, P_DEAD, P_MODE = 3, 0.3, 0.8
 
