@@ -123,17 +123,22 @@ def _raw_json(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def _repeat_units_table(
-    prep: Prepared, table: pd.DataFrame, units: list[str] | None
+    prep: Prepared,
+    table: pd.DataFrame,
+    units: list[str] | None,
+    cluster: str | None = None,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """``table`` with Shi et al.'s figures per group: ``repetition_stability`` (with
-    ``--repeat``) and the means over ``units`` (with ``--units``)."""
+    ``--repeat``; its interval clustered by ``cluster``) and the means over ``units``
+    (with ``--units``)."""
     if prep.repeat is None and not units:
         return table
     extra = []
     for _, g in group_items(prep.frame, prep.group):
         row: dict[str, Any] = {}
         if prep.repeat is not None:
-            row.update(repetition_stability(g, pair=prep.pair))
+            row.update(repetition_stability(g, pair=prep.pair, cluster=cluster, alpha=alpha))
         if units:
             row.update(unit_means(g, units=units))
         extra.append(row)
@@ -145,6 +150,8 @@ def _repeat_units_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     if "repetition_stability" in row:
         out["repetition_stability"] = {
             "value": row["repetition_stability"],
+            "ci_low": row["repetition_stability_ci_low"],
+            "ci_high": row["repetition_stability_ci_high"],
             "n_calls": row["n_repeat_calls"],
             "n_pairs": row["n_repeat_pairs"],
             "n_pairs_asked_once": row["n_repeat_single"],
@@ -319,7 +326,7 @@ def analyze(
         for col in unit_cols:
             if col not in prep.frame.columns:
                 raise UsageError(f"--units: {column_not_found(col, list(prep.frame.columns))}")
-    table = _repeat_units_table(prep, table, unit_cols)
+    table = _repeat_units_table(prep, table, unit_cols, cluster_col, alpha)
     raw_info = None
     if reader is not None:
         extra = invalid_columns(prep.frame, prep.group)

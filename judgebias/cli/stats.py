@@ -235,13 +235,23 @@ def factors_command(
     l1_wt: Annotated[
         float, typer.Option("--l1-wt", help="Share of L1 in the penalty (1 = Laplace).")
     ] = 0.0,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="How the preference columns are read: probability (0 = response b wins) or label (0 = tie). Default: numbers are probabilities, text is labels; a column holding only 0 and 1 (numbers or text) must be declared.",
+        ),
+    ] = None,
     map_: Annotated[str | None, typer.Option("--map", help="Rename columns: new=old,...")] = None,
     out: Annotated[str | None, typer.Option("--out")] = None,
 ) -> None:
     """PROFILE-style factor attribution: which response features move the judge (and gold)."""
+    from judgebias.stats.dbg import KINDS
     from judgebias.stats.factors import factor_attribution
     from judgebias.tables.pairs import read_table
 
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"--kind: '{kind}' is not one of {', '.join(KINDS)}")
     df = read_table(file, mapping=parse_map(map_) or None)
     names = [f.strip() for f in factors.split(",")] if factors else None
     _write(
@@ -256,6 +266,7 @@ def factors_command(
             penalty=penalty,
             l1_wt=l1_wt,
             cluster=cluster,
+            kind=kind,
         ),
         out,
     )

@@ -65,6 +65,7 @@ __all__ = [
     "dbg",
     "preference_from_orders",
     "read_preference",
+    "refuse_zero_one_numbers",
     "to_preference",
 ]
 
@@ -191,9 +192,9 @@ def preference_from_orders(
     return pd.concat([one, two], axis=1).mean(axis=1, skipna=True).rename("preference")
 
 
-def _refuse_zero_one_numbers(values: pd.Series, name: str) -> None:
+def refuse_zero_one_numbers(values: pd.Series, name: str) -> None:
     """A column of the numbers 0 and 1 (integers, or floats that are all 0 or 1) reads two
-    ways in a DBG table: refuse it unless its kind is declared."""
+    ways as a preference (DBG, factor attribution): refuse it unless its kind is declared."""
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         return
     if ambiguous_zero_one(values):
@@ -322,7 +323,7 @@ def dbg(
         raise UsageError("alpha must be in (0, 1)")
     if kind is None:
         for col in (judge_col, gold_col):
-            _refuse_zero_one_numbers(df[col], col)
+            refuse_zero_one_numbers(df[col], col)
     judge, judge_reading = read_preference(df[judge_col], name=judge_col, kind=kind)
     gold, gold_reading = read_preference(df[gold_col], name=gold_col, kind=kind)
     if own_col is not None:

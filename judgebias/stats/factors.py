@@ -67,7 +67,7 @@ import statsmodels.api as sm
 from scipy import stats as sst
 
 from judgebias.errors import UsageError
-from judgebias.stats.dbg import read_preference, to_preference
+from judgebias.stats.dbg import read_preference, refuse_zero_one_numbers, to_preference
 
 __all__ = ["FACTORS", "extract_factors", "factor_attribution"]
 
@@ -451,7 +451,9 @@ def factor_attribution(
     the ``instruction`` column when there is one; ``cluster=False`` for per-row
     standard errors); ``factors`` restricts the factor set; ``penalty``/``l1_wt`` see
     the module docstring; ``kind`` declares how the preference columns are read
-    (:func:`judgebias.stats.dbg.read_preference`).
+    (:func:`judgebias.stats.dbg.read_preference`); without it a column holding only the
+    numbers 0 and 1 is refused, as :func:`judgebias.stats.dbg.dbg` refuses it (as
+    probabilities its 0 means response b wins, as labels a tie).
 
     Returns one row per factor, then one ``(intercept)`` row: ``factor, coef, se,
     ci_low, ci_high, p_value, scale`` (the standard deviation of the raw pairwise
@@ -485,6 +487,10 @@ def factor_attribution(
         raise UsageError("penalty must be >= 0 and l1_wt in [0, 1]")
     if not 0.0 < alpha < 1.0:
         raise UsageError("alpha must be in (0, 1)")
+    if kind is None:  # 0/1 numbers read as probabilities (0 = b wins) or labels (0 = tie)
+        for col in (pref, gold):
+            if col is not None:
+                refuse_zero_one_numbers(df[col], col)
     judge_pref, reading = read_preference(df[pref], name=pref, kind=kind)
     y_judge = judge_pref.to_numpy(dtype=float)
     y_gold = to_preference(df[gold], name=gold, kind=kind).to_numpy(dtype=float) if gold else None

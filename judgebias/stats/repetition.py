@@ -12,6 +12,18 @@ the mode, so a call whose answers are all unreadable scores 0 (the authors' code
 leaves such a call out of the mean; their data has none). The figure is the mean over
 calls. A tie is an answer like any other.
 
+Its 95 % interval is Wilson's on the calls at their effective number, as the other shares'
+are: the two orders of a pair (and the pairs of one cluster, e.g. an instruction) are
+correlated, so the number of calls is divided by the design effect of the calls' shares
+(:func:`judgebias.stats.intervals.design_effect`: the cluster-robust variance of the mean
+share against the binomial one, at least 1), and the interval takes Student's t on the
+effective number of clusters less one (:func:`judgebias.stats.intervals.cluster_df`). A
+share lies in [1/R, 1] and so varies less than a 0/1 outcome of the same mean: against
+that binomial variance the interval errs wide, never narrow. When every call is equally
+stable (e.g. all at 1) nothing measures the correlation and the clusters count as
+perfectly correlated (one call per cluster), so a judge that is stable on few pairs never
+reads ``[1, 1]``.
+
 **Means over units** (:func:`unit_means`): the authors report position figures per
 unit (their unit: judge, candidate model, task) and then average the units. Per unit,
 position consistency is the consistent share of the pairs read in both orders (a unit
@@ -31,27 +43,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from judgebias.stats.intervals import cluster_df, design_effect, t_alpha, wilson
 from judgebias.stats.position import classify_orders
 from judgebias.tables.verdicts import FIRST, SECOND, key_series
 
 __all__ = ["repetition_stability", "unit_means"]
 
 
-def repetition_stability(frame: pd.DataFrame, *, pair: Sequence[str]) -> dict[str, Any]:
+def repetition_stability(
+    frame: pd.DataFrame, *, pair: Sequence[str], cluster: str | None = None, alpha: float = 0.05
+) -> dict[str, Any]:
     """Repetition stability of one group's rows: one row per pair and repetition (the
     rows sharing the ``pair`` columns are that pair's repetitions).
 
     Pairs asked once say nothing about stability and are left out (counted in
     ``n_repeat_single``). Returns ``repetition_stability`` (NaN when no pair is asked
-    twice), ``n_repeat_calls`` (the pairs asked at least twice x 2 orders),
-    ``n_repeat_pairs``, ``repetitions`` (the largest number of repetitions of a pair)
-    and ``n_repeat_unread`` (unreadable or missing answers among those calls).
+    twice) with its interval ``repetition_stability_ci_low``/``_ci_high`` (see the module
+    docstring; clustered by the pair, or by the column ``cluster`` when given, a pair
+    without a value its own cluster), ``n_repeat_calls`` (the pairs asked at least twice
+    x 2 orders), ``n_repeat_pairs``, ``repetitions`` (the largest number of repetitions of
+    a pair) and ``n_repeat_unread`` (unreadable or missing answers among those calls).
     """
     ids = key_series(frame, list(pair)).to_numpy()
     codes, _ = pd.factorize(pd.Series(ids), sort=False)
     n_pairs = int(codes.max()) + 1 if len(codes) else 0
     r = np.bincount(codes, minlength=n_pairs).astype(float)
     repeated = r >= 2
+    groups = np.arange(n_pairs).astype(str).astype(object)
+    if cluster is not None and cluster in frame.columns:
+        first = pd.Series(frame[cluster].to_numpy(), index=codes).groupby(level=0).first()
+        known = first.notna().to_numpy()
+        groups[first.index.to_numpy()[known]] = "c" + first[known].astype(str).to_numpy()
     shares: list[np.ndarray] = []
     unread = 0
     for col in (FIRST, SECOND):
@@ -68,14 +90,29 @@ def repetition_stability(frame: pd.DataFrame, *, pair: Sequence[str]) -> dict[st
         mode[counts.index.to_numpy(dtype=int)] = counts.to_numpy(dtype=float)
         shares.append((mode / np.maximum(r, 1.0))[repeated])
     per_call = np.concatenate(shares)
+    lo, hi = _share_interval(per_call, np.concatenate([groups[repeated]] * 2), alpha)
     return {
         "repetition_stability": float(per_call.mean()) if per_call.size else math.nan,
+        "repetition_stability_ci_low": lo,
+        "repetition_stability_ci_high": hi,
         "n_repeat_calls": int(per_call.size),
         "n_repeat_pairs": int(repeated.sum()),
         "n_repeat_single": int((~repeated).sum()),
         "repetitions": int(r.max()) if n_pairs else 0,
         "n_repeat_unread": unread,
     }
+
+
+def _share_interval(shares: np.ndarray, clusters: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Wilson's interval for the mean of ``shares`` (each in [0, 1]) at the effective
+    number of units, with t on the clusters' degrees of freedom (NaN without a unit)."""
+    n = len(shares)
+    if n == 0:
+        return math.nan, math.nan
+    mean = float(shares.mean())
+    binomial = np.full(n, mean * (1.0 - mean))
+    deff = design_effect(shares - mean, clusters, unit_variance=binomial)
+    return wilson(mean * n / deff, n / deff, t_alpha(alpha, cluster_df(clusters)))
 
 
 def unit_means(frame: pd.DataFrame, *, units: Sequence[str]) -> dict[str, Any]:

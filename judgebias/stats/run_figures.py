@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from judgebias.stats.clustering import CLUSTER_COLUMN, pair_clusters
+from judgebias.stats.dbg import to_preference
 from judgebias.stats.intervals import wilson
 from judgebias.vocabulary import CREDIT
 
@@ -162,6 +163,9 @@ def factor_fit(
     try:
         from judgebias.stats.factors import factor_attribution
 
+        if has_gold:  # the gold's labels as numbers, so both columns read as probabilities
+            df = df.assign(gold=to_preference(df["gold"], name="gold", kind="label"))
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with np.errstate(all="ignore"):
@@ -172,6 +176,7 @@ def factor_fit(
                     pref="pref",
                     gold="gold" if has_gold else None,
                     item=unit if unit in df.columns else None,
+                    kind="probability",  # the pair's mean credit (0 = b won both orders)
                 )
     except Exception as exc:  # a failed fit must never stop the audit or its report
         return None, f"the factor model could not be fitted ({type(exc).__name__}: {exc})"

@@ -39,11 +39,14 @@ No gold judge is needed and none is used: the judge is compared with itself on t
 same content, so how its errors are arranged (or the gold's) cancels. A judge whose
 verdicts are noisy between two prompts of the same content moves both terms alike.
 
-Interval and p-value: one cluster bootstrap (:mod:`.clusterboot`) over the pairs (or
-any cluster column, e.g. the instruction, when pairs share one): the percentile
-interval and the p-value that inverts it. A unit's cue and placebo terms stay together
-(they share a pair), so the pairing is kept. When no verdict moved at all the
-interval is that of one moved unit either way, never ``[0, 0]``.
+Interval and p-value: the cluster-robust t interval of a ratio of sums
+(:mod:`.ratio_interval`: each cluster's residual over 1 - its share of the room, t on
+the effective number of clusters less one) over the pairs (or any cluster column, e.g.
+the instruction, when pairs share one), and the t test that inverts it. A unit's cue
+and placebo terms stay together (they share a pair), so the pairing is kept. When no
+verdict moved at all the interval is that of one moved unit either way, never
+``[0, 0]``. (The percentile cluster bootstrap used before covered the planted value in
+0.917 of 120 simulated runs whose judge and gold err on different items; this 0.933.)
 
 **Secondary, descriptive: the error asymmetry** (needs ``--gold-judge``)::
 
@@ -78,6 +81,7 @@ import pandas as pd
 
 from judgebias.errors import UsageError
 from judgebias.stats.clusterboot import cluster_bootstrap, cluster_sums
+from judgebias.stats.ratio_interval import cluster_ratio_t
 from judgebias.vocabulary import CREDIT
 
 __all__ = [
@@ -277,9 +281,9 @@ def controlled_self_preference(
         )
         return out
     sums = cluster_sums(valid[cluster_col].to_numpy(), d=own_shift - placebo_shift, room=room)
-    res = cluster_bootstrap(
-        sums,
-        lambda t: t["d"] / t["room"],
+    res = cluster_ratio_t(
+        sums["d"],
+        sums["room"],
         alpha=alpha,
         floor_se=math.sqrt(2.0) / total,  # one unit moved either way
     )

@@ -55,6 +55,8 @@ def test_repetition_stability_counts_unreadable_answers_but_never_as_the_mode(
     row = res["csv"].iloc[0]
     assert row["repetition_stability"] == pytest.approx(STABILITY)
     fig = res["json"]["groups"][0]["repetition_stability"]
+    # the interval: Wilson on the 4 calls over the design effect of their 2 pairs
+    assert fig.pop("ci_low") < STABILITY < fig.pop("ci_high")
     assert fig == {
         "value": pytest.approx(STABILITY),
         "n_calls": 4,

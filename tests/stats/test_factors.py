@@ -146,7 +146,7 @@ def test_penalty_and_clustering() -> None:
 
 
 def test_factor_input_errors() -> None:
-    frame = pd.DataFrame({"a": ["x y", "z"], "b": ["w", "v u"], "p": [1.0, 0.0]})
+    frame = pd.DataFrame({"a": ["x y", "z"], "b": ["w", "v u"], "p": [1.0, 0.5]})
     with pytest.raises(UsageError, match="column 'q'"):
         factor_attribution(frame, text_a="a", text_b="b", pref="q")
     with pytest.raises(UsageError, match="unknown factor"):
@@ -188,7 +188,13 @@ def test_standard_errors_cluster_by_instruction_by_default() -> None:
     frame["judge"] = np.where(
         rng.uniform(size=len(frame)) < expit(d_items / d_items.std(ddof=1) + shared), 1.0, 0.0
     )
-    kw = {"text_a": "a", "text_b": "b", "pref": "judge", "factors": ["list_items", "length"]}
+    kw = {
+        "text_a": "a",
+        "text_b": "b",
+        "pref": "judge",
+        "factors": ["list_items", "length"],
+        "kind": "probability",  # 0/1 outcomes: b won, a won
+    }
     auto = factor_attribution(frame, **kw).set_index("factor")  # type: ignore[arg-type]
     explicit = factor_attribution(frame, item="instruction", **kw).set_index("factor")  # type: ignore[arg-type]
     per_row = factor_attribution(frame, cluster=False, **kw).set_index("factor")  # type: ignore[arg-type]
