@@ -11,9 +11,9 @@ from judgebias.stats.agreement import (
     agreement_figures,
     human_pairs,
     make_votes,
-    pairwise_label,
     per_human,
 )
+from judgebias.vocabulary import pairwise_label
 
 
 def _votes(rows: list[tuple[str, str, object]], judge: dict[str, object], scale: str = "pairwise"):
