@@ -208,11 +208,15 @@ def _row(
     }
 
 
-def one(job: tuple[str, float, int, int]) -> list[dict[str, Any]]:
-    """Audit one configuration at one planted level and seed; one row per estimate."""
+def one(job: tuple[str, float, int, int, str | None]) -> list[dict[str, Any]]:
+    """Audit one configuration at one planted level and seed; one row per estimate. With a
+    ``save`` folder, the run's records and summary are copied to
+    ``save/<config>/<level>-<seed>/`` (to re-read offline: ``interval_calibration.py``)."""
+    import shutil
+
     from judgebias.audits.pipeline import AuditConfig, run_audit
 
-    name, level, seed, n = job
+    name, level, seed, n, save = job
     cfg = CONFIGS[name]
     data_seed = zlib.crc32(name.encode()) % 100_000 * 1000 + seed
     planted = ",".join(f"{k}={level:g}" for k in cfg.planted)
@@ -242,6 +246,12 @@ def one(job: tuple[str, float, int, int]) -> list[dict[str, Any]]:
                 write_report=False,
             )
         )
+        if save:
+            dest = Path(save) / name / f"{level:g}-{seed}"
+            dest.mkdir(parents=True, exist_ok=True)
+            for f in (Path(tmp) / "run").iterdir():
+                if f.is_file() and f.name.startswith(("records.", "summary.json")):
+                    shutil.copy(f, dest / f.name)
     probes = out.summary.get("probes") or {}
     rows = []
     for p in [*cfg.probes, *(["unseen"] if cfg.unseen else [])]:
@@ -253,7 +263,7 @@ def one(job: tuple[str, float, int, int]) -> list[dict[str, Any]]:
     return [{**common, **r} for r in rows]
 
 
-def run(jobs: list[tuple[str, float, int, int]], workers: int, progress: bool) -> Any:
+def run(jobs: list[tuple[str, float, int, int, str | None]], workers: int, progress: bool) -> Any:
     """Every audit, in a process pool of ``workers``; a DataFrame of estimates."""
     import pandas as pd
 
@@ -374,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
         "--configs", default=",".join(CONFIGS), help="comma-separated, of: " + ", ".join(CONFIGS)
     )
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--save", default=None, help="copy each run's records and summary.json to this folder"
+    )
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds from this one on")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 2 seeds, 60 pairs")
     ap.add_argument(
         "--json", action="store_true", help="print only the JSON line, every cell in it"
@@ -390,10 +404,10 @@ def main(argv: list[str] | None = None) -> int:
             else "--seeds must be at least 1 and --pairs at least 10"
         )
     jobs = [
-        (name, level, seed, args.pairs)
+        (name, level, seed, args.pairs, args.save)
         for name in names
         for level in CONFIGS[name].levels
-        for seed in range(args.seeds)
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
     df = run(jobs, args.workers, progress=not args.json)
     cells = summarise(df)

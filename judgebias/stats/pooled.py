@@ -18,6 +18,22 @@ cluster-robust variance (with its ``k / (k - 1)`` factor), so only unequal clust
 affected; when ``tau^2`` is not positive (clusters no more alike inside than across) it
 says nothing beyond independence and is not used. Its degrees of freedom are
 Satterthwaite's for the two mean squares (``k - 1`` and ``n - k``).
+
+Neither variance alone is right with one dominant cluster. The random-effects one takes
+the between-cluster spread of the small clusters as the dominant cluster's own, which
+overstates it when the bias varies within instructions (pair by pair) as well as across
+them: a big cluster averages its pairs. The cluster-robust one has too few degrees of
+freedom. :func:`blend_with_pooled` takes their mean, with the two estimates' degrees of
+freedom weighted by their variances. Measured offline on saved runs of the adversarial
+study (``benchmarks/interval_calibration.py``; the length probe, planted 0.2, one
+instruction of 50 pairs and 50 of 2, 120 runs): coverage / share detected / median
+width were 0.908 / 0.892 / 0.220 for the cluster-robust variance, 1.000 / 0.450 / 0.348
+for the larger of the two, 1.000 / 0.542 / 0.347 for the pooled one alone, and
+1.000 / 0.892 / 0.277 for the mean; statsmodels' CR1 with t on G - 1 df covered 0.808
+and Bell and McCaffrey's df did not help the cluster-robust one (0.908). On synthetic
+data (instructions with a two-point or a normal bias, one or two dominant) the mean
+covered 0.970-0.987, the cluster-robust variance 0.923-0.963. Clusters of equal size
+(the balanced configurations) are unchanged: there the two variances are equal.
 """
 
 from __future__ import annotations
@@ -26,7 +42,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["PooledVariance", "pooled_cluster_variance"]
+__all__ = ["PooledVariance", "blend_with_pooled", "pooled_cluster_variance"]
 
 
 class PooledVariance(NamedTuple):
@@ -63,3 +79,14 @@ def pooled_cluster_variance(u: np.ndarray, clusters: np.ndarray) -> PooledVarian
     denom = (a * msb) ** 2 / (k - 1) + (b * msw) ** 2 / (n - k)
     df = variance**2 / denom if denom > 0 else float(k - 1)
     return PooledVariance(variance, float(df))
+
+
+def blend_with_pooled(variance: float, df: float, pooled: PooledVariance) -> tuple[float, float]:
+    """The mean of a cluster-robust ``variance`` (with its ``df``) and the ``pooled``
+    random-effects one, and the two df weighted by their variances (see the module
+    docstring). When the two agree (clusters of equal size) the cluster-robust pair is
+    returned unchanged."""
+    if abs(pooled.variance - variance) <= 1e-9 * max(variance, pooled.variance):
+        return variance, df
+    total = variance + pooled.variance
+    return total / 2.0, (variance * df + pooled.variance * pooled.df) / total
