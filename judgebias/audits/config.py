@@ -84,6 +84,9 @@ class AuditConfig:
     replay_items: str | None = None
     """``--first``/``--second``/``--items``: a ``replay:FILE`` judge's columns and pairs' texts
     (folded into the spec by :func:`judgebias.audits.config.resolve_audit_config`)."""
+    force: bool = False
+    """``--force``: replace the run in ``out`` even when it was made with other settings
+    (see :mod:`judgebias.audits.runguard`)."""
     cluster: str | None = None
     """``--cluster COL``: the unit the intervals are clustered by (None: ``instruction``, the
     pairs sharing an instruction; ``pair``: every pair its own; or a column of the pairs

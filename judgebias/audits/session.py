@@ -25,6 +25,7 @@ from judgebias import __version__
 from judgebias.audits.config import AuditConfig, resolve_audit_config, runner_config
 from judgebias.audits.formats import format_for
 from judgebias.audits.formats.base import Format, FormatRun, Roles
+from judgebias.audits.runguard import guard_run_folder, run_settings
 from judgebias.engine.runner import RunCounts, run_requests
 from judgebias.engine.store import STORE_NAME, Store
 from judgebias.errors import UsageError
@@ -269,6 +270,18 @@ async def run_session(cfg: AuditConfig) -> AuditOutcome:
     fmt = format_for(cfg)
     fmt.check(cfg)
     roles = fmt.roles(cfg)
+    guard_run_folder(  # another run in --out is not replaced without --force
+        Path(cfg.out),
+        run_settings(
+            judge=cfg.judge,
+            data=cfg.data,
+            mode=roles.mode,
+            template=cfg.template,
+            fmt=fmt.name,
+            mitigations=cfg.mitigations,
+        ),
+        force=cfg.force,
+    )
     session = AuditSession(cfg, roles)
     async with session:
         part = await fmt.run(session)

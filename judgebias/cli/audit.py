@@ -13,6 +13,7 @@ import typer
 
 from judgebias.cli.common import command_line, echo_gate, parse_map
 from judgebias.cli.outcome import fail_closed, print_outcome, report_failures
+from judgebias.probes.catalog import PROBE_ORDER
 
 __all__ = ["AUDIT_EPILOG", "DEMO_EPILOG", "audit", "demo"]
 
@@ -28,7 +29,9 @@ AUDIT_EPILOG = """Examples:
 
   judgebias audit --judge openai:o4-mini --reasoning-effort low --data pairs.jsonl --max-cost 20 --price-in 1.1 --price-out 4.4 --dry-run
 
-  --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (fractions: 0.1 = 10 points; also NAME<x, |NAME|>x, accuracy<x).
+  --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (0.1, 10% and 10pp all mean 10 points; also NAME<x, |NAME|>x, accuracy<x).
+
+  Exit status: 0 success, 1 a --fail-on gate tripped, 2 usage or input error, 3 too many unreadable answers (--max-invalid), 4 the judge could not be reached or its calls failed.
 """
 
 DEMO_EPILOG = """Example:
@@ -56,7 +59,10 @@ def audit(
         str,
         typer.Option(
             "--probes",
-            help="Comma-separated: position, length, bandwagon, authority, reflection, distraction, self; or 'all'.",
+            help="Comma-separated: "
+            + ", ".join(PROBE_ORDER)
+            + "; or 'all' (every probe this run can measure: self needs --rewriter or "
+            "--gold-judge, sentiment and fallacy --rewriter).",
         ),
     ] = "position",
     probe_file: Annotated[
@@ -85,7 +91,8 @@ def audit(
         str,
         typer.Option(
             "--out",
-            help="Run folder (store, summary.json, records, report.html). Re-using it resumes.",
+            help="Run folder (store, summary.json, records, report.html). Re-using it resumes "
+            "the same run; a folder holding a run with other settings needs --force.",
         ),
     ] = "judgebias-run",
     concurrency: Annotated[
@@ -266,6 +273,14 @@ def audit(
             "response_d), every order of a balanced Latin square.",
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace the run in --out even when it was made with other settings (judge, "
+            "data, mode, template, format, mitigations); without it such a folder is refused.",
+        ),
+    ] = False,
     cluster: Annotated[
         str | None,
         typer.Option(
@@ -320,6 +335,7 @@ def audit(
         replay_second=replay_second,
         replay_items=replay_items,
         cluster=cluster,
+        force=force,
     )
     check_audit_config(cfg)
     conditions = None
@@ -356,6 +372,8 @@ def audit(
                 f"  cost: {'unknown (give --price-in/--price-out)' if cost is None else f'at most ${cost:.2f}'}\n"
                 "nothing was sent."
             )
+            for note in plan.get("notes") or []:
+                typer.echo(f"note: {note}")
         return
     outcome = run_audit(cfg)
     print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)

@@ -71,6 +71,8 @@ def print_outcome(summary: dict[str, object], out: Path, *, quiet: bool, as_json
         message = info.get("message") if isinstance(info, dict) else None
         if message:
             typer.echo(f"judgebias: warning: {message}", err=True)
+        for note in summary.get("notes") or []:  # type: ignore[attr-defined]
+            typer.echo(f"judgebias: note: {note}", err=True)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

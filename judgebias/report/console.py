@@ -78,6 +78,10 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
 
     console = Console()
     _print_informative(console, summary.get("informative") or {}, summary["probes"])
+    from rich.markup import escape
+
+    for note in summary.get("notes") or []:
+        console.print(f"[yellow]note:[/yellow] {escape(str(note))}")
     table = Table(title=f"judgebias audit of {summary['judge']} ({summary['n_pairs']} pairs)")
     for col in ("probe", "effect", "95% CI", "p (BH)", "n", "invalid", "severity"):
         table.add_column(col)
@@ -105,4 +109,11 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
         f"calls: {calls['total']} total, {calls['sent']} sent, {calls['cached']} cached, "
         f"{calls['failed']} failed"
     )
+    from judgebias.report.next_steps import next_steps, step_lines
+
+    lines = step_lines(next_steps(summary, str(out)))
+    if lines:
+        console.print("[bold]next steps:[/bold]")
+        for line in lines:
+            console.print(escape(line), soft_wrap=True, highlight=False)
     console.print(f"report: {out / 'report.html'}")

@@ -1,0 +1,148 @@
+"""A run folder is never overwritten by another run without ``--force``.
+
+Re-using ``--out`` resumes the run in it: the store answers what was asked before and only
+the missing requests are sent. That is only right for the *same* run. Before an audit
+writes anything, :func:`guard_run_folder` compares the settings that define the run with
+those of the run already in the folder (its ``summary.json``, or for an unfinished run its
+store's judge) and refuses, naming the folder and the settings that differ, when they are
+not the same:
+
+- ``judge`` (the judge spec), ``data`` (the pairs file), ``mode``, ``template``, ``format``
+  (``pair``, ``single`` or ``list``) and ``mitigations``.
+
+Probes, ``--limit`` and the like may change between runs in one folder: adding a probe or
+more pairs to a run re-uses its answers, which is what resuming is for.
+
+With ``force`` (``--force``, ``jb.audit(force=True)``) the folder's run files (summary,
+records, pairs, report, the store) are removed first, so the new run starts clean.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from judgebias.errors import UsageError
+
+__all__ = ["RUN_FILES", "guard_run_folder", "run_settings", "stored_settings"]
+
+RUN_FILES = (
+    "summary.json",
+    "records.parquet",
+    "records.csv",
+    "pairs.parquet",
+    "pairs.csv",
+    "report.html",
+    "store.sqlite",
+    "store.sqlite-wal",
+    "store.sqlite-shm",
+)
+"""The files an audit writes into its folder (what ``--force`` removes)."""
+
+
+def _spec(text: Any) -> str | None:
+    """A judge spec compared without spaces and with its kind in lower case."""
+    if not text:
+        return None
+    kind, sep, rest = str(text).strip().partition(":")
+    return kind.lower() + sep + "".join(rest.split())
+
+
+def _path(text: Any) -> str | None:
+    if not text:
+        return None
+    try:
+        return str(Path(str(text)).expanduser().resolve())
+    except OSError:
+        return str(text)
+
+
+def run_settings(
+    *,
+    judge: str,
+    data: str | None,
+    mode: str,
+    template: str | None,
+    fmt: str,
+    mitigations: list[str],
+) -> dict[str, Any]:
+    """The settings that define a run, normalised for comparison."""
+    return {
+        "judge": _spec(judge),
+        "data": _path(data),
+        "mode": mode,
+        "template": template or None,
+        "format": fmt,
+        "mitigations": sorted(m for item in mitigations for m in str(item).split(",") if m),
+    }
+
+
+def stored_settings(folder: Path) -> dict[str, Any] | None:
+    """The settings of the run already in ``folder`` (None: no run there).
+
+    From ``summary.json`` when the run finished; else only the judge, from the store."""
+    summary_path = folder / "summary.json"
+    if summary_path.exists():
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            summary = None
+        if isinstance(summary, dict) and isinstance(summary.get("probes"), dict):
+            run = summary.get("run") if isinstance(summary.get("run"), dict) else {}
+            template = run.get("template")
+            fmt = summary.get("format") or run.get("format") or "pair"
+            return {
+                "judge": _spec(summary.get("judge")),
+                "data": _path(run.get("data")),
+                "mode": run.get("mode"),
+                "template": None
+                if not template or str(template).startswith("bundled:")
+                else template,
+                "format": fmt,
+                "mitigations": sorted(run.get("mitigations") or []),
+            }
+    store = folder / "store.sqlite"
+    if store.exists():
+        from judgebias.engine.store import Store
+
+        try:
+            with Store(store) as s:
+                judge = s.get_meta("judge")
+        except Exception:  # an unreadable store: nothing to compare, the audit reports it
+            return None
+        if judge:
+            return {"judge": _spec(judge)}
+    return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(value) or "none"
+    return "default" if value is None else str(value)
+
+
+def guard_run_folder(folder: Path, settings: dict[str, Any], *, force: bool) -> None:
+    """Refuse to write a run into ``folder`` when it holds a run with other settings;
+    with ``force``, clear the folder's run files instead."""
+    if not folder.is_dir():
+        return
+    before = stored_settings(folder)
+    if before is None:
+        return
+    differ = [
+        k
+        for k, v in before.items()
+        if k in settings and v is not None and v != settings[k]  # unrecorded: no difference
+    ]
+    if not differ:
+        return
+    if force:
+        for name in RUN_FILES:
+            (folder / name).unlink(missing_ok=True)
+        return
+    what = "; ".join(f"{k} {_shown(before[k])} there, {_shown(settings[k])} now" for k in differ)
+    raise UsageError(
+        f"--out: {folder} holds another run ({what}); re-using it would replace that run's "
+        "report. Choose another --out, or add --force to replace it"
+    )
