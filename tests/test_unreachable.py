@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import run_cli, stderr_lines
 
 from judgebias.engine.breaker import FIRST_FAILURES, Breaker, later_limit
 from judgebias.errors import (
@@ -27,7 +28,6 @@ from judgebias.errors import (
     TimeoutError_,
     UnreachableError,
 )
-from tests.conftest import run_cli, stderr_lines
 
 LOOSE_BOUND_S = 45.0  # with --timeout 2 the old behaviour took 100-160 s for 4 calls
 

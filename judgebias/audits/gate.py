@@ -122,6 +122,12 @@ class GateResult:
         state = "FAILED" if self.tripped else "passed"
         return f"{c.text}: {state}: {what} {fmt(self.estimate)}{unit}, 95 % interval {ci} {verdict} {where}"
 
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:  # readable in a notebook: the condition, the verdict and why
+        return f"GateResult({self.message!r})"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "condition": self.condition.text,

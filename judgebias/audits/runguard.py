@@ -89,7 +89,8 @@ def stored_settings(folder: Path) -> dict[str, Any] | None:
         except (OSError, ValueError):
             summary = None
         if isinstance(summary, dict) and isinstance(summary.get("probes"), dict):
-            run = summary.get("run") if isinstance(summary.get("run"), dict) else {}
+            info = summary.get("run")
+            run: dict[str, Any] = info if isinstance(info, dict) else {}
             template = run.get("template")
             fmt = summary.get("format") or run.get("format") or "pair"
             return {

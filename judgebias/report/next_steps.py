@@ -89,20 +89,33 @@ def _audit_command(summary: dict[str, Any], mitigation: str, dest: str) -> str:
     return " ".join([*keep, "--mitigation", shlex.quote(mitigation), "--out", dest])
 
 
-def _pairs_needed(fig: dict[str, Any], position: bool) -> int | None:
+def _base_urls(summary: dict[str, Any]) -> str:
+    """`` --base-url URL`` for each endpoint the run's command named ("" for none)."""
+    try:
+        words = shlex.split(str((summary.get("run") or {}).get("command") or ""))
+    except ValueError:
+        return ""
+    urls = [b for a, b in zip(words, words[1:], strict=False) if a == "--base-url"]
+    urls += [w.split("=", 1)[1] for w in words if w.startswith("--base-url=")]
+    return "".join(f" --base-url {shlex.quote(u)}" for u in urls)
+
+
+def _plan(fig: dict[str, Any], position: bool) -> tuple[int | None, str]:
+    """(pairs needed to detect a 10-point bias, the ``judgebias plan`` command that says so),
+    for the probe's own placebo flip rate (probe design) or the position design."""
     from judgebias.stats.power import plan_sample_size
 
-    base = _num(fig.get("placebo_flip_rate"))
-    if position:
-        base = None
-    base = 0.1 if base is None or base <= 0 or base >= 0.5 else base
+    design = "position" if position else "probe"
+    base = None if position else _num(fig.get("placebo_flip_rate"))
+    base = 0.1 if base is None or base <= 0 or base >= 0.5 else round(base, 2) or 0.01
+    command = (
+        f"judgebias plan --effect {WIDE_HALF_WIDTH:g} --design {design} --baseline-flip {base:g}"
+    )
     try:
-        plan = plan_sample_size(
-            WIDE_HALF_WIDTH, baseline_flip=base, design="position" if position else "probe"
-        )
-    except Exception:  # an unusual baseline the planner refuses: no figure, just the command
-        return None
-    return int(plan["pairs"])
+        plan = plan_sample_size(WIDE_HALF_WIDTH, baseline_flip=base, design=design)
+    except Exception:  # a baseline the planner refuses: the command says why
+        return None, command
+    return int(plan["pairs"]), command
 
 
 def next_steps(summary: dict[str, Any], folder: str) -> list[dict[str, Any]]:
@@ -133,12 +146,12 @@ def next_steps(summary: dict[str, Any], folder: str) -> list[dict[str, Any]]:
                 "probe": None,
                 "text": f"{unreadable} answers could not be read as a verdict: find the "
                 "settings (constraint, mode, template) that read this judge.",
-                "commands": [f"judgebias check --judge {judge} ..."],
+                "commands": [f"judgebias check --judge {judge}{_base_urls(summary)}"],
             }
         )
     probes = summary.get("probes") or {}
     n_pairs = int(summary.get("n_pairs") or 0)
-    wide: list[tuple[str, float, int | None]] = []
+    wide: list[tuple[str, float, int | None, str]] = []
     for name, fig in probes.items():
         if not isinstance(fig, dict) or fig.get("unit"):  # graded formats: other units
             continue
@@ -167,24 +180,23 @@ def next_steps(summary: dict[str, Any], folder: str) -> list[dict[str, Any]]:
             continue
         half = (hi - lo) / 2
         if half > WIDE_HALF_WIDTH:
-            wide.append((name, half, _pairs_needed(fig, name == "position")))
+            wide.append((name, half, *_plan(fig, name == "position")))
     if wide:
-        needed = [n for _, _, n in wide if n is not None]
-        most = max(needed) if needed else None
-        names = ", ".join(f"{name} ±{100 * half:.0f} pp" for name, half, _ in wide)
+        most = max(wide, key=lambda w: -1 if w[2] is None else w[2])
+        names = ", ".join(f"{name} ±{100 * half:.0f} pp" for name, half, _, _ in wide)
         more = (
-            f" about {most} pairs are needed to detect a {100 * WIDE_HALF_WIDTH:.0f}-point bias"
-            f" (this run has {n_pairs})"
-            if most
+            f" about {most[2]} pairs are needed to detect a {100 * WIDE_HALF_WIDTH:.0f}-point "
+            f"{most[0]} bias (this run has {n_pairs})"
+            if most[2] is not None
             else ""
         )
         steps.append(
             {
                 "kind": "plan",
-                "probe": None,
+                "probe": most[0],
                 "text": f"intervals too wide to tell a {100 * WIDE_HALF_WIDTH:.0f}-point bias "
                 f"from none ({names}):{more}.",
-                "commands": [f"judgebias plan --effect {WIDE_HALF_WIDTH:g}"],
+                "commands": [most[3]],
             }
         )
     return steps
