@@ -145,5 +145,5 @@ def guard_run_folder(folder: Path, settings: dict[str, Any], *, force: bool) -> 
     what = "; ".join(f"{k} {_shown(before[k])} there, {_shown(settings[k])} now" for k in differ)
     raise UsageError(
         f"--out: {folder} holds another run ({what}); re-using it would replace that run's "
-        "report. Choose another --out, or add --force to replace it"
+        "report. Choose another --out, or add --force to replace it (out=, force=True in Python)"
     )
