@@ -19,9 +19,10 @@ another model dilutes the judge's preference for its own answers.
 
 from __future__ import annotations
 
+import itertools
 import math
 import shlex
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["MITIGATION_FOR", "WIDE_HALF_WIDTH", "next_steps", "step_lines"]
 
@@ -95,7 +96,7 @@ def _base_urls(summary: dict[str, Any]) -> str:
         words = shlex.split(str((summary.get("run") or {}).get("command") or ""))
     except ValueError:
         return ""
-    urls = [b for a, b in zip(words, words[1:], strict=False) if a == "--base-url"]
+    urls = [b for a, b in itertools.pairwise(words) if a == "--base-url"]
     urls += [w.split("=", 1)[1] for w in words if w.startswith("--base-url=")]
     return "".join(f" --base-url {shlex.quote(u)}" for u in urls)
 
@@ -105,7 +106,7 @@ def _plan(fig: dict[str, Any], position: bool) -> tuple[int | None, str]:
     for the probe's own placebo flip rate (probe design) or the position design."""
     from judgebias.stats.power import plan_sample_size
 
-    design = "position" if position else "probe"
+    design: Literal["probe", "position"] = "position" if position else "probe"
     base = None if position else _num(fig.get("placebo_flip_rate"))
     base = 0.1 if base is None or base <= 0 or base >= 0.5 else round(base, 2) or 0.01
     command = (
