@@ -89,9 +89,12 @@ def audit_at(url: str, out: Path, *more: str, timeout: str = "2") -> tuple[objec
     return p, time.monotonic() - started
 
 
-def test_nothing_listening_stops_fast_with_its_own_exit_status(tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["lean", "sdk"])
+def test_nothing_listening_stops_fast_with_its_own_exit_status(
+    transport: str, tmp_path: Path
+) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
-    p, seconds = audit_at(url, tmp_path / "run")
+    p, seconds = audit_at(url, tmp_path / "run", "--transport", transport)
     assert p.returncode == EXIT_UNREACHABLE == 4, (p.returncode, p.stderr)  # type: ignore[attr-defined]
     lines = stderr_lines(p)  # type: ignore[arg-type]
     assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr  # type: ignore[attr-defined]
