@@ -50,10 +50,15 @@ def _spec(text: Any) -> str | None:
 
 
 def _path(text: Any) -> str | None:
+    """A pairs file compared as an absolute path; the bundled pairs are ``None`` (the
+    default, recorded as a path by some formats and not at all by others)."""
     if not text:
         return None
+    from judgebias.tables.pairs import bundled_pairs_path
+
     try:
-        return str(Path(str(text)).expanduser().resolve())
+        path = str(Path(str(text)).expanduser().resolve())
+        return None if path == str(Path(bundled_pairs_path()).resolve()) else path
     except OSError:
         return str(text)
 
@@ -131,11 +136,7 @@ def guard_run_folder(folder: Path, settings: dict[str, Any], *, force: bool) -> 
     before = stored_settings(folder)
     if before is None:
         return
-    differ = [
-        k
-        for k, v in before.items()
-        if k in settings and v is not None and v != settings[k]  # unrecorded: no difference
-    ]
+    differ = [k for k, v in before.items() if k in settings and v != settings[k]]
     if not differ:
         return
     if force:
