@@ -149,14 +149,22 @@ def test_a_404_names_the_url_and_asks_about_v1(not_found_server: str, tmp_path: 
     assert "end in /v1 (this one does not)" in line and "my-model" in line
 
 
+def timed_out(message: str, endpoint: str | None = "http://127.0.0.1:9/v1") -> TimeoutError_:
+    err = TimeoutError_(message)
+    err.endpoint = endpoint
+    return err
+
+
 def test_breaker_counts_only_what_a_dead_endpoint_gives() -> None:
     b = Breaker(concurrency=8)
+    for _ in range(10):  # a slow Python judge is not a dead server: its timeouts name no URL
+        assert b.failed(timed_out("did not return", endpoint=None)) is None
     for _ in range(10):  # a live server that is busy or failing is retried, never stopped
         assert b.failed(ServerError("server error 503")) is None
         assert b.failed(BadRequestError("request rejected (400)")) is None
     for i in range(FIRST_FAILURES - 1):
         assert b.failed(ConnectError(f"refused {i}")) is None
-    stop = b.failed(TimeoutError_("no answer"))
+    stop = b.failed(timed_out("no answer"))
     assert isinstance(stop, UnreachableError) and stop.exit_code == EXIT_UNREACHABLE
     assert b.failed(NotFoundError("404")) is stop  # stays tripped
 
@@ -166,7 +174,7 @@ def test_breaker_after_a_success_tolerates_a_burst() -> None:
     b.ok()
     limit = later_limit(8)
     for _ in range(limit - 1):
-        assert b.failed(TimeoutError_("slow")) is None
+        assert b.failed(timed_out("slow")) is None
     b.ok()  # an answer in between: the count starts again
     for _ in range(limit - 1):
         assert b.failed(ConnectError("refused")) is None

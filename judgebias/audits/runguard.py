@@ -13,8 +13,10 @@ not the same:
 Probes, ``--limit`` and the like may change between runs in one folder: adding a probe or
 more pairs to a run re-uses its answers, which is what resuming is for.
 
-With ``force`` (``--force``, ``jb.audit(force=True)``) the folder's run files (summary,
-records, pairs, report, the store) are removed first, so the new run starts clean.
+With ``force`` (``--force``, ``jb.audit(force=True)``) the folder's run outputs (summary,
+records, pairs, report) are removed first. The store stays: an answer is keyed by its whole
+request, so the new run never reads another judge's answers, and returning to the earlier
+settings later still finds theirs.
 """
 
 from __future__ import annotations
@@ -34,11 +36,10 @@ RUN_FILES = (
     "pairs.parquet",
     "pairs.csv",
     "report.html",
-    "store.sqlite",
-    "store.sqlite-wal",
-    "store.sqlite-shm",
 )
-"""The files an audit writes into its folder (what ``--force`` removes)."""
+"""The run's outputs in its folder (what ``--force`` removes). The store stays: its
+answers are keyed by the whole request (model and messages), so another judge's answers
+are never read as this judge's, and going back to the earlier settings resumes them."""
 
 
 def _spec(text: Any) -> str | None:

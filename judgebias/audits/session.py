@@ -270,10 +270,11 @@ async def run_session(cfg: AuditConfig) -> AuditOutcome:
     fmt = format_for(cfg)
     fmt.check(cfg)
     roles = fmt.roles(cfg)
+    session = AuditSession(cfg, roles)  # builds the judges: a bad spec is refused first
     guard_run_folder(  # another run in --out is not replaced without --force
         Path(cfg.out),
         run_settings(
-            judge=cfg.judge,
+            judge=session.judge.spec,
             data=cfg.data,
             mode=roles.mode,
             template=cfg.template,
@@ -282,7 +283,6 @@ async def run_session(cfg: AuditConfig) -> AuditOutcome:
         ),
         force=cfg.force,
     )
-    session = AuditSession(cfg, roles)
     async with session:
         part = await fmt.run(session)
     return session.write(fmt, part)

@@ -1,7 +1,8 @@
 """The runner's circuit breaker: stop a run whose judge cannot be reached.
 
 A dead endpoint fails every call the same way: the connection is refused, the socket never
-answers within ``--timeout``, or the URL answers 404. Retrying each call with backoff then
+answers within ``--timeout`` (an HTTP endpoint's timeout, which names its URL), or the URL
+answers 404. Retrying each call with backoff then
 only delays the verdict (minutes for a handful of calls), and the failures end up recorded
 as if the judge had answered. The breaker counts these *endpoint failures* (every attempt,
 across all workers) and trips:
@@ -39,8 +40,12 @@ def later_limit(concurrency: int) -> int:
 
 
 def is_endpoint_failure(err: BaseException) -> bool:
-    """A failure a dead or wrong endpoint gives: refused, no answer in time, or 404."""
-    return isinstance(err, ConnectError | TimeoutError_ | NotFoundError)
+    """A failure a dead or wrong endpoint gives: refused, 404, or no answer in time from an
+    HTTP endpoint (a timeout that names its endpoint; a slow Python judge is not a dead
+    server, its timeouts are retried and recorded)."""
+    if isinstance(err, TimeoutError_):
+        return getattr(err, "endpoint", None) is not None
+    return isinstance(err, ConnectError | NotFoundError)
 
 
 class Breaker:
