@@ -82,12 +82,14 @@ def audit(
     )
     check_audit_config(cfg)  # the CLI's rules: max_cost needs prices, positive limits, ...
     outcome = run_audit(cfg)
+    import warnings
+
     import pandas as pd
 
+    for note in outcome.summary.get("notes") or []:  # e.g. probes 'all' left out
+        warnings.warn(f"judgebias: {note}", stacklevel=2)
     inv = outcome.summary.get("invalid") or {}
     if inv.get("exceeded"):
-        import warnings
-
         warnings.warn(
             f"judgebias: {inv.get('n_invalid')} of {inv.get('n')} answers could not be read "
             f"(over max_invalid {inv.get('max_invalid')}); no figure of this run may be read as "

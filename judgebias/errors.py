@@ -2,28 +2,37 @@
 
 Every error a user can cause or meet is a :class:`JudgebiasError`. The CLI turns
 any of them into one line on stderr and an exit status (2 for usage and input
-errors), never a traceback. Backend (provider) errors are mapped to the
+errors, :data:`EXIT_UNREACHABLE` when the judge could not be reached), never a
+traceback. Backend (provider) errors are mapped to the
 :class:`BackendError` branch in one place, ``judgebias.judges.errors``.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "EXIT_UNREACHABLE",
     "AuthError",
     "BackendError",
     "BadRequestError",
     "BadResponseError",
     "BudgetExceeded",
+    "ConnectError",
     "InputError",
     "JudgebiasError",
     "NoRecordError",
+    "NotFoundError",
     "RateLimitError",
     "ServerError",
     "SpecError",
     "StoreError",
     "TimeoutError_",
+    "UnreachableError",
     "UsageError",
 ]
+
+EXIT_UNREACHABLE = 4
+"""Exit status when judge calls failed (the endpoint could not be reached, or every call
+failed after its retries): no answer was read, so nothing is reported as unreadable."""
 
 
 class JudgebiasError(Exception):
@@ -73,6 +82,8 @@ class BackendError(JudgebiasError):
     """A judge call failed. ``retryable`` tells the runner whether to try again."""
 
     retryable = False
+    endpoint: str | None = None
+    """The base URL the failed call went to, when the backend knows it."""
 
     def __init__(self, message: str, retry_after: float | None = None):
         super().__init__(message)
@@ -87,12 +98,20 @@ class BadRequestError(BackendError):
     """The endpoint rejected the request as malformed (not retried)."""
 
 
+class NotFoundError(BadRequestError):
+    """HTTP 404: the URL has no chat endpoint there, or the server does not serve the model."""
+
+
 class RateLimitError(BackendError):
     retryable = True
 
 
 class ServerError(BackendError):
     retryable = True
+
+
+class ConnectError(ServerError):
+    """The endpoint could not be connected to (refused, unknown host, reset)."""
 
 
 class TimeoutError_(BackendError):
@@ -103,6 +122,14 @@ class BadResponseError(BackendError):
     """The endpoint answered, but not with a usable completion (malformed body, no choices)."""
 
     retryable = True
+
+
+class UnreachableError(BackendError):
+    """The judge's endpoint failed every way a dead endpoint does (refused connections, no
+    answer within the timeout, 404) too many times in a row: the run stops early, keeps
+    every answer it has, and exits with :data:`EXIT_UNREACHABLE`."""
+
+    exit_code = EXIT_UNREACHABLE
 
 
 class NoRecordError(BackendError):

@@ -54,6 +54,29 @@ class AnalyzeResult:
     prepared: Prepared
     comparison: StrategyComparison | None = None
 
+    def __repr__(self) -> str:
+        from judgebias.report.analyze_console import analyze_text
+
+        groups = len(self.table)
+        head = f"AnalyzeResult: {groups} group{'s' if groups != 1 else ''}"
+        return f"{head}\n{analyze_text(self.table, list(self.prepared.group), limit=20)}"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the per-group figures with their intervals (escaped)."""
+        import html
+
+        from judgebias.report.analyze_console import SIGN_NOTE, analyze_frame
+
+        frame = analyze_frame(self.table, list(self.prepared.group), limit=40)
+        more = len(self.table) - len(frame)
+        tail = f"<p>... {more} more groups in <code>.table</code></p>" if more > 0 else ""
+        return (
+            f"<div><p><strong>judgebias analyze</strong>: {len(self.table)} groups</p>"
+            + frame.to_html(index=False, escape=True)
+            + tail
+            + f"<p><small>95% intervals in brackets; {html.escape(SIGN_NOTE)}</small></p></div>"
+        )
+
     def summary_csv(self) -> pd.DataFrame:
         """The ``summary.csv`` table: group columns, the contract figures, then the rest."""
         lead = [*self.prepared.group, *SUMMARY_COLUMNS]

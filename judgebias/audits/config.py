@@ -88,6 +88,9 @@ class AuditConfig:
     constrain: str = "none"
     """``--constrain``: auto, json, choice, grammar, logit-bias or none (see
     :mod:`judgebias.judges.constraints`)."""
+    force: bool = False
+    """``--force``: replace the run in ``out`` even when it was made with other settings
+    (see :mod:`judgebias.audits.runguard`)."""
     cluster: str | None = None
     """``--cluster COL``: the unit the intervals are clustered by (None: ``instruction``, the
     pairs sharing an instruction; ``pair``: every pair its own; or a column of the pairs

@@ -10,7 +10,8 @@ An expression is a comma-separated list of conditions ``NAME OP VALUE``:
   ``ci_low > VALUE``) or ``<`` (trips when it lies wholly below, ``ci_high < VALUE``);
   ``|NAME|>VALUE`` trips when ``ci_low > VALUE`` or ``ci_high < -VALUE``;
 - ``VALUE`` is a fraction like the effects in ``summary.json`` (``0.1`` = 10
-  percentage points) or a percentage (``10%``).
+  percentage points), a percentage (``10%``) or percentage points as every output
+  writes them (``10pp``; ``10pt``/``10 points`` too).
 
 So a condition trips only when the run shows the bias to exceed the threshold
 beyond reasonable doubt, not when a noisy estimate merely crosses it. The effect
@@ -49,7 +50,7 @@ __all__ = [
 
 _ITEM = re.compile(
     r"^\s*(?P<abs>\|)?\s*(?P<name>[A-Za-z][A-Za-z0-9_-]*)\s*(?P<abs2>\|)?\s*"
-    r"(?P<op>>=|<=|=>|=<|==|=|>|<)\s*(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<pct>%)?\s*$"
+    r"(?P<op>>=|<=|=>|=<|==|=|>|<)\s*(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<pct>%|pp|pts?|points?)?\s*$"
 )
 
 
@@ -121,6 +122,12 @@ class GateResult:
         state = "FAILED" if self.tripped else "passed"
         return f"{c.text}: {state}: {what} {fmt(self.estimate)}{unit}, 95 % interval {ci} {verdict} {where}"
 
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:  # readable in a notebook: the condition, the verdict and why
+        return f"GateResult({self.message!r})"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "condition": self.condition.text,
@@ -157,14 +164,14 @@ def parse_fail_on(expression: str, flag: str = "--fail-on") -> list[Condition]:
         if op not in (">", "<"):
             raise _fail(f"operator '{op}' in {item!r} is not supported; use > or <", flag)
         value = float(m.group("value"))
-        if m.group("pct"):
+        if m.group("pct"):  # 10% and 10pp both mean 0.1
             value /= 100.0
         name = m.group("name").lower()
         absolute = bool(m.group("abs"))
         if not math.isfinite(value) or not -1.0 <= value <= 1.0:
             raise _fail(
                 f"threshold {m.group('value')}{m.group('pct') or ''} in {item!r} is outside "
-                "[-1, 1]; effects are fractions (0.1 = 10 points): write 0.1 or 10%",
+                "[-1, 1]; effects are fractions (0.1 = 10 points): write 0.1, 10% or 10pp",
                 flag,
             )
         if absolute and (op != ">" or value < 0):

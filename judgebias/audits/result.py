@@ -10,6 +10,7 @@ returns the same object for a run folder written earlier (no judge is called)::
     res.records              # one row per judge call
     res.plot()               # forest plot (matplotlib Figure)
     res.to_html()            # the full self-contained report, as a string
+    res.to_html("r.html")    # ... written to a file (returns the path)
     res.check("position>0.1")  # the CI gate, as a list of results
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pandas as pd
 
@@ -193,17 +194,29 @@ class AuditResult:
         assert figure is not None
         return figure  # type: ignore[return-value]
 
-    def to_html(self, path: str | Path | None = None) -> str:
-        """The full self-contained HTML report; also written to ``path`` when given."""
+    @overload
+    def to_html(self, path: None = None) -> str: ...
+
+    @overload
+    def to_html(self, path: str | Path) -> Path: ...
+
+    def to_html(self, path: str | Path | None = None) -> str | Path:
+        """The full self-contained HTML report as a string; with ``path``, the report is
+        written there and the path returned (a notebook then shows the path, not the page)."""
         from judgebias.report.render import render_report
 
         html = render_report(self._run)
-        if path is not None:
-            Path(path).write_text(html, encoding="utf-8")
-        return html
+        if path is None:
+            return html
+        target = Path(path)
+        target.write_text(html, encoding="utf-8")
+        return target
 
     def check(self, fail_on: str) -> list[GateResult]:
-        """Evaluate a ``--fail-on`` expression; a result with ``tripped`` True would fail CI."""
+        """Evaluate a ``--fail-on`` expression; a result with ``tripped`` True would fail CI.
+        Each result reads as its sentence (``print(r)``, or the list's repr in a notebook):
+        the condition, passed or FAILED, the estimate and its interval, or why it failed
+        closed."""
         from judgebias.audits.gate import check_gate, parse_fail_on, require_measured
 
         conditions = parse_fail_on(fail_on, flag="fail_on")

@@ -29,6 +29,7 @@ from judgebias import __version__
 from judgebias.audits.config import AuditConfig, resolve_audit_config, runner_config
 from judgebias.audits.formats import format_for
 from judgebias.audits.formats.base import Format, FormatRun, Roles
+from judgebias.audits.runguard import guard_run_folder, run_settings
 from judgebias.audits.settings import audit_generation, constrain_summary, flag_generation
 from judgebias.engine.runner import RunCounts, run_requests
 from judgebias.engine.store import STORE_NAME, Store
@@ -296,7 +297,19 @@ async def run_session(cfg: AuditConfig) -> AuditOutcome:
     fmt = format_for(cfg)
     fmt.check(cfg)
     roles = fmt.roles(cfg)
-    session = AuditSession(cfg, roles)
+    session = AuditSession(cfg, roles)  # builds the judges: a bad spec is refused first
+    guard_run_folder(  # another run in --out is not replaced without --force
+        Path(cfg.out),
+        run_settings(
+            judge=session.judge.spec,
+            data=cfg.data,
+            mode=roles.mode,
+            template=cfg.template,
+            fmt=fmt.name,
+            mitigations=cfg.mitigations,
+        ),
+        force=cfg.force,
+    )
     async with session:
         part = await fmt.run(session)
     return session.write(fmt, part)

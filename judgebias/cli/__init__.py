@@ -10,12 +10,14 @@ imports happen inside the commands, so ``judgebias --help`` stays fast.
 
 Exit status: 0 success, 1 a ``--fail-on`` gate tripped, 2 usage or input error
 (one line on stderr naming the file, line or flag; never a traceback), 3 an audit that
-failed closed (too many unreadable answers).
+failed closed (too many unreadable answers), 4 the judge could not be reached or its calls
+failed (:data:`judgebias.errors.EXIT_UNREACHABLE`).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -35,7 +37,7 @@ app = typer.Typer(
 
   judgebias report runs/4o-mini runs/llama-70b --out judges.html
 
-  Exit status: 0 success, 1 a --fail-on gate tripped, 2 usage or input error. 'judgebias COMMAND --help' shows each command's options and examples.
+  Exit status: 0 success; 1 a --fail-on gate tripped; 2 usage or input error; 3 the audit failed closed (too many unreadable answers, see --max-invalid); 4 the judge could not be reached or its calls failed (re-run to resume). 'judgebias COMMAND --help' shows each command's options and examples.
 """,
     add_completion=False,
     no_args_is_help=True,
@@ -61,6 +63,31 @@ _COMMANDS = (
     ("agree", agree.agree_command, agree.EPILOG),
     ("schema", schema.schema_command, schema.SCHEMA_EPILOG),
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from judgebias import __version__
+
+        typer.echo(f"judgebias {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Measure, test and correct the biases of LLM judges."""
+
+
 for _name, _command, _epilog in _COMMANDS:
     app.command(_name, epilog=_epilog)(_command)
 

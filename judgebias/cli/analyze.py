@@ -245,36 +245,14 @@ def analyze(
 
 
 def _show(result: AnalyzeResult, out: str, *, quiet: bool, as_json: bool) -> None:
-    from judgebias.analysis import SUMMARY_COLUMNS
-
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
         return
     if quiet:
         return
-    cols = [*result.prepared.group, *SUMMARY_COLUMNS[:3], "accuracy", "prefers_longer"]
-    extra = [
-        c
-        for c in (
-            "invalid_share",
-            "repetition_stability",
-            "position_consistency_units_mean",
-            "preference_fairness_units_mean",
-        )
-        if c in result.table.columns
-    ]
-    shown = result.table[cols + extra].head(40).copy()
-    percent = ("invalid_share", "repetition_stability", "position_consistency_units_mean")
-    for c in ("position_consistency", "accuracy", "prefers_longer", *percent):
-        if c in shown.columns:
-            shown[c] = shown[c].map(lambda x: "–" if x != x else f"{100 * x:.1f}%")
-    if "preference_fairness_units_mean" in shown.columns:
-        shown["preference_fairness_units_mean"] = shown["preference_fairness_units_mean"].map(
-            lambda x: "–" if x != x else f"{x:+.3f}"
-        )
-    typer.echo(shown.to_string(index=False))
-    if len(result.table) > 40:
-        typer.echo(f"... {len(result.table) - 40} more groups in summary.csv")
+    from judgebias.report.analyze_console import analyze_text
+
+    typer.echo(analyze_text(result.table, list(result.prepared.group)))
     for col, bad in result.prepared.unrecognized.items():
         typer.echo(
             f"note: --{col}: values not understood as verdicts, counted as unparseable: "

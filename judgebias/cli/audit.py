@@ -15,6 +15,7 @@ import typer
 
 from judgebias.cli.common import command_line, echo_gate, parse_map
 from judgebias.cli.outcome import fail_closed, print_outcome, report_failures
+from judgebias.probes.catalog import PROBE_ORDER
 
 if TYPE_CHECKING:
     from judgebias.audits.config import AuditConfig
@@ -73,7 +74,9 @@ AUDIT_EPILOG = """Examples:
 
   judgebias audit --judge openai:o4-mini --reasoning-effort low --data pairs.jsonl --max-cost 20 --price-in 1.1 --price-out 4.4 --dry-run
 
-  --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (fractions: 0.1 = 10 points; also NAME<x, |NAME|>x, accuracy<x).
+  --fail-on exits with status 1 when a bias's whole 95% interval lies above its threshold (0.1, 10% and 10pp all mean 10 points; also NAME<x, |NAME|>x, accuracy<x).
+
+  Exit status: 0 success, 1 a --fail-on gate tripped, 2 usage or input error, 3 too many unreadable answers (--max-invalid), 4 the judge could not be reached or its calls failed.
 """
 
 DEMO_EPILOG = """Example:
@@ -101,7 +104,10 @@ def audit(
         str,
         typer.Option(
             "--probes",
-            help="Comma-separated: position, length, bandwagon, authority, reflection, distraction, self; or 'all'.",
+            help="Comma-separated: "
+            + ", ".join(PROBE_ORDER)
+            + "; or 'all' (every probe this run can measure: self needs --rewriter or "
+            "--gold-judge, sentiment and fallacy --rewriter).",
         ),
     ] = "position",
     probe_file: Annotated[
@@ -130,7 +136,8 @@ def audit(
         str,
         typer.Option(
             "--out",
-            help="Run folder (store, summary.json, records, report.html). Re-using it resumes.",
+            help="Run folder (store, summary.json, records, report.html). Re-using it resumes "
+            "the same run; a folder holding a run with other settings needs --force.",
         ),
     ] = "judgebias-run",
     concurrency: Annotated[
@@ -321,6 +328,14 @@ def audit(
             "(vLLM), grammar (GBNF), logit-bias, or none.",
         ),
     ] = "none",
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace the run in --out even when it was made with other settings (judge, "
+            "data, mode, template, format, mitigations); without it such a folder is refused.",
+        ),
+    ] = False,
     cluster: Annotated[
         str | None,
         typer.Option(
@@ -371,6 +386,8 @@ def audit(
                 f"  cost: {'unknown (give --price-in/--price-out)' if cost is None else f'at most ${cost:.2f}'}\n"
                 "nothing was sent."
             )
+            for note in plan.get("notes") or []:
+                typer.echo(f"note: {note}")
         return
     outcome = run_audit(cfg)
     print_outcome(outcome.summary, outcome.out, quiet=quiet, as_json=as_json)

@@ -5,7 +5,8 @@ store from the store, and sends the rest to the judge with at most
 ``concurrency`` in flight, retrying rate limits, server errors, timeouts and
 malformed answers with exponential backoff and jitter (a server's Retry-After is
 honoured as a lower bound). Each answer is committed to the store as it arrives.
-An authentication failure stops the run at once.
+An authentication failure stops the run at once; so does a judge that cannot be reached
+(refused connections, no answer within the timeout, 404: :mod:`judgebias.engine.breaker`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,15 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from judgebias.engine.breaker import Breaker
 from judgebias.engine.store import Store
-from judgebias.errors import AuthError, BackendError, BudgetExceeded, TimeoutError_
+from judgebias.errors import (
+    AuthError,
+    BackendError,
+    BudgetExceeded,
+    TimeoutError_,
+    UnreachableError,
+)
 from judgebias.judges.base import CombiningJudge, Judge
 from judgebias.judges.errors import map_exception
 from judgebias.judges.request_rules import default_max_tokens
@@ -155,13 +163,15 @@ def _deadline(seconds: float) -> Any:
     return contextlib.nullcontext()  # Python 3.10: the backend's own timeout applies
 
 
-def _first_wait(first: BackendError, cfg: RunnerConfig) -> Any:
+def _first_wait(
+    first: BackendError, cfg: RunnerConfig, sleep: Callable[[float], Any] = asyncio.sleep
+) -> Any:
     """Sleep before the first retry exactly as tenacity would between later ones."""
 
     async def before(state: RetryCallState) -> None:
         if state.attempt_number == 1:
             delay = max(first.retry_after or 0.0, random.uniform(0, cfg.backoff_base))
-            await asyncio.sleep(delay)
+            await sleep(delay)
 
     return before
 
@@ -238,6 +248,18 @@ async def run_requests(
     counts.cached = counts.total - len(todo)
 
     fatal: list[BaseException] = []
+    breaker = Breaker(cfg.concurrency)
+    stopped = asyncio.Event()  # set with the first fatal error: backoff sleeps end early
+
+    def stop(exc: BaseException) -> None:
+        if not fatal:
+            fatal.append(exc)
+        stopped.set()
+
+    async def backoff_sleep(seconds: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
+            await asyncio.wait_for(stopped.wait(), seconds)
+
     rpm_limiter = tpm_limiter = None
     if cfg.rpm or cfg.tpm:
         from aiolimiter import AsyncLimiter
@@ -293,16 +315,24 @@ async def run_requests(
             if tpm_limiter is not None:
                 pt, ct = estimate_tokens(req)
                 await tpm_limiter.acquire(min(pt + ct, tpm_limiter.max_rate))
+            if fatal:
+                raise fatal[0]
             counts.attempts += 1
             try:
                 async with _deadline(cfg.timeout + 5.0):
-                    return await judge.complete(req)
+                    completion = await judge.complete(req)
+                breaker.ok()
+                return completion
             except (asyncio.TimeoutError, TimeoutError):
                 err: BackendError = TimeoutError_(f"no answer within {cfg.timeout:g} s")
             except Exception as exc:
                 err = map_exception(exc)
             name = type(err).__name__.rstrip("_")
             counts.errors[name] = counts.errors.get(name, 0) + 1
+            tripped = breaker.failed(err)
+            if tripped is not None:
+                stop(tripped)
+                raise tripped
             raise err
 
         async def with_retries(req: ChatRequest, first: BackendError) -> tuple[Completion, int]:
@@ -321,7 +351,8 @@ async def run_requests(
                 retry=retry_if_exception(_is_retryable),
                 stop=stop_after_attempt(max(1, cfg.max_attempts - 1)),
                 wait=_Wait(cfg.backoff_base, cfg.backoff_max),
-                before=_first_wait(first, cfg),
+                before=_first_wait(first, cfg, backoff_sleep),
+                sleep=backoff_sleep,
                 reraise=True,
             )
             try:
@@ -344,8 +375,8 @@ async def run_requests(
                     completion = await attempt(req)  # the fast path: no retry machinery
                 except BackendError as exc:
                     completion, tries = await with_retries(req, exc)
-            except AuthError as exc:
-                fatal.append(exc)
+            except (AuthError, UnreachableError) as exc:
+                stop(exc)
                 return
             except BackendError as exc:
                 budget["reserved"] -= reserved

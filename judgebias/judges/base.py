@@ -81,6 +81,16 @@ BACKENDS: dict[str, str] = {
 }
 
 
+def _slash_hint(spec: str) -> str:
+    """The judgebias spelling of an inspect/litellm-style ``PROVIDER/MODEL`` spec, as a hint."""
+    provider, slash, model = spec.partition("/")
+    if not slash or not model or ":" in provider:
+        return ""
+    if provider.strip().lower() in BACKENDS and provider.strip().lower() != "sim":
+        return f" (did you mean '{provider.strip().lower()}:{model}'?)"
+    return f" (did you mean 'litellm:{spec}'?)"
+
+
 def parse_spec(spec: str) -> tuple[str, str]:
     """Split ``kind:rest`` (``sim`` alone is allowed) and check the kind exists."""
     spec = spec.strip()
@@ -89,7 +99,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     kind, _, rest = spec.partition(":")
     kind = kind.strip().lower()
     if kind not in BACKENDS:
-        hint = did_you_mean(kind, BACKENDS)
+        hint = _slash_hint(spec) or did_you_mean(kind, BACKENDS)
         raise SpecError(
             f"--judge: unknown judge kind '{kind}'{hint}; use one of "
             + ", ".join(f"{k}:..." if k != "sim" else "sim[:key=value,...]" for k in BACKENDS)

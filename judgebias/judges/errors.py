@@ -8,12 +8,14 @@ Every backend failure is mapped here, by type and HTTP status, never by class na
 - timeouts (asyncio/builtin, aiohttp's, httpx's, the openai SDK's ``APITimeoutError``) are
   :class:`~judgebias.errors.TimeoutError_`;
 - connection failures (aiohttp ``ClientError``, httpx transport errors, the SDK's
-  ``APIConnectionError``, ``OSError``) are a retryable :class:`~judgebias.errors.ServerError`;
+  ``APIConnectionError``, ``OSError``) are a retryable :class:`~judgebias.errors.ConnectError`;
 - an answer that is not a usable JSON body is a :class:`~judgebias.errors.BadResponseError`.
 
 The status table follows the openai SDK's own retry rule: 408, 409, 429 and 5xx are worth
 another try (429 and 5xx honour ``Retry-After``), 401/403 stop the run, any other 4xx is a
-request the endpoint will never accept. Provider packages are looked up in ``sys.modules``
+request the endpoint will never accept (404 is :class:`~judgebias.errors.NotFoundError`: a
+wrong URL or model). :func:`at_endpoint` names the URL in a transport error, with a hint of
+what to check. Provider packages are looked up in ``sys.modules``
 only: an exception of a package that was never imported cannot occur, and mapping never
 imports openai or litellm.
 """
@@ -31,12 +33,21 @@ from judgebias.errors import (
     BackendError,
     BadRequestError,
     BadResponseError,
+    ConnectError,
+    NotFoundError,
     RateLimitError,
     ServerError,
     TimeoutError_,
 )
 
-__all__ = ["error_for_status", "map_exception", "message_of_body", "retry_after"]
+__all__ = [
+    "at_endpoint",
+    "endpoint_hint",
+    "error_for_status",
+    "map_exception",
+    "message_of_body",
+    "retry_after",
+]
 
 
 def retry_after(headers: Any) -> float | None:
@@ -78,6 +89,8 @@ def error_for_status(status: int, message: str, headers: Any = None) -> BackendE
         return TimeoutError_(f"request timed out (408): {message}", retry_after=wait)
     if status == 409 or status >= 500:
         return ServerError(f"server error {status}: {message}", retry_after=wait)
+    if status == 404:
+        return NotFoundError(f"not found (404): {message}")
     if status >= 400:
         return BadRequestError(f"request rejected ({status}): {message}")
     return BadResponseError(f"malformed response (HTTP {status}): {message}")
@@ -120,6 +133,9 @@ def map_exception(exc: BaseException, secrets: Iterable[str] = ()) -> BackendErr
     if isinstance(exc, BackendError):
         return exc
     msg = _short(exc, tuple(secrets))
+    # litellm's connection failure carries a made-up status 500: it is a connection failure
+    if isinstance(exc, _classes("litellm", "APIConnectionError")):
+        return ConnectError(f"connection problem: {msg}")
     # the status first: litellm raises its Timeout for a 504 too, with status_code 504
     status, headers = _status_and_headers(exc)
     if status is not None:
@@ -141,7 +157,7 @@ def map_exception(exc: BaseException, secrets: Iterable[str] = ()) -> BackendErr
         *_classes("httpx2", "TransportError"),
     )
     if isinstance(exc, connection):
-        return ServerError(f"connection problem: {type(exc).__name__} {msg}")
+        return ConnectError(f"connection problem: {type(exc).__name__} {msg}")
     malformed: tuple[type[BaseException], ...] = (
         ValueError,
         *_classes("openai", "APIResponseValidationError"),
@@ -149,3 +165,38 @@ def map_exception(exc: BaseException, secrets: Iterable[str] = ()) -> BackendErr
     if isinstance(exc, malformed):
         return BadResponseError(f"malformed response: {msg}")
     return ServerError(f"{type(exc).__name__}: {msg}")
+
+
+def endpoint_hint(err: BackendError, base_url: str, model: str | None = None) -> str:
+    """What to check when ``err`` came from ``base_url`` ("" when the error says it all)."""
+    if isinstance(err, ConnectError):
+        return f"is a server running at {base_url}? Check the host and port of --base-url"
+    if isinstance(err, NotFoundError):
+        v1 = "" if base_url.rstrip("/").endswith("/v1") else " (this one does not)"
+        served = f", and does the server serve the model '{model}'" if model else ""
+        return f"does --base-url end in /v1{v1}{served}?"
+    if isinstance(err, TimeoutError_):
+        return (
+            f"is the server at {base_url} up and answering? A slow model needs a larger --timeout"
+        )
+    return ""
+
+
+def at_endpoint(
+    err: BackendError,
+    url: str,
+    base_url: str,
+    model: str | None = None,
+    timeout: float | None = None,
+) -> BackendError:
+    """``err`` naming the ``url`` it came from (once) with :func:`endpoint_hint`'s hint;
+    same class, same Retry-After. A client-side timeout says how long it waited."""
+    text = str(err)
+    if url in text:
+        return err
+    if isinstance(err, TimeoutError_) and text.startswith("timed out") and timeout:
+        text = f"no answer within {timeout:g} s (--timeout)"
+    hint = endpoint_hint(err, base_url, model)
+    named = type(err)(f"{url}: {text}" + (f"; {hint}" if hint else ""), retry_after=err.retry_after)
+    named.endpoint = base_url
+    return named

@@ -39,7 +39,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from judgebias.errors import BadResponseError, SpecError
 from judgebias.judges.base import JudgeOptions
-from judgebias.judges.errors import error_for_status, map_exception, message_of_body
+from judgebias.judges.errors import at_endpoint, error_for_status, map_exception, message_of_body
 from judgebias.judges.request_rules import request_body
 from judgebias.judges.thinking import reasoning_of, reasoning_tokens_of
 from judgebias.types import ChatRequest, Completion, LogprobStep
@@ -217,9 +217,9 @@ class OpenAIJudge:
                     raise error_for_status(
                         resp.status, message_of_body(text, resp.status), resp.headers
                     )
-        except aiohttp.ClientError as exc:
+        except Exception as exc:  # refused, timed out, an HTTP error: name the URL
             err = map_exception(exc, self._secrets)
-            raise type(err)(f"{url}: {err}", retry_after=err.retry_after) from None
+            raise at_endpoint(err, url, base, self.model, self.timeout) from None
         try:
             data = json.loads(text)
         except ValueError:
@@ -232,7 +232,14 @@ class OpenAIJudge:
             self._clients = [self.sdk_client(u) for u in self.base_urls]
             self._client_cycle = itertools.cycle(self._clients)
         client = next(self._client_cycle)
-        resp = await client.chat.completions.create(**request_body(request))
+        try:
+            resp = await client.chat.completions.create(**request_body(request))
+        except Exception as exc:  # the SDK's messages ("Connection error.") name no URL
+            base = str(client.base_url).rstrip("/")
+            err = map_exception(exc, self._secrets)
+            raise at_endpoint(
+                err, base + "/chat/completions", base, self.model, self.timeout
+            ) from None
         return parse_chat_completion(resp.model_dump())
 
     def sdk_client(self, base_url: str, max_retries: int = 0) -> Any:

@@ -284,13 +284,15 @@ def resolve_probes(
         raise UsageError(f"{flag}: no probe named; choose from {', '.join(available)} or 'all'")
     if "all" in items:
         return list(available.values())
+    unknown = [name for name in items if name not in available]
+    if unknown:  # every typo at once, each with its suggestion
+        words = [f"'{name}'{did_you_mean(name, available)}" for name in unknown]
+        raise UsageError(
+            f"{flag}: unknown probe{'s' if len(unknown) > 1 else ''} {', '.join(words)}; "
+            f"available: {', '.join(available)}, all"
+        )
     out: dict[str, ProbeSpec] = {}
     for name in items:
-        if name not in available:
-            hint = did_you_mean(name, available)
-            raise UsageError(
-                f"{flag}: unknown probe '{name}'{hint}; available: {', '.join(available)}, all"
-            )
         out[name] = available[name]
     for s in extra:
         out.setdefault(s.name, s)

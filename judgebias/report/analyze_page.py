@@ -34,12 +34,35 @@ def _groups_plot(table: pd.DataFrame, group: list[str]) -> str:
     varying = [g for g in group if table[g].map(cell_key).nunique() > 1] or group
     labels = [_group_label(r, varying) for r in rows]
     height = 1.0 + 0.22 * len(rows)
+    # without gold there is no accuracy to draw: the second panel shows the position
+    # preference instead (recency - primacy, in points; 0 is fair)
+    has_accuracy = bool(pd.to_numeric(table["accuracy"], errors="coerce").notna().any())
+    second = (
+        ("accuracy", "#3a5a9a", (-2, 102), 50, "accuracy (%, 95% interval)")
+        if has_accuracy
+        else (
+            "preference_fairness",
+            "#8e44ad",
+            (-102, 102),
+            0,
+            "preference fairness: recency - primacy (pp, 95% interval)",
+        )
+    )
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(11, height))
         axes = fig.subplots(1, 2, sharey=True)
-        for ax, name, color in (
-            (axes[0], "position_consistency", "#2a7a5a"),
-            (axes[1], "accuracy", "#3a5a9a"),
+        for ax, (name, color, xlim, mark, xlabel) in (
+            (
+                axes[0],
+                (
+                    "position_consistency",
+                    "#2a7a5a",
+                    (-2, 102),
+                    50,
+                    "position consistency (%, 95% interval)",
+                ),
+            ),
+            (axes[1], second),
         ):
             for i, r in enumerate(rows):
                 v = r[name]
@@ -48,10 +71,10 @@ def _groups_plot(table: pd.DataFrame, group: list[str]) -> str:
                 lo, hi = r[f"{name}_ci_low"], r[f"{name}_ci_high"]
                 ax.plot([100 * lo, 100 * hi], [i, i], color=color, lw=1.4, alpha=0.6)
                 ax.plot([100 * v], [i], "o", color=color, ms=3.5)
-            ax.set_xlim(-2, 102)
-            ax.set_xlabel(name.replace("_", " ") + " (%, 95% interval)")
+            ax.set_xlim(*xlim)
+            ax.set_xlabel(xlabel)
             ax.grid(axis="x", color="#ddd", lw=0.6)
-            ax.axvline(50, color="#bbb", lw=0.8, ls=":")
+            ax.axvline(mark, color="#bbb", lw=0.8, ls=":")
         axes[0].set_yticks(range(len(rows)), labels)
         axes[0].set_ylim(len(rows) - 0.5, -0.5)
         fig.tight_layout()

@@ -24,18 +24,32 @@ def _print_invalid(console: Any, inv: dict[str, Any]) -> None:
 
     if not inv.get("n_invalid"):
         return
-    share = inv.get("share")
-    reasons = ", ".join(f"{k} {v}" for k, v in (inv.get("reasons") or {}).items())
-    style = "bold red" if inv.get("exceeded") else "yellow"
-    console.print(
-        f"[{style}]unreadable answers: {inv['n_invalid']} of {inv['n']}"
-        f" ({'-' if share is None else f'{100 * share:.1f} %'}; limit {inv.get('max_invalid')}):"
-        f"[/{style}] {escape(reasons)}"
-    )
-    for ex in (inv.get("examples") or [])[:3]:
+    reasons = {k: v for k, v in (inv.get("reasons") or {}).items() if k != "call_failed"}
+    failed = int((inv.get("reasons") or {}).get("call_failed") or 0)
+    n = inv.get("n") or 0
+    if failed:  # no answer came back: these are not unreadable answers
+        first = next(
+            (e.get("error") for e in inv.get("examples") or [] if e.get("reason") == "call_failed"),
+            None,
+        )
+        console.print(
+            f"[bold red]failed calls: {failed} of {n}[/bold red] (no answer came back after"
+            " every retry, so none was read): re-run the same command to retry them"
+            + (f"\n  first error: {escape(str(first))}" if first else "")
+        )
+    unreadable = int(inv["n_invalid"]) - failed
+    if unreadable:
+        share = unreadable / n if n else None
+        style = "bold red" if inv.get("exceeded") else "yellow"
+        console.print(
+            f"[{style}]unreadable answers: {unreadable} of {n}"
+            f" ({'-' if share is None else f'{100 * share:.1f} %'}; limit {inv.get('max_invalid')}):"
+            f"[/{style}] {escape(', '.join(f'{k} {v}' for k, v in reasons.items()))}"
+        )
+    for ex in [e for e in inv.get("examples") or [] if e.get("reason") != "call_failed"][:3]:
         raw = " ".join(str(ex.get("raw") or ex.get("error") or "").split())[:160]
         console.print(f"  {escape(ex['reason'])} ({escape(ex['probe'])}): {escape(raw)!r}")
-    if inv.get("advice"):
+    if inv.get("advice") and unreadable:
         console.print(f"  what to do: {escape(inv['advice'])}")
 
 
@@ -64,6 +78,10 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
 
     console = Console()
     _print_informative(console, summary.get("informative") or {}, summary["probes"])
+    from rich.markup import escape
+
+    for note in summary.get("notes") or []:
+        console.print(f"[yellow]note:[/yellow] {escape(str(note))}")
     table = Table(title=f"judgebias audit of {summary['judge']} ({summary['n_pairs']} pairs)")
     for col in ("probe", "effect", "95% CI", "p (BH)", "n", "invalid", "severity"):
         table.add_column(col)
@@ -91,4 +109,11 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
         f"calls: {calls['total']} total, {calls['sent']} sent, {calls['cached']} cached, "
         f"{calls['failed']} failed"
     )
+    from judgebias.report.next_steps import next_steps, step_lines
+
+    lines = step_lines(next_steps(summary, str(out)))
+    if lines:
+        console.print("[bold]next steps:[/bold]")
+        for line in lines:
+            console.print(escape(line), soft_wrap=True, highlight=False)
     console.print(f"report: {out / 'report.html'}")

@@ -21,6 +21,7 @@ from typing import Any
 from judgebias.errors import InputError
 from judgebias.report.html import SEVERITY_WORDS, environment, to_svg
 from judgebias.report.html import num as _num
+from judgebias.report.next_steps import next_steps
 from judgebias.report.runs import Run, ordered_probes, read_run, unique_labels
 from judgebias.stats.clustering import describe_clusters
 from judgebias.stats.validity import severity
@@ -532,6 +533,8 @@ def render_report(run: Run) -> str:
             s=run.summary,
             run=run.run_info,
             label=run.label,
+            folder=run_folder_arg(run),
+            next_steps=next_steps(run.summary, str(run.path)),
             rows=rows,
             figs=figs,
             pos=run.probes.get("position")
@@ -589,12 +592,23 @@ def render_comparison(runs: list[Run]) -> str:
     )
 
 
+def run_folder_arg(run: Run) -> str:
+    """The run folder as a shell argument, as it was given (``runs/t1``, not ``t1``)."""
+    import shlex
+
+    return shlex.quote(str(run.path))
+
+
 def scorecard_html(run: Run) -> str:
     """The scorecard as an HTML fragment with its own scoped style (Jupyter's rich display)."""
     tpl = environment().get_template("scorecard.html.j2")
     return str(
         tpl.render(
-            s=run.summary, label=run.label, rows=scorecard_rows(run), severity_words=SEVERITY_WORDS
+            s=run.summary,
+            label=run.label,
+            folder=run_folder_arg(run),
+            rows=scorecard_rows(run),
+            severity_words=SEVERITY_WORDS,
         )
     )
 

@@ -212,6 +212,9 @@ def run_invalid(
             }
         )
     share = len(bad) / n if n else math.nan
+    # calls that failed are no answers: kept apart from the answers that could not be read
+    failed = reasons.get("call_failed", 0)
+    unreadable = {k: v for k, v in reasons.items() if k != "call_failed"}
     return {
         "share": share,
         "n": int(n),
@@ -221,5 +224,8 @@ def run_invalid(
         "examples": examples,
         "max_invalid": max_invalid,
         "exceeded": bool(n == 0 or share > max_invalid),
-        "advice": advice(reasons, advice_for),
+        "advice": advice(unreadable or reasons, advice_for),
+        "failed_calls": failed,
+        "n_unreadable": len(bad) - failed,
+        "unreadable_exceeded": bool(n == 0 or (len(bad) - failed) / n > max_invalid),
     }

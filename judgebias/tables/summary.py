@@ -125,6 +125,15 @@ class Invalid(_Open):
     n_invalid: int | None = None
     max_invalid: float | None = None
     exceeded: bool | None = None
+    failed_calls: int | None = Field(
+        default=None, description="Calls that got no answer after every retry (not answers)."
+    )
+    n_unreadable: int | None = Field(
+        default=None, description="Answers that came back but could not be read as a verdict."
+    )
+    unreadable_exceeded: bool | None = Field(
+        default=None, description="The unreadable answers alone are over max_invalid."
+    )
 
 
 ConstrainKind = Literal["json", "choice", "grammar", "logit-bias", "none"]
@@ -213,6 +222,9 @@ class RunSummary(_Open):
     reasoning: dict[str, Any] | None = None
     agreement: dict[str, Any] | None = None
     figures: dict[str, Any] | None = Field(default=None, description="What the report draws.")
+    notes: list[str] | None = Field(
+        default=None, description="What the run left out and why (e.g. probes 'all' skipped)."
+    )
 
 
 def summary_schema() -> dict[str, Any]:

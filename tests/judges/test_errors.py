@@ -19,7 +19,9 @@ from judgebias.errors import (
     BackendError,
     BadRequestError,
     BadResponseError,
+    ConnectError,
     NoRecordError,
+    NotFoundError,
     RateLimitError,
     ServerError,
     StoreError,
@@ -39,7 +41,7 @@ STATUSES = {
     400: (BadRequestError, False),
     401: (AuthError, False),
     403: (AuthError, False),
-    404: (BadRequestError, False),
+    404: (NotFoundError, False),  # a wrong URL or model: the breaker counts it
     408: (TimeoutError_, True),
     409: (ServerError, True),
     422: (BadRequestError, False),
@@ -96,7 +98,7 @@ def test_openai_sdk_named_classes(name: str, status: int) -> None:
 def test_openai_sdk_transport_classes_and_retry_after() -> None:
     request = sdk_http.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
     check_maps_to(map_exception(openai.APITimeoutError(request=request)), TimeoutError_, True)
-    check_maps_to(map_exception(openai.APIConnectionError(request=request)), ServerError, True)
+    check_maps_to(map_exception(openai.APIConnectionError(request=request)), ConnectError, True)
     bad = openai.APIResponseValidationError(response=_sdk_response(200), body=None)
     check_maps_to(map_exception(bad), BadResponseError, True)
     limited = openai.RateLimitError(
@@ -117,11 +119,11 @@ def test_litellm_exception_classes() -> None:
         (le.BadRequestError(**args), BadRequestError, False),
         (le.ContextWindowExceededError(**args), BadRequestError, False),
         (le.AuthenticationError(**args), AuthError, False),
-        (le.NotFoundError(**args), BadRequestError, False),
+        (le.NotFoundError(**args), NotFoundError, False),
         (le.RateLimitError(**args), RateLimitError, True),
         (le.Timeout(**args), TimeoutError_, True),
         (le.Timeout(exception_status_code=504, **args), ServerError, True),  # a gateway's 504
-        (le.APIConnectionError(**args), ServerError, True),
+        (le.APIConnectionError(**args), ConnectError, True),
         (le.InternalServerError(**args), ServerError, True),
         (le.ServiceUnavailableError(**args), ServerError, True),
         (le.BadGatewayError(**args), ServerError, True),
@@ -149,15 +151,15 @@ def test_aiohttp_errors_timeouts_and_bodies() -> None:
         check_maps_to(
             map_exception(aiohttp.ClientResponseError(info, (), status=status)), cls, retryable
         )
-    check_maps_to(map_exception(aiohttp.ClientConnectionError("refused")), ServerError, True)
-    check_maps_to(map_exception(aiohttp.ServerDisconnectedError()), ServerError, True)
-    check_maps_to(map_exception(aiohttp.ClientPayloadError("cut")), ServerError, True)
+    check_maps_to(map_exception(aiohttp.ClientConnectionError("refused")), ConnectError, True)
+    check_maps_to(map_exception(aiohttp.ServerDisconnectedError()), ConnectError, True)
+    check_maps_to(map_exception(aiohttp.ClientPayloadError("cut")), ConnectError, True)
     check_maps_to(map_exception(aiohttp.ServerTimeoutError("slow")), TimeoutError_, True)
     check_maps_to(map_exception(asyncio.TimeoutError()), TimeoutError_, True)
     check_maps_to(map_exception(TimeoutError("t")), TimeoutError_, True)
     check_maps_to(map_exception(httpx.ReadTimeout("t")), TimeoutError_, True)
-    check_maps_to(map_exception(httpx.ConnectError("no route")), ServerError, True)
-    check_maps_to(map_exception(ConnectionRefusedError("refused")), ServerError, True)
+    check_maps_to(map_exception(httpx.ConnectError("no route")), ConnectError, True)
+    check_maps_to(map_exception(ConnectionRefusedError("refused")), ConnectError, True)
     try:
         json.loads("{not json")
     except ValueError as exc:

@@ -88,7 +88,7 @@ def test_cli_function_error_is_recorded_without_traceback(tmp_path: Path) -> Non
         "--quiet",
         env={"PYTHONPATH": str(mod)},
     )
-    assert p.returncode == 2
+    assert p.returncode == 4  # every call failed: the status of failed calls, not a usage error
     assert "Traceback" not in p.stderr
     assert "my_judges.broken raised KeyError: 'no such rubric'" in p.stderr
     # recorded once, not retried: a bug does not go away on a second try
@@ -124,9 +124,10 @@ def test_async_function_in_notebook_api_cached_by_version(tmp_path: Path) -> Non
     # the same function again: answered from the cache
     judgebias.audit(judge=first_shown, limit=20, out=str(tmp_path / "r"))
     assert len(seen) == 40
-    # a new version is a new judge: asked again
+    # a new version is a new judge: asked again (in the same folder, whose run it replaces:
+    # force=True; the store stays, so this shows the version is part of the cache key)
     first_shown.version = "2"  # type: ignore[attr-defined]
-    r2 = judgebias.audit(judge=first_shown, limit=20, out=str(tmp_path / "r"))
+    r2 = judgebias.audit(judge=first_shown, limit=20, out=str(tmp_path / "r"), force=True)
     assert len(seen) == 80
     assert r2.summary_json["judge"].endswith(",version=2")
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from judgebias.audits.allprobes import runnable_probes
 from judgebias.audits.calls import (
     build_calls,
     build_records,
@@ -33,10 +34,9 @@ from judgebias.audits.settings import flag_generation, plain_generation
 from judgebias.corrections.mitigations import Mitigations, plan_mitigations
 from judgebias.engine.runner import RunCounts, RunnerConfig, estimate_tokens, price, run_requests
 from judgebias.engine.store import STORE_NAME, Store
-from judgebias.errors import UsageError
 from judgebias.judges.base import JudgeOptions, make_judge, parse_spec
 from judgebias.probes.catalog import ProbeSpec, control_variant, load_probe_file, resolve_probes
-from judgebias.probes.rewrite import RewriteInfo, rewrite_probes, rewrite_variants
+from judgebias.probes.rewrite import RewriteInfo, rewrite_variants
 from judgebias.probes.selfprobe import check_rewriter, paraphrases, self_requests
 from judgebias.prompts.templates import answer_reader, resolve_template
 from judgebias.stats.audit import probe_figures
@@ -70,10 +70,16 @@ def pairs_table(pairs: list[Pair]) -> pd.DataFrame:
     return pd.DataFrame({f: [getattr(p, f) for p in pairs] for f in PAIR_COLUMNS})
 
 
-def _probes(cfg: AuditConfig) -> list[ProbeSpec]:
+def _probes(cfg: AuditConfig) -> tuple[list[ProbeSpec], list[str]]:
+    """The probes this run measures, and notes on those ``all`` left out (see
+    :mod:`judgebias.audits.allprobes`)."""
     extra = [load_probe_file(f) for f in cfg.probe_files]
-    probes = resolve_probes(cfg.probes, extra=extra)
-    return rewrite_probes(probes, [p.strip().lower() for p in cfg.probes], cfg.rewriter)
+    return runnable_probes(
+        resolve_probes(cfg.probes, extra=extra),
+        cfg.probes,
+        rewriter=cfg.rewriter,
+        gold_judge=cfg.gold_judge,
+    )
 
 
 class Pairwise:
@@ -86,15 +92,10 @@ class Pairwise:
         """Every flag of :func:`judgebias.audits.config.check_audit_config` works pairwise."""
 
     def roles(self, cfg: AuditConfig) -> Roles:
-        probes = _probes(cfg)
+        probes, _ = _probes(cfg)  # a named probe without its model is refused here
         wants_self = any(p.kind == "self" for p in probes)
         # the self probe's paraphrases come from the rewriter, by default the gold judge's spec
         rewriter = cfg.rewriter or (cfg.gold_judge if wants_self else None)
-        if wants_self and not rewriter:
-            raise UsageError(
-                "--probes self: needs --rewriter SPEC (the model that paraphrases the judge's "
-                "answers) or --gold-judge SPEC (used as the rewriter, and for DBG)"
-            )
         plan_mitigations(cfg.mitigations, samples=cfg.samples, mode=cfg.mode, self_probe=wants_self)
         rewrites = any(p.kind == "rewrite" for p in probes)
         return Roles(
@@ -107,7 +108,7 @@ class Pairwise:
 
     async def run(self, session: AuditSession) -> FormatRun:
         cfg = session.cfg
-        probes = _probes(cfg)
+        probes, notes = _probes(cfg)
         template = resolve_template(cfg.template)
         settings = session.settings
         # answers the server constrained are read in their form only
@@ -254,6 +255,8 @@ class Pairwise:
             "cluster": clusters.summary(),
             "calls": {"per_verdict": plan.calls_per_verdict},
         }
+        if notes:
+            summary["notes"] = notes
         from judgebias.humans.agree import audit_agreement
 
         agreement = audit_agreement(records, data_path, cfg.mapping, seed=cfg.seed)
@@ -294,8 +297,7 @@ class Pairwise:
         # the model name the request rules read, without building the judge (no key needed)
         rules_model = rest.strip() if kind in ("openai", "litellm") else "model"
         budget = flag_generation(cfg, rules_model).max_tokens
-        extra = [load_probe_file(f) for f in cfg.probe_files]
-        probes = resolve_probes(cfg.probes, extra=extra)
+        probes, notes = _probes(cfg)
         template = resolve_template(cfg.template)
         data_path, pairs = load_audit_pairs(cfg)
         resolve_clusters(pairs, cfg.cluster, data_path, cfg.mapping)  # a bad --cluster fails now
@@ -347,4 +349,5 @@ class Pairwise:
             "max_tokens": budget,
             "reasoning_effort": cfg.reasoning_effort,
             "cost_usd_at_most": cost,
+            "notes": notes,
         }
