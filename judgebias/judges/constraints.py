@@ -244,11 +244,11 @@ async def _probe(judge: Any, c: Constraint) -> tuple[bool, str]:
     try:
         comp = await judge.complete(req)
     except BackendError as exc:
-        return False, f"refused: {str(exc)[:160]}"
+        return False, f"refused: {str(exc)[:400]}"
     except Exception as exc:  # the SDK transport's own errors, mapped as the runner does
         from judgebias.judges.errors import map_exception
 
-        return False, f"refused: {str(map_exception(exc))[:160]}"
+        return False, f"refused: {str(map_exception(exc))[:400]}"
     if conforms(c, comp.text or ""):
         return True, "enforced"
     return False, f"ignored (answered {(comp.text or '')[:60]!r})"
