@@ -26,6 +26,23 @@ def _group_label(values: Mapping[Any, Any], group: list[str]) -> str:
     return " · ".join(str(values.get(g)) for g in group) or "all pairs"
 
 
+PLOTTED_GROUPS = 30
+"""Groups drawn in the per-group plot at most; with more, those with the lowest position
+consistency are drawn (the table lists every group and sorts by any column)."""
+
+
+def plotted_groups(table: pd.DataFrame, limit: int = PLOTTED_GROUPS) -> pd.DataFrame:
+    """The groups the plot draws: all, or the ``limit`` with the lowest position consistency
+    (then the lowest accuracy; groups without the figure last), lowest first."""
+    if len(table) <= limit:
+        return table
+    keys = table[["position_consistency", "accuracy"]].astype(float)
+    order = keys.sort_values(
+        ["position_consistency", "accuracy"], na_position="last", kind="stable"
+    ).index
+    return table.loc[order[:limit]]
+
+
 def _groups_plot(table: pd.DataFrame, group: list[str]) -> str:
     import matplotlib
     from matplotlib.figure import Figure
@@ -175,7 +192,8 @@ def render_analyze_html(result: AnalyzeResult, *, title: str | None = None) -> s
         src=result.summary["source"],
         group=prep.group,
         rows=rows,
-        plot=_groups_plot(result.table, prep.group),
+        plot=_groups_plot(plotted_groups(result.table), prep.group),
+        plotted=min(len(result.table), PLOTTED_GROUPS),
         comp=comp,
         sections=sections,
         rule=UNPARSEABLE_RULE,

@@ -34,6 +34,7 @@ __all__ = [
     "fmt_pp",
     "num",
     "show",
+    "sort_key",
     "to_svg",
 ]
 
@@ -107,7 +108,17 @@ SEVERITY_WORDS = {
 }
 """What each severity word means, in the legend of every page that shows severities."""
 
+
+def sort_key(value: Any) -> str:
+    """A cell's value for sorting a table in the browser (``data-v``): the number, or
+    ``""`` when missing."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return ""
+    return f"{float(value):.6g}"
+
+
 FILTERS = {
+    "sortkey": sort_key,
     "pp": fmt_pp,
     "pct": fmt_pct,
     "p": fmt_p,

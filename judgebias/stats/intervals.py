@@ -178,7 +178,7 @@ def newcombe_paired_p(
     b: float | np.ndarray,
     c: float | np.ndarray,
     d: float | np.ndarray,
-    df: float | None = None,
+    df: float | np.ndarray | None = None,
 ) -> float | np.ndarray:
     """Two-sided p-value of (b - c) / n = 0 that agrees with :func:`newcombe_paired_diff`.
 
@@ -191,7 +191,7 @@ def newcombe_paired_p(
     a = d = 8, b = 0, c = 4: the interval ends at -0.0004, McNemar's p is 0.125; here p
     = 0.0495). With ``df``, the interval of :func:`newcombe_paired_diff` with the same
     ``df`` (t quantiles) is the one inverted. Takes scalars or arrays of tables (returns
-    the same); NaN when n = 0.
+    the same; ``df`` may then be an array, one per table); NaN when n = 0.
     """
     from scipy.stats import norm
     from scipy.stats import t as student
@@ -207,7 +207,8 @@ def newcombe_paired_p(
     todo = np.flatnonzero(ok & (np.abs(theta) >= 1e-15))
     if len(todo):
         z = _invert_paired(tuple(v[todo] for v in (a_, b_, c_, d_)), theta[todo])
-        tail = norm.sf(z) if df is None else student.sf(z, df)
+        dfs = None if df is None else np.broadcast_to(np.asarray(df, dtype=float), shape).ravel()
+        tail = norm.sf(z) if dfs is None else student.sf(z, dfs[todo])
         out[todo] = np.minimum(1.0, 2.0 * tail)
     res = out.reshape(shape)
     return float(res) if res.ndim == 0 else res

@@ -1,7 +1,10 @@
 """The figures of recorded verdicts, per group of the one-row-per-pair frame of
 :func:`judgebias.analysis.prepare`: position, accuracy and length preference with Wilson
 intervals, the position and accuracy ones at the effective sample size when pairs share a
-cluster (see :mod:`judgebias.analysis` for the rules on unparseable verdicts)."""
+cluster (see :mod:`judgebias.analysis` for the rules on unparseable verdicts).
+
+:func:`group_figures` gives one group's figures; :func:`group_table` (from
+:mod:`judgebias.stats.recorded_groups`) the same for every group at once."""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from judgebias.stats.intervals import bh_adjust, wilson
+from judgebias.stats.intervals import wilson
 from judgebias.stats.position import position_stats
-from judgebias.tables.verdicts import FIRST, GOLD, LEN_A, LEN_B, SECOND, group_items
+from judgebias.stats.recorded_groups import group_table
+from judgebias.tables.verdicts import FIRST, GOLD, LEN_A, LEN_B, SECOND
 
 __all__ = ["group_figures", "group_table", "length_figures", "pooled", "share_ci", "toward"]
 
@@ -136,24 +140,3 @@ def group_figures(
         row[f"{name}_ci_low"], row[f"{name}_ci_high"] = share_ci(row[name], count, alpha)
     row.update(length_figures(g, min_diff, alpha))
     return row
-
-
-def group_table(
-    frame: pd.DataFrame,
-    group: list[str],
-    *,
-    has_gold: bool,
-    min_diff: float,
-    alpha: float,
-    cluster: str | None = None,
-) -> pd.DataFrame:
-    """One row of :func:`group_figures` per group of the prepared frame, the position
-    p-values BH-adjusted across groups (``position_p_adjusted``); ``cluster`` the column
-    whose equal values are one cluster for the position and accuracy intervals."""
-    rows = []
-    for values, g in group_items(frame, group):
-        figs = group_figures(g, has_gold=has_gold, min_diff=min_diff, alpha=alpha, cluster=cluster)
-        rows.append({**values, **figs})
-    table = pd.DataFrame(rows)
-    table["position_p_adjusted"] = bh_adjust(table["position_p_value"].tolist())
-    return table

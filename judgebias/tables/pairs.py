@@ -30,6 +30,7 @@ import pandas as pd
 
 from judgebias.errors import InputError, UsageError
 from judgebias.registry import closest
+from judgebias.tables.csv_arrow import typed_frame
 from judgebias.tables.tablefile import (
     SUPPORTED_EXTENSIONS,
     BadValue,
@@ -229,10 +230,12 @@ def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd
     line/row conventions; an empty file (no records) is an error.
     """
     mapping = dict(mapping or {})
-    table = read_source(path)
+    table = read_source(path, columnar=True)
     plan = _mapping_plan(table, mapping)
     try:
-        if table.arrow is not None:
+        if table.arrow is not None and not table.typed:
+            df = typed_frame(table.arrow)  # CSV read by pyarrow: typed as below
+        elif table.arrow is not None:
             df = table.arrow.to_pandas()
         else:
             df = pd.DataFrame.from_records(table.records, columns=table.columns)

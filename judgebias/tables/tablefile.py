@@ -44,6 +44,7 @@ import pandas as pd
 
 from judgebias.errors import InputError
 from judgebias.registry import closest
+from judgebias.tables.csv_arrow import read_csv_columns
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -111,6 +112,7 @@ def read_source(
     *,
     limit: int | None = None,
     parquet_columns: Collection[str] | None = None,
+    columnar: bool = False,
 ) -> Table:
     """Read the table in ``path``: its records, their columns and where each one is.
 
@@ -119,6 +121,9 @@ def read_source(
     filled only when ``parquet_columns`` is given, with those of its columns (in the
     file's order) that are named there. CSV/TSV values are text (``Table.typed`` is
     False). An empty file, a file of blank lines, or a header without rows is an error.
+    ``columnar`` (no ``limit``): a CSV/TSV file is read by pyarrow into ``Table.arrow``
+    (columns of text, no records) when :mod:`judgebias.tables.csv_arrow` can; a file
+    with a problem is read row by row as usual, so errors name the row.
     """
     src = str(path)
     p = Path(path)
@@ -156,6 +161,13 @@ def read_source(
     if not text.strip():
         raise InputError(src, "file contains only blank lines; nothing to read")
     if fmt in ("csv", "tsv"):
+        if columnar and limit is None:
+            read = read_csv_columns(text, "\t" if fmt == "tsv" else ",")
+            if read is not None:
+                arrow, header = read
+                return Table(
+                    source=src, unit="row", columns=header, header_loc=1, arrow=arrow, typed=False
+                )
         return _read_csv(text, src, delimiter="\t" if fmt == "tsv" else ",", limit=limit)
     stripped = text.lstrip()
     if stripped.startswith("["):

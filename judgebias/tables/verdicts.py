@@ -175,10 +175,29 @@ def coalesce_columns(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
     return out
 
 
+def _per_value(col: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``col.map(fn)`` (an object column), ``fn`` called once per distinct value when the
+    values are numbers or all text (values equal as Python values are then the same value;
+    a mix such as ``1`` and ``True`` is mapped value by value)."""
+    kind = pd.api.types.infer_dtype(col, skipna=True)
+    if kind not in ("string", "empty", "integer", "floating", "boolean", "mixed-integer-float"):
+        return col.map(fn).astype(object)
+    if kind == "boolean" and col.dtype == object:
+        return col.map(fn).astype(object)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniques]
+    missing = col[codes == -1]
+    mapped[-1] = fn(missing.iloc[0]) if len(missing) else None
+    if len(missing) and len({type(v) for v in missing}) > 1:
+        return col.map(fn).astype(object)  # None and NaN both missing: map each
+    return pd.Series(mapped[codes], index=col.index, dtype=object)
+
+
 def label_codes(raw: pd.Series) -> tuple[pd.Series, dict[str, int]]:
     """Normalised labels (a/b/tie/None) and the counts of non-empty values not understood."""
-    labels = raw.map(normalize_label).astype(object)
-    bad = raw[labels.isna() & ~raw.map(is_empty).astype(bool)]
+    labels = _per_value(raw, normalize_label)
+    bad = raw[labels.isna() & ~_per_value(raw, is_empty).astype(bool)]
     counts = bad.map(lambda v: str(v)[:40]).value_counts().head(5)
     return labels.where(labels.notna(), None), {str(k): int(v) for k, v in counts.items()}
 
@@ -544,7 +563,7 @@ def prepare(
             )
             continue
         labels, bad = label_codes(wide[col])
-        raw_nonempty = int((~wide[col].map(is_empty).astype(bool)).sum())
+        raw_nonempty = int((~_per_value(wide[col], is_empty).astype(bool)).sum())
         if raw_nonempty and labels.notna().sum() * 2 < raw_nonempty:
             # most values are not verdicts: the wrong column, not a judge that failed
             shown = ", ".join(list(bad)[:4])
