@@ -9,7 +9,8 @@ same as the row reader's. Only a file the row reader accepts as it is takes this
 path: the file is first run through ``csv.reader`` (strict, nothing kept), and a
 file with a problem (a stray quote, a ragged row, a blank or duplicate header, rows
 before the header) returns None, so that the row reader reads it and names the
-line. Rows whose cells are all blank are dropped, as the row reader does.
+line (the strict pass is skipped when the file has no quote character, as nothing can
+then fail it). Rows whose cells are all blank are dropped, as the row reader does.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def read_csv_columns(text: str, delimiter: str) -> tuple[Any, list[str]] | None:
             return None
         if len(set(header)) != len(header) or len({h.strip() for h in header}) != len(header):
             return None
-        collections.deque(reader, maxlen=0)  # strictness: a csv.Error means the row reader
+        if '"' in text or "\x00" in text:  # strictness needs quotes to fail: check it
+            collections.deque(reader, maxlen=0)  # a csv.Error: the row reader names the row
     except (csv.Error, StopIteration):
         return None
     try:
