@@ -75,6 +75,10 @@ class RunnerConfig:
     batch_poll_s: float = 5.0
 
 
+PROGRESS_EVERY = 0.1
+"""Seconds between updates of the progress bar while answers arrive."""
+
+
 def estimate_tokens(request: ChatRequest) -> tuple[int, int]:
     """(prompt, completion) token estimate before sending: 4 characters a token, and
     the request's max_tokens (a conservative bound) for the completion. For a reasoning
@@ -299,15 +303,27 @@ async def run_requests(
             rate=0.0,
         )
 
-        def tick() -> None:
-            elapsed = max(time.monotonic() - started, 1e-9)
+        # the bar is told at most every PROGRESS_EVERY seconds (and at the end), not once
+        # per answer: at hundreds of answers a second, updating it per answer costs the
+        # event loop as much CPU as the HTTP exchange itself
+        shown = {"at": 0.0, "unshown": 0}
+
+        def tick(final: bool = False) -> None:
+            shown["unshown"] += 0 if final else 1
+            now = time.monotonic()
+            if not final and now - shown["at"] < PROGRESS_EVERY:
+                return
+            if not shown["unshown"] and final:
+                return
+            elapsed = max(now - started, 1e-9)
             prog.update(
                 task_id,
-                advance=1,
+                advance=shown["unshown"],
                 failed=counts.failed,
                 retried=counts.retried,
                 rate=(counts.sent + counts.failed) / elapsed,
             )
+            shown["at"], shown["unshown"] = now, 0
 
         async def attempt(req: ChatRequest) -> Completion:
             if rpm_limiter is not None:
@@ -417,6 +433,7 @@ async def run_requests(
             for t in tasks:
                 t.cancel()
             store.stop_writer()
+            tick(final=True)
     counts.seconds = time.monotonic() - started
     if fatal:
         raise fatal[0]
