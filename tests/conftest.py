@@ -194,3 +194,19 @@ def stderr_lines(p: subprocess.CompletedProcess[str]) -> list[str]:
         for ln in p.stderr.strip().splitlines()
         if ln.strip() and not any(ln.lstrip().startswith(b) for b in bars)
     ]
+
+
+@pytest.fixture(autouse=True)
+def _no_run_folder_left_in_the_checkout(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that writes the default run folder (``judgebias-run/``) into the working
+    directory is named in the warnings summary, and the folder is removed, so no test's
+    leftovers reach the next test or the repository."""
+    import shutil
+    import warnings
+
+    leftover = Path.cwd() / "judgebias-run"
+    existed = leftover.exists()
+    yield
+    if not existed and leftover.exists():
+        shutil.rmtree(leftover, ignore_errors=True)
+        warnings.warn(f"{request.node.nodeid} left judgebias-run/ in {Path.cwd()}", stacklevel=1)
