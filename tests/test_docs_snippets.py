@@ -148,8 +148,11 @@ def script_flags_ok(script: str, args: str) -> list[str]:
     ]
 
 
-def run_shell(block: Block, cwd: Path, env: dict[str, str]) -> None:
+def run_shell(block: Block, cwd: Path, env: dict[str, str]) -> int:
+    """Run (or, for benchmark and tool scripts, check the flags of) each command of a
+    shell block; the number of commands checked."""
     where = f"{page_id(block.page)}:{block.line}"
+    checked = 0
     for cmd in commands(block.code):
         if cmd.startswith("#"):
             continue
@@ -157,6 +160,7 @@ def run_shell(block: Block, cwd: Path, env: dict[str, str]) -> None:
         if script:
             problems = script_flags_ok(script["script"], script["args"])
             assert not problems, f"{where}: {cmd}: {problems}"
+            checked += 1
             continue
         if not cmd.startswith("judgebias"):
             continue
@@ -173,6 +177,8 @@ def run_shell(block: Block, cwd: Path, env: dict[str, str]) -> None:
             f"{where}: `{cmd}` exited {proc.returncode}, expected {block.exit_code}\n"
             f"{proc.stderr[-2000:]}"
         )
+        checked += 1
+    return checked
 
 
 @pytest.mark.slow
@@ -190,11 +196,15 @@ def test_page_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     namespace: dict[str, object] = {"__name__": "__docs__"}
+    idle = []
     for block in todo:
         if block.file:
             (tmp_path / block.file).write_text(block.code + "\n", encoding="utf-8")
+            assert (tmp_path / block.file).read_text(encoding="utf-8").strip()
         elif block.lang == "python":
             code = compile(block.code, f"{page_id(page)}:{block.line}", "exec")
             exec(code, namespace)
-        else:
-            run_shell(block, tmp_path, env)
+        elif run_shell(block, tmp_path, env) == 0:
+            idle.append(f"{page_id(page)}:{block.line}")
+    # a block that is neither skipped (with its reason) nor runs anything checks nothing
+    assert idle == [], f"shell blocks with no judgebias command or script: {idle}"
