@@ -1,7 +1,8 @@
 """The per-group table of recorded verdicts, computed for all groups at once.
 
-:func:`group_table` gives the table that one :func:`~judgebias.stats.recorded.group_figures`
-per group gives, value for value (the same floating-point results: the counts are
+:func:`group_table` gives, value for value, the table that computing each group alone
+(with :func:`~judgebias.stats.position.position_stats` and
+:func:`~judgebias.stats.recorded.length_figures`) gives (the same floating-point results: the counts are
 summed per group with ``bincount``, the shares are the same quotients, the Wilson and
 Newcombe intervals and the position p-values are taken for every group in one call
 each, elementwise as for one group). Only the design effects, whose per-cluster sums
@@ -135,8 +136,7 @@ def group_table(
     alpha: float,
     cluster: str | None = None,
 ) -> pd.DataFrame:
-    """One row of :func:`~judgebias.stats.recorded.group_figures` per group of the prepared
-    frame, the position p-values BH-adjusted across groups (``position_p_adjusted``);
+    """One row of figures per group of the prepared frame, the position p-values BH-adjusted across groups (``position_p_adjusted``);
     ``cluster`` the column whose equal values are one cluster for the position and
     accuracy intervals."""
     gid, values = _group_keys(frame, group)
@@ -147,7 +147,7 @@ def group_table(
     within[order] = np.arange(len(frame)) - np.repeat(starts[:-1], np.diff(starts))
     f, s = _codes(frame[FIRST]), _codes(frame[SECOND])
     gold = _codes(frame[GOLD]) if has_gold else np.zeros(len(frame), dtype=np.int8)
-    g_col = _codes(frame[GOLD])  # what group_figures reads for its own counts
+    g_col = _codes(frame[GOLD])  # the gold labels the counts by shown position read
     clusters = _cluster_codes(frame, cluster, within)
 
     def count(mask: np.ndarray) -> np.ndarray:
