@@ -20,6 +20,7 @@ import pandas as pd
 __all__ = [
     "CLUSTER_COLUMN",
     "cluster_keys",
+    "cluster_values",
     "describe_clusters",
     "pair_clusters",
     "with_clusters",
@@ -35,13 +36,19 @@ def cluster_keys(frame: pd.DataFrame, cluster: str | None) -> np.ndarray:
     own = np.array([f"\x00row{i}" for i in range(len(frame))], dtype=object)
     if cluster is None:
         return own
+    missing, values = cluster_values(frame, cluster)
+    return np.where(missing, own, values).astype(object)
+
+
+def cluster_values(frame: pd.DataFrame, cluster: str) -> tuple[np.ndarray, np.ndarray]:
+    """The column ``cluster`` of ``frame`` as text, and where it is empty (such a row is a
+    cluster of its own); a missing column is the user's ``--cluster`` naming nothing."""
     if cluster not in frame.columns:
         from judgebias.errors import UsageError
 
         raise UsageError(f"--cluster: no column {cluster!r} to cluster by")
     missing = pd.isna(frame[cluster]).to_numpy()
-    values = frame[cluster].astype(str).to_numpy(dtype=object)
-    return np.where(missing, own, values).astype(object)
+    return missing, frame[cluster].astype(str).to_numpy(dtype=object)
 
 
 def pair_clusters(records: pd.DataFrame) -> pd.Series:

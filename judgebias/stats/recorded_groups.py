@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from judgebias.stats.clustering import cluster_values
 from judgebias.stats.intervals import (
     bh_adjust,
     cluster_df,
@@ -56,12 +57,7 @@ def _cluster_codes(frame: pd.DataFrame, cluster: str | None, within: np.ndarray)
     own = own_rank[within]
     if cluster is None:
         return own
-    if cluster not in frame.columns:
-        from judgebias.errors import UsageError
-
-        raise UsageError(f"--cluster: no column {cluster!r} to cluster by")
-    missing = pd.isna(frame[cluster]).to_numpy()
-    text = frame[cluster].astype(str).to_numpy(dtype=object)
+    missing, text = cluster_values(frame, cluster)
     idx, uniques = pd.factorize(text)
     rank = np.empty(len(uniques), dtype=np.int64)
     rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(uniques))
