@@ -208,7 +208,10 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}",
     }
     peers = {"openai": peer_openai, "aiohttp": peer_aiohttp}
-    print(f"{'conc':>5} {'client':>8} {'efficiency (runs)':>26} {'cpu ms/call (runs)':>26}")
+    print(
+        f"{'conc':>5} {'client':>8} {'efficiency (runs)':>26} {'cpu ms/call (runs)':>26} "
+        f"{'server cpu ms/call':>20}"
+    )
     servers: list[Server] = []
     try:
         measure(args, out, peers, lat, servers)
@@ -243,7 +246,9 @@ def measure(
                     *("--base-url", srv.url, "--data", str(data), "--probes", PROBES),
                     *("--concurrency", str(conc), "--seed", "1", "--out", str(run)),
                 ]
+                srv_cpu = srv.cpu()
                 first, first_cpu = run_audit(cmd)
+                srv_cpu = srv.cpu() - srv_cpu
                 cached, cached_cpu = run_audit(cmd)
                 srv.close()
                 summary = json.loads((run / "summary.json").read_text())
@@ -254,30 +259,41 @@ def measure(
                 r = res.setdefault("audit", {})
                 r.setdefault("efficiency", []).append(n * lat / conc / (first - cached))
                 r.setdefault("cpu_ms_per_call", []).append(1000 * (first_cpu - cached_cpu) / n)
+                r.setdefault("server_cpu_ms_per_call", []).append(1000 * srv_cpu / n)
                 r.setdefault("first_s", []).append(first)
                 r.setdefault("cached_s", []).append(cached)
                 r.setdefault("calls", []).append(n)
                 for name in args.peers.split(","):
                     srv = Server(args.latency_ms)
                     servers.append(srv)
+                    srv_cpu = srv.cpu()
                     wall, cpu = timed_peer(peers[name], reqs, srv.url, conc)
+                    srv_cpu = srv.cpu() - srv_cpu
                     srv.close()
                     p = res.setdefault(name, {})
                     p.setdefault("efficiency", []).append(len(reqs) * lat / conc / wall)
                     p.setdefault("cpu_ms_per_call", []).append(1000 * cpu / len(reqs))
+                    p.setdefault("server_cpu_ms_per_call", []).append(1000 * srv_cpu / len(reqs))
             for name, r in res.items():
                 print(
                     f"{conc:>5} {name:>8} {' '.join(f'{e:.3f}' for e in r['efficiency']):>26} "
-                    f"{' '.join(f'{c:.3f}' for c in r['cpu_ms_per_call']):>26}"
+                    f"{' '.join(f'{c:.3f}' for c in r['cpu_ms_per_call']):>26} "
+                    f"{statistics.median(r['server_cpu_ms_per_call']):>20.3f}"
                 )
                 out[f"c{conc}_{name}"] = {
-                    k + ("_runs" if k in ("efficiency", "cpu_ms_per_call") else ""): [
-                        round(x, 4) for x in v
-                    ]
+                    k
+                    + (
+                        "_runs"
+                        if k in ("efficiency", "cpu_ms_per_call", "server_cpu_ms_per_call")
+                        else ""
+                    ): [round(x, 4) for x in v]
                     for k, v in r.items()
                 } | {
                     "efficiency": round(statistics.median(r["efficiency"]), 3),
                     "cpu_ms_per_call": round(statistics.median(r["cpu_ms_per_call"]), 4),
+                    "server_cpu_ms_per_call": round(
+                        statistics.median(r["server_cpu_ms_per_call"]), 4
+                    ),
                 }
             out["calls"] = len(reqs)
 

@@ -160,10 +160,12 @@ class ChatRequest:
             d["constraint"] = self.constraint.as_dict()
         return d
 
-    @property
+    @functools.cached_property
     def canonical_json(self) -> str:
         """The request as compact JSON with sorted keys: what the store keeps and the key
-        hashes (not cached: only the 64-character key is kept in memory)."""
+        hashes. Kept once computed (the key needs it, then the store): an audit holds
+        one chunk of requests at a time and makes its calls light once answered
+        (:meth:`JudgeCall.light`), so this costs memory per chunk, not per run."""
         return json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @functools.cached_property

@@ -115,3 +115,50 @@ def test_a_file_that_is_not_a_store_is_an_input_error(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(InputError, match="not a usable judgebias store"):
         Store(bad)
+
+
+def test_writer_splits_groups_at_sqlite_parameter_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer inserts a group of rows with one statement per run of one kind, split at
+    SQLite's limit on parameters: with the limit at 35 (three answers a statement), every
+    answer and failure still lands, and a failure never replaces an answer however the
+    two are grouped."""
+    if not hasattr(sqlite3.Connection, "setlimit"):
+        pytest.skip("sqlite3.Connection.setlimit needs Python 3.11")
+    real_connect = sqlite3.connect
+    statements: list[str] = []
+
+    def limited(*args: Any, **kw: Any) -> sqlite3.Connection:
+        db = real_connect(*args, **kw)
+        db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 35)
+        db.set_trace_callback(lambda sql: statements.append(sql) if "INSERT" in sql else None)
+        return db
+
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        monkeypatch.setattr(sqlite3, "connect", limited)
+        store.start_writer()
+
+        async def main() -> None:
+            await asyncio.gather(
+                *(
+                    store.put_ok_async(req(i), comp(i), attempts=1, latency_s=0.1, judge="j")
+                    for i in range(100)
+                ),
+                store.put_failed_async(req(500), "down", attempts=2, judge="j"),
+                store.put_failed_async(req(500), "down again", attempts=3, judge="j"),
+                store.put_failed_async(req(3), "late failure", attempts=1, judge="j"),
+            )
+
+        asyncio.run(main())
+        store.stop_writer()
+        assert store.count() == {"ok": 100, "failed": 1}
+        failed = store.get(req(500).key())
+        assert failed is not None and failed.attempts == 5 and failed.error == "down again"
+        kept = store.get(req(3).key())
+        assert kept is not None and kept.status == "ok" and kept.completion == comp(3)
+        assert all(store.get(req(i).key()).completion == comp(i) for i in range(100))  # type: ignore[union-attr]
+    ok_statements = [s for s in statements if "'ok'" in s]
+    assert len(ok_statements) >= 34  # 100 answers, at most 3 a statement
+    assert max(s.count("'ok'") for s in ok_statements) == 3

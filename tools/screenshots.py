@@ -85,7 +85,9 @@ def main() -> None:
     args = ap.parse_args()
     browser = shutil.which(args.browser)
     if browser is None:
-        raise SystemExit(f"screenshots: --browser: {args.browser} not found (apt-get install chromium)")
+        raise SystemExit(
+            f"screenshots: --browser: {args.browser} not found (apt-get install chromium)"
+        )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,7 @@ An authentication failure stops the run at once; so does a judge that cannot be 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import random
 import time
@@ -28,6 +29,7 @@ from tenacity import (
 )
 
 from judgebias.engine.breaker import Breaker
+from judgebias.engine.collector import calling_phase
 from judgebias.engine.store import Store
 from judgebias.errors import (
     AuthError,
@@ -157,6 +159,12 @@ class RunCounts:
             "seconds": round(self.seconds, 3),
             "budget_stopped": self.budget_stopped,
         }
+
+
+def _retrieved(fut: asyncio.Future[None]) -> None:
+    """Mark a commit's outcome as seen (a run that already failed does not report it)."""
+    if not fut.cancelled():
+        fut.exception()
 
 
 def _deadline(seconds: float) -> Any:
@@ -405,17 +413,27 @@ async def run_requests(
             budget["reserved"] -= reserved
             completion = _priced(cfg, completion)
             budget["spent"] += completion.cost_usd or 0.0
-            # the slot is held until the answer is committed: a crash can lose at
-            # most `concurrency` answers
-            await store.put_ok_async(
-                req, completion, attempts=tries, latency_s=time.monotonic() - t0, judge=judge.spec
+            # the writer thread commits answers in groups while the worker sends its next
+            # request; at most `concurrency` answers wait for their commit (all a crash
+            # can lose), and a failed commit stops the run from the worker that sees it
+            uncommitted.append(
+                store.put_ok_soon(
+                    req,
+                    completion,
+                    attempts=tries,
+                    latency_s=time.monotonic() - t0,
+                    judge=judge.spec,
+                )
             )
             counts.sent += 1
             tick()
+            while uncommitted and (len(uncommitted) > cfg.concurrency or uncommitted[0].done()):
+                await uncommitted.popleft()
 
         # `concurrency` workers share one iterator: memory stays flat however many
         # requests there are (no task per request)
         pending = iter(todo)
+        uncommitted: collections.deque[asyncio.Future[None]] = collections.deque()
 
         async def worker() -> None:
             for req in pending:
@@ -424,16 +442,22 @@ async def run_requests(
                 await one(req)
 
         store.start_writer()
-        tasks = [
-            asyncio.create_task(worker()) for _ in range(max(1, min(cfg.concurrency, len(todo))))
-        ]
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for t in tasks:
-                t.cancel()
-            store.stop_writer()
-            tick(final=True)
+        with calling_phase():
+            tasks = [
+                asyncio.create_task(worker())
+                for _ in range(max(1, min(cfg.concurrency, len(todo))))
+            ]
+            try:
+                await asyncio.gather(*tasks)
+                while uncommitted:
+                    await uncommitted.popleft()
+            finally:
+                for t in tasks:
+                    t.cancel()
+                store.stop_writer()  # commits what is queued
+                for fut in uncommitted:  # nobody waits for these any more
+                    fut.add_done_callback(_retrieved)
+                tick(final=True)
     counts.seconds = time.monotonic() - started
     if fatal:
         raise fatal[0]

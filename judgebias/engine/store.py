@@ -2,8 +2,9 @@
 
 One row per unique request, keyed by :meth:`ChatRequest.key` (a hash of
 everything that changes the answer). A response is committed the moment it
-arrives (WAL journal), so a run killed at any point, even by ``kill -9``, loses
-at most the answers in flight; a re-run asks only what is missing. Failed
+arrives (WAL journal, committed in groups by a writer thread), so a run killed at any
+point, even by ``kill -9``, loses at most the answers in flight or not yet committed; a
+re-run asks only what is missing. Failed
 requests are kept with their error and asked again on the next run.
 No credential is ever written here: requests hold model, messages and
 sampling parameters only.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import queue
 import sqlite3
@@ -48,6 +50,51 @@ CREATE TABLE IF NOT EXISTS responses (
 );
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 """
+
+
+_OK_INSERT = (
+    "INSERT OR REPLACE INTO responses (key, request, status, response, error, attempts, "
+    "latency_s, prompt_tokens, completion_tokens, cost_usd, judge, updated_at) VALUES "
+)
+_OK_ROW = "(?, ?, 'ok', ?, NULL, ?, ?, ?, ?, ?, ?, ?)"
+_FAILED_INSERT = (
+    "INSERT INTO responses (key, request, status, error, attempts, judge, updated_at) VALUES "
+)
+_FAILED_ROW = "(?, ?, 'failed', ?, ?, ?, ?)"
+_FAILED_CONFLICT = (
+    " ON CONFLICT(key) DO UPDATE SET error = excluded.error, "
+    "attempts = responses.attempts + excluded.attempts, updated_at = excluded.updated_at "
+    "WHERE responses.status = 'failed'"
+)
+_ROWS_OF = {
+    "ok": (_OK_INSERT, _OK_ROW, ""),
+    "failed": (_FAILED_INSERT, _FAILED_ROW, _FAILED_CONFLICT),
+}
+"""Each kind of row the writer thread commits: (statement head, one row's values, tail)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _many_rows_sql(kind: str, n: int) -> str:
+    """One statement inserting ``n`` rows of ``kind``: SQLite runs it in one step, so the
+    writer thread lets go of the GIL once for the rows, not once per row."""
+    head, row, tail = _ROWS_OF[kind]
+    return head + ",".join([row] * n) + tail
+
+
+def _statements(
+    rows: list[tuple[str, tuple[Any, ...]]], max_variables: int
+) -> Iterator[tuple[str, list[Any]]]:
+    """Multi-row statements for ``rows`` (kind, parameters), in their order: a run of rows
+    of one kind becomes statements of at most ``max_variables`` parameters each."""
+    i = 0
+    while i < len(rows):
+        kind, first = rows[i]
+        per = max(1, max_variables // len(first))
+        j = i + 1
+        while j < len(rows) and j - i < per and rows[j][0] == kind:
+            j += 1
+        yield _many_rows_sql(kind, j - i), [v for _, params in rows[i:j] for v in params]
+        i = j
 
 
 def _resolve(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
@@ -162,19 +209,6 @@ class Store:
                 "free space or fix permissions, then re-run the same command to resume"
             ) from None
 
-    _OK_SQL = (
-        "INSERT OR REPLACE INTO responses (key, request, status, response, error, attempts, "
-        "latency_s, prompt_tokens, completion_tokens, cost_usd, judge, updated_at) "
-        "VALUES (?, ?, 'ok', ?, NULL, ?, ?, ?, ?, ?, ?, ?)"
-    )
-    _FAILED_SQL = (
-        "INSERT INTO responses (key, request, status, error, attempts, judge, updated_at) "
-        "VALUES (?, ?, 'failed', ?, ?, ?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET error = excluded.error, "
-        "attempts = responses.attempts + excluded.attempts, updated_at = excluded.updated_at "
-        "WHERE responses.status = 'failed'"
-    )
-
     @staticmethod
     def _ok_params(
         request: ChatRequest, completion: Completion, attempts: int, latency_s: float, judge: str
@@ -202,12 +236,15 @@ class Store:
         judge: str,
     ) -> None:
         """Store an answer (committed before this returns)."""
-        self._write(self._OK_SQL, self._ok_params(request, completion, attempts, latency_s, judge))
+        self._write(
+            _many_rows_sql("ok", 1),
+            self._ok_params(request, completion, attempts, latency_s, judge),
+        )
 
     def put_failed(self, request: ChatRequest, error: str, *, attempts: int, judge: str) -> None:
         """Record a failure, unless an answer is already stored for this request."""
         self._write(
-            self._FAILED_SQL,
+            _many_rows_sql("failed", 1),
             (request.key(), request.canonical_json, error, attempts, judge, time.time()),
         )
 
@@ -238,6 +275,9 @@ class Store:
     def _write_loop(self) -> None:
         db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
         db.execute("PRAGMA synchronous=NORMAL")
+        # SQLite's limit on a statement's parameters (999 before 3.32); getlimit is 3.11+
+        getlimit = getattr(db, "getlimit", None)
+        limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
         stop = False
         while not stop:
             batch = [self._queue.get()]
@@ -254,7 +294,7 @@ class Store:
             error: BaseException | None = None
             try:
                 db.execute("BEGIN")
-                for sql, params, _fut, _loop in batch:
+                for sql, params in _statements([(k, p) for k, p, _f, _l in batch], limit):
                     db.execute(sql, params)
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -265,21 +305,40 @@ class Store:
                     "lost: free space or fix permissions, then re-run the same command to resume"
                 )
             by_loop: dict[Any, list[Any]] = {}
-            for _sql, _params, fut, loop in batch:
+            for _kind, _params, fut, loop in batch:
                 by_loop.setdefault(loop, []).append(fut)
             for loop, futs in by_loop.items():
                 with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
                     loop.call_soon_threadsafe(_resolve, futs, error)
         db.close()
 
-    async def _put_async(self, sql: str, params: tuple[Any, ...]) -> None:
-        if self._writer is None:
-            self._write(sql, params)
-            return
+    def _enqueue(self, kind: str, params: tuple[Any, ...]) -> asyncio.Future[None]:
+        """Hand a row to the writer thread; the future resolves once it is committed (at
+        once, written here, when no writer runs)."""
         loop = asyncio.get_running_loop()
-        fut = loop.create_future()
-        self._queue.put((sql, params, fut, loop))
-        await fut
+        fut: asyncio.Future[None] = loop.create_future()
+        if self._writer is None:
+            try:
+                self._write(_many_rows_sql(kind, 1), params)
+                fut.set_result(None)
+            except StoreError as exc:
+                fut.set_exception(exc)
+            return fut
+        self._queue.put((kind, params, fut, loop))
+        return fut
+
+    def put_ok_soon(
+        self,
+        request: ChatRequest,
+        completion: Completion,
+        *,
+        attempts: int,
+        latency_s: float,
+        judge: str,
+    ) -> asyncio.Future[None]:
+        """:meth:`put_ok` through the background writer, without waiting: the returned
+        future resolves once the answer is committed (or fails with a StoreError)."""
+        return self._enqueue("ok", self._ok_params(request, completion, attempts, latency_s, judge))
 
     async def put_ok_async(
         self,
@@ -291,16 +350,15 @@ class Store:
         judge: str,
     ) -> None:
         """:meth:`put_ok` through the background writer; returns once committed."""
-        await self._put_async(
-            self._OK_SQL, self._ok_params(request, completion, attempts, latency_s, judge)
+        await self.put_ok_soon(
+            request, completion, attempts=attempts, latency_s=latency_s, judge=judge
         )
 
     async def put_failed_async(
         self, request: ChatRequest, error: str, *, attempts: int, judge: str
     ) -> None:
-        await self._put_async(
-            self._FAILED_SQL,
-            (request.key(), request.canonical_json, error, attempts, judge, time.time()),
+        await self._enqueue(
+            "failed", (request.key(), request.canonical_json, error, attempts, judge, time.time())
         )
 
     def set_meta(self, key: str, value: Any) -> None:

@@ -212,8 +212,9 @@ class OpenAIJudge:
             async with self._sessions.post(
                 url, json=request_body(request), headers=headers
             ) as resp:
-                text = await resp.text()
+                raw = await resp.read()  # JSON is UTF-8: json.loads reads the bytes
                 if resp.status != 200:
+                    text = raw.decode("utf-8", "replace")
                     raise error_for_status(
                         resp.status, message_of_body(text, resp.status), resp.headers
                     )
@@ -221,7 +222,7 @@ class OpenAIJudge:
             err = map_exception(exc, self._secrets)
             raise at_endpoint(err, url, base, self.model, self.timeout) from None
         try:
-            data = json.loads(text)
+            data = json.loads(raw)
         except ValueError:
             raise BadResponseError("malformed response: the body is not valid JSON") from None
         return parse_chat_completion(data)

@@ -37,6 +37,7 @@ judge is a reasoning judge: an OpenAI reasoning model, or any model given
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,7 @@ def _bare(model: str) -> str:
     return model.strip().rsplit("/", 1)[-1]
 
 
+@functools.lru_cache(maxsize=256)  # asked once per request sent
 def rules_for(model: str) -> ModelRules:
     """The rules of a model, from its name (see the module docstring)."""
     name = _bare(model)

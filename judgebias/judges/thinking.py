@@ -33,6 +33,8 @@ _CLOSE_ONLY = re.compile(r"</(?:think|thinking)>", re.IGNORECASE)
 
 def split_inline(content: str) -> tuple[str | None, str]:
     """(reasoning or None, answer) of a content string that may open with reasoning."""
+    if "<" not in content:  # every tag has one: most answers end here
+        return None, content
     m = _OPEN.match(content)
     if m:
         rest = content[m.end() :]

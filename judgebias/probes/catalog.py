@@ -440,9 +440,30 @@ def _pattern(text: str, values: dict[str, tuple[str, ...]] | None = None) -> str
     return "".join(out)
 
 
+@dataclass(frozen=True)
+class _Matcher:
+    """One built-in probe text as the sim looks for it: the regex, and the literal text
+    that any match starts (``head``) and ends (``tail``) with, checked first because it
+    is much cheaper than the regex and rules out almost every answer."""
+
+    bias: str
+    is_cue: bool
+    placement: str
+    rx: re.Pattern[str]
+    head: str
+    tail: str
+
+    def could_be_in(self, text: str) -> bool:
+        if self.placement == "prefix":
+            return text.startswith(self.head)
+        if self.placement == "note":
+            return text.startswith(self.head) and text.endswith(self.tail)
+        return text.endswith(self.tail)
+
+
 @functools.cache
-def _matchers() -> tuple[tuple[str, bool, str, re.Pattern[str]], ...]:
-    """(bias, is_cue, placement, compiled regex) for every built-in probe text."""
+def _matchers() -> tuple[_Matcher, ...]:
+    """A matcher for every built-in probe text that is inserted into a request."""
     out = []
     for spec in builtin_probes().values():
         if spec.kind == "rewrite":  # its texts are prompts to the rewriter, never inserted
@@ -456,13 +477,17 @@ def _matchers() -> tuple[tuple[str, bool, str, re.Pattern[str]], ...]:
         for is_cue, texts in groups:
             for t in texts:
                 pat = _pattern(t.text, spec.vars)
+                literal = re.split(r"\{\w+\}", t.text)
                 if t.placement == "prefix":
                     rx = re.compile(rf"\A{pat}\n\n", re.DOTALL)
+                    head, tail = literal[0], "\n\n"
                 elif t.placement in ("suffix", "both", "system"):
                     rx = re.compile(rf"\n\n{pat}\Z", re.DOTALL)
+                    head, tail = "\n\n", literal[-1]
                 else:
                     rx = re.compile(rf"\A{pat}\Z", re.DOTALL)
-                out.append((spec.bias, is_cue, t.placement, rx))
+                    head, tail = literal[0], literal[-1]
+                out.append(_Matcher(spec.bias, is_cue, t.placement, rx, head, tail))
     return tuple(out)
 
 
@@ -470,25 +495,29 @@ def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
     """Remove probe-inserted text from a rendered request and say which cues were there."""
     cues: list[tuple[str, str]] = []
     answers = {"first": first, "second": second}
-    for bias, is_cue, placement, rx in _matchers():
-        if placement in ("prefix", "suffix", "both"):
+    for mt in _matchers():
+        if mt.placement in ("prefix", "suffix", "both"):
             for where in ("first", "second"):
-                m = rx.search(answers[where])
+                if not mt.could_be_in(answers[where]):
+                    continue
+                m = mt.rx.search(answers[where])
                 if m:
                     answers[where] = answers[where][: m.start()] + answers[where][m.end() :]
-                    if is_cue:
-                        cues.append((bias, where))
+                    if mt.is_cue:
+                        cues.append((mt.bias, where))
         else:
-            target_text = note if placement == "note" else system
-            m = rx.search(target_text)
+            target_text = note if mt.placement == "note" else system
+            if not mt.could_be_in(target_text):
+                continue
+            m = mt.rx.search(target_text)
             if m:
-                if placement == "note":
+                if mt.placement == "note":
                     note = ""
                 else:
                     system = system[: m.start()]
                 label = m.groupdict().get("label")
-                if is_cue:  # a note without {label} names the only answer (--format single)
-                    cues.append((bias, "second" if label == "B" else "first"))
+                if mt.is_cue:  # a note without {label} names the only answer (--format single)
+                    cues.append((mt.bias, "second" if label == "B" else "first"))
     return Edits(
         first=answers["first"],
         second=answers["second"],

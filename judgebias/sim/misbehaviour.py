@@ -62,12 +62,14 @@ def pick(
     cued, placebo and control requests of a pair misbehave independently of each other
     and of every bias draw. ``content_last``: the judge's content choice is shown last,
     where ``garble_last`` garbles the answer (when no other misbehaviour fired)."""
-    u = draw(params.seed, "misbehave", request.sample, request.canonical_json)
-    edge = 0.0
-    for name, modes in ACTS_IN.items():
-        edge += getattr(params, name)
-        if u < edge:
-            return name if mode in modes else None
+    rates = [(name, getattr(params, name), modes) for name, modes in ACTS_IN.items()]
+    if any(rate > 0.0 for _, rate, _ in rates):  # the draw is only needed then
+        u = draw(params.seed, "misbehave", request.sample, request.canonical_json)
+        edge = 0.0
+        for name, rate, modes in rates:
+            edge += rate
+            if u < edge:
+                return name if mode in modes else None
     if content_last and params.garble_last > 0.0:
         v = draw(params.seed, "garble-last", request.sample, request.canonical_json)
         if v < params.garble_last:

@@ -34,6 +34,7 @@ repetitions) and cases where neither or both responses are right all give ``None
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from judgebias.sim.checkers.arithmetic import recognise_arithmetic
@@ -109,6 +110,7 @@ def _check(instruction: str, response_1: str, response_2: str) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # every probe of a pair repeats its instruction
 def _recognise(instruction: str) -> tuple[str, Verifier] | None:
     recognisers: tuple[tuple[str, Callable[[str], Verifier | None]], ...] = (
         ("code_output", recognise_code),
