@@ -107,7 +107,11 @@ def _read_table(path: Path, as_text: bool = True) -> pd.DataFrame:
                 # on this calling thread only: Arrow's reader threads can still be alive
                 # when the interpreter exits, which aborts it (apache/arrow#34314)
                 return pd.read_parquet(
-                    fh, use_threads=False, pre_buffer=False, to_pandas_kwargs={"use_threads": False}
+                    fh,
+                    engine="pyarrow",
+                    use_threads=False,
+                    pre_buffer=False,
+                    to_pandas_kwargs={"use_threads": False},
                 )
             if not as_text:
                 return pd.read_csv(fh)
