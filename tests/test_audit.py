@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -138,3 +139,21 @@ def test_chunked_phases_give_the_same_audit(
     a = whole.records[cols].sort_values(cols).reset_index(drop=True)
     b = parts.records[cols].sort_values(cols).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_pipelined_probes_give_the_phased_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Probes asked as their controls are answered (one runner call) give exactly the
+    records of the phased audit (controls, then probes), row for row."""
+    import judgebias as jb
+    import judgebias.audits.formats.pairwise as pairwise
+
+    judge = "sim:accuracy=0.8,position=0.2,length=0.2,bandwagon=0.3,echo=0.05"
+    kw: dict[str, Any] = {"probes": "position,length,bandwagon,authority", "limit": 60, "seed": 5}
+    piped = jb.audit(judge, out=str(tmp_path / "piped"), **kw).records
+    monkeypatch.setattr(pairwise, "CHUNK", 0)  # too big to pipeline: the phased path
+    phased = jb.audit(judge, out=str(tmp_path / "phased"), **kw).records
+    timing = ["latency_s", "attempts"]
+    assert len(piped) > 60 * 2
+    pd.testing.assert_frame_equal(piped.drop(columns=timing), phased.drop(columns=timing))

@@ -300,3 +300,41 @@ def test_combined_verdicts_survive_the_store(store: Store) -> None:
     assert back is not None and back.completion == comp
     plain = Completion(text="[[A]]")
     assert "verdict" not in plain.as_dict()  # stores written before it read the same
+
+
+def test_follow_ups_join_the_run_and_are_followed_from_the_store(store: Store) -> None:
+    """A pipeline in one run: each answered request's follow-ups are sent at once, a failed
+    request has none, a follow-up two requests share is sent once; on a re-run, requests
+    already answered are followed from the store and only what is missing is sent."""
+    firsts = [request(f"q{i}") for i in range(5)]
+    followed: list[str] = []
+
+    def follow(req: ChatRequest, completion: object) -> list[ChatRequest]:
+        message = req.messages[-1][1]
+        followed.append(message)
+        if "-" in message or message == "shared":
+            return []
+        return [request(f"{message}-a"), request(f"{message}-b"), request("shared")]
+
+    async def main(ep: FakeEndpoint, cfg: RunnerConfig) -> RunCounts:
+        async with serve(ep) as url:
+            judge = make_judge("openai:fake", JudgeOptions(base_urls=[url], timeout=10))
+            try:
+                return await run_requests(firsts, judge, store, cfg, label="t", follow=follow)
+            finally:
+                await judge.aclose()
+
+    ep = FakeEndpoint(always={"q3": (500, {})})
+    first = asyncio.run(main(ep, config(max_attempts=1)))
+    assert ep.count() == 5 + 4 * 2 + 1 and ep.count("shared") == 1 and ep.count("q3-a") == 0
+    assert (first.total, first.sent, first.failed) == (14, 13, 1)
+    assert sorted(followed) == sorted(
+        [f"q{i}" for i in range(5) if i != 3]
+        + [f"q{i}-{x}" for i in range(5) if i != 3 for x in "ab"]
+        + ["shared"]
+    )
+    again = FakeEndpoint()
+    second = asyncio.run(main(again, config()))
+    assert again.count() == 3 and again.count("q3") == again.count("q3-a") == 1
+    assert (second.total, second.cached, second.sent) == (16, 13, 3)
+    assert store.count() == {"ok": 16}

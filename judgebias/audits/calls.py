@@ -10,7 +10,7 @@ here too. No call is sent from here: :mod:`judgebias.engine.runner` does that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -27,13 +27,14 @@ from judgebias.prompts.templates import (
     position_to_label,
     render,
 )
-from judgebias.types import ChatRequest, JudgeCall, Order, Pair, Variant
+from judgebias.types import ChatRequest, Completion, JudgeCall, Order, Pair, Variant
 
 if TYPE_CHECKING:
     from judgebias.corrections.mitigations import Mitigations
 
 __all__ = [
     "CHUNK",
+    "ProbesAfterControls",
     "answer_columns",
     "build_calls",
     "build_records",
@@ -93,6 +94,56 @@ def perturbation_variants(
                 v = verdicts.get((p.id, order))
                 if v is not None:
                     yield from perturb(p, spec, v, order, seed)  # type: ignore[arg-type]
+
+
+class ProbesAfterControls:
+    """The cue and placebo calls of each (pair, order), built the moment that order's
+    control is answered: the runner's follow-ups
+    (:func:`judgebias.engine.runner.run_requests`), so the probes are asked while the
+    slowest controls are still out instead of after all of them.
+
+    The same calls as :func:`perturbation_variants` then :func:`build_calls` give, and
+    :attr:`calls` lists them in that order.
+    """
+
+    def __init__(
+        self,
+        controls: list[JudgeCall],
+        pairs: list[Pair],
+        specs: list[ProbeSpec],
+        seed: int,
+        reader: AnswerReader,
+        build: Callable[[list[Variant]], list[JudgeCall]],
+    ):
+        self._controls: dict[str, list[JudgeCall]] = {}
+        for c in controls:
+            self._controls.setdefault(c.key(), []).append(c)
+        self._pairs = {p.id: (i, p) for i, p in enumerate(pairs)}
+        self._specs = specs
+        self._seed = seed
+        self._reader = reader
+        self._build = build
+        self._built: list[tuple[tuple[int, int, int, int], JudgeCall]] = []
+
+    def __call__(self, request: ChatRequest, completion: Completion) -> list[ChatRequest]:
+        out: list[ChatRequest] = []
+        for control in self._controls.pop(request.key(), []):  # a probe's answer: none
+            verdict = position_to_label(self._reader.read(completion).position, control.order)
+            if verdict not in ("a", "b"):
+                continue
+            i, pair = self._pairs[control.variant.pair_id]
+            order = 0 if control.order == "ab" else 1
+            for s, spec in enumerate(self._specs):
+                made = self._build(perturb(pair, spec, verdict, control.order, self._seed))
+                for j, call in enumerate(made):
+                    self._built.append(((s, i, order, j), call))
+                    out.append(call.request)
+        return out
+
+    @property
+    def calls(self) -> list[JudgeCall]:
+        """Every probe call built so far, in the order the phased audit builds them."""
+        return [call for _, call in sorted(self._built, key=lambda t: t[0])]
 
 
 CHUNK = 20_000

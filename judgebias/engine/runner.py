@@ -44,6 +44,7 @@ from judgebias.judges.request_rules import default_max_tokens
 from judgebias.types import ChatRequest, Completion
 
 __all__ = [
+    "FollowUps",
     "RunCounts",
     "RunnerConfig",
     "billed_completion_tokens",
@@ -161,6 +162,10 @@ class RunCounts:
         }
 
 
+FollowUps = Callable[[ChatRequest, Completion], Sequence[ChatRequest]]
+"""What :func:`run_requests` asks next once a request is answered (see its ``follow``)."""
+
+
 def _retrieved(fut: asyncio.Future[None]) -> None:
     """Mark a commit's outcome as seen (a run that already failed does not report it)."""
     if not fut.cancelled():
@@ -241,13 +246,22 @@ async def run_requests(
     store: Store,
     config: RunnerConfig | None = None,
     label: str = "judging",
+    follow: FollowUps | None = None,
 ) -> RunCounts:
     """Make sure every request has an answer in ``store``; return what was done.
 
     A :class:`~judgebias.judges.base.CombiningJudge` is expanded: its leaf requests are
     answered first, each leaf judge's through this same path, then combined (see
-    :func:`_run_combining`)."""
+    :func:`_run_combining`).
+
+    ``follow`` makes the run a pipeline: it is called with every request once it is
+    answered (or found answered in the store) and its answer, and the requests it returns
+    join the run at once, so a later stage never waits for the slowest answer of an
+    earlier one. Not with a combining judge or the batch API.
+    """
     cfg = config or RunnerConfig()
+    if follow is not None and (cfg.batch or isinstance(judge, CombiningJudge)):
+        raise ValueError("follow-up requests need a judge called directly, not in batches")
     if isinstance(judge, CombiningJudge):
         return await _run_combining(requests, judge, store, cfg, label)
     unique: dict[str, ChatRequest] = {}
@@ -256,8 +270,39 @@ async def run_requests(
     counts = RunCounts(total=len(unique))
     started = time.monotonic()
     have = store.ok_keys()
-    todo = [r for k, r in unique.items() if k not in have]
+    todo = collections.deque(r for k, r in unique.items() if k not in have)
     counts.cached = counts.total - len(todo)
+
+    def add(new: Sequence[ChatRequest]) -> list[ChatRequest]:
+        """Queue the follow-ups not seen before; return those already in the store."""
+        answered = []
+        for r in new:
+            key = r.key()
+            if key in unique:
+                continue
+            unique[key] = r
+            counts.total += 1
+            if key in have:
+                counts.cached += 1
+                answered.append(r)
+            else:
+                todo.append(r)
+        return answered
+
+    def follow_stored(answered: list[ChatRequest]) -> None:
+        """Follow requests answered in an earlier run, and what follows from them."""
+        assert follow is not None
+        while answered:
+            got = store.get_many(r.key() for r in answered)
+            later: list[ChatRequest] = []
+            for r in answered:
+                s = got.get(r.key())
+                if s is not None and s.completion is not None:
+                    later.extend(add(follow(r, s.completion)))
+            answered = later
+
+    if follow is not None:
+        follow_stored([r for k, r in unique.items() if k in have])
 
     fatal: list[BaseException] = []
     breaker = Breaker(cfg.concurrency)
@@ -295,7 +340,7 @@ async def run_requests(
         return est
 
     if cfg.batch:
-        await _run_batch(todo, judge, store, cfg, counts, label, reserve, budget)
+        await _run_batch(list(todo), judge, store, cfg, counts, label, reserve, budget)
         counts.seconds = time.monotonic() - started
         _check_budget(cfg, counts, budget["spent"])
         return counts
@@ -326,6 +371,7 @@ async def run_requests(
             elapsed = max(now - started, 1e-9)
             prog.update(
                 task_id,
+                total=counts.total,
                 advance=shown["unshown"],
                 failed=counts.failed,
                 retried=counts.retried,
@@ -426,27 +472,41 @@ async def run_requests(
                 )
             )
             counts.sent += 1
+            if follow is not None:
+                follow_stored(add(follow(req, completion)))
+                more.set()
             tick()
             while uncommitted and (len(uncommitted) > cfg.concurrency or uncommitted[0].done()):
                 await uncommitted.popleft()
 
-        # `concurrency` workers share one iterator: memory stays flat however many
-        # requests there are (no task per request)
-        pending = iter(todo)
+        # `concurrency` workers share one queue: memory stays flat however many
+        # requests there are (no task per request); with follow-ups, a worker that finds
+        # the queue empty waits while answers that may add to it are still coming
         uncommitted: collections.deque[asyncio.Future[None]] = collections.deque()
+        more = asyncio.Event()
+        busy = 0
 
         async def worker() -> None:
-            for req in pending:
-                if fatal:
+            nonlocal busy
+            while not fatal:
+                if todo:
+                    busy += 1
+                    try:
+                        await one(todo.popleft())
+                    finally:
+                        busy -= 1
+                    if not busy:
+                        more.set()  # the last answer is in: waiting workers may end
+                elif busy and follow is not None:
+                    more.clear()
+                    await more.wait()
+                else:
                     return
-                await one(req)
 
         store.start_writer()
         with calling_phase():
-            tasks = [
-                asyncio.create_task(worker())
-                for _ in range(max(1, min(cfg.concurrency, len(todo))))
-            ]
+            workers = cfg.concurrency if follow is not None else min(cfg.concurrency, len(todo))
+            tasks = [asyncio.create_task(worker()) for _ in range(max(1, workers))]
             try:
                 await asyncio.gather(*tasks)
                 while uncommitted:

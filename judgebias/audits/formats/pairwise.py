@@ -20,6 +20,8 @@ import pandas as pd
 
 from judgebias.audits.allprobes import runnable_probes
 from judgebias.audits.calls import (
+    CHUNK,
+    ProbesAfterControls,
     build_calls,
     build_records,
     chunked,
@@ -80,6 +82,13 @@ def _probes(cfg: AuditConfig) -> tuple[list[ProbeSpec], list[str]]:
         rewriter=cfg.rewriter,
         gold_judge=cfg.gold_judge,
     )
+
+
+def _pipelined(mit: Mitigations, runner: RunnerConfig, n_pairs: int, n_probes: int) -> bool:
+    """Whether the probes can be asked as their controls are answered: a judge called
+    directly (not wrapped by a mitigation, not through the batch API) and an audit whose
+    probe calls (at most four a pair and probe) fit in one chunk of memory."""
+    return not (mit.wraps or mit.needs_twin or runner.batch) and 4 * n_pairs * n_probes <= CHUNK
 
 
 class Pairwise:
@@ -158,15 +167,47 @@ class Pairwise:
                 assert gold_judge is not None
                 return run_requests(reqs, gold_judge, store, runner_cfg, label=name)
 
-            # phase 1: the controls, shared by every probe
-            calls = await ask(
-                (control_variant(p) for p in pairs), mit.judge.model, "controls", by_judge, mit
-            )
-            # records are built once per phase, for that phase's calls only
-            records = build_records(calls, store, pairs, cfg.mode, reader=reader)
-            del calls
-            # phase 2: cues and placebos, targeted by each order's control verdict
             pert = [s for s in probes if s.kind == "perturbation"]
+            if pert and _pipelined(mit, runner_cfg, len(pairs), len(pert)):
+                # the controls, and each order's cues and placebos as soon as its control
+                # is answered (targeted by its verdict): one run, no wait between them
+                how = replace(settings, model=mit.judge.model)
+                controls = build_calls([control_variant(p) for p in pairs], template, how, mit)
+                follow = ProbesAfterControls(
+                    controls,
+                    pairs,
+                    pert,
+                    cfg.seed,
+                    reader,
+                    lambda variants: build_calls(variants, template, how, mit),
+                )
+                session.count(
+                    await mit.run(
+                        [c.request for c in controls], store, runner_cfg, "judging", follow
+                    )
+                )
+                records = pd.concat(
+                    [
+                        build_records(controls, store, pairs, cfg.mode, reader=reader),
+                        build_records(follow.calls, store, pairs, cfg.mode, reader=reader),
+                    ],
+                    ignore_index=True,
+                )
+                del controls, follow
+                pert = []
+            else:
+                # phase 1: the controls, shared by every probe
+                calls = await ask(
+                    (control_variant(p) for p in pairs),
+                    mit.judge.model,
+                    "controls",
+                    by_judge,
+                    mit,
+                )
+                # records are built once per phase, for that phase's calls only
+                records = build_records(calls, store, pairs, cfg.mode, reader=reader)
+                del calls
+            # phase 2: cues and placebos, targeted by each order's control verdict
             if pert:
                 more = await ask(
                     perturbation_variants(pairs, pert, records, cfg.seed),

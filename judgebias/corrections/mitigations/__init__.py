@@ -92,7 +92,7 @@ from judgebias.corrections.mitigations.wrappers import (
     build_node,
     vote_to_verdict,
 )
-from judgebias.engine.runner import RunCounts, RunnerConfig, run_requests
+from judgebias.engine.runner import FollowUps, RunCounts, RunnerConfig, run_requests
 from judgebias.engine.store import Store
 from judgebias.errors import UsageError
 from judgebias.judges.base import Judge, JudgeOptions, make_judge
@@ -176,6 +176,11 @@ class Mitigations:
         )
 
     @property
+    def wraps(self) -> bool:
+        """Whether the judge asked is a wrapper combining several backend answers."""
+        return isinstance(self.judge, MitigatedJudge)
+
+    @property
     def needs_twin(self) -> bool:
         return self.plan.swap
 
@@ -188,15 +193,21 @@ class Mitigations:
             self.partners[messages] = twin
 
     async def run(
-        self, requests: Sequence[ChatRequest], store: Store, config: RunnerConfig, label: str
+        self,
+        requests: Sequence[ChatRequest],
+        store: Store,
+        config: RunnerConfig,
+        label: str,
+        follow: FollowUps | None = None,
     ) -> RunCounts:
         """Answer ``requests`` (built with ``self.judge.model``) into ``store`` through the
         runner, which expands a wrapped judge into its leaves; keeps the account of the
-        leaf requests (for :meth:`usage`) and of the combined verdicts.
+        leaf requests (for :meth:`usage`) and of the combined verdicts. ``follow``: the
+        runner's follow-ups (an unwrapped judge only, see :attr:`wraps`).
 
         Returns the counts of backend requests (the leaves when wrapped).
         """
-        counts = await run_requests(requests, self.judge, store, config, label=label)
+        counts = await run_requests(requests, self.judge, store, config, label=label, follow=follow)
         if isinstance(self.judge, MitigatedJudge):
             self.leaf_keys.update(leaf.key() for r in requests for _, leaf in self.judge.leaves(r))
             self.verdicts += counts.combined
