@@ -82,6 +82,7 @@ def call_totals(records: pd.DataFrame, counts: RunCounts) -> dict[str, Any]:
             "retried": counts.retried,
             "errors": counts.errors,
             "records": len(records),
+            "seconds": round(counts.seconds, 3),
         },
         "tokens": {
             "prompt": int(pt.sum()),

@@ -108,6 +108,9 @@ class Calls(_Open):
     records: int | None = None
     per_verdict: float | None = None
     verdicts: int | None = None
+    seconds: float | None = None
+    """Wall seconds spent sending requests and waiting for their answers (the runner's
+    calls added up; building prompts between them and everything after is not in it)."""
 
 
 class Tokens(_Open):
