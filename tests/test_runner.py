@@ -309,12 +309,18 @@ def test_follow_ups_join_the_run_and_are_followed_from_the_store(store: Store) -
     firsts = [request(f"q{i}") for i in range(5)]
     followed: list[str] = []
 
-    def follow(req: ChatRequest, completion: object) -> list[ChatRequest]:
-        message = req.messages[-1][1]
-        followed.append(message)
-        if "-" in message or message == "shared":
-            return []
-        return [request(f"{message}-a"), request(f"{message}-b"), request("shared")]
+    class Follow:
+        def wants(self, req: ChatRequest) -> bool:
+            return req.messages[-1][1] != "shared"  # never read back, never followed
+
+        def __call__(self, req: ChatRequest, completion: object) -> list[ChatRequest]:
+            message = req.messages[-1][1]
+            followed.append(message)
+            if "-" in message:
+                return []
+            return [request(f"{message}-a"), request(f"{message}-b"), request("shared")]
+
+    follow = Follow()
 
     async def main(ep: FakeEndpoint, cfg: RunnerConfig) -> RunCounts:
         async with serve(ep) as url:
@@ -331,7 +337,6 @@ def test_follow_ups_join_the_run_and_are_followed_from_the_store(store: Store) -
     assert sorted(followed) == sorted(
         [f"q{i}" for i in range(5) if i != 3]
         + [f"q{i}-{x}" for i in range(5) if i != 3 for x in "ab"]
-        + ["shared"]
     )
     again = FakeEndpoint()
     second = asyncio.run(main(again, config()))

@@ -125,9 +125,13 @@ class ProbesAfterControls:
         self._build = build
         self._built: list[tuple[tuple[int, int, int, int], JudgeCall]] = []
 
+    def wants(self, request: ChatRequest) -> bool:
+        """Only a control's answer has follow-ups."""
+        return request.key() in self._controls
+
     def __call__(self, request: ChatRequest, completion: Completion) -> list[ChatRequest]:
         out: list[ChatRequest] = []
-        for control in self._controls.pop(request.key(), []):  # a probe's answer: none
+        for control in self._controls.pop(request.key(), []):
             verdict = position_to_label(self._reader.read(completion).position, control.order)
             if verdict not in ("a", "b"):
                 continue

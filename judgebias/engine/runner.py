@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from tenacity import (
     AsyncRetrying,
@@ -162,8 +162,15 @@ class RunCounts:
         }
 
 
-FollowUps = Callable[[ChatRequest, Completion], Sequence[ChatRequest]]
-"""What :func:`run_requests` asks next once a request is answered (see its ``follow``)."""
+class FollowUps(Protocol):
+    """What :func:`run_requests` asks next once a request is answered (its ``follow``)."""
+
+    def wants(self, request: ChatRequest) -> bool:
+        """Whether this request's answer can have follow-ups (the others are not read
+        back from the store on a re-run)."""
+
+    def __call__(self, request: ChatRequest, completion: Completion) -> Sequence[ChatRequest]:
+        """The requests to ask now that ``request`` has this answer."""
 
 
 def _retrieved(fut: asyncio.Future[None]) -> None:
@@ -292,7 +299,7 @@ async def run_requests(
     def follow_stored(answered: list[ChatRequest]) -> None:
         """Follow requests answered in an earlier run, and what follows from them."""
         assert follow is not None
-        while answered:
+        while answered := [r for r in answered if follow.wants(r)]:
             got = store.get_many(r.key() for r in answered)
             later: list[ChatRequest] = []
             for r in answered:
@@ -472,7 +479,7 @@ async def run_requests(
                 )
             )
             counts.sent += 1
-            if follow is not None:
+            if follow is not None and follow.wants(req):
                 follow_stored(add(follow(req, completion)))
                 more.set()
             tick()
