@@ -443,8 +443,11 @@ def _pattern(text: str, values: dict[str, tuple[str, ...]] | None = None) -> str
 @dataclass(frozen=True)
 class _Matcher:
     """One built-in probe text as the sim looks for it: the regex, and the literal text
-    that any match starts (``head``) and ends (``tail``) with, checked first because it
-    is much cheaper than the regex and rules out almost every answer."""
+    that any match starts (``head``) and ends (``tail``) with, and a literal the match
+    holds where the inserted text meets the answer (``joint``: the blank line and the
+    text's edge), all checked first because that is much cheaper than the regex and
+    rules out almost every answer (one whose last sentence ends in the probe text's
+    last character too)."""
 
     bias: str
     is_cue: bool
@@ -452,13 +455,14 @@ class _Matcher:
     rx: re.Pattern[str]
     head: str
     tail: str
+    joint: str
 
     def could_be_in(self, text: str) -> bool:
         if self.placement == "prefix":
-            return text.startswith(self.head)
+            return text.startswith(self.head) and self.joint in text
         if self.placement == "note":
             return text.startswith(self.head) and text.endswith(self.tail)
-        return text.endswith(self.tail)
+        return text.endswith(self.tail) and self.joint in text
 
 
 @functools.cache
@@ -480,47 +484,68 @@ def _matchers() -> tuple[_Matcher, ...]:
                 literal = re.split(r"\{\w+\}", t.text)
                 if t.placement == "prefix":
                     rx = re.compile(rf"\A{pat}\n\n", re.DOTALL)
-                    head, tail = literal[0], "\n\n"
+                    head, tail, joint = literal[0], "\n\n", literal[-1] + "\n\n"
                 elif t.placement in ("suffix", "both", "system"):
                     rx = re.compile(rf"\n\n{pat}\Z", re.DOTALL)
-                    head, tail = "\n\n", literal[-1]
+                    head, tail, joint = "\n\n", literal[-1], "\n\n" + literal[0]
                 else:
                     rx = re.compile(rf"\A{pat}\Z", re.DOTALL)
-                    head, tail = literal[0], literal[-1]
-                out.append(_Matcher(spec.bias, is_cue, t.placement, rx, head, tail))
+                    head, tail, joint = literal[0], literal[-1], ""
+                out.append(_Matcher(spec.bias, is_cue, t.placement, rx, head, tail, joint))
     return tuple(out)
 
 
+@functools.cache
+def _matchers_by_place() -> tuple[tuple[tuple[int, _Matcher], ...], ...]:
+    """(the matchers of an answer, those of the note, those of the system prompt), each
+    with its index in :func:`_matchers`' order."""
+    places: tuple[tuple[str, ...], ...] = (("prefix", "suffix", "both"), ("note",), ("system",))
+    return tuple(
+        tuple((i, mt) for i, mt in enumerate(_matchers()) if mt.placement in kinds)
+        for kinds in places
+    )
+
+
+def _strip(text: str, matchers: tuple[tuple[int, _Matcher], ...]) -> tuple[str, list[Any]]:
+    """``text`` without what each matcher in turn finds in it as it stands then, and
+    (matcher index, matcher, match) for each one found."""
+    found: list[Any] = []
+    for i, mt in matchers:
+        if not mt.could_be_in(text):
+            continue
+        m = mt.rx.search(text)
+        if m:
+            text = (
+                text[: m.start()]
+                if mt.placement == "system"
+                else text[: m.start()] + text[m.end() :]
+            )
+            found.append((i, mt, m))
+    return text, found
+
+
 def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
-    """Remove probe-inserted text from a rendered request and say which cues were there."""
-    cues: list[tuple[str, str]] = []
-    answers = {"first": first, "second": second}
-    for mt in _matchers():
-        if mt.placement in ("prefix", "suffix", "both"):
-            for where in ("first", "second"):
-                if not mt.could_be_in(answers[where]):
-                    continue
-                m = mt.rx.search(answers[where])
-                if m:
-                    answers[where] = answers[where][: m.start()] + answers[where][m.end() :]
-                    if mt.is_cue:
-                        cues.append((mt.bias, where))
-        else:
-            target_text = note if mt.placement == "note" else system
-            if not mt.could_be_in(target_text):
-                continue
-            m = mt.rx.search(target_text)
-            if m:
-                if mt.placement == "note":
-                    note = ""
-                else:
-                    system = system[: m.start()]
-                label = m.groupdict().get("label")
-                if mt.is_cue:  # a note without {label} names the only answer (--format single)
-                    cues.append((mt.bias, "second" if label == "B" else "first"))
+    """Remove probe-inserted text from a rendered request and say which cues were there,
+    in the order of the matchers that found them (the first answer before the second)."""
+    on_answer, on_note, on_system = _matchers_by_place()
+    events: list[tuple[int, int, str, str]] = []
+    stripped = []
+    for rank, (where, text) in enumerate((("first", first), ("second", second))):
+        # every answer matcher's text meets the answer at a blank line
+        text, found = _strip(text, on_answer) if "\n\n" in text else (text, [])
+        stripped.append(text)
+        events += [(i, rank, mt.bias, where) for i, mt, _ in found if mt.is_cue]
+    _, found = _strip(note, on_note) if note else ("", [])
+    system, found_system = _strip(system, on_system)
+    for i, mt, m in found + found_system:
+        if mt.is_cue:  # a note without {label} names the only answer (--format single)
+            events.append(
+                (i, 0, mt.bias, "second" if m.groupdict().get("label") == "B" else "first")
+            )
+    events.sort()
     return Edits(
-        first=answers["first"],
-        second=answers["second"],
-        cues=cues,
+        first=stripped[0],
+        second=stripped[1],
+        cues=[(bias, where) for _, _, bias, where in events],
         bias_aware=BIAS_AWARE_MARKER in system,
     )
