@@ -141,19 +141,60 @@ def test_chunked_phases_give_the_same_audit(
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_pipelined_probes_give_the_phased_records(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Probes asked as their controls are answered (one runner call) give exactly the
-    records of the phased audit (controls, then probes), row for row."""
+def _piped_and_phased(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The records of one audit asked pipelined (in blocks of pairs when ``chunk`` is
+    given) and of the same audit asked in two phases."""
     import judgebias as jb
     import judgebias.audits.formats.pairwise as pairwise
 
     judge = "sim:accuracy=0.8,position=0.2,length=0.2,bandwagon=0.3,echo=0.05"
     kw: dict[str, Any] = {"probes": "position,length,bandwagon,authority", "limit": 60, "seed": 5}
-    piped = jb.audit(judge, out=str(tmp_path / "piped"), **kw).records
-    monkeypatch.setattr(pairwise, "CHUNK", 0)  # too big to pipeline: the phased path
+    with monkeypatch.context() as m:
+        if chunk is not None:
+            m.setattr(pairwise, "CHUNK", chunk)
+        piped = jb.audit(judge, out=str(tmp_path / "piped"), **kw)
+    monkeypatch.setattr(pairwise, "_pipelined", lambda *a: False)
     phased = jb.audit(judge, out=str(tmp_path / "phased"), **kw).records
     timing = ["latency_s", "attempts"]
+    return piped.records.drop(columns=timing), phased.drop(columns=timing)
+
+
+def test_pipelined_probes_give_the_phased_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Probes asked as their controls are answered (one runner call) give exactly the
+    records of the phased audit (controls, then probes), row for row."""
+    piped, phased = _piped_and_phased(tmp_path, monkeypatch)
     assert len(piped) > 60 * 2
-    pd.testing.assert_frame_equal(piped.drop(columns=timing), phased.drop(columns=timing))
+    pd.testing.assert_frame_equal(piped, phased)
+
+
+def test_pipelined_audit_larger_than_a_chunk_runs_in_blocks_with_the_phased_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An audit whose probe calls do not fit in one chunk is pipelined block of pairs by
+    block (each block's calls fit): one runner call per block, and still the phased
+    audit's records, row for row (the blocks' probes interleaved back into probe order)."""
+    calls: list[str] = []
+    import judgebias.engine.runner as runner
+
+    real = runner.run_requests
+
+    async def counted(reqs: Any, *a: Any, **kw: Any) -> Any:
+        calls.append(str(kw.get("label", a[3] if len(a) > 3 else "")))
+        return await real(reqs, *a, **kw)
+
+    import judgebias.corrections.mitigations as mitigations
+
+    monkeypatch.setattr(mitigations, "run_requests", counted)
+    # a chunk of 100 calls: 100 // (4 calls a pair and cued probe) pairs a block
+    piped, phased = _piped_and_phased(tmp_path, monkeypatch, chunk=100)
+    blocks = [c for c in calls if c.startswith("judging")]
+    per_block = 100 // (4 * piped.loc[piped["kind"] == "cue", "probe"].nunique())
+    n_pairs = piped["pair_id"].nunique()
+    assert n_pairs > 3 * per_block
+    assert len(blocks) == -(-n_pairs // per_block)
+    assert blocks[1] == "judging (2)"
+    pd.testing.assert_frame_equal(piped, phased)

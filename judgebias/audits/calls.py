@@ -103,7 +103,8 @@ class ProbesAfterControls:
     slowest controls are still out instead of after all of them.
 
     The same calls as :func:`perturbation_variants` then :func:`build_calls` give, and
-    :attr:`calls` lists them in that order.
+    :meth:`placed` says where each goes in that order. ``pairs`` may be a block of the
+    audit's pairs that starts at the audit's pair ``first``: the places are the audit's.
     """
 
     def __init__(
@@ -114,11 +115,12 @@ class ProbesAfterControls:
         seed: int,
         reader: AnswerReader,
         build: Callable[[list[Variant]], list[JudgeCall]],
+        first: int = 0,
     ):
         self._controls: dict[str, list[JudgeCall]] = {}
         for c in controls:
             self._controls.setdefault(c.key(), []).append(c)
-        self._pairs = {p.id: (i, p) for i, p in enumerate(pairs)}
+        self._pairs = {p.id: (i, p) for i, p in enumerate(pairs, start=first)}
         self._specs = specs
         self._seed = seed
         self._reader = reader
@@ -144,10 +146,11 @@ class ProbesAfterControls:
                     out.append(call.request)
         return out
 
-    @property
-    def calls(self) -> list[JudgeCall]:
-        """Every probe call built so far, in the order the phased audit builds them."""
-        return [call for _, call in sorted(self._built, key=lambda t: t[0])]
+    def placed(self) -> list[tuple[tuple[int, int, int, int], JudgeCall]]:
+        """Every probe call built so far, made light (:meth:`JudgeCall.light`), with its
+        place in the phased audit's order: (probe, pair, order, call). Sorting by it
+        gives the calls in that order."""
+        return [(place, call.light()) for place, call in self._built]
 
 
 CHUNK = 20_000

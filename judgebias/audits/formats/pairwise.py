@@ -84,11 +84,10 @@ def _probes(cfg: AuditConfig) -> tuple[list[ProbeSpec], list[str]]:
     )
 
 
-def _pipelined(mit: Mitigations, runner: RunnerConfig, n_pairs: int, n_probes: int) -> bool:
+def _pipelined(mit: Mitigations, runner: RunnerConfig) -> bool:
     """Whether the probes can be asked as their controls are answered: a judge called
-    directly (not wrapped by a mitigation, not through the batch API) and an audit whose
-    probe calls (at most four a pair and probe) fit in one chunk of memory."""
-    return not (mit.wraps or mit.needs_twin or runner.batch) and 4 * n_pairs * n_probes <= CHUNK
+    directly (not wrapped by a mitigation, not through the batch API)."""
+    return not (mit.wraps or mit.needs_twin or runner.batch)
 
 
 class Pairwise:
@@ -168,32 +167,43 @@ class Pairwise:
                 return run_requests(reqs, gold_judge, store, runner_cfg, label=name)
 
             pert = [s for s in probes if s.kind == "perturbation"]
-            if pert and _pipelined(mit, runner_cfg, len(pairs), len(pert)):
+            if pert and _pipelined(mit, runner_cfg):
                 # the controls, and each order's cues and placebos as soon as its control
-                # is answered (targeted by its verdict): one run, no wait between them
+                # is answered (targeted by its verdict): one run per block of pairs whose
+                # calls fit in one chunk of memory, no wait between controls and probes
                 how = replace(settings, model=mit.judge.model)
-                controls = build_calls([control_variant(p) for p in pairs], template, how, mit)
-                follow = ProbesAfterControls(
-                    controls,
-                    pairs,
-                    pert,
-                    cfg.seed,
-                    reader,
-                    lambda variants: build_calls(variants, template, how, mit),
-                )
-                session.count(
-                    await mit.run(
-                        [c.request for c in controls], store, runner_cfg, "judging", follow
+                per_run = max(1, CHUNK // (4 * len(pert)))  # at most four calls a pair and probe
+                controls: list[JudgeCall] = []
+                placed: list[tuple[tuple[int, int, int, int], JudgeCall]] = []
+                for b, start in enumerate(range(0, len(pairs), per_run)):
+                    part = pairs[start : start + per_run]
+                    asked = build_calls([control_variant(p) for p in part], template, how, mit)
+                    follow = ProbesAfterControls(
+                        asked,
+                        part,
+                        pert,
+                        cfg.seed,
+                        reader,
+                        lambda variants: build_calls(variants, template, how, mit),
+                        first=start,
                     )
-                )
+                    name = "judging" if b == 0 else f"judging ({b + 1})"
+                    reqs = [c.request for c in asked]
+                    session.count(await mit.run(reqs, store, runner_cfg, name, follow))
+                    controls.extend(c.light() for c in asked)
+                    placed.extend(follow.placed())
+                    del asked, follow, reqs
+                placed.sort(key=lambda t: t[0])
                 records = pd.concat(
                     [
                         build_records(controls, store, pairs, cfg.mode, reader=reader),
-                        build_records(follow.calls, store, pairs, cfg.mode, reader=reader),
+                        build_records(
+                            [c for _, c in placed], store, pairs, cfg.mode, reader=reader
+                        ),
                     ],
                     ignore_index=True,
                 )
-                del controls, follow
+                del controls, placed
                 pert = []
             else:
                 # phase 1: the controls, shared by every probe
