@@ -7,6 +7,7 @@ retries, Retry-After and how many calls went out.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,8 @@ class FakeEndpoint:
     """user message -> the failure to answer with every time."""
     body: dict[str, str] = field(default_factory=dict)
     """user message -> a raw body to answer with (status 200)."""
+    delays: dict[str, float] = field(default_factory=dict)
+    """user message -> seconds to wait before answering."""
     answer: str = "[[A]]"
     arrivals: list[tuple[str, float, str]] = field(default_factory=list)
     """(user message, monotonic time, Authorization header) of every request."""
@@ -38,6 +41,8 @@ class FakeEndpoint:
         data = await request.json()
         message = str(data["messages"][-1]["content"])
         self.arrivals.append((message, time.monotonic(), request.headers.get("Authorization", "")))
+        if message in self.delays:
+            await asyncio.sleep(self.delays[message])
         script = self.scripts.get(message)
         failure = script.pop(0) if script else self.always.get(message)
         if failure is not None:

@@ -343,3 +343,69 @@ def test_follow_ups_join_the_run_and_are_followed_from_the_store(store: Store) -
     assert again.count() == 3 and again.count("q3") == again.count("q3-a") == 1
     assert (second.total, second.cached, second.sent) == (16, 13, 3)
     assert store.count() == {"ok": 16}
+
+
+class _Hangs:
+    """A judge whose calls never end, claiming they end on their own after ``own_deadline``."""
+
+    spec = "hangs"
+    model = "hangs"
+
+    def __init__(self, own_deadline: float | None) -> None:
+        self.own_deadline = own_deadline
+
+    async def complete(self, request: ChatRequest) -> object:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("own", [None, 1000.0])
+def test_a_judge_not_bounded_within_the_runners_deadline_is_stopped_by_it(
+    store: Store, own: float | None
+) -> None:
+    """The runner's deadline (--timeout plus 5 s) ends a call that hangs, unless the judge
+    ends its calls on its own within it; a judge that claims a longer bound still gets it."""
+    judge = _Hangs(own)
+    cfg = config(timeout=0.05, max_attempts=1)
+    run = run_requests([request("q")], judge, store, cfg, "t")  # type: ignore[arg-type]
+    counts = asyncio.run(asyncio.wait_for(run, 30))  # not stopped: fails here, never hangs
+    assert counts.failed == 1 and counts.errors == {"TimeoutError": 1}
+
+
+def test_the_lean_transport_times_out_on_its_own_without_a_second_timer(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lean HTTP transport's total timeout bounds connecting, sending and reading, so the
+    runner arms no deadline of its own per call; a silent server still fails the call, with
+    the transport's message naming the URL and the --timeout."""
+    import judgebias.engine.runner as runner
+
+    def no_deadline(seconds: float) -> object:
+        raise AssertionError("the runner armed its own deadline")
+
+    monkeypatch.setattr(runner, "_deadline", no_deadline)
+
+    async def main() -> RunCounts:
+        ep = FakeEndpoint(delays={"slow": 5.0})
+        async with serve(ep) as url:
+            judge = make_judge("openai:fake", JudgeOptions(base_urls=[url], timeout=0.3))
+            assert judge.own_deadline == 0.3  # type: ignore[attr-defined]
+            try:
+                return await run_requests(
+                    [request("q"), request("slow")],
+                    judge,
+                    store,
+                    config(timeout=0.3, max_attempts=1),
+                    label="t",
+                )
+            finally:
+                await judge.aclose()
+
+    counts = asyncio.run(main())
+    assert counts.sent == 1 and counts.failed == 1 and counts.errors == {"TimeoutError": 1}
+    row = store.get(request("slow").key())
+    assert row is not None and row.status == "failed"
+    assert row.error is not None and "no answer within 0.3 s (--timeout)" in row.error

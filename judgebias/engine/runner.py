@@ -386,6 +386,11 @@ async def run_requests(
             )
             shown["at"], shown["unshown"] = now, 0
 
+        # a judge whose calls end on their own within the runner's deadline (``own_deadline``,
+        # e.g. the lean HTTP transport's total timeout) is not given a second timer per call
+        own = getattr(judge, "own_deadline", None)
+        self_bounded = own is not None and own <= cfg.timeout + 5.0
+
         async def attempt(req: ChatRequest) -> Completion:
             if rpm_limiter is not None:
                 await rpm_limiter.acquire()
@@ -396,8 +401,11 @@ async def run_requests(
                 raise fatal[0]
             counts.attempts += 1
             try:
-                async with _deadline(cfg.timeout + 5.0):
+                if self_bounded:
                     completion = await judge.complete(req)
+                else:
+                    async with _deadline(cfg.timeout + 5.0):
+                        completion = await judge.complete(req)
                 breaker.ok()
                 return completion
             except (asyncio.TimeoutError, TimeoutError):

@@ -36,7 +36,12 @@ __all__ = [
 
 @runtime_checkable
 class Judge(Protocol):
-    """What the runner needs from a backend."""
+    """What the runner needs from a backend.
+
+    A backend whose calls end on their own may say so with an ``own_deadline``
+    attribute (seconds, or None): the runner then arms no timer of its own per call when
+    that is within its deadline (see :attr:`OpenAIJudge.own_deadline
+    <judgebias.judges.openai_compat.OpenAIJudge.own_deadline>`)."""
 
     spec: str
     """The judge spec as shown to users (never contains a secret)."""

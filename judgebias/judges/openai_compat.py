@@ -195,6 +195,13 @@ class OpenAIJudge:
         self._clients: list[Any] = []
         self._client_cycle: Any = None
 
+    @property
+    def own_deadline(self) -> float | None:
+        """Seconds after which a call ends on its own: the lean transport's total timeout
+        covers connecting, sending and reading the whole answer, so the runner need not
+        arm a deadline of its own (the SDK's per-operation timeouts do not: None)."""
+        return self.timeout if self.transport == "lean" else None
+
     # -- lean transport -------------------------------------------------------------
     async def _lean(self, request: ChatRequest) -> Completion:
         import aiohttp
