@@ -177,16 +177,14 @@ def test_pipelined_audit_larger_than_a_chunk_runs_in_blocks_with_the_phased_reco
     """An audit whose probe calls do not fit in one chunk is pipelined block of pairs by
     block (each block's calls fit): one runner call per block, and still the phased
     audit's records, row for row (the blocks' probes interleaved back into probe order)."""
-    calls: list[str] = []
-    import judgebias.engine.runner as runner
-
-    real = runner.run_requests
-
-    async def counted(reqs: Any, *a: Any, **kw: Any) -> Any:
-        calls.append(str(kw.get("label", a[3] if len(a) > 3 else "")))
-        return await real(reqs, *a, **kw)
-
     import judgebias.corrections.mitigations as mitigations
+
+    calls: list[str] = []
+    real = mitigations.run_requests
+
+    async def counted(*a: Any, **kw: Any) -> Any:
+        calls.append(kw["label"])
+        return await real(*a, **kw)
 
     monkeypatch.setattr(mitigations, "run_requests", counted)
     # a chunk of 100 calls: 100 // (4 calls a pair and cued probe) pairs a block

@@ -449,6 +449,8 @@ class _Matcher:
     rules out almost every answer (one whose last sentence ends in the probe text's
     last character too)."""
 
+    order: int
+    """Its turn: matchers are tried, and the cues they find listed, in this order."""
     bias: str
     is_cue: bool
     placement: str
@@ -465,10 +467,14 @@ class _Matcher:
         return text.endswith(self.tail) and self.joint in text
 
 
+_Matchers = tuple[_Matcher, ...]
+
+
 @functools.cache
-def _matchers() -> tuple[_Matcher, ...]:
-    """A matcher for every built-in probe text that is inserted into a request."""
-    out = []
+def _matchers() -> tuple[_Matchers, _Matchers, _Matchers]:
+    """A matcher for every built-in probe text that is inserted into a request, by the
+    place it is looked for in: (an answer, the note, the system prompt)."""
+    out: list[_Matcher] = []
     for spec in builtin_probes().values():
         if spec.kind == "rewrite":  # its texts are prompts to the rewriter, never inserted
             continue
@@ -491,26 +497,19 @@ def _matchers() -> tuple[_Matcher, ...]:
                 else:
                     rx = re.compile(rf"\A{pat}\Z", re.DOTALL)
                     head, tail, joint = literal[0], literal[-1], ""
-                out.append(_Matcher(spec.bias, is_cue, t.placement, rx, head, tail, joint))
-    return tuple(out)
+                out.append(
+                    _Matcher(len(out), spec.bias, is_cue, t.placement, rx, head, tail, joint)
+                )
+    places = (("prefix", "suffix", "both"), ("note",), ("system",))
+    answer, note, system = (tuple(m for m in out if m.placement in p) for p in places)
+    return answer, note, system
 
 
-@functools.cache
-def _matchers_by_place() -> tuple[tuple[tuple[int, _Matcher], ...], ...]:
-    """(the matchers of an answer, those of the note, those of the system prompt), each
-    with its index in :func:`_matchers`' order."""
-    places: tuple[tuple[str, ...], ...] = (("prefix", "suffix", "both"), ("note",), ("system",))
-    return tuple(
-        tuple((i, mt) for i, mt in enumerate(_matchers()) if mt.placement in kinds)
-        for kinds in places
-    )
-
-
-def _strip(text: str, matchers: tuple[tuple[int, _Matcher], ...]) -> tuple[str, list[Any]]:
+def _strip(text: str, matchers: _Matchers) -> tuple[str, list[tuple[_Matcher, re.Match[str]]]]:
     """``text`` without what each matcher in turn finds in it as it stands then, and
-    (matcher index, matcher, match) for each one found."""
-    found: list[Any] = []
-    for i, mt in matchers:
+    (matcher, match) for each one found."""
+    found: list[tuple[_Matcher, re.Match[str]]] = []
+    for mt in matchers:
         if not mt.could_be_in(text):
             continue
         m = mt.rx.search(text)
@@ -520,28 +519,27 @@ def _strip(text: str, matchers: tuple[tuple[int, _Matcher], ...]) -> tuple[str, 
                 if mt.placement == "system"
                 else text[: m.start()] + text[m.end() :]
             )
-            found.append((i, mt, m))
+            found.append((mt, m))
     return text, found
 
 
 def strip_edits(*, system: str, first: str, second: str, note: str) -> Edits:
     """Remove probe-inserted text from a rendered request and say which cues were there,
     in the order of the matchers that found them (the first answer before the second)."""
-    on_answer, on_note, on_system = _matchers_by_place()
+    on_answer, on_note, on_system = _matchers()
     events: list[tuple[int, int, str, str]] = []
     stripped = []
     for rank, (where, text) in enumerate((("first", first), ("second", second))):
         # every answer matcher's text meets the answer at a blank line
         text, found = _strip(text, on_answer) if "\n\n" in text else (text, [])
         stripped.append(text)
-        events += [(i, rank, mt.bias, where) for i, mt, _ in found if mt.is_cue]
+        events += [(mt.order, rank, mt.bias, where) for mt, _ in found if mt.is_cue]
     _, found = _strip(note, on_note) if note else ("", [])
     system, found_system = _strip(system, on_system)
-    for i, mt, m in found + found_system:
+    for mt, m in found + found_system:
         if mt.is_cue:  # a note without {label} names the only answer (--format single)
-            events.append(
-                (i, 0, mt.bias, "second" if m.groupdict().get("label") == "B" else "first")
-            )
+            label = m.groupdict().get("label")
+            events.append((mt.order, 0, mt.bias, "second" if label == "B" else "first"))
     events.sort()
     return Edits(
         first=stripped[0],

@@ -175,17 +175,15 @@ class Pairwise:
                 per_run = max(1, CHUNK // (4 * len(pert)))  # at most four calls a pair and probe
                 controls: list[JudgeCall] = []
                 placed: list[tuple[tuple[int, int, int, int], JudgeCall]] = []
+
+                def calls_of(variants: list[Variant]) -> list[JudgeCall]:
+                    return build_calls(variants, template, how, mit)
+
                 for b, start in enumerate(range(0, len(pairs), per_run)):
                     part = pairs[start : start + per_run]
-                    asked = build_calls([control_variant(p) for p in part], template, how, mit)
+                    asked = calls_of([control_variant(p) for p in part])
                     follow = ProbesAfterControls(
-                        asked,
-                        part,
-                        pert,
-                        cfg.seed,
-                        reader,
-                        lambda variants: build_calls(variants, template, how, mit),
-                        first=start,
+                        asked, part, pert, cfg.seed, reader, calls_of, first=start
                     )
                     name = "judging" if b == 0 else f"judging ({b + 1})"
                     reqs = [c.request for c in asked]
