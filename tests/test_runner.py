@@ -16,7 +16,7 @@ from judgebias.engine.runner import RunCounts, RunnerConfig, estimate_tokens, ru
 from judgebias.engine.store import Store
 from judgebias.errors import AuthError, BudgetExceeded, SpecError
 from judgebias.judges.base import JudgeOptions, make_judge
-from judgebias.types import ChatRequest
+from judgebias.types import ChatRequest, Completion
 
 
 def config(**kw: object) -> RunnerConfig:
@@ -409,3 +409,31 @@ def test_the_lean_transport_times_out_on_its_own_without_a_second_timer(
     row = store.get(request("slow").key())
     assert row is not None and row.status == "failed"
     assert row.error is not None and "no answer within 0.3 s (--timeout)" in row.error
+
+
+class _Instant:
+    """A judge that answers at once: the store's writer, not the judge, sets the pace."""
+
+    spec = "instant"
+    model = "instant"
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        return Completion(text="Verdict: A", prompt_tokens=3, completion_tokens=1)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_workers_waiting_for_commits_hurry_the_writer(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most `concurrency` answers wait for their commit; a worker past that bound makes
+    the writer commit at once instead of at its next beat (here an hour away), so a judge
+    faster than the beat is not slowed to a commit per beat."""
+    import judgebias.engine.store as store_module
+
+    monkeypatch.setattr(store_module, "COMMIT_EVERY", 3600.0)
+    reqs = [request(f"q{i}") for i in range(60)]
+    run = run_requests(reqs, _Instant(), store, config(concurrency=2), "t")
+    counts = asyncio.run(asyncio.wait_for(run, 60))
+    assert counts.sent == 60 and store.count() == {"ok": 60}

@@ -162,3 +162,60 @@ def test_writer_splits_groups_at_sqlite_parameter_limit(
     ok_statements = [s for s in statements if "'ok'" in s]
     assert len(ok_statements) >= 34  # 100 answers, at most 3 a statement
     assert max(s.count("'ok'") for s in ok_statements) == 3
+
+
+def test_rows_of_one_turn_go_to_the_writer_together_and_share_their_future(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.start_writer()
+
+        async def main() -> None:
+            futs = [
+                store.put_ok_soon(req(i), comp(i), attempts=1, latency_s=0.0, judge="j")
+                for i in range(40)
+            ]
+            assert len({id(f) for f in futs}) == 1  # one hand-over for the turn
+            nxt = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(nxt.set_result, None)
+            await nxt  # the next turn: a new group
+            later = store.put_ok_soon(req(99), comp(99), attempts=1, latency_s=0.0, judge="j")
+            assert later is not futs[0]
+            store.hurry()
+            await asyncio.gather(futs[0], later)
+            assert store.count() == {"ok": 41}
+
+        asyncio.run(main())
+        store.stop_writer()
+
+
+def test_the_writer_waits_its_beat_unless_hurried_and_stopping_commits_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two commits the writer lets rows gather (COMMIT_EVERY); a caller about to
+    wait hurries it, and stopping the writer commits what is queued without waiting."""
+    import time
+
+    import judgebias.engine.store as store_module
+
+    monkeypatch.setattr(store_module, "COMMIT_EVERY", 3600.0)
+    with Store(tmp_path / "s.sqlite") as store:
+        store.start_writer()
+
+        async def main() -> None:
+            # an awaited put hurries: committed at once although the beat is an hour
+            await asyncio.wait_for(
+                store.put_ok_async(req(0), comp(0), attempts=1, latency_s=0.0, judge="j"), 20
+            )
+            fut = store.put_ok_soon(req(1), comp(1), attempts=1, latency_s=0.0, judge="j")
+            await asyncio.sleep(0.3)
+            assert not fut.done()  # gathering until the next beat
+            store.hurry()
+            await asyncio.wait_for(fut, 20)
+            store.put_ok_soon(req(2), comp(2), attempts=1, latency_s=0.0, judge="j")
+            t0 = time.monotonic()
+            store.stop_writer()  # row 2's hand-over has not run yet: stopping hands it over
+            assert time.monotonic() - t0 < 20
+
+        asyncio.run(main())
+        assert store.count() == {"ok": 3}

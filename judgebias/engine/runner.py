@@ -492,6 +492,8 @@ async def run_requests(
                 more.set()
             tick()
             while uncommitted and (len(uncommitted) > cfg.concurrency or uncommitted[0].done()):
+                if not uncommitted[0].done():
+                    store.hurry()  # this worker waits for the writer: commit now
                 await uncommitted.popleft()
 
         # `concurrency` workers share one queue: memory stays flat however many
@@ -524,6 +526,7 @@ async def run_requests(
             tasks = [asyncio.create_task(worker()) for _ in range(max(1, workers))]
             try:
                 await asyncio.gather(*tasks)
+                store.hurry()
                 while uncommitted:
                     await uncommitted.popleft()
             finally:

@@ -33,6 +33,13 @@ __all__ = ["STORE_NAME", "Store", "StoreError", "StoredResponse", "read_requests
 
 STORE_NAME = "store.sqlite"
 
+COMMIT_EVERY = 0.05
+"""Seconds the writer thread lets rows gather between two commits while nobody waits
+for them: a commit of a handful of rows writes most of the pages one of hundreds does
+(random keys touch a new index page per row), so committing each turn of the event
+loop's answers at once costs several times the CPU per row. A caller about to wait
+(:meth:`Store.hurry`) gets its commit at once."""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
     key TEXT PRIMARY KEY,
@@ -124,6 +131,11 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._writer: threading.Thread | None = None
+        # rows queued on the event loop since the last hand-over to the writer, and the
+        # one future they share (see _enqueue)
+        self._pending: list[tuple[str, tuple[Any, ...]]] = []
+        self._pending_fut: asyncio.Future[None] | None = None
+        self._pending_loop: asyncio.AbstractEventLoop | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
@@ -253,13 +265,15 @@ class Store:
         """Start the background writer used by :meth:`put_ok_async` / :meth:`put_failed_async`.
 
         One thread with its own connection takes rows from a queue and commits them in
-        groups (one transaction for whatever has arrived), then resolves each row's
-        future. The event loop never waits on the disk, and a caller that awaits its
+        groups (one transaction for whatever has arrived, at most every
+        :data:`COMMIT_EVERY` seconds unless :meth:`hurry` is called), then resolves their
+        futures. The event loop never waits on the disk, and a caller that awaits its
         future knows its row is committed: a crash loses only rows not yet awaited.
         """
         if self._writer is not None:
             return
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._hurried = threading.Event()
         self._writer = threading.Thread(
             target=self._write_loop, name="judgebias-store", daemon=True
         )
@@ -268,7 +282,9 @@ class Store:
     def stop_writer(self) -> None:
         if self._writer is None:
             return
+        self._hand_over()  # rows whose scheduled hand-over has not run yet
         self._queue.put(None)
+        self._hurried.set()
         self._writer.join()
         self._writer = None
 
@@ -278,25 +294,33 @@ class Store:
         # SQLite's limit on a statement's parameters (999 before 3.32); getlimit is 3.11+
         getlimit = getattr(db, "getlimit", None)
         limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
-        stop = False
+        stop, last = False, 0.0
         while not stop:
-            batch = [self._queue.get()]
-            while len(batch) < 512:
+            groups = [self._queue.get()]
+            # let the rows of the next turns gather, unless a caller waits for them
+            wait = last + COMMIT_EVERY - time.monotonic()
+            if groups[0] is not None and wait > 0:
+                self._hurried.wait(wait)
+            self._hurried.clear()  # before draining: a later hurry() keeps its rows' turn
+            rows = len(groups[0][0]) if groups[0] is not None else 0
+            while rows < 4096 and groups[-1] is not None:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    groups.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            if None in batch:
+                rows += len(groups[-1][0]) if groups[-1] is not None else 0
+            if groups[-1] is None:
                 stop = True
-                batch = [b for b in batch if b is not None]
-            if not batch:
+                groups.pop()
+            if not groups:
                 continue
             error: BaseException | None = None
             try:
                 db.execute("BEGIN")
-                for sql, params in _statements([(k, p) for k, p, _f, _l in batch], limit):
+                for sql, params in _statements([r for g in groups for r in g[0]], limit):
                     db.execute(sql, params)
                 db.execute("COMMIT")
+                last = time.monotonic()
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
@@ -305,7 +329,7 @@ class Store:
                     "lost: free space or fix permissions, then re-run the same command to resume"
                 )
             by_loop: dict[Any, list[Any]] = {}
-            for _kind, _params, fut, loop in batch:
+            for _rows, fut, loop in groups:
                 by_loop.setdefault(loop, []).append(fut)
             for loop, futs in by_loop.items():
                 with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
@@ -313,19 +337,46 @@ class Store:
         db.close()
 
     def _enqueue(self, kind: str, params: tuple[Any, ...]) -> asyncio.Future[None]:
-        """Hand a row to the writer thread; the future resolves once it is committed (at
-        once, written here, when no writer runs)."""
+        """Queue a row for the writer thread; the future resolves once it is committed (at
+        once, written here, when no writer runs).
+
+        The rows queued during one turn of the event loop go to the writer together, at
+        the end of that turn, and share one future: waking the writer thread (and handing
+        it the GIL) once per row would cost the event loop more than the row itself.
+        """
         loop = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
         if self._writer is None:
+            fut: asyncio.Future[None] = loop.create_future()
             try:
                 self._write(_many_rows_sql(kind, 1), params)
                 fut.set_result(None)
             except StoreError as exc:
                 fut.set_exception(exc)
             return fut
-        self._queue.put((kind, params, fut, loop))
-        return fut
+        if self._pending and loop is not self._pending_loop:
+            self._hand_over()  # another loop's rows: theirs go first, with their future
+        if not self._pending:
+            self._pending_fut = loop.create_future()
+            self._pending_loop = loop
+            loop.call_soon(self._hand_over)
+        self._pending.append((kind, params))
+        assert self._pending_fut is not None
+        return self._pending_fut
+
+    def _hand_over(self) -> None:
+        """Give the writer thread the rows queued since the last hand-over."""
+        if not self._pending:
+            return
+        self._queue.put((self._pending, self._pending_fut, self._pending_loop))
+        self._pending, self._pending_fut, self._pending_loop = [], None, None
+
+    def hurry(self) -> None:
+        """Commit what is queued now, not at the writer's next beat: for a caller about
+        to wait for its rows' future."""
+        if self._writer is None:
+            return
+        self._hand_over()
+        self._hurried.set()
 
     def put_ok_soon(
         self,
@@ -350,16 +401,20 @@ class Store:
         judge: str,
     ) -> None:
         """:meth:`put_ok` through the background writer; returns once committed."""
-        await self.put_ok_soon(
+        fut = self.put_ok_soon(
             request, completion, attempts=attempts, latency_s=latency_s, judge=judge
         )
+        self.hurry()
+        await fut
 
     async def put_failed_async(
         self, request: ChatRequest, error: str, *, attempts: int, judge: str
     ) -> None:
-        await self._enqueue(
+        fut = self._enqueue(
             "failed", (request.key(), request.canonical_json, error, attempts, judge, time.time())
         )
+        self.hurry()
+        await fut
 
     def set_meta(self, key: str, value: Any) -> None:
         self._write("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (key, json.dumps(value)))

@@ -159,6 +159,10 @@ _LEVEL = re.compile(r"^(10|[1-9]|[A-E]): ", re.MULTILINE)
 def extract_single(user: str) -> tuple[str, str, list[str], str] | None:
     """(instruction, response, the grades as the rubric lists them, the note after the
     response) from a pointwise prompt; ``None`` for anything else."""
+    # the regex's lazy instruction scans the whole prompt before it fails: a pairwise or
+    # listwise prompt (which the sim reads far more often) is ruled out by its marker first
+    if "\n\n[Response]\n" not in user:
+        return None
     m = _SINGLE.search(user)
     if not m:
         return None
