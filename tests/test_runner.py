@@ -433,6 +433,8 @@ def test_workers_waiting_for_commits_hurry_the_writer(
     import judgebias.engine.store as store_module
 
     monkeypatch.setattr(store_module, "COMMIT_EVERY", 3600.0)
+    monkeypatch.setattr(store_module, "PACE_ABOVE", 0.0)
+    monkeypatch.setattr(store_module, "RATE_WINDOW", 0.0)
     reqs = [request(f"q{i}") for i in range(60)]
     run = run_requests(reqs, _Instant(), store, config(concurrency=2), "t")
     counts = asyncio.run(asyncio.wait_for(run, 60))

@@ -192,13 +192,16 @@ def test_rows_of_one_turn_go_to_the_writer_together_and_share_their_future(
 def test_the_writer_waits_its_beat_unless_hurried_and_stopping_commits_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Between two commits the writer lets rows gather (COMMIT_EVERY); a caller about to
-    wait hurries it, and stopping the writer commits what is queued without waiting."""
+    """While answers come fast, the writer lets rows gather between two commits
+    (COMMIT_EVERY); a caller about to wait hurries it, and stopping the writer commits
+    what is queued without waiting."""
     import time
 
     import judgebias.engine.store as store_module
 
     monkeypatch.setattr(store_module, "COMMIT_EVERY", 3600.0)
+    monkeypatch.setattr(store_module, "PACE_ABOVE", 0.0)  # every rate counts as fast,
+    monkeypatch.setattr(store_module, "RATE_WINDOW", 0.0)  # from the first commit on
     with Store(tmp_path / "s.sqlite") as store:
         store.start_writer()
 
@@ -218,4 +221,26 @@ def test_the_writer_waits_its_beat_unless_hurried_and_stopping_commits_at_once(
             assert time.monotonic() - t0 < 20
 
         asyncio.run(main())
+        assert store.count() == {"ok": 3}
+
+
+def test_answers_that_come_slowly_are_committed_as_they_are_handed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below PACE_ABOVE answers a second the writer does not wait for its beat: nobody
+    hurries these rows, yet each is committed at once (a kill loses only calls in flight)."""
+    import judgebias.engine.store as store_module
+
+    monkeypatch.setattr(store_module, "COMMIT_EVERY", 3600.0)
+    with Store(tmp_path / "s.sqlite") as store:
+        store.start_writer()
+
+        async def main() -> None:
+            for i in range(3):
+                fut = store.put_ok_soon(req(i), comp(i), attempts=1, latency_s=0.0, judge="j")
+                await asyncio.wait_for(fut, 20)  # an hour's beat, yet committed now
+                await asyncio.sleep(0.05)  # 20 answers a second
+
+        asyncio.run(main())
+        store.stop_writer()
         assert store.count() == {"ok": 3}

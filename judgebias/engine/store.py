@@ -1,10 +1,11 @@
 """The run store: every judge request and response, in SQLite.
 
 One row per unique request, keyed by :meth:`ChatRequest.key` (a hash of
-everything that changes the answer). A response is committed the moment it
-arrives (WAL journal, committed in groups by a writer thread), so a run killed at any
-point, even by ``kill -9``, loses at most the answers in flight or not yet committed; a
-re-run asks only what is missing. Failed
+everything that changes the answer). A response is committed as it arrives (WAL
+journal, committed in groups by a writer thread; within :data:`COMMIT_EVERY` when
+answers come faster than :data:`PACE_ABOVE` a second), so a run killed at any point,
+even by ``kill -9``, loses at most the answers in flight or not yet committed (never
+more than ``--concurrency`` of those); a re-run asks only what is missing. Failed
 requests are kept with their error and asked again on the next run.
 No credential is ever written here: requests hold model, messages and
 sampling parameters only.
@@ -40,6 +41,15 @@ for them. Every commit costs a transaction and the WAL frames of each page it to
 each turn of the event loop's answers as it comes (about five at a time at 256 calls
 in flight) cost the writer twice the CPU per answer of commits every 50 ms. A caller
 about to wait (:meth:`Store.hurry`) gets its commit at once."""
+
+PACE_ABOVE = 500.0
+"""Answers per second above which the writer keeps to :data:`COMMIT_EVERY`. Below it a
+commit per turn costs the writer a few percent of a core at most, and each answer is
+committed as soon as it is handed over: a ``kill -9`` then loses only the calls in flight."""
+
+RATE_WINDOW = 0.2
+"""Seconds over which the writer measures the answer rate: a burst of a few answers
+within a millisecond is not a fast run."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -266,9 +276,9 @@ class Store:
         """Start the background writer used by :meth:`put_ok_async` / :meth:`put_failed_async`.
 
         One thread with its own connection takes rows from a queue and commits them in
-        groups (one transaction for whatever has arrived, at most every
-        :data:`COMMIT_EVERY` seconds unless :meth:`hurry` is called), then resolves their
-        futures. The event loop never waits on the disk, and a caller that awaits its
+        groups (one transaction for whatever has arrived; while answers come faster than
+        :data:`PACE_ABOVE` a second, at most every :data:`COMMIT_EVERY` seconds unless
+        :meth:`hurry` is called), then resolves their futures. The event loop never waits on the disk, and a caller that awaits its
         future knows its row is committed: a crash loses only rows not yet awaited.
         """
         if self._writer is not None:
@@ -295,12 +305,14 @@ class Store:
         # SQLite's limit on a statement's parameters (999 before 3.32); getlimit is 3.11+
         getlimit = getattr(db, "getlimit", None)
         limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
-        stop, last = False, 0.0
+        stop, last, pace = False, 0.0, False
+        window, counted = time.monotonic(), 0  # the answers committed since `window`
         while not stop:
             groups = [self._queue.get()]
-            # let the rows of the next turns gather, unless a caller waits for them
+            # while answers come fast, let the next turns' rows gather, unless a caller
+            # waits for them
             wait = last + COMMIT_EVERY - time.monotonic()
-            if groups[0] is not None and wait > 0:
+            if pace and groups[0] is not None and wait > 0:
                 self._hurried.wait(wait)
             self._hurried.clear()  # before draining: a later hurry() keeps its rows' turn
             rows = len(groups[0][0]) if groups[0] is not None else 0
@@ -322,6 +334,10 @@ class Store:
                     db.execute(sql, params)
                 db.execute("COMMIT")
                 last = time.monotonic()
+                counted += rows
+                if last - window >= RATE_WINDOW:
+                    pace = counted >= PACE_ABOVE * (last - window)
+                    window, counted = last, 0
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
