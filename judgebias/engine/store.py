@@ -278,8 +278,9 @@ class Store:
         One thread with its own connection takes rows from a queue and commits them in
         groups (one transaction for whatever has arrived; while answers come faster than
         :data:`PACE_ABOVE` a second, at most every :data:`COMMIT_EVERY` seconds unless
-        :meth:`hurry` is called), then resolves their futures. The event loop never waits on the disk, and a caller that awaits its
-        future knows its row is committed: a crash loses only rows not yet awaited.
+        :meth:`hurry` is called), then resolves their futures. The event loop never
+        waits on the disk, and a caller that awaits its future knows its row is
+        committed: a crash loses only rows not yet awaited.
         """
         if self._writer is not None:
             return
@@ -308,23 +309,26 @@ class Store:
         stop, last, pace = False, 0.0, False
         window, counted = time.monotonic(), 0  # the answers committed since `window`
         while not stop:
-            groups = [self._queue.get()]
+            item = self._queue.get()
             # while answers come fast, let the next turns' rows gather, unless a caller
             # waits for them
             wait = last + COMMIT_EVERY - time.monotonic()
-            if pace and groups[0] is not None and wait > 0:
+            if pace and item is not None and wait > 0:
                 self._hurried.wait(wait)
             self._hurried.clear()  # before draining: a later hurry() keeps its rows' turn
-            rows = len(groups[0][0]) if groups[0] is not None else 0
-            while rows < 4096 and groups[-1] is not None:
+            groups: list[Any] = []
+            rows = 0
+            while item is not None:  # None: stop once these rows are committed
+                groups.append(item)
+                rows += len(item[0])
+                if rows >= 4096:
+                    break
                 try:
-                    groups.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                rows += len(groups[-1][0]) if groups[-1] is not None else 0
-            if groups[-1] is None:
+            else:
                 stop = True
-                groups.pop()
             if not groups:
                 continue
             error: BaseException | None = None
@@ -370,15 +374,14 @@ class Store:
             except StoreError as exc:
                 fut.set_exception(exc)
             return fut
-        if self._pending and loop is not self._pending_loop:
-            self._hand_over()  # another loop's rows: theirs go first, with their future
-        if not self._pending:
-            self._pending_fut = loop.create_future()
+        group = self._pending_fut
+        if group is None or loop is not self._pending_loop:
+            self._hand_over()  # another loop's rows, if any, go first with their future
+            group = self._pending_fut = loop.create_future()
             self._pending_loop = loop
             loop.call_soon(self._hand_over)
         self._pending.append((kind, params))
-        assert self._pending_fut is not None
-        return self._pending_fut
+        return group
 
     def _hand_over(self) -> None:
         """Give the writer thread the rows queued since the last hand-over."""
