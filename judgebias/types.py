@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from judgebias.jsonfast import canonical
 
 __all__ = [
     "ChatRequest",
@@ -166,7 +167,7 @@ class ChatRequest:
         hashes. Kept once computed (the key needs it, then the store): an audit holds
         one chunk of requests at a time and makes its calls light once answered
         (:meth:`JudgeCall.light`), so this costs memory per chunk, not per run."""
-        return json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return canonical(self.as_dict(), floatless=("messages",)).decode("utf-8")
 
     @functools.cached_property
     def _key(self) -> str:

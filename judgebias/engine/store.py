@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from judgebias.errors import InputError, StoreError
+from judgebias.jsonfast import dumps, loads
 from judgebias.types import ChatRequest, Completion
 
 __all__ = ["STORE_NAME", "Store", "StoreError", "StoredResponse", "read_requests"]
@@ -196,7 +197,7 @@ class Store:
     @staticmethod
     def _row(row: tuple[Any, ...]) -> StoredResponse:
         key, status, response, error, attempts, latency, cost = row
-        comp = Completion.from_dict(json.loads(response)) if response else None
+        comp = Completion.from_dict(loads(response)) if response else None
         return StoredResponse(key, status, comp, error, int(attempts or 0), latency, cost)
 
     def ok_keys(self) -> set[str]:
@@ -239,7 +240,7 @@ class Store:
         return (
             request.key(),
             request.canonical_json,
-            json.dumps(completion.as_dict(), ensure_ascii=False),
+            dumps(completion.as_dict()).decode("utf-8"),
             attempts,
             latency_s,
             completion.prompt_tokens,

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import os
 import re
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from judgebias.errors import BadResponseError, SpecError
+from judgebias.jsonfast import loads, wire
 from judgebias.judges.base import JudgeOptions
 from judgebias.judges.errors import at_endpoint, error_for_status, map_exception, message_of_body
 from judgebias.judges.request_rules import request_body
@@ -190,6 +190,10 @@ class OpenAIJudge:
         self._secrets = (key, *(secret for _, _, secret in split if secret))
         # the Authorization header per base URL: its Basic login, else the key
         self._auth = {u: basic or f"Bearer {key}" for u, basic, _ in split}
+        self._headers = {
+            u: {"Authorization": auth, "Content-Type": "application/json"}
+            for u, auth in self._auth.items()
+        }
         self._urls = itertools.cycle(urls)
         self._sessions: Any = None
         self._clients: list[Any] = []
@@ -210,16 +214,15 @@ class OpenAIJudge:
             self._sessions = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
-                json_serialize=json.dumps,
             )
         base = next(self._urls)
         url = base + "/chat/completions"
-        headers = {"Authorization": self._auth[base]}
+        headers = self._headers[base]
         try:
             async with self._sessions.post(
-                url, json=request_body(request), headers=headers
+                url, data=wire(request_body(request)), headers=headers
             ) as resp:
-                raw = await resp.read()  # JSON is UTF-8: json.loads reads the bytes
+                raw = await resp.read()  # JSON is UTF-8: loads reads the bytes
                 if resp.status != 200:
                     text = raw.decode("utf-8", "replace")
                     raise error_for_status(
@@ -229,7 +232,7 @@ class OpenAIJudge:
             err = map_exception(exc, self._secrets)
             raise at_endpoint(err, url, base, self.model, self.timeout) from None
         try:
-            data = json.loads(raw)
+            data = loads(raw)
         except ValueError:
             raise BadResponseError("malformed response: the body is not valid JSON") from None
         return parse_chat_completion(data)
