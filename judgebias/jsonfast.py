@@ -70,8 +70,7 @@ def canonical(obj: Any, floatless: Collection[str] = ()) -> bytes:
     try:
         if floatless and type(obj) is dict:
             spelt = {
-                k: v if type(v) in _SCALARS or k in floatless else _spelt(v)
-                for k, v in obj.items()
+                k: v if type(v) in _SCALARS or k in floatless else _spelt(v) for k, v in obj.items()
             }
         else:
             spelt = _spelt(obj)
