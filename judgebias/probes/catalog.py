@@ -313,12 +313,20 @@ def control_variant(pair: Pair) -> Variant:
 def seeded_pick(n: int, *parts: object) -> int:
     """An index below ``n`` drawn from ``parts`` alone: the same parts pick the same index
     on every machine and in every run (a hash, not a random state)."""
-    blob = "\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
+    blob = "\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "big") % n
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def _picked(pair: Pair, spec: ProbeSpec, order: Order, seed: int) -> dict[str, str]:
+    """The value of each of the probe's variables for this pair and order (its cue and
+    its placebo share them)."""
+    return {
+        k: v[seeded_pick(len(v), seed, spec.name, k, pair.id, order)] for k, v in spec.vars.items()
+    }
 
 
 def _apply(
@@ -328,13 +336,10 @@ def _apply(
     kind: Literal["cue", "placebo"],
     target: Literal["a", "b"],
     order: Order,
-    seed: int,
+    picked: dict[str, str],
 ) -> Variant:
     answer = pair.response_a if target == "a" else pair.response_b
-    values = {
-        k: v[seeded_pick(len(v), seed, spec.name, k, pair.id, order)] for k, v in spec.vars.items()
-    }
-    values.update(instruction=pair.instruction, answer=answer)
+    values = {**picked, "instruction": pair.instruction, "answer": answer}
     text = _fill(t.text, values)  # {label} stays: it depends on the order shown
     ra, rb = pair.response_a, pair.response_b
     user_note = system_note = None
@@ -377,9 +382,10 @@ def perturb(pair: Pair, spec: ProbeSpec, control: Label, order: Order, seed: int
     if cue.placebo is not None:  # the cue's own matched placebo
         same_place = [p for p in spec.placebos if p.id == cue.placebo]
     placebo = same_place[seeded_pick(len(same_place), seed, spec.name, "placebo", pair.id, order)]
+    picked = _picked(pair, spec, order, seed)
     return [
-        _apply(pair, spec, cue, "cue", target, order, seed),
-        _apply(pair, spec, placebo, "placebo", target, order, seed),
+        _apply(pair, spec, cue, "cue", target, order, picked),
+        _apply(pair, spec, placebo, "placebo", target, order, picked),
     ]
 
 
@@ -401,9 +407,10 @@ def single_edit(pair: Pair, spec: ProbeSpec, target: Literal["a", "b"], seed: in
         pool = [p for p in spec.single_placebos if p.id == cue.placebo]
     pool = pool or list(spec.single_placebos)
     placebo = pool[seeded_pick(len(pool), seed, spec.name, "placebo1", pair.id, order)]
+    picked = _picked(pair, spec, order, seed)
     return [
-        _apply(pair, spec, cue, "cue", target, order, seed),
-        _apply(pair, spec, placebo, "placebo", target, order, seed),
+        _apply(pair, spec, cue, "cue", target, order, picked),
+        _apply(pair, spec, placebo, "placebo", target, order, picked),
     ]
 
 
