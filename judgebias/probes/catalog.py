@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from judgebias.errors import InputError, UsageError
+from judgebias.prompts.fill import fill
 from judgebias.registry import did_you_mean
 from judgebias.types import Label, Order, Pair, Variant
 from judgebias.yamlfile import read_yaml
@@ -317,8 +318,11 @@ def seeded_pick(n: int, *parts: object) -> int:
     return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "big") % n
 
 
+_NAME = re.compile(r"\{(\w+)\}")
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+    return fill(text, _NAME, values, keep_unknown=True)
 
 
 def _picked(pair: Pair, spec: ProbeSpec, order: Order, seed: int) -> dict[str, str]:

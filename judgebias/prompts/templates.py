@@ -22,6 +22,7 @@ from pathlib import Path
 
 from judgebias.errors import InputError
 from judgebias.prompts.answers import AnswerReader, Position
+from judgebias.prompts.fill import fill
 from judgebias.types import Label, Order, Variant
 from judgebias.yamlfile import read_yaml
 
@@ -120,7 +121,7 @@ def resolve_template(spec: str | None) -> Template:
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+    return fill(text, _PLACEHOLDER, values)
 
 
 def render(
