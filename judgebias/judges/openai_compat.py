@@ -197,6 +197,7 @@ class OpenAIJudge:
         }
         self._urls = itertools.cycle(urls)
         self._sessions: Any = None
+        self._endpoints: dict[str, tuple[str, Any, dict[str, str] | None]] = {}
         self._clients: list[Any] = []
         self._client_cycle: Any = None
 
@@ -208,20 +209,36 @@ class OpenAIJudge:
         return self.timeout if self.transport == "lean" else None
 
     # -- lean transport -------------------------------------------------------------
-    async def _lean(self, request: ChatRequest) -> Completion:
+    def _open_session(self) -> None:
+        """The lean transport's session, and each base URL's endpoint parsed once. When
+        every base URL sends the same headers they are the session's own, so a call
+        does not merge headers of its own into them."""
         import aiohttp
+        from yarl import URL
 
-        if self._sessions is None:
-            self._sessions = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
+        shared = len(set(self._auth.values())) == 1
+        self._sessions = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            headers=self._headers[self.base_urls[0]] if shared else None,
+        )
+        self._endpoints = {
+            u: (
+                u + "/chat/completions",
+                URL(u + "/chat/completions"),
+                None if shared else self._headers[u],
             )
+            for u in self.base_urls
+        }
+
+    async def _lean(self, request: ChatRequest) -> Completion:
+        if self._sessions is None:
+            self._open_session()
         base = next(self._urls)
-        url = base + "/chat/completions"
-        headers = self._headers[base]
+        url, endpoint, headers = self._endpoints[base]
         try:
             async with self._sessions.post(
-                url, data=wire(request_body(request)), headers=headers
+                endpoint, data=wire(request_body(request)), headers=headers
             ) as resp:
                 raw = await resp.read()  # JSON is UTF-8: loads reads the bytes
                 if resp.status != 200:
