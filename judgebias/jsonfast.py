@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection
 from typing import Any
 
 import orjson
 
-__all__ = ["canonical", "dumps", "loads", "wire"]
+__all__ = ["canonical", "dumps", "loads"]
 
 _PASSTHROUGH = (
     orjson.OPT_PASSTHROUGH_DATACLASS
@@ -37,65 +36,47 @@ def _float(x: float) -> orjson.Fragment:
     return orjson.Fragment("NaN" if x != x else ("Infinity" if x > 0 else "-Infinity"))
 
 
-_CONTAINERS = (dict, list, tuple)
 _SCALARS = frozenset((str, int, bool, type(None)))
 
 
 def _spelt(obj: Any) -> Any:
     """``obj`` with every float replaced by its standard-library spelling; a container
-    holding neither a float nor another container is returned as it is."""
+    of scalars other than floats is returned as it is."""
     t = type(obj)
     if t is float:
         return _float(obj)
     if t is dict:
         for v in obj.values():
-            if type(v) is float or type(v) in _CONTAINERS:
+            if type(v) not in _SCALARS:
                 return {k: _spelt(v) for k, v in obj.items()}
         return obj
     if t is list or t is tuple:
         for v in obj:
-            if type(v) is float or type(v) in _CONTAINERS:
+            if type(v) not in _SCALARS:
                 return [_spelt(v) for v in obj]
         return obj
     return obj  # anything else: orjson refuses it (passthrough) or spells it as json does
 
 
-def canonical(obj: Any, floatless: Collection[str] = ()) -> bytes:
-    """UTF-8 bytes of ``json.dumps(obj, sort_keys=True, ensure_ascii=False,
-    separators=(",", ":"))``: the form the store keeps and hashes into keys.
-
-    ``floatless`` names keys of the dict ``obj`` whose values hold no float (only
-    strings, say): they are not searched for floats to spell.
-    """
+def _encode(obj: Any, sort_keys: bool) -> bytes:
     try:
-        if floatless and type(obj) is dict:
-            spelt = {
-                k: v if type(v) in _SCALARS or k in floatless else _spelt(v) for k, v in obj.items()
-            }
-        else:
-            spelt = _spelt(obj)
-        return orjson.dumps(spelt, option=orjson.OPT_SORT_KEYS | _PASSTHROUGH)
+        option = _PASSTHROUGH | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+        return orjson.dumps(_spelt(obj), option=option)
     except (TypeError, orjson.JSONEncodeError):
-        text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(obj, sort_keys=sort_keys, ensure_ascii=False, separators=(",", ":"))
         return text.encode("utf-8")
 
 
+def canonical(obj: Any) -> bytes:
+    """UTF-8 bytes of ``json.dumps(obj, sort_keys=True, ensure_ascii=False,
+    separators=(",", ":"))``: the form the store keeps and hashes into keys."""
+    return _encode(obj, sort_keys=True)
+
+
 def dumps(obj: Any) -> bytes:
-    """Compact UTF-8 JSON of ``obj``, each value spelt as :func:`json.dumps` spells it
-    (keys in their order): what is stored and read back."""
-    try:
-        return orjson.dumps(_spelt(obj), option=_PASSTHROUGH)
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def wire(obj: Any) -> bytes:
-    """Compact UTF-8 JSON of a request body sent over HTTP: standard JSON, floats in
-    orjson's spelling (``0.00001``), which any JSON reader takes as the same number."""
-    try:
-        return orjson.dumps(obj, option=_PASSTHROUGH)
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON of ``obj``, keys in their order, each value spelt as
+    :func:`json.dumps` spells it: what is sent, stored and read back."""
+    return _encode(obj, sort_keys=False)
 
 
 def loads(data: bytes | str) -> Any:

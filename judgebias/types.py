@@ -5,6 +5,7 @@ All are frozen dataclasses; stages take one and return the next.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -160,29 +161,21 @@ class ChatRequest:
             d["constraint"] = self.constraint.as_dict()
         return d
 
-    @property
+    @functools.cached_property
     def canonical_json(self) -> str:
         """The request as compact JSON with sorted keys: what the store keeps and the key
         hashes. Kept once computed (the key needs it, then the store): an audit holds
         one chunk of requests at a time and makes its calls light once answered
         (:meth:`JudgeCall.light`), so this costs memory per chunk, not per run."""
-        # kept in the instance's __dict__, as functools.cached_property would, without
-        # the lock it takes on every first access (the calling path makes thousands a second)
-        kept = self.__dict__
-        text: str | None = kept.get("_canonical_json")
-        if text is None:
-            text = kept["_canonical_json"] = canonical(
-                self.as_dict(), floatless=("messages",)
-            ).decode("utf-8")
-        return text
+        return canonical(self.as_dict()).decode("utf-8")
+
+    @functools.cached_property
+    def _key(self) -> str:
+        return hashlib.sha256(self.canonical_json.encode("utf-8")).hexdigest()
 
     def key(self) -> str:
         """The cache key: a SHA-256 of :attr:`canonical_json` (computed once per request)."""
-        kept = self.__dict__
-        key: str | None = kept.get("_key")
-        if key is None:
-            key = kept["_key"] = hashlib.sha256(self.canonical_json.encode("utf-8")).hexdigest()
-        return key
+        return self._key
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ChatRequest:

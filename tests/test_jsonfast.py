@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from judgebias.jsonfast import canonical, dumps, loads, wire
+from judgebias.jsonfast import canonical, dumps, loads
 from judgebias.types import ChatRequest, Completion, Constraint
 
 
@@ -136,8 +136,3 @@ def test_what_orjson_will_not_read_the_standard_library_reads() -> None:
     }
     with pytest.raises(ValueError):
         loads(b'{"a":')
-
-
-def test_the_wire_body_is_json_any_reader_takes() -> None:
-    body = {"model": "m", "messages": [{"role": "user", "content": "é\n"}], "temperature": 1e-05}
-    assert json.loads(wire(body)) == body

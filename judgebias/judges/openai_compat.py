@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from judgebias.errors import BadResponseError, SpecError
-from judgebias.jsonfast import loads, wire
+from judgebias.jsonfast import dumps, loads
 from judgebias.judges.base import JudgeOptions
 from judgebias.judges.errors import at_endpoint, error_for_status, map_exception, message_of_body
 from judgebias.judges.request_rules import request_body
@@ -191,10 +191,6 @@ class OpenAIJudge:
         self._secrets = (key, *(secret for _, _, secret in split if secret))
         # the Authorization header per base URL: its Basic login, else the key
         self._auth = {u: basic or f"Bearer {key}" for u, basic, _ in split}
-        self._headers = {
-            u: {"Authorization": auth, "Content-Type": "application/json"}
-            for u, auth in self._auth.items()
-        }
         self._urls = itertools.cycle(urls)
         self._sessions: Any = None
         self._endpoints: dict[str, tuple[str, Any, dict[str, str] | None]] = {}
@@ -216,17 +212,21 @@ class OpenAIJudge:
         import aiohttp
         from yarl import URL
 
+        headers = {
+            u: {"Authorization": auth, "Content-Type": "application/json"}
+            for u, auth in self._auth.items()
+        }
         shared = len(set(self._auth.values())) == 1
         self._sessions = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
             timeout=aiohttp.ClientTimeout(total=self.timeout),
-            headers=self._headers[self.base_urls[0]] if shared else None,
+            headers=headers[self.base_urls[0]] if shared else None,
         )
         self._endpoints = {
             u: (
                 u + "/chat/completions",
                 URL(u + "/chat/completions"),
-                None if shared else self._headers[u],
+                None if shared else headers[u],
             )
             for u in self.base_urls
         }
@@ -238,7 +238,7 @@ class OpenAIJudge:
         url, endpoint, headers = self._endpoints[base]
         try:
             async with self._sessions.post(
-                endpoint, data=wire(request_body(request)), headers=headers
+                endpoint, data=dumps(request_body(request)), headers=headers
             ) as resp:
                 raw = await resp.read()  # JSON is UTF-8: loads reads the bytes
                 if resp.status != 200:

@@ -94,11 +94,6 @@ def _error(
     return web.json_response(body, status=status, headers=headers)
 
 
-def _json(payload: Any) -> web.Response:
-    """A 200 JSON answer, encoded by orjson as the standard library would spell it."""
-    return web.Response(body=dumps(payload), content_type="application/json")
-
-
 def _request_of(body: dict[str, Any]) -> ChatRequest:
     """The chat request a JSON body asks for (raises ValueError/KeyError/TypeError)."""
     budget = body.get("max_completion_tokens", body.get("max_tokens"))
@@ -227,16 +222,15 @@ def make_app(config: ServerConfig) -> web.Application:
                 ]
             }
         stats.completed += 1
-        return _json(
-            {
-                "id": completion_id(),
-                "object": "chat.completion",
-                "created": created,
-                "model": req.model,
-                "choices": [choice],
-                "usage": usage,
-            }
-        )
+        answer = {
+            "id": completion_id(),
+            "object": "chat.completion",
+            "created": created,
+            "model": req.model,
+            "choices": [choice],
+            "usage": usage,
+        }
+        return web.Response(body=dumps(answer), content_type="application/json")
 
     async def get_stats(request: web.Request) -> web.Response:
         return web.json_response(
